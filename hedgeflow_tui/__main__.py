@@ -1,0 +1,3 @@
+from hedgeflow_tui.cli import main
+
+raise SystemExit(main())

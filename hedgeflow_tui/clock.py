@@ -1,0 +1,88 @@
+"""Clocks: market time that may run faster than the wall clock, and a frozen one for tests.
+
+The in-process simulator and the poller share one `ScaledClock`, so a bar that closes in the
+simulator is polled right after it closes whatever the `--speed`. Against a remote server the
+poller re-anchors its clock on each answer's `as_of` (`sync`), so it follows a `hedgeflow-sim`
+started with the same `--speed`, or the live API's own time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date, datetime, time as dtime, timedelta, timezone
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+ET = ZoneInfo("America/New_York")
+SESSION_OPEN = dtime(9, 30)
+SESSION_CLOSE = dtime(16, 0)
+
+
+def session_bounds(day: date) -> tuple[datetime, datetime]:
+    """The regular session of `day` as UTC datetimes: 09:30 and 16:00 ET."""
+    open_ = datetime.combine(day, SESSION_OPEN, tzinfo=ET).astimezone(timezone.utc)
+    close = datetime.combine(day, SESSION_CLOSE, tzinfo=ET).astimezone(timezone.utc)
+    return open_, close
+
+
+class Clock(Protocol):
+    speed: float
+
+    def now(self) -> datetime:
+        """The current market time, UTC."""
+
+    def sync(self, market_now: datetime) -> None:
+        """Re-anchor on a time the server says is now."""
+
+    async def sleep(self, market_seconds: float) -> None:
+        """Sleep for this much market time."""
+
+
+class ScaledClock:
+    """Market time = `origin` + `speed` x real seconds elapsed since creation (or last sync)."""
+
+    def __init__(self, origin: datetime | None = None, speed: float = 1.0) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.speed = speed
+        self._origin = origin or datetime.now(timezone.utc)
+        self._real_origin = time.monotonic()
+
+    def now(self) -> datetime:
+        elapsed = (time.monotonic() - self._real_origin) * self.speed
+        return self._origin + timedelta(seconds=elapsed)
+
+    def sync(self, market_now: datetime) -> None:
+        # Only move forward: an answer served from a cache may carry an older as_of.
+        if market_now > self.now():
+            self._origin = market_now
+            self._real_origin = time.monotonic()
+
+    async def sleep(self, market_seconds: float) -> None:
+        await asyncio.sleep(max(0.0, market_seconds) / self.speed)
+
+
+class FrozenClock:
+    """A clock that stands still until a test moves it; `sleep` advances it instantly."""
+
+    def __init__(self, at: datetime, speed: float = 1.0, advance_on_sleep: bool = False) -> None:
+        self.speed = speed
+        self._now = at
+        self._advance_on_sleep = advance_on_sleep
+
+    def now(self) -> datetime:
+        return self._now
+
+    def sync(self, market_now: datetime) -> None:
+        """A frozen clock stays where the test put it."""
+
+    def advance(self, seconds: float) -> None:
+        self._now += timedelta(seconds=seconds)
+
+    async def sleep(self, market_seconds: float) -> None:
+        if self._advance_on_sleep:
+            self.advance(market_seconds)
+            await asyncio.sleep(0)
+        else:
+            await asyncio.Event().wait()  # frozen: never wakes, the test drives polls

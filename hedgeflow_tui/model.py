@@ -1,0 +1,241 @@
+"""The API's vocabulary as frozen dataclasses, and strict parsing of its JSON into them.
+
+Parsing tolerates schema drift (unknown fields are ignored) but refuses broken data: wrong
+types, NaN, unparseable or non-UTC-convertible times, bars out of order. A refusal is a
+`DataError` carrying a short reason, never a raw exception from deep inside.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Mapping
+
+BAR_SECONDS: dict[str, int] = {"30s": 30, "1m": 60, "5m": 300, "15m": 900}
+BAR_SIZES: tuple[str, ...] = tuple(BAR_SECONDS)
+FETCHED_SIDES: tuple[str, ...] = ("calls", "puts")
+SIDES: tuple[str, ...] = ("all", "calls", "puts")
+
+
+class DataError(ValueError):
+    """An answer that arrived but cannot be trusted: `reason` says why in a few words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class FlowBar:
+    """One bucket of hedge flow. `bar`/`cumulative` are None when the API sent null."""
+
+    t: datetime
+    bar: float | None
+    cumulative: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class HedgeFlowResponse:
+    symbol: str
+    expiration: date | None
+    as_of: datetime
+    side: str
+    bar_size: str
+    bars: tuple[FlowBar, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesBar:
+    """One bucket of the regime series; every metric may be missing."""
+
+    t: datetime
+    spot: float | None = None
+    net_gex: float | None = None
+    gamma_flip: float | None = None
+    call_wall: float | None = None
+    put_wall: float | None = None
+    regime: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesResponse:
+    symbol: str
+    expiration: date | None
+    as_of: datetime
+    bar_size: str
+    bars: tuple[SeriesBar, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    plan: str
+    daily_limit: int | None  # None = unlimited
+    remaining: int | None  # None = unlimited
+    usage_today: int
+    resets_at: datetime | None
+
+
+Response = HedgeFlowResponse | SeriesResponse
+
+
+def bar_delta(bar_size: str) -> timedelta:
+    return timedelta(seconds=BAR_SECONDS[bar_size])
+
+
+# --- parsing helpers -------------------------------------------------------------------------
+
+
+def _require(obj: Mapping[str, Any], key: str) -> Any:
+    if key not in obj:
+        raise DataError(f"missing field '{key}'")
+    return obj[key]
+
+
+def _object(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise DataError(f"{what} is not a JSON object")
+    return value
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise DataError(f"'{what}' is not a non-empty string")
+    return value
+
+
+def parse_time(value: Any, what: str = "t") -> datetime:
+    """An ISO 8601 time with an offset (or Z), as an aware UTC datetime."""
+    if not isinstance(value, str):
+        raise DataError(f"'{what}' is not a time string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise DataError(f"'{what}' is not an ISO time: {value[:40]!r}") from None
+    if parsed.tzinfo is None:
+        raise DataError(f"'{what}' has no UTC offset: {value[:40]!r}")
+    return parsed.astimezone(timezone.utc)
+
+
+def _date(value: Any, what: str) -> date | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise DataError(f"'{what}' is not a date string")
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise DataError(f"'{what}' is not a date: {value[:20]!r}") from None
+
+
+def _number(value: Any, what: str) -> float | None:
+    """A finite JSON number, or None for null. Booleans and strings are refused."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DataError(f"'{what}' is not a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise DataError(f"'{what}' is not finite")
+    return number
+
+
+def _bars(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    bars = _require(obj, "bars")
+    if not isinstance(bars, list):
+        raise DataError("'bars' is not a list")
+    return [_object(b, "a bar") for b in bars]
+
+
+def _ascending(times: list[datetime]) -> None:
+    for earlier, later in zip(times, times[1:]):
+        if later <= earlier:
+            raise DataError("bars are not in ascending time order")
+
+
+def _bar_size(obj: Mapping[str, Any]) -> str:
+    size = _require(obj, "bar_size")
+    if size not in BAR_SECONDS:
+        raise DataError(f"unknown bar_size {str(size)[:10]!r}")
+    return size
+
+
+# --- public parsers --------------------------------------------------------------------------
+
+
+def parse_hedge_flow(payload: Any) -> HedgeFlowResponse:
+    obj = _object(payload, "hedge-flow answer")
+    bars = []
+    for raw in _bars(obj):
+        bars.append(
+            FlowBar(
+                t=parse_time(_require(raw, "t")),
+                bar=_number(raw.get("bar"), "bar"),
+                cumulative=_number(raw.get("cumulative"), "cumulative"),
+            )
+        )
+    _ascending([b.t for b in bars])
+    side = _require(obj, "side")
+    if side not in SIDES:
+        raise DataError(f"unknown side {str(side)[:10]!r}")
+    return HedgeFlowResponse(
+        symbol=_text(_require(obj, "symbol"), "symbol"),
+        expiration=_date(obj.get("expiration"), "expiration"),
+        as_of=parse_time(_require(obj, "as_of"), "as_of"),
+        side=side,
+        bar_size=_bar_size(obj),
+        bars=tuple(bars),
+    )
+
+
+def parse_series(payload: Any) -> SeriesResponse:
+    obj = _object(payload, "series answer")
+    bars = []
+    for raw in _bars(obj):
+        regime = raw.get("regime")
+        bars.append(
+            SeriesBar(
+                t=parse_time(_require(raw, "t")),
+                spot=_number(raw.get("spot"), "spot"),
+                net_gex=_number(raw.get("net_gex"), "net_gex"),
+                gamma_flip=_number(raw.get("gamma_flip"), "gamma_flip"),
+                call_wall=_number(raw.get("call_wall"), "call_wall"),
+                put_wall=_number(raw.get("put_wall"), "put_wall"),
+                regime=regime if isinstance(regime, str) else None,
+            )
+        )
+    _ascending([b.t for b in bars])
+    return SeriesResponse(
+        symbol=_text(_require(obj, "symbol"), "symbol"),
+        expiration=_date(obj.get("expiration"), "expiration"),
+        as_of=parse_time(_require(obj, "as_of"), "as_of"),
+        bar_size=_bar_size(obj),
+        bars=tuple(bars),
+    )
+
+
+def _limit(value: Any, what: str) -> int | None:
+    """`daily_limit`/`remaining` arrive as numeric strings, numbers, or "unlimited"."""
+    if value is None or value == "unlimited":
+        return None
+    if isinstance(value, bool):
+        raise DataError(f"'{what}' is not a count")
+    try:
+        return int(str(value))
+    except ValueError:
+        raise DataError(f"'{what}' is not a count: {str(value)[:20]!r}") from None
+
+
+def parse_account(payload: Any) -> Account:
+    obj = _object(payload, "account answer")
+    usage = obj.get("usage_today", 0)
+    if isinstance(usage, bool) or not isinstance(usage, int):
+        raise DataError("'usage_today' is not an integer")
+    resets = obj.get("resets_at")
+    return Account(
+        plan=_text(_require(obj, "plan"), "plan"),
+        daily_limit=_limit(obj.get("daily_limit"), "daily_limit"),
+        remaining=_limit(obj.get("remaining"), "remaining"),
+        usage_today=usage,
+        resets_at=parse_time(resets, "resets_at") if resets is not None else None,
+    )
