@@ -1,25 +1,36 @@
 """Polls one symbol's calls, puts and price series at each bar close and merges them into the store.
 
-(Skeleton: the implementation is being written.)
+Schedule: shortly after each bucket closes (market time, from an injectable clock), not a free
+running interval. The first poll back-fills the requested window; later polls ask only for the
+minutes that cover the last bar held of each series, widened to any gap the store reports.
+Calls, puts and series are fetched concurrently and merged as one batch. Failures back off
+exponentially with jitter (honouring `Retry-After`) and keep the last good data; a bad key, a plan
+too low or an unknown symbol stop the poller with a clear status.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
+import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from typing import Callable
 
+from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
+from hedgeflow_tui.clock import ET, Clock, session_bounds
+from hedgeflow_tui.model import BAR_SECONDS, Response
+from hedgeflow_tui.quota import QuotaPlanner, QuotaView, polls_left
+from hedgeflow_tui.store import SessionView, Store
 
-@dataclass(frozen=True, slots=True)
-class QuotaView:
-    """What the quota planner knows and projects, for the status line."""
+__all__ = ["PollStatus", "Poller", "QuotaView"]
 
-    plan: str | None
-    limit: int | None  # per day; None = unlimited
-    remaining: int | None
-    projected: int  # requests the rest of the session needs at the current cadence
-    series_every: int  # the price series is fetched every Nth poll (1 = every poll)
-    flow_every: int  # hedge flow is fetched every Nth bar close (1 = every close)
-    note: str  # one line, e.g. "ok" or "slowed price series to every 3rd bar to fit 412 left"
+SETTLE_SECONDS = 2.0  # market seconds after a bucket closes before asking for it
+NO_SESSION_RECHECK = 300.0  # market seconds between checks while there is no 0DTE session
+NO_SESSION_GRACE = timedelta(minutes=15)  # keep the bar cadence this long after the open
+BACKOFF_BASE = 1.0  # market seconds
+BACKOFF_CAP = 60.0
+MAX_MINUTES = 390
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +39,234 @@ class PollStatus:
 
     symbol: str
     source: str  # "LIVE" | "SIMULATED" | "REMOTE" | "REPLAY"
-    state: str  # "loading" | "ok" | "no_session" | "retrying" | "rate_limited" | "paused" | "stopped"
+    state: str  # "loading" | "ok" | "no_session" | "closed" | "retrying" | "rate_limited" | "paused" | "stopped"
     message: str  # one line, never a traceback, never the key
     last_success: datetime | None  # market time of the last successful poll
     last_bar: datetime | None  # bucket start of the newest bar held
     next_poll: datetime | None  # market time of the next scheduled poll
-    retry_in: float | None  # real seconds until the next retry, when retrying
+    retry_in: float | None  # seconds until the next retry, when retrying
     quota: QuotaView | None
+
+
+StatusObserver = Callable[[PollStatus], None]
+
+
+def _worst(errors: list[ApiError]) -> ApiError:
+    """The error that decides what happens next: fatal first, then rate limits."""
+    return max(errors, key=lambda e: (e.fatal, isinstance(e, RateLimited)))
+
+
+def _minutes_since(since: datetime | None, now: datetime, cap: int) -> int:
+    if since is None:
+        return cap
+    return max(1, min(MAX_MINUTES, math.ceil((now - since).total_seconds() / 60) + 1))
+
+
+class Poller:
+    def __init__(
+        self,
+        client: FlashAlphaClient,
+        store: Store,
+        symbol: str,
+        bar_size: str,
+        clock: Clock,
+        *,
+        source: str,
+        minutes: int = MAX_MINUTES,
+        planner: QuotaPlanner | None = None,
+        on_status: StatusObserver | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.symbol = symbol
+        self.bar_size = bar_size
+        self.clock = clock
+        self.source = source
+        self.minutes = minutes
+        self.planner = planner or QuotaPlanner()
+        self.planner.register(symbol)
+        self.on_status = on_status
+        self._rng = rng or random.Random()
+        self._wake = asyncio.Event()
+        self._resumed = asyncio.Event()
+        self._resumed.set()
+        self._poll_index = 0
+        self._last_success: datetime | None = None
+        self.status = self._status("loading", "loading the session so far")
+
+    # --- control ------------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return not self._resumed.is_set()
+
+    def pause(self) -> None:
+        self._resumed.clear()
+        self._wake.set()
+        self._report("paused", "paused: press p to resume")
+
+    def resume(self) -> None:
+        self._resumed.set()
+        self._wake.set()
+
+    def refresh_now(self) -> None:
+        self._wake.set()
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Poll until cancelled, until the session is over, or until a fatal error."""
+        await self.planner.start(self.client)
+        failures = 0
+        while True:
+            await self._resumed.wait()
+            try:
+                await self.poll_once()
+            except ApiError as error:
+                if error.fatal:
+                    self._report("stopped", f"stopped: {error.message}")
+                    return
+                failures += 1
+                delay = self._backoff(failures, error)
+                state = "rate_limited" if isinstance(error, RateLimited) else "retrying"
+                self._report(state, f"{error.message}; retrying in {delay:.0f}s", retry_in=delay)
+                await self._sleep(delay)
+                continue
+            failures = 0
+            if self._session_over():
+                self._report("closed", "session closed: all bars in")
+                return
+            await self._sleep(self._seconds_to_next_poll())
+
+    async def poll_once(self) -> None:
+        """One cycle: fetch what the quota plan allows, merge what arrived, raise the worst error."""
+        view = self.store.session(self.symbol, self.bar_size)
+        fetch_flow, fetch_series = self.planner.should_fetch(self._poll_index)
+        requests = []
+        if fetch_flow or view is None:
+            for side, since in (("calls", _last_known(view, "cum_calls")),
+                                ("puts", _last_known(view, "cum_puts"))):
+                minutes = self._window(view, since)
+                requests.append(self.client.hedge_flow(self.symbol, side, self.bar_size, minutes))
+        if fetch_series or view is None:
+            minutes = self._window(view, _last_known(view, "spot"))
+            requests.append(self.client.series(self.symbol, self.bar_size, minutes))
+        results = await asyncio.gather(*requests, return_exceptions=True)
+        self.planner.observe(self.client)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, ApiError):
+                raise result
+        answers: list[Response] = [r for r in results if not isinstance(r, BaseException)]
+        errors = [r for r in results if isinstance(r, ApiError)]
+        if answers:
+            for answer in answers:
+                self.clock.sync(answer.as_of)
+            self.store.apply(answers)
+        if errors:
+            raise _worst(errors)
+        self._poll_index += 1
+        self._last_success = self.clock.now()
+        view = self.store.session(self.symbol, self.bar_size)
+        if view is not None and view.no_session:
+            self._report("no_session", "no 0DTE session right now")
+        else:
+            self._report("ok", "ok")
+
+    # --- schedule -----------------------------------------------------------------------------
+
+    def _window(self, view: SessionView | None, since: datetime | None) -> int:
+        if view is None or since is None:
+            return self.minutes
+        if view.backfill_from is not None and view.backfill_from < since:
+            since = view.backfill_from
+        return _minutes_since(since, self.clock.now(), self.minutes)
+
+    def _session_day(self) -> date:
+        view = self.store.session(self.symbol, self.bar_size)
+        if view is not None and view.expiration is not None:
+            return view.expiration
+        return self.clock.now().astimezone(ET).date()
+
+    def _session_over(self) -> bool:
+        """Every bucket of the session has closed and been fetched."""
+        _, close = session_bounds(self._session_day())
+        view = self.store.session(self.symbol, self.bar_size)
+        if view is None or view.no_session or view.last_t is None:
+            return False
+        last_bucket = close - timedelta(seconds=BAR_SECONDS[self.bar_size])
+        return (self.clock.now() >= close and view.last_t >= last_bucket
+                and view.backfill_from is None)
+
+    def _seconds_to_next_poll(self) -> float:
+        now = self.clock.now()
+        size = BAR_SECONDS[self.bar_size]
+        open_, close = session_bounds(self._session_day())
+        self.planner.replan(polls_left(now, close, size))
+        view = self.store.session(self.symbol, self.bar_size)
+        first_close = open_ + timedelta(seconds=size)
+        if now < first_close:
+            return min(NO_SESSION_RECHECK, (first_close - now).total_seconds()) + SETTLE_SECONDS
+        if view is not None and view.no_session and now - open_ > NO_SESSION_GRACE:
+            return NO_SESSION_RECHECK
+        since_open = (now - open_).total_seconds()
+        next_close = open_ + timedelta(seconds=(math.floor(since_open / size) + 1) * size)
+        return max(0.0, (next_close - now).total_seconds()) + SETTLE_SECONDS
+
+    def _backoff(self, failures: int, error: ApiError) -> float:
+        """Exponential backoff with full jitter, never shorter than the server's Retry-After."""
+        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1))
+        delay = self._rng.uniform(ceiling / 2, ceiling)
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        return delay
+
+    async def _sleep(self, market_seconds: float) -> None:
+        """Sleep on the market clock; `refresh_now`, `pause` and `resume` cut it short."""
+        self._wake.clear()
+        self.status = self._status(self.status.state, self.status.message,
+                                   next_in=market_seconds, retry_in=self.status.retry_in)
+        self._emit()
+        sleeper = asyncio.ensure_future(self.clock.sleep(market_seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+
+    # --- status -------------------------------------------------------------------------------
+
+    def _status(self, state: str, message: str, *, next_in: float | None = None,
+                retry_in: float | None = None) -> PollStatus:
+        view = self.store.session(self.symbol, self.bar_size)
+        now = self.clock.now()
+        return PollStatus(
+            symbol=self.symbol,
+            source=self.source,
+            state=state,
+            message=message,
+            last_success=self._last_success,
+            last_bar=view.last_t if view is not None else None,
+            next_poll=now + timedelta(seconds=next_in) if next_in is not None else None,
+            retry_in=retry_in,
+            quota=self.planner.view(),
+        )
+
+    def _report(self, state: str, message: str, *, retry_in: float | None = None) -> None:
+        self.status = self._status(state, message, retry_in=retry_in)
+        self._emit()
+
+    def _emit(self) -> None:
+        if self.on_status is not None:
+            self.on_status(self.status)
+
+
+def _last_known(view: SessionView | None, field: str) -> datetime | None:
+    """The newest bucket whose `field` is known."""
+    if view is None:
+        return None
+    for row in reversed(view.rows):
+        if getattr(row, field) is not None:
+            return row.t
+    return None

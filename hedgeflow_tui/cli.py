@@ -1,0 +1,150 @@
+"""Command line: parse and check the arguments, layer them over env and config file, run.
+
+Every bad input ends in one line on stderr (`hedgeflow-tui: error: ...`) and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+from typing import NoReturn, Sequence
+
+from hedgeflow_tui import __version__
+from hedgeflow_tui.config import THEMES, ConfigError, Settings, config_path, layered
+from hedgeflow_tui.model import BAR_SIZES
+
+SYMBOL_PATTERN = re.compile(r"^[A-Za-z0-9.^-]{1,10}$")
+TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+PROG = "hedgeflow-tui"
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but an error is one line naming what is allowed, not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        fail(message)
+
+
+def fail(message: str) -> NoReturn:
+    sys.stderr.write(f"{PROG}: error: {message}\n")
+    raise SystemExit(2)
+
+
+def _symbol(text: str) -> str:
+    if not SYMBOL_PATTERN.match(text):
+        raise argparse.ArgumentTypeError(
+            f"bad symbol {text!r}: use 1-10 letters, digits, '.', '^' or '-'")
+    return text.upper()
+
+
+def _minutes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 390:
+        raise argparse.ArgumentTypeError(f"--minutes must be a whole number from 1 to 390, got {text!r}")
+    return value
+
+
+def _positive(name: str, kind: type = float):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {text!r}")
+        return value
+    return parse
+
+
+def _non_negative_float(name: str):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not value >= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be a number >= 0, got {text!r}")
+        return value
+    return parse
+
+
+def _hhmm(text: str) -> str:
+    if not TIME_PATTERN.match(text):
+        raise argparse.ArgumentTypeError(f"--start must be HH:MM (ET), got {text!r}")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog=PROG,
+        description="Real-time dashboard of 0DTE dealer hedge flow: the cumulative flow of the "
+        "call and put legs over price, and a banner when a gamma squeeze builds. With no "
+        "FlashAlpha key it runs on the built-in market simulator.",
+        epilog=f"Config file: {config_path().name} in the user config dir (override with "
+        "HEDGEFLOW_CONFIG). API key: FLASHALPHA_API_KEY or api_key in the config file.",
+    )
+    add = parser.add_argument
+    add("symbols", nargs="*", type=_symbol, metavar="SYMBOL",
+        help="0DTE symbols to watch, e.g. SPY QQQ SPX (default SPY)")
+    add("--bar", choices=BAR_SIZES, help="bar size (default 1m)")
+    add("--minutes", type=_minutes, help="minutes of the session to load and show, 1..390 "
+        "(default 390: the whole session)")
+    add("--headless", action="store_true", default=None,
+        help="print JSON lines (status, bar, alert) instead of the dashboard")
+    add("--demo", action="store_true", default=None,
+        help="use the built-in simulator even when a key is set")
+    add("--speed", type=_positive("--speed"),
+        help="simulated seconds per real second (default 30 on the built-in simulator: a 1m "
+        "bar every 2 s); with --base-url, the --speed the hedgeflow-sim server was started with")
+    add("--seed", type=int, help="simulator seed (default 7)")
+    add("--start", type=_hhmm, help="simulator start time, HH:MM ET (default 10:30)")
+    add("--date", help="simulator session date, YYYY-MM-DD (default the latest weekday)")
+    add("--base-url", help="server speaking the FlashAlpha API, e.g. http://127.0.0.1:8787 "
+        "(plain http only to loopback)")
+    add("--squeeze-bars", type=_positive("--squeeze-bars", int),
+        help="same-signed, non-decreasing bars that make a squeeze (default 5)")
+    add("--noise-floor", type=_non_negative_float("--noise-floor"),
+        help="each squeeze bar must exceed this x the session's median |bar| (default 0.5; "
+        "0 = the plain rule)")
+    add("--bell", action="store_true", default=None, help="ring the terminal bell on alerts")
+    add("--alert-cmd", metavar="CMD",
+        help="run CMD on every alert with the alert as JSON on its standard input")
+    add("--theme", choices=THEMES, help="colour theme (colorblind: blue/orange, safe for "
+        "red-green colour blindness)")
+    add("--timeout", type=_positive("--timeout"), help="seconds before a request times out "
+        "(default 10)")
+    add("--version", action="version", version=f"{PROG} {__version__}")
+    return parser
+
+
+def parse_settings(argv: Sequence[str] | None = None) -> Settings:
+    args = build_parser().parse_args(argv)
+    flags = vars(args)
+    flags["symbols"] = list(dict.fromkeys(flags["symbols"])) or None
+    try:
+        return layered(flags)
+    except ConfigError as error:
+        fail(str(error))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from hedgeflow_tui.sources import open_source
+
+    settings = parse_settings(argv)
+    try:
+        source = open_source(settings)
+    except ConfigError as error:
+        fail(str(error))
+    if settings.headless:
+        from hedgeflow_tui.headless import run_headless
+
+        return asyncio.run(run_headless(settings, source))
+    from hedgeflow_tui.ui.app import HedgeflowApp
+
+    HedgeflowApp(settings, source).run()
+    return 0

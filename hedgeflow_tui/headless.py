@@ -1,0 +1,99 @@
+"""Headless mode: the same pollers, store and detector as the dashboard, printed as JSON lines.
+
+Ends by itself once every symbol's session has closed and all its bars are in, or when a poller
+stops on a fatal error (exit 1); Ctrl-C or SIGTERM end it cleanly with status 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from typing import TextIO
+
+from hedgeflow_tui.client import ExchangeObserver
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.detector import AlertTracker, DetectorConfig
+from hedgeflow_tui.jsonlines import alert_record, bar_record, dumps, status_record
+from hedgeflow_tui.poller import Poller, PollStatus
+from hedgeflow_tui.sources import Source
+from hedgeflow_tui.store import Change, Store
+
+
+def detector_config(settings: Settings) -> DetectorConfig:
+    return DetectorConfig(squeeze_bars=settings.squeeze_bars, noise_floor=settings.noise_floor)
+
+
+class JsonLinesSink:
+    """Writes a `bar` line per new or revised bucket, `alert` lines as the detector fires, and a
+    `status` line whenever a symbol's state or message changes."""
+
+    def __init__(self, store: Store, out: TextIO, config: DetectorConfig) -> None:
+        self.store = store
+        self.out = out
+        self.config = config
+        self.trackers: dict[str, AlertTracker] = {}
+        self._last_status: dict[str, tuple[str, str]] = {}
+        store.subscribe(self.on_change)
+
+    def write(self, record: dict) -> None:
+        self.out.write(dumps(record) + "\n")
+        self.out.flush()
+
+    def on_change(self, change: Change) -> None:
+        for row in change.rows:
+            self.write(bar_record(change.symbol, change.bar_size, row))
+        view = self.store.session(change.symbol, change.bar_size)
+        if view is None:
+            return
+        tracker = self.trackers.get(change.symbol)
+        if tracker is None or change.new_session:
+            tracker = self.trackers[change.symbol] = AlertTracker(change.symbol, self.config)
+        for alert in tracker.update(view.rows):
+            self.write(alert_record(alert))
+
+    def on_status(self, status: PollStatus) -> None:
+        key = (status.state, status.message)
+        if self._last_status.get(status.symbol) != key:
+            self._last_status[status.symbol] = key
+            self.write(status_record(status))
+
+
+async def run_headless(settings: Settings, source: Source, out: TextIO = sys.stdout,
+                       observer: ExchangeObserver | None = None) -> int:
+    """Poll every symbol until its session is over; return the process exit status."""
+    store = Store()
+    sink = JsonLinesSink(store, out, detector_config(settings))
+    client = source.make_client(observer)
+    planner = source.make_planner()
+    pollers = [
+        Poller(client, store, symbol, settings.bar, source.clock, source=source.kind,
+               minutes=settings.minutes, planner=planner, on_status=sink.on_status)
+        for symbol in settings.symbols
+    ]
+    for poller in pollers:
+        sink.write(status_record(poller.status) | {"message": source.description})
+    tasks = [asyncio.ensure_future(poller.run()) for poller in pollers]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        while not stop.is_set() and not all(task.done() for task in tasks):
+            await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        for task in [*tasks, stopper]:
+            task.cancel()
+        outcomes = await asyncio.gather(*tasks, stopper, return_exceptions=True)
+        await client.aclose()
+    for poller, outcome in zip(pollers, outcomes):
+        if isinstance(outcome, Exception):
+            sink.write(status_record(poller.status) | {
+                "state": "stopped", "message": f"internal error: {type(outcome).__name__}: {outcome}"})
+            return 1
+    if stop.is_set():
+        return 0
+    return 1 if any(p.status.state == "stopped" for p in pollers) else 0

@@ -1,0 +1,78 @@
+"""The JSON objects of headless mode (one per line) and of `--alert-cmd`'s standard input.
+
+    {"type": "status", "symbol", "source", "state", "message", "last_bar", "next_poll",
+     "retry_in", "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
+    {"type": "bar", "symbol", "bar_size", "t", "calls", "puts", "all",
+     "cum_calls", "cum_puts", "cum_all", "spot"}
+    {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
+     "price_confirms", "cum_all", "t"}
+
+Times are ISO 8601 UTC with a Z; flows are delta-dollars; null means unknown (never 0).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from hedgeflow_tui.detector import Alert
+from hedgeflow_tui.poller import PollStatus
+from hedgeflow_tui.store import Row
+
+
+def iso(t: datetime | None) -> str | None:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None
+
+
+def status_record(status: PollStatus) -> dict[str, Any]:
+    quota = status.quota
+    return {
+        "type": "status",
+        "symbol": status.symbol,
+        "source": status.source,
+        "state": status.state,
+        "message": status.message,
+        "last_bar": iso(status.last_bar),
+        "next_poll": iso(status.next_poll),
+        "retry_in": round(status.retry_in, 2) if status.retry_in is not None else None,
+        "quota": None if quota is None else {
+            "plan": quota.plan, "limit": quota.limit, "remaining": quota.remaining,
+            "projected": quota.projected, "note": quota.note,
+        },
+    }
+
+
+def bar_record(symbol: str, bar_size: str, row: Row) -> dict[str, Any]:
+    return {
+        "type": "bar",
+        "symbol": symbol,
+        "bar_size": bar_size,
+        "t": iso(row.t),
+        "calls": row.calls,
+        "puts": row.puts,
+        "all": row.all,
+        "cum_calls": row.cum_calls,
+        "cum_puts": row.cum_puts,
+        "cum_all": row.cum_all,
+        "spot": row.spot,
+    }
+
+
+def alert_record(alert: Alert) -> dict[str, Any]:
+    return {
+        "type": "alert",
+        "symbol": alert.symbol,
+        "kind": alert.kind,
+        "direction": alert.direction,
+        "bars": alert.bars,
+        "run_flow": alert.run_flow,
+        "attribution": alert.attribution,
+        "price_confirms": alert.price_confirms,
+        "cum_all": alert.cum_all,
+        "t": iso(alert.t),
+    }
+
+
+def dumps(record: dict[str, Any]) -> str:
+    return json.dumps(record, separators=(",", ":"), allow_nan=False)

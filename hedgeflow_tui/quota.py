@@ -1,0 +1,130 @@
+"""Request budgeting: project what the rest of the session costs and slow down before running out.
+
+One planner is shared by every symbol's poller. It learns the plan from `/v1/account` once at
+start, then follows the `X-RateLimit-*` headers of every answer (no requests spent on it). When the
+projection exceeds what remains, it thins the price series first (every 2nd, 3rd ... bar close), and
+only then the hedge flow itself; a thinned poll loses no bars, because the next one asks for a window
+that covers everything since the last bar held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from hedgeflow_tui.client import ApiError, FlashAlphaClient
+
+FLOW_REQUESTS_PER_POLL = 2  # calls + puts; `all` is derived, never fetched
+SERIES_REQUESTS_PER_POLL = 1
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaView:
+    """What the quota planner knows and projects, for the status line."""
+
+    plan: str | None
+    limit: int | None  # per day; None = unlimited
+    remaining: int | None
+    projected: int  # requests the rest of the session needs at the current cadence
+    series_every: int  # the price series is fetched every Nth poll (1 = every poll)
+    flow_every: int  # hedge flow is fetched every Nth bar close (1 = every close)
+    note: str  # one line, e.g. "ok" or "slowed: price every 3 bars to fit 412 left"
+
+
+MAX_SERIES_EVERY = 10  # beyond this the price overlay is too sparse to be worth thinning further
+RESERVE_SHARE = 0.05  # keep 5% of what remains for retries
+
+
+class QuotaPlanner:
+    def __init__(self) -> None:
+        self.plan: str | None = None
+        self.limit: int | None = None
+        self.remaining: int | None = None
+        self.series_every = 1
+        self.flow_every = 1
+        self.projected = 0
+        self._symbols: set[str] = set()
+        self._started = asyncio.Lock()
+        self._account_read = False
+
+    def register(self, symbol: str) -> None:
+        self._symbols.add(symbol)
+
+    def unregister(self, symbol: str) -> None:
+        self._symbols.discard(symbol)
+
+    async def start(self, client: FlashAlphaClient) -> None:
+        """Read `/v1/account` once for all pollers; a failure leaves the plan unknown."""
+        async with self._started:
+            if self._account_read:
+                return
+            self._account_read = True
+            try:
+                account = await client.account()
+            except ApiError:
+                return
+            self.plan = account.plan
+            self.limit = account.daily_limit
+            self.remaining = account.remaining
+
+    def observe(self, client: FlashAlphaClient) -> None:
+        """Follow the quota headers of the client's latest answer."""
+        if client.rate_limit is None:
+            return
+        self.limit = client.rate_limit.limit
+        self.remaining = client.rate_limit.remaining
+
+    def requests_per_poll(self, flow_every: int, series_every: int) -> float:
+        per_symbol = FLOW_REQUESTS_PER_POLL / flow_every + SERIES_REQUESTS_PER_POLL / series_every
+        return max(1, len(self._symbols)) * per_symbol
+
+    def replan(self, polls_left: int) -> QuotaView:
+        """Choose the cadence that fits the rest of the session into what remains."""
+        self.flow_every, self.series_every = 1, 1
+        if self.remaining is not None:
+            budget = self.remaining * (1 - RESERVE_SHARE)
+            while self._cost(polls_left) > budget:
+                if self.series_every < MAX_SERIES_EVERY:
+                    self.series_every += 1
+                elif self.flow_every < max(1, polls_left):
+                    self.flow_every += 1
+                else:
+                    break
+        self.projected = self._cost(polls_left)
+        return self.view()
+
+    def _cost(self, polls_left: int) -> int:
+        return math.ceil(polls_left * self.requests_per_poll(self.flow_every, self.series_every))
+
+    def should_fetch(self, poll_index: int) -> tuple[bool, bool]:
+        """(hedge flow, series) for the n-th bar close since start."""
+        return poll_index % self.flow_every == 0, poll_index % self.series_every == 0
+
+    def view(self) -> QuotaView:
+        if self.remaining is None:
+            note = "unlimited" if self.plan == "alpha" or self.limit is None else "quota unknown"
+        elif self.projected > self.remaining:
+            note = f"needs {self.projected} but {self.remaining} left"
+        elif self.flow_every > 1:
+            note = f"slowed: flow every {self.flow_every} bars, price every {self.series_every}"
+        elif self.series_every > 1:
+            note = f"slowed: price every {self.series_every} bars to fit {self.remaining} left"
+        else:
+            note = "ok"
+        return QuotaView(
+            plan=self.plan,
+            limit=self.limit,
+            remaining=self.remaining,
+            projected=self.projected,
+            series_every=self.series_every,
+            flow_every=self.flow_every,
+            note=note,
+        )
+
+
+def polls_left(now: datetime, close: datetime, bar_seconds: int) -> int:
+    """Bar closes from now to the session close, inclusive of the last one."""
+    seconds = (close - now).total_seconds()
+    return max(0, math.ceil(seconds / bar_seconds))

@@ -1,0 +1,118 @@
+"""Which server the data comes from, and the clock that goes with it.
+
+- `--base-url URL` → that server (REMOTE), e.g. a `hedgeflow-sim` on 127.0.0.1;
+- else a FlashAlpha key (environment or config file) → the live API (LIVE);
+- else, or with `--demo` → the built-in simulator in-process through `httpx.ASGITransport`
+  (SIMULATED), sharing one scaled clock with the poller.
+Every source is reached through the same `FlashAlphaClient`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+from urllib.parse import urlsplit
+
+import httpx
+
+from hedgeflow_tui.client import LIVE_BASE_URL, ExchangeObserver, FlashAlphaClient
+from hedgeflow_tui.clock import Clock, ScaledClock
+from hedgeflow_tui.config import ConfigError, Settings
+from hedgeflow_tui.quota import QuotaPlanner
+
+SIM_BASE_URL = "http://simulator"
+
+
+@dataclass
+class Source:
+    kind: str  # "LIVE" | "SIMULATED" | "REMOTE"
+    clock: Clock
+    description: str  # one line for the badge and status lines; never the key
+    _connect: Callable[[ExchangeObserver | None], FlashAlphaClient] = field(repr=False)
+
+    def make_client(self, observer: ExchangeObserver | None = None) -> FlashAlphaClient:
+        return self._connect(observer)
+
+    @staticmethod
+    def make_planner() -> QuotaPlanner:
+        return QuotaPlanner()
+
+
+def check_base_url(url: str) -> str:
+    """https anywhere; plain http only to a loopback host. Returns the URL without a trailing /."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"--base-url must be an http(s) URL, got {url!r}")
+    if parts.query or parts.username or parts.password:
+        raise ConfigError("--base-url must not carry a query or credentials")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ConfigError("--base-url: plain http:// is allowed only to 127.0.0.1, ::1 or localhost")
+    return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _parse_day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--date must be YYYY-MM-DD, got {text!r}") from None
+
+
+def open_source(settings: Settings, clock: Clock | None = None) -> Source:
+    """Pick the source the settings ask for. `clock` overrides the source's own (tests)."""
+    simulated = settings.demo or (settings.base_url is None and not settings.api_key)
+    if not simulated:
+        sim_only = [flag for flag, value in (("--seed", settings.seed != Settings.seed),
+                                             ("--start", settings.start),
+                                             ("--date", settings.date)) if value]
+        if sim_only:
+            raise ConfigError(f"{', '.join(sim_only)} apply only to the built-in simulator (--demo)")
+    if settings.base_url is not None and not settings.demo:
+        base_url = check_base_url(settings.base_url)
+        clock = clock or ScaledClock(speed=settings.speed or 1.0)
+        host = urlsplit(base_url).netloc
+        return Source("REMOTE", clock, f"server {host}",
+                      lambda observer: _client(settings, base_url, observer))
+    if not simulated:
+        if settings.speed not in (None, 1.0):
+            raise ConfigError("--speed applies only to the simulator (--demo or --base-url)")
+        return Source("LIVE", clock or ScaledClock(), "FlashAlpha live API",
+                      lambda observer: _client(settings, LIVE_BASE_URL, observer))
+    return _simulator(settings, clock)
+
+
+def _simulator(settings: Settings, clock: Clock | None) -> Source:
+    from hedgeflow_tui.sim import (DEFAULT_START, DEMO_SPEED, SimConfig, create_app,
+                                   default_session_date, sim_clock)
+
+    day = _parse_day(settings.date) or default_session_date()
+    start = settings.start or DEFAULT_START
+    clock = clock or sim_clock(day, start, settings.speed or DEMO_SPEED)
+    app = create_app(SimConfig(seed=settings.seed, date=day), clock)
+    description = f"simulated market, seed {settings.seed}, {day.isoformat()}"
+
+    def connect(observer: ExchangeObserver | None) -> FlashAlphaClient:
+        transport = httpx.ASGITransport(app=app)
+        return FlashAlphaClient(SIM_BASE_URL, transport=transport, timeout=settings.timeout,
+                                observer=observer)
+
+    return Source("SIMULATED", clock, description, connect)
+
+
+def _client(settings: Settings, base_url: str, observer: ExchangeObserver | None
+            ) -> FlashAlphaClient:
+    return FlashAlphaClient(base_url, settings.api_key, timeout=settings.timeout,
+                            observer=observer)
+

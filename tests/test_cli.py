@@ -1,0 +1,94 @@
+"""The command line: one-line errors with exit 2, help and version, layered settings."""
+
+import subprocess
+import sys
+
+import pytest
+
+from hedgeflow_tui import __version__
+from hedgeflow_tui.cli import parse_settings
+from hedgeflow_tui.config import ConfigError, layered, load_file
+from hedgeflow_tui.sources import open_source
+
+
+def run_cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "hedgeflow_tui", *args], capture_output=True,
+                          text=True, timeout=60, env=env)
+
+
+@pytest.mark.parametrize(
+    "args, names",
+    [
+        (["SPY", "--bar", "2m"], "30s"),
+        (["SPY", "--minutes", "0"], "1 to 390"),
+        (["SPY", "--minutes", "391"], "1 to 390"),
+        (["S P Y"], "1-10 letters"),
+        (["SPYSPYSPYSPY"], "1-10 letters"),
+        (["SPY", "--base-url", "http://example.com"], "only to 127.0.0.1"),
+        (["SPY", "--base-url", "ftp://127.0.0.1"], "http(s) URL"),
+        (["SPY", "--speed", "-3"], "positive"),
+        (["SPY", "--start", "25:00"], "HH:MM"),
+        (["SPY", "--date", "tomorrow", "--headless"], "YYYY-MM-DD"),
+        (["SPY", "--no-such-flag"], "unrecognized"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, names):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hedgeflow-tui: error:")
+    assert names in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_help_documents_every_flag_and_version_prints():
+    help_text = run_cli("--help").stdout
+    for flag in ("--bar", "--minutes", "--headless", "--demo", "--speed", "--seed", "--start",
+                 "--date", "--base-url", "--squeeze-bars", "--noise-floor", "--bell",
+                 "--alert-cmd", "--theme", "--timeout", "--version"):
+        assert flag in help_text
+    assert run_cli("--version").stdout.strip() == f"hedgeflow-tui {__version__}"
+
+
+def test_symbols_are_upper_cased_and_deduplicated(monkeypatch, tmp_path):
+    monkeypatch.setenv("HEDGEFLOW_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("FLASHALPHA_API_KEY", raising=False)
+    settings = parse_settings(["spy", "qqq", "SPY", "^spx"])
+    assert settings.symbols == ["SPY", "QQQ", "^SPX"]
+
+
+def test_flags_override_env_which_overrides_file(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('api_key = "from-file"\nbar = "5m"\nsqueeze_bars = 4\ntheme = "colorblind"\n')
+    from_file = load_file(path)
+    settings = layered({"bar": None}, environ={}, file_values=from_file)
+    assert (settings.api_key, settings.bar, settings.squeeze_bars) == ("from-file", "5m", 4)
+    settings = layered({"bar": "30s"}, environ={"FLASHALPHA_API_KEY": "from-env"},
+                       file_values=from_file)
+    assert (settings.api_key, settings.bar, settings.theme) == ("from-env", "30s", "colorblind")
+    assert "from-env" not in repr(settings)
+
+
+def test_bad_config_file_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("squeeze_bars = 'five'\n")
+    with pytest.raises(ConfigError, match="wrong type"):
+        load_file(path)
+    path.write_text("colour = 'red'\n")
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_file(path)
+    env = {"HEDGEFLOW_CONFIG": str(path), "PATH": "/usr/bin:/bin"}
+    result = run_cli("SPY", env=env)
+    assert result.returncode == 2 and "unknown key(s) in config.toml: colour" in result.stderr
+
+
+def test_source_choice_follows_key_base_url_and_demo():
+    assert open_source(layered({}, environ={}, file_values={})).kind == "SIMULATED"
+    live = open_source(layered({}, environ={"FLASHALPHA_API_KEY": "k"}, file_values={}))
+    assert live.kind == "LIVE" and "k" not in live.description
+    demo = open_source(layered({"demo": True}, environ={"FLASHALPHA_API_KEY": "k"}, file_values={}))
+    assert demo.kind == "SIMULATED"
+    remote = open_source(layered({"base_url": "http://127.0.0.1:8787/"}, environ={}, file_values={}))
+    assert remote.kind == "REMOTE" and remote.description == "server 127.0.0.1:8787"
+    with pytest.raises(ConfigError, match="only to the built-in simulator"):
+        open_source(layered({"seed": 3}, environ={"FLASHALPHA_API_KEY": "k"}, file_values={}))

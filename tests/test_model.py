@@ -1,0 +1,87 @@
+"""Parsing of API answers: schema drift tolerated, broken data refused with a short reason."""
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from hedgeflow_tui.model import DataError, parse_account, parse_hedge_flow, parse_series
+
+
+def flow(**overrides):
+    payload = {
+        "symbol": "SPY", "expiration": "2026-06-12", "as_of": "2026-06-12T18:45:12Z",
+        "side": "calls", "bar_size": "5m",
+        "bars": [{"t": "2026-06-12T18:35:00Z", "bar": 1.0, "cumulative": 10},
+                 {"t": "2026-06-12T14:40:00-04:00", "bar": None, "cumulative": 12.5}],
+        "endpoint_version": "x", "data_as_of": {"node": "n"},
+    }
+    payload.update(overrides)
+    return payload
+
+
+def test_hedge_flow_parses_times_to_utc_and_keeps_nulls_as_none():
+    parsed = parse_hedge_flow(flow(brand_new_field={"a": 1}))
+    assert parsed.expiration == date(2026, 6, 12)
+    assert parsed.bars[1].t == datetime(2026, 6, 12, 18, 40, tzinfo=timezone.utc)
+    assert parsed.bars[1].bar is None
+    assert parsed.bars[0].cumulative == 10.0
+
+
+def test_empty_bars_is_a_normal_answer():
+    assert parse_hedge_flow(flow(bars=[], expiration=None)).bars == ()
+
+
+@pytest.mark.parametrize(
+    "overrides, reason",
+    [
+        ({"bars": [{"t": "2026-06-12T18:35:00Z", "bar": "12", "cumulative": 1}]}, "'bar' is not a number"),
+        ({"bars": [{"t": "2026-06-12T18:35:00Z", "bar": True, "cumulative": 1}]}, "'bar' is not a number"),
+        ({"bars": [{"t": "2026-06-12T18:35:00Z", "bar": float("nan"), "cumulative": 1}]}, "'bar' is not finite"),
+        ({"bars": [{"t": "yesterday", "bar": 1, "cumulative": 1}]}, "'t' is not an ISO time"),
+        ({"bars": [{"t": "2026-06-12T18:35:00", "bar": 1, "cumulative": 1}]}, "'t' has no UTC offset"),
+        ({"bars": [{"t": "2026-06-12T18:40:00Z"}, {"t": "2026-06-12T18:35:00Z"}]}, "ascending"),
+        ({"bars": [{"t": "2026-06-12T18:40:00Z"}, {"t": "2026-06-12T18:40:00Z"}]}, "ascending"),
+        ({"bars": {"t": 1}}, "'bars' is not a list"),
+        ({"side": "both"}, "unknown side"),
+        ({"bar_size": "2m"}, "unknown bar_size"),
+        ({"as_of": None}, "'as_of' is not a time string"),
+    ],
+)
+def test_broken_hedge_flow_raises_data_error_with_reason(overrides, reason):
+    with pytest.raises(DataError, match=reason):
+        parse_hedge_flow(flow(**overrides))
+
+
+def test_missing_envelope_field_is_named():
+    payload = flow()
+    del payload["symbol"]
+    with pytest.raises(DataError, match="missing field 'symbol'"):
+        parse_hedge_flow(payload)
+
+
+def test_not_an_object():
+    with pytest.raises(DataError, match="not a JSON object"):
+        parse_hedge_flow([1, 2])
+
+
+def test_series_keeps_spot_and_regime_metrics():
+    parsed = parse_series({
+        "symbol": "SPY", "expiration": "2026-06-12", "as_of": "2026-06-12T18:45:12Z",
+        "bar_size": "1m",
+        "bars": [{"t": "2026-06-12T18:35:00Z", "spot": 601.25, "gamma_flip": 598.0,
+                  "call_wall": 605, "put_wall": 595, "regime": "negative_gamma", "atm_iv": None}],
+    })
+    bar = parsed.bars[0]
+    assert (bar.spot, bar.gamma_flip, bar.call_wall, bar.put_wall, bar.regime) == (
+        601.25, 598.0, 605.0, 595.0, "negative_gamma")
+
+
+def test_account_counts_arrive_as_strings_or_unlimited():
+    growth = parse_account({"plan": "growth", "daily_limit": "2500", "remaining": "2400",
+                            "usage_today": 100, "resets_at": "2026-06-13T00:00:00Z"})
+    assert (growth.daily_limit, growth.remaining) == (2500, 2400)
+    alpha = parse_account({"plan": "alpha", "daily_limit": "unlimited", "remaining": "unlimited",
+                           "usage_today": 5})
+    assert (alpha.daily_limit, alpha.remaining, alpha.resets_at) == (None, None, None)
+    with pytest.raises(DataError, match="'remaining' is not a count"):
+        parse_account({"plan": "basic", "daily_limit": "100", "remaining": "lots"})
