@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import re
 import sys
+from pathlib import Path
 from typing import NoReturn, Sequence
 
 from hedgeflow_tui import __version__
@@ -116,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="run CMD on every alert with the alert as JSON on its standard input")
     add("--theme", choices=THEMES, help="colour theme (colorblind: blue/orange, safe for "
         "red-green colour blindness)")
+    add("--record", type=Path, metavar="PATH",
+        help="append every answer to PATH (JSON lines) for replay; never records the key")
+    add("--replay", type=Path, metavar="PATH",
+        help="play a recording through the same screens (or JSON lines with --headless)")
+    add("--export", choices=("csv",), help="with --replay: write the merged per-bar table "
+        "(with the alerts each bar fired) to standard output")
     add("--timeout", type=_positive("--timeout"), help="seconds before a request times out "
         "(default 10)")
     add("--version", action="version", version=f"{PROG} {__version__}")
@@ -133,9 +140,13 @@ def parse_settings(argv: Sequence[str] | None = None) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    settings = parse_settings(argv)
+    if settings.replay is not None:
+        return _replay(settings)
+    if settings.export is not None:
+        fail("--export needs --replay PATH")
     from hedgeflow_tui.sources import open_source
 
-    settings = parse_settings(argv)
     try:
         source = open_source(settings)
     except ConfigError as error:
@@ -147,4 +158,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hedgeflow_tui.ui.app import HedgeflowApp
 
     HedgeflowApp(settings, source).run()
+    return 0
+
+
+def _replay(settings: Settings) -> int:
+    from hedgeflow_tui.headless import detector_config
+    from hedgeflow_tui.record import RecordingError, read_recording
+    from hedgeflow_tui import replay
+
+    if settings.record is not None:
+        fail("--record and --replay cannot be used together")
+    try:
+        recording = read_recording(settings.replay)
+    except RecordingError as error:
+        fail(str(error))
+    if settings.export == "csv":
+        return replay.export_csv(detector_config(settings), recording, sys.stdout)
+    if settings.headless:
+        return replay.replay_headless(settings, recording, sys.stdout)
+    from hedgeflow_tui.ui.app import HedgeflowApp
+
+    HedgeflowApp.for_replay(settings, recording).run()
     return 0

@@ -111,7 +111,7 @@ class Exchange:
     """One successful answer, as the recorder stores it: no headers, no key, no host."""
 
     endpoint: str  # "hedge-flow" | "series" | "account"
-    params: dict[str, Any]
+    params: dict[str, Any]  # symbol, side, bar, minutes as asked
     received_at: datetime
     body: Any
 
@@ -182,49 +182,49 @@ class FlashAlphaClient:
     async def hedge_flow(
         self, symbol: str, side: str, bar: str, minutes: int | None = None
     ) -> HedgeFlowResponse:
-        params: dict[str, Any] = {"side": side, "bar": bar}
+        params: dict[str, Any] = {"symbol": symbol, "side": side, "bar": bar}
         if minutes is not None:
             params["minutes"] = minutes
-        body = await self._get("hedge-flow", HEDGE_FLOW_PATH.format(symbol=symbol), params, symbol)
-        return self._parsed(parse_hedge_flow, body)
+        path = HEDGE_FLOW_PATH.format(symbol=symbol)
+        return await self._fetch("hedge-flow", path, params, parse_hedge_flow)
 
     async def series(self, symbol: str, bar: str, minutes: int | None = None) -> SeriesResponse:
-        params: dict[str, Any] = {"bar": bar}
+        params: dict[str, Any] = {"symbol": symbol, "bar": bar}
         if minutes is not None:
             params["minutes"] = minutes
-        body = await self._get("series", SERIES_PATH.format(symbol=symbol), params, symbol)
-        return self._parsed(parse_series, body)
+        return await self._fetch("series", SERIES_PATH.format(symbol=symbol), params, parse_series)
 
     async def account(self) -> Account:
-        body = await self._get("account", ACCOUNT_PATH, {}, None)
-        return self._parsed(parse_account, body)
+        return await self._fetch("account", ACCOUNT_PATH, {}, parse_account)
 
     async def health(self) -> str:
-        body = await self._get("health", HEALTH_PATH, {}, None, record=False)
+        body = await self._get("health", HEALTH_PATH, {})
         if not isinstance(body, dict) or not isinstance(body.get("status"), str):
             raise BadData("health answer has no status")
         return body["status"]
 
     # --- plumbing -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _parsed(parser: Callable[[Any], Any], body: Any) -> Any:
+    async def _fetch(self, endpoint: str, path: str, params: dict[str, Any],
+                     parser: Callable[[Any], Any]) -> Any:
+        """GET, parse, and hand the answer to the observer only once it parsed."""
+        body = await self._get(endpoint, path, params)
         try:
-            return parser(body)
+            parsed = parser(body)
         except DataError as error:
-            raise BadData(f"bad data: {error.reason}") from None
+            raise BadData(f"{endpoint}: bad data: {error.reason}") from None
+        if self.observer is not None:
+            result = self.observer(Exchange(endpoint, params, datetime.now(timezone.utc), body))
+            if result is not None:
+                await result
+        return parsed
 
-    async def _get(
-        self,
-        endpoint: str,
-        path: str,
-        params: dict[str, Any],
-        symbol: str | None,
-        record: bool = True,
-    ) -> Any:
+    async def _get(self, endpoint: str, path: str, params: dict[str, Any]) -> Any:
+        """One request; the path's symbol is sent in the path, never twice."""
+        query = {k: v for k, v in params.items() if k != "symbol"}
         self.requests_sent += 1
         try:
-            response = await self._http.get(path, params=params)
+            response = await self._http.get(path, params=query)
         except httpx.TimeoutException:
             raise RequestTimeout(f"{endpoint}: timed out") from None
         except httpx.TransportError as error:
@@ -232,20 +232,12 @@ class FlashAlphaClient:
         self.bytes_received += len(response.content)
         self._read_rate_limit(response)
         if response.status_code != 200:
-            raise self._error(endpoint, response, symbol)
+            raise self._error(endpoint, response, params.get("symbol"))
         try:
-            body = json.loads(response.content)
+            return json.loads(response.content)
         except ValueError:
             kind = "HTML" if response.content.lstrip()[:1] == b"<" else "not JSON"
             raise BadData(f"{endpoint}: bad data ({kind})") from None
-        if record and self.observer is not None:
-            result = self.observer(
-                Exchange(endpoint, dict(params) | ({"symbol": symbol} if symbol else {}),
-                         datetime.now(timezone.utc), body)
-            )
-            if result is not None:
-                await result
-        return body
 
     def _read_rate_limit(self, response: httpx.Response) -> None:
         headers = response.headers

@@ -11,11 +11,12 @@ import signal
 import sys
 from typing import TextIO
 
-from hedgeflow_tui.client import ExchangeObserver
+from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import AlertTracker, DetectorConfig
 from hedgeflow_tui.jsonlines import alert_record, bar_record, dumps, status_record
 from hedgeflow_tui.poller import Poller, PollStatus
+from hedgeflow_tui.record import close_all, recorders_for
 from hedgeflow_tui.sources import Source
 from hedgeflow_tui.store import Change, Store
 
@@ -59,18 +60,21 @@ class JsonLinesSink:
             self.write(status_record(status))
 
 
-async def run_headless(settings: Settings, source: Source, out: TextIO = sys.stdout,
-                       observer: ExchangeObserver | None = None) -> int:
+async def run_headless(settings: Settings, source: Source, out: TextIO = sys.stdout) -> int:
     """Poll every symbol until its session is over; return the process exit status."""
     store = Store()
     sink = JsonLinesSink(store, out, detector_config(settings))
-    client = source.make_client(observer)
+    recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
     planner = source.make_planner()
-    pollers = [
-        Poller(client, store, symbol, settings.bar, source.clock, source=source.kind,
-               minutes=settings.minutes, planner=planner, on_status=sink.on_status)
-        for symbol in settings.symbols
-    ]
+    pollers, clients = [], []
+    for symbol in settings.symbols:
+        recorder = recorders.get(symbol)
+        client = source.make_client(recorder.exchange if recorder else None)
+        clients.append(client)
+        pollers.append(Poller(client, store, symbol, settings.bar, source.clock,
+                              source=source.kind, minutes=settings.minutes, planner=planner,
+                              on_status=sink.on_status,
+                              on_batch=recorder.batch if recorder else None))
     for poller in pollers:
         sink.write(status_record(poller.status) | {"message": source.description})
     tasks = [asyncio.ensure_future(poller.run()) for poller in pollers]
@@ -88,7 +92,9 @@ async def run_headless(settings: Settings, source: Source, out: TextIO = sys.std
         for task in [*tasks, stopper]:
             task.cancel()
         outcomes = await asyncio.gather(*tasks, stopper, return_exceptions=True)
-        await client.aclose()
+        for client in clients:
+            await client.aclose()
+        close_all(recorders)
     for poller, outcome in zip(pollers, outcomes):
         if isinstance(outcome, Exception):
             sink.write(status_record(poller.status) | {

@@ -75,6 +75,7 @@ class Poller:
         minutes: int = MAX_MINUTES,
         planner: QuotaPlanner | None = None,
         on_status: StatusObserver | None = None,
+        on_batch: Callable[[str, str], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.client = client
@@ -87,6 +88,7 @@ class Poller:
         self.planner = planner or QuotaPlanner()
         self.planner.register(symbol)
         self.on_status = on_status
+        self.on_batch = on_batch  # told (symbol, bar_size) after each batch is merged
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._resumed = asyncio.Event()
@@ -163,6 +165,8 @@ class Poller:
             for answer in answers:
                 self.clock.sync(answer.as_of)
             self.store.apply(answers)
+            if self.on_batch is not None:
+                self.on_batch(self.symbol, self.bar_size)
         if errors:
             raise _worst(errors)
         self._poll_index += 1

@@ -1,0 +1,64 @@
+"""Replaying a recording without a screen: JSON lines as fast as it goes, or a CSV export.
+
+Both merge the recorded batches into a fresh store in their recorded order, the same way the
+pollers merged them live, so the bar and alert lines equal the live run's.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import TextIO
+
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.detector import AlertTracker, DetectorConfig
+from hedgeflow_tui.headless import JsonLinesSink, detector_config
+from hedgeflow_tui.jsonlines import iso
+from hedgeflow_tui.record import Recording
+from hedgeflow_tui.store import Change, Store
+
+CSV_COLUMNS = ("symbol", "bar_size", "t", "calls", "puts", "all", "cum_calls", "cum_puts",
+               "cum_all", "spot", "alerts")
+
+
+def replay_headless(settings: Settings, recording: Recording, out: TextIO) -> int:
+    store = Store()
+    sink = JsonLinesSink(store, out, detector_config(settings))
+    for batch in recording.batches:
+        store.apply(batch.responses)
+    sink.write({"type": "status", "source": "REPLAY", "state": "closed",
+                "message": f"replayed {len(recording.batches)} polls, "
+                           f"{recording.skipped} unreadable lines skipped"})
+    return 0
+
+
+def export_csv(config: DetectorConfig, recording: Recording, out: TextIO) -> int:
+    """The merged per-bar table, with the alerts each bar triggered."""
+    store = Store()
+    trackers: dict[str, AlertTracker] = {}
+    alerts: dict[tuple[str, str, str], list[str]] = {}
+
+    def on_change(change: Change) -> None:
+        tracker = trackers.setdefault(change.symbol, AlertTracker(change.symbol, config))
+        view = store.session(change.symbol, change.bar_size)
+        for alert in tracker.update(view.rows if view else ()):
+            key = (change.symbol, change.bar_size, iso(alert.t))
+            alerts.setdefault(key, []).append(f"{alert.kind}:{alert.direction}")
+
+    store.subscribe(on_change)
+    for batch in recording.batches:
+        store.apply(batch.responses)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    keys = dict.fromkeys((b.symbol, b.bar_size) for b in recording.batches)
+    for symbol, bar_size in keys:
+        view = store.session(symbol, bar_size)
+        for row in view.rows if view else ():
+            fired = alerts.get((symbol, bar_size, iso(row.t)), [])
+            writer.writerow([symbol, bar_size, iso(row.t), *(_cell(v) for v in (
+                row.calls, row.puts, row.all, row.cum_calls, row.cum_puts, row.cum_all,
+                row.spot)), ";".join(fired)])
+    return 0
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.10g}"
