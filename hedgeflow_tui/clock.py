@@ -40,7 +40,11 @@ class Clock(Protocol):
 
 
 class ScaledClock:
-    """Market time = `origin` + `speed` x real seconds elapsed since creation (or last sync)."""
+    """Market time = `origin` + `speed` x real seconds elapsed since creation (or last sync).
+
+    Without an `origin` it starts from the wall clock and takes the first `sync` as the truth,
+    backwards too (a `hedgeflow-sim` may be replaying another day); later syncs only move it on.
+    """
 
     def __init__(self, origin: datetime | None = None, speed: float = 1.0) -> None:
         if speed <= 0:
@@ -48,6 +52,7 @@ class ScaledClock:
         self.speed = speed
         self._origin = origin or datetime.now(timezone.utc)
         self._real_origin = time.monotonic()
+        self._anchored = origin is not None
 
     def now(self) -> datetime:
         elapsed = (time.monotonic() - self._real_origin) * self.speed
@@ -55,7 +60,8 @@ class ScaledClock:
 
     def sync(self, market_now: datetime) -> None:
         # Only move forward: an answer served from a cache may carry an older as_of.
-        if market_now > self.now():
+        if not self._anchored or market_now > self.now():
+            self._anchored = True
             self._origin = market_now
             self._real_origin = time.monotonic()
 

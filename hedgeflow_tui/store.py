@@ -1,15 +1,27 @@
 """The reactive state: every answer merged per symbol and bar size, `all` derived, observers told.
 
-Plain Python: no Textual, no HTTP. (Skeleton: the implementation is being written.)
+Merge rule: for each series (calls, puts, price) and bucket the value from the answer with the
+latest `as_of` wins; answers with the same `as_of` are ordered by their values, never by arrival.
+So overlapping windows, duplicates, out-of-order answers and a revised last bar all converge to
+one state. `side=all` answers are ignored: `all` is always calls + puts.
+
+Per bucket, a leg's flow is the difference of consecutive cumulatives (the first bucket of the
+session: its cumulative), falling back to the API's `bar` where the previous bucket is unknown.
+A bucket missing for a leg between two held buckets is a gap: `backfill_from` names the earliest,
+and the poller widens its next window to it. Plain Python: no Textual, no HTTP.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 
-from hedgeflow_tui.model import Response
+from hedgeflow_tui.clock import session_bounds
+from hedgeflow_tui.model import BAR_SECONDS, FlowBar, HedgeFlowResponse, Response, SeriesBar, SeriesResponse
+
+LEGS = ("calls", "puts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +53,7 @@ class Regime:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What one `Store.apply` changed."""
+    """What one `Store.apply` changed for one symbol and bar size."""
 
     symbol: str
     bar_size: str
@@ -51,3 +63,207 @@ class Change:
 
 
 Observer = Callable[[Change], None]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionView:
+    """A read-only picture of one symbol and bar size."""
+
+    symbol: str
+    bar_size: str
+    expiration: date | None
+    as_of: datetime | None
+    rows: tuple[Row, ...]  # ascending by t
+    regime: Regime | None  # from the newest price-series bucket
+    no_session: bool  # "no 0DTE session now", and no bars held
+    backfill_from: datetime | None  # earliest bucket of a gap, None when continuous
+    last_t: datetime | None  # newest bucket held
+
+
+def _flow_rank(bar: FlowBar) -> tuple:
+    return (bar.cumulative is not None, bar.cumulative or 0.0, bar.bar is not None, bar.bar or 0.0)
+
+
+def _series_rank(bar: SeriesBar) -> tuple:
+    return tuple((value is not None, value or 0.0) for value in (
+        bar.spot, bar.net_gex, bar.gamma_flip, bar.call_wall, bar.put_wall)) + (bar.regime or "",)
+
+
+@dataclass
+class _Session:
+    """Everything held for one (symbol, bar_size)."""
+
+    symbol: str
+    bar_size: str
+    expiration: date | None = None
+    as_of: datetime | None = None
+    said_empty: bool = False
+    legs: dict[str, dict[datetime, tuple[datetime, tuple, FlowBar]]] = field(
+        default_factory=lambda: {leg: {} for leg in LEGS})
+    prices: dict[datetime, tuple[datetime, tuple, SeriesBar]] = field(default_factory=dict)
+    times: list[datetime] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    view: SessionView | None = None
+
+    @property
+    def step(self) -> timedelta:
+        return timedelta(seconds=BAR_SECONDS[self.bar_size])
+
+    def holds_bars(self) -> bool:
+        return bool(self.times)
+
+    def merge(self, response: Response) -> datetime | None:
+        """Merge one answer; return the earliest bucket whose stored value changed."""
+        if response.as_of is not None and (self.as_of is None or response.as_of > self.as_of):
+            self.as_of = response.as_of
+        if isinstance(response, HedgeFlowResponse):
+            if not response.bars:
+                self.said_empty = True
+            return _merge_into(self.legs[response.side], response.as_of, response.bars, _flow_rank)
+        return _merge_into(self.prices, response.as_of, response.bars, _series_rank)
+
+    def rebuild(self, since: datetime) -> list[Row]:
+        """Recompute rows from bucket `since` on; return the rows that are new or differ."""
+        keys = set(self.prices).union(*self.legs.values())
+        if len(keys) != len(self.times):
+            self.times = sorted(keys)
+        start = bisect_left(self.times, since)
+        old = {row.t: row for row in self.rows[start:]}
+        first_bucket = session_bounds(self.expiration)[0] if self.expiration else None
+        fresh = [self._row(t, first_bucket) for t in self.times[start:]]
+        self.rows[start:] = fresh
+        return [row for row in fresh if old.get(row.t) != row]
+
+    def _row(self, t: datetime, first_bucket: datetime | None) -> Row:
+        cum: dict[str, float | None] = {}
+        flow: dict[str, float | None] = {}
+        for leg in LEGS:
+            held = self.legs[leg].get(t)
+            bar = held[2] if held else None
+            cum[leg] = bar.cumulative if bar else None
+            previous = self.legs[leg].get(t - self.step)
+            previous_cum = previous[2].cumulative if previous else None
+            if cum[leg] is not None and t == first_bucket:
+                flow[leg] = cum[leg]
+            elif cum[leg] is not None and previous_cum is not None:
+                flow[leg] = cum[leg] - previous_cum
+            else:
+                flow[leg] = bar.bar if bar else None
+        price = self.prices.get(t)
+        both = flow["calls"] is not None and flow["puts"] is not None
+        both_cum = cum["calls"] is not None and cum["puts"] is not None
+        return Row(t=t, calls=flow["calls"], puts=flow["puts"],
+                   all=flow["calls"] + flow["puts"] if both else None,
+                   cum_calls=cum["calls"], cum_puts=cum["puts"],
+                   cum_all=cum["calls"] + cum["puts"] if both_cum else None,
+                   spot=price[2].spot if price else None)
+
+    def gap_start(self) -> datetime | None:
+        """The earliest bucket a leg lacks between the first and the last bucket held."""
+        if not self.times:
+            return None
+        t, last = self.times[0], self.times[-1]
+        while t <= last:
+            for leg in LEGS:
+                held = self.legs[leg].get(t)
+                if held is None or held[2].cumulative is None:
+                    return t
+            t += self.step
+        return None
+
+    def make_view(self) -> SessionView:
+        if self.view is None:
+            regime = None
+            if self.prices:
+                newest = self.prices[max(self.prices)][2]
+                regime = Regime(t=newest.t, spot=newest.spot, gamma_flip=newest.gamma_flip,
+                                call_wall=newest.call_wall, put_wall=newest.put_wall,
+                                net_gex=newest.net_gex, regime=newest.regime)
+            self.view = SessionView(
+                symbol=self.symbol, bar_size=self.bar_size, expiration=self.expiration,
+                as_of=self.as_of, rows=tuple(self.rows), regime=regime,
+                no_session=self.said_empty and not self.holds_bars(),
+                backfill_from=self.gap_start(), last_t=self.times[-1] if self.times else None)
+        return self.view
+
+
+def _merge_into(held: dict, as_of: datetime, bars: Iterable, rank: Callable) -> datetime | None:
+    earliest = None
+    for bar in bars:
+        candidate = (as_of, rank(bar), bar)
+        current = held.get(bar.t)
+        if current is None or candidate[:2] > current[:2]:
+            if current is None or current[2] != bar:
+                earliest = bar.t if earliest is None or bar.t < earliest else earliest
+            held[bar.t] = candidate
+    return earliest
+
+
+class Store:
+    """Holds every session; `apply` merges one poll's answers and tells observers what changed."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[tuple[str, str], _Session] = {}
+        self._observers: list[Observer] = []
+
+    def subscribe(self, observer: Observer) -> Callable[[], None]:
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer) if observer in self._observers else None
+
+    def session(self, symbol: str, bar_size: str) -> SessionView | None:
+        held = self._sessions.get((symbol, bar_size))
+        return held.make_view() if held is not None else None
+
+    def clear(self, symbol: str | None = None, bar_size: str | None = None) -> None:
+        for key in [k for k in self._sessions
+                    if symbol in (None, k[0]) and bar_size in (None, k[1])]:
+            del self._sessions[key]
+
+    def apply(self, responses: Iterable[Response]) -> Change | None:
+        """Merge one batch; notify each observer once per symbol and bar size that changed."""
+        touched: dict[tuple[str, str], list] = {}
+        for response in responses:
+            if isinstance(response, HedgeFlowResponse) and response.side not in LEGS:
+                continue
+            if not isinstance(response, (HedgeFlowResponse, SeriesResponse)):
+                continue
+            touched.setdefault((response.symbol, response.bar_size), []).append(response)
+        last_change = None
+        for key, answers in touched.items():
+            change = self._apply_to(key, answers)
+            if change is not None:
+                last_change = change
+                for observer in list(self._observers):
+                    observer(change)
+        return last_change
+
+    def _apply_to(self, key: tuple[str, str], answers: list[Response]) -> Change | None:
+        held = self._sessions.get(key)
+        before_no_session = held.make_view().no_session if held else False
+        new_session = False
+        # The newest expiration in the batch decides; older sessions' answers are dropped.
+        expirations = [a.expiration for a in answers if a.expiration is not None]
+        newest = max(expirations, default=None)
+        if held is None or (newest is not None and held.expiration is not None
+                            and newest > held.expiration):
+            new_session = held is not None
+            held = self._sessions[key] = _Session(*key)
+        if held.expiration is None:
+            held.expiration = newest
+        earliest: datetime | None = None
+        for answer in answers:
+            if answer.expiration is not None and answer.expiration != held.expiration:
+                continue
+            changed = held.merge(answer)
+            if changed is not None and (earliest is None or changed < earliest):
+                earliest = changed
+        rows: list[Row] = []
+        if earliest is not None:
+            # the bucket after a changed one derives its flow from it: rebuild from there on
+            rows = held.rebuild(earliest)
+        held.view = None
+        no_session = held.make_view().no_session
+        if not rows and not new_session and no_session == before_no_session:
+            return None
+        return Change(symbol=key[0], bar_size=key[1], rows=tuple(rows), new_session=new_session,
+                      no_session=no_session)

@@ -1,0 +1,176 @@
+"""The store: merge rule, derived flows, sessions, gaps and notifications."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta, timezone
+
+from hypothesis import given, settings, strategies as st
+
+from hedgeflow_tui.clock import session_bounds
+from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, SeriesBar, SeriesResponse
+from hedgeflow_tui.store import Store
+
+DAY = date(2026, 6, 12)
+OPEN = session_bounds(DAY)[0]
+MINUTE = timedelta(minutes=1)
+
+
+def at(minute: int) -> datetime:
+    return OPEN + minute * MINUTE
+
+
+def flow(side: str, cums: dict[int, float | None], as_of_minute: float = 100, *,
+         expiration: date = DAY, bars: dict[int, float | None] | None = None) -> HedgeFlowResponse:
+    """A hedge-flow answer holding the given bucket → cumulative values."""
+    items = []
+    for minute in sorted(cums):
+        bar = (bars or {}).get(minute)
+        items.append(FlowBar(t=at(minute), bar=bar, cumulative=cums[minute]))
+    return HedgeFlowResponse(symbol="SPY", expiration=expiration,
+                             as_of=OPEN + timedelta(minutes=as_of_minute), side=side,
+                             bar_size="1m", bars=tuple(items))
+
+
+def prices(spots: dict[int, float], as_of_minute: float = 100) -> SeriesResponse:
+    return SeriesResponse(symbol="SPY", expiration=DAY, as_of=OPEN + timedelta(minutes=as_of_minute),
+                          bar_size="1m", bars=tuple(SeriesBar(t=at(m), spot=s, gamma_flip=s - 1)
+                                                    for m, s in sorted(spots.items())))
+
+
+def test_flows_come_from_consecutive_cumulatives_and_all_needs_both_legs():
+    store = Store()
+    store.apply([flow("calls", {0: 10.0, 1: 25.0, 2: 22.0}, bars={1: 999.0}),
+                 flow("puts", {0: -4.0, 1: -6.0}), prices({0: 500.0, 2: 501.0})])
+    rows = store.session("SPY", "1m").rows
+    assert [r.calls for r in rows] == [10.0, 15.0, -3.0]
+    assert [r.puts for r in rows] == [-4.0, -2.0, None]
+    assert [r.all for r in rows] == [6.0, 13.0, None]
+    assert [r.cum_all for r in rows] == [6.0, 19.0, None]
+    assert [r.spot for r in rows] == [500.0, None, 501.0]
+    assert store.session("SPY", "1m").regime.spot == 501.0
+
+
+def test_the_api_bar_is_used_only_where_the_previous_bucket_is_unknown():
+    store = Store()
+    store.apply([flow("calls", {5: 50.0, 6: 58.0}, bars={5: 7.0, 6: 123.0}),
+                 flow("puts", {5: 1.0, 6: 2.0}, bars={5: 1.0, 6: 1.0})])
+    rows = store.session("SPY", "1m").rows
+    assert [r.calls for r in rows] == [7.0, 8.0]
+
+
+def test_a_revised_last_bar_wins_by_as_of_not_by_arrival():
+    store = Store()
+    newer = flow("calls", {0: 10.0, 1: 30.0}, as_of_minute=3)
+    older = flow("calls", {0: 10.0, 1: 20.0}, as_of_minute=2)
+    store.apply([flow("puts", {0: 0.0, 1: 0.0})])
+    store.apply([newer])
+    assert store.apply([older]) is None
+    assert store.session("SPY", "1m").rows[1].cum_calls == 30.0
+
+
+def test_one_notification_per_batch_with_the_changed_rows_and_none_for_duplicates():
+    store = Store()
+    seen = []
+    unsubscribe = store.subscribe(seen.append)
+    batch = [flow("calls", {0: 1.0, 1: 2.0}), flow("puts", {0: 1.0, 1: 3.0}), prices({0: 5.0})]
+    store.apply(batch)
+    assert len(seen) == 1 and [r.t for r in seen[0].rows] == [at(0), at(1)]
+    store.apply(batch)
+    assert len(seen) == 1
+    store.apply([flow("calls", {1: 2.0, 2: 4.0}, as_of_minute=101), flow("puts", {1: 3.0, 2: 3.0})])
+    assert len(seen) == 2 and [r.t for r in seen[1].rows] == [at(2)]
+    unsubscribe()
+    store.apply([flow("calls", {3: 9.0}, as_of_minute=102)])
+    assert len(seen) == 2
+
+
+def test_an_older_expiration_is_ignored_and_a_newer_one_starts_a_new_session():
+    store = Store()
+    seen = []
+    store.subscribe(seen.append)
+    store.apply([flow("calls", {0: 1.0}), flow("puts", {0: 1.0})])
+    yesterday = DAY - timedelta(days=1)
+    assert store.apply([flow("calls", {0: 9.0}, expiration=yesterday)]) is None
+    tomorrow = DAY + timedelta(days=1)
+    change = store.apply([HedgeFlowResponse("SPY", tomorrow, OPEN + timedelta(days=1), "calls", "1m", ())])
+    assert change.new_session and change.no_session
+    view = store.session("SPY", "1m")
+    assert view.rows == () and view.expiration == tomorrow and view.no_session
+
+
+def test_empty_bars_mean_no_session_only_while_nothing_is_held():
+    store = Store()
+    change = store.apply([HedgeFlowResponse("SPY", None, OPEN, "calls", "1m", ())])
+    assert change.no_session and store.session("SPY", "1m").no_session
+    change = store.apply([flow("calls", {0: 1.0}), flow("puts", {0: 1.0})])
+    assert not change.no_session
+    store.apply([HedgeFlowResponse("SPY", DAY, OPEN + timedelta(hours=7), "calls", "1m", ())])
+    assert not store.session("SPY", "1m").no_session
+
+
+def test_a_gap_is_reported_until_it_is_back_filled():
+    store = Store()
+    store.apply([flow("calls", {0: 1.0, 1: 2.0, 4: 5.0}), flow("puts", {0: 1.0, 1: 1.0, 3: 1.0, 4: 1.0})])
+    assert store.session("SPY", "1m").backfill_from == at(2)
+    store.apply([flow("calls", {2: 3.0, 3: 4.0}, as_of_minute=101), flow("puts", {2: 1.0}, as_of_minute=101)])
+    view = store.session("SPY", "1m")
+    assert view.backfill_from is None
+    assert [r.calls for r in view.rows] == [1.0, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_clear_forgets_one_bar_size():
+    store = Store()
+    store.apply([flow("calls", {0: 1.0})])
+    store.clear("SPY", "1m")
+    assert store.session("SPY", "1m") is None
+
+
+# --- the property: any split, duplication and reordering converges to the same series --------
+
+def session_answers(rng: random.Random, buckets: int) -> list:
+    """Overlapping windows of a session polled bucket by bucket, the last bar revised once."""
+    cum = {"calls": 0.0, "puts": 0.0}
+    truth = {"calls": {}, "puts": {}}
+    spots = {}
+    answers = []
+    for minute in range(buckets):
+        for leg in cum:
+            cum[leg] += float(rng.randint(-50, 50))
+            truth[leg][minute] = cum[leg]
+        spots[minute] = 500.0 + rng.randint(-20, 20) / 4
+        first = max(0, minute - rng.randint(0, 3))
+        window = range(first, minute + 1)
+        for leg in cum:
+            seen = {m: truth[leg][m] for m in window}
+            if rng.random() < 0.3:  # a provisional last bar, revised by the next poll
+                provisional = dict(seen)
+                provisional[minute] += 7.0
+                answers.append(flow(leg, provisional, as_of_minute=minute + 0.5))
+            answers.append(flow(leg, seen, as_of_minute=minute + 1))
+        answers.append(prices({m: spots[m] for m in window}, as_of_minute=minute + 1))
+    return answers
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), buckets=st.integers(1, 30), data=st.data())
+def test_any_split_duplication_and_order_gives_the_same_series(seed, buckets, data):
+    answers = session_answers(random.Random(seed), buckets)
+    in_order = Store()
+    for answer in answers:
+        in_order.apply([answer])
+    expected = in_order.session("SPY", "1m").rows
+
+    shuffled = data.draw(st.permutations(answers))
+    extra = data.draw(st.lists(st.sampled_from(answers), max_size=10))
+    jumbled = list(shuffled) + extra
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(jumbled)), max_size=6)))
+    other = Store()
+    start = 0
+    for cut in cuts + [len(jumbled)]:
+        other.apply(jumbled[start:cut])
+        start = cut
+    assert other.session("SPY", "1m").rows == expected
+    assert other.session("SPY", "1m").backfill_from is None
+    assert len(expected) == buckets
+    assert all(row.all == row.calls + row.puts for row in expected)
