@@ -1,0 +1,255 @@
+"""The simulator's ASGI app: the FlashAlpha API (as `api-contract.md` describes it) over the model.
+
+Simulated now comes from the clock given to `create_app`; only buckets closed by then are served
+(bucket start + bar size <= now). A `minutes` window holds the buckets starting at or after
+now - minutes (now capped at the 16:00 close, so `minutes=390` after the close is the whole day).
+Per bucket, `bar` is the sum of its 30 s flows and `cumulative` the running total at its end;
+series values are the bucket's last 30 s sample. The hidden regime is served only on the
+sim-only route `/sim/v1/truth/{symbol}`, never in the FlashAlpha-shaped answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from hedgeflow_tui.clock import Clock, session_bounds
+from hedgeflow_tui.model import BAR_SECONDS
+from hedgeflow_tui.sim.faults import ALL_FAULTS, FaultInjector
+from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, simulate_session
+from hedgeflow_tui.sim.session import default_session_date
+
+PLANS: dict[str, int | None] = {"free": 5, "basic": 100, "growth": 2500, "alpha": None}
+PLAN_ORDER = ("free", "basic", "growth", "alpha")
+ENDPOINT_VERSION = "hedgeflow-sim/1"
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    seed: int = 7
+    date: date | None = None  # None: default_session_date()
+    api_key: str | None = None  # when set, every /v1 request must carry it in X-Api-Key
+    plan: str = "growth"
+    faults: float = 0.0  # probability that a hedge-flow or series request fails
+    fault_kinds: tuple[str, ...] = ALL_FAULTS
+    fault_seed: int = 0
+    slow_seconds: float = 2.0  # real seconds a "slow" fault waits
+    latency: float = 0.0  # real seconds added to every answer (benchmarks)
+
+
+def iso(t: datetime) -> str:
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Quota:
+    """The day's request count against the plan's limit (resets at midnight UTC)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def spend(self) -> bool:
+        with self._lock:
+            if self.limit is not None and self.used >= self.limit:
+                return False
+            self.used += 1
+            return True
+
+    def headers(self, now: datetime) -> dict[str, str]:
+        reset = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), timezone.utc)
+        remaining = "unlimited" if self.limit is None else str(max(0, self.limit - self.used))
+        return {"X-RateLimit-Limit": "unlimited" if self.limit is None else str(self.limit),
+                "X-RateLimit-Remaining": remaining, "X-RateLimit-Reset": str(int(reset.timestamp()))}
+
+
+def _error(status: int, body: dict, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(body, status, headers=headers)
+
+
+def create_app(config: SimConfig, clock: Clock) -> Starlette:
+    day = config.date or default_session_date()
+    if config.plan not in PLANS:
+        raise ValueError(f"unknown plan {config.plan!r}: one of {', '.join(PLANS)}")
+    quota = _Quota(PLANS[config.plan])
+    faults = FaultInjector(config.faults, config.fault_kinds, config.fault_seed, config.slow_seconds)
+    open_, close = session_bounds(day)
+    trading_day = day.weekday() < 5
+
+    def path(symbol: str) -> SessionPath:
+        return simulate_session(symbol, day, config.seed)
+
+    def window(request: Request, now: datetime) -> tuple[str, int] | JSONResponse:
+        bar = request.query_params.get("bar", "30s")
+        if bar not in BAR_SECONDS:
+            return _error(400, {"error": "invalid_bar",
+                                "message": f"bar must be one of {', '.join(BAR_SECONDS)}"})
+        try:
+            minutes = int(request.query_params.get("minutes", "60"))
+        except ValueError:
+            return _error(400, {"error": "invalid_minutes", "message": "minutes must be an integer"})
+        return bar, min(390, max(1, minutes))
+
+    def buckets(bar: str, minutes: int, now: datetime) -> tuple[int, int]:
+        """Sample-index range [first, last) of the buckets closed by now inside the window."""
+        if not trading_day or now < open_:
+            return 0, 0
+        size = BAR_SECONDS[bar]
+        closed = int(min(now, close).timestamp() - open_.timestamp()) // size
+        since = min(now, close) - timedelta(minutes=minutes)
+        first = max(0, -int((open_ - since).total_seconds() // size))
+        return first, closed
+
+    async def guarded(request: Request, handler, *, faultable: bool) -> Response:
+        if config.latency:
+            await asyncio.sleep(config.latency)
+        now = clock.now()
+        if config.api_key is not None and request.headers.get("x-api-key") != config.api_key:
+            return _error(401, {"title": "Unauthorized", "status": 401, "detail": "Invalid API key."})
+        if not quota.spend():
+            reset = quota.headers(now)["X-RateLimit-Reset"]
+            return _error(429, {"status": "ERROR", "error": "Quota exceeded",
+                                "message": f"daily limit of {quota.limit} requests reached",
+                                "current_plan": config.plan, "limit": quota.limit,
+                                "upgrade_to": "alpha", "reset_at": reset},
+                          headers={"Retry-After": str(int(reset) - int(now.timestamp()))}
+                          | quota.headers(now))
+        answer = handler(request, now)
+        if isinstance(answer, Response):
+            answer.headers.update(quota.headers(now))
+            return answer
+        kind = faults.draw() if faultable else None
+        response = await faults.apply(kind, answer) if kind else JSONResponse(answer)
+        response.headers.update(quota.headers(now))
+        return response
+
+    def plan_check(symbol: str) -> JSONResponse | None:
+        if PLAN_ORDER.index(config.plan) < PLAN_ORDER.index("growth"):
+            return _error(403, {"status": "ERROR", "error": "tier_restricted",
+                                "message": "0DTE hedge flow needs the Growth plan or higher",
+                                "current_plan": config.plan, "required_plan": "growth"})
+        if symbol not in SYMBOLS:
+            return _error(404, {"error": "symbol_not_found",
+                                "message": f"no 0DTE data for {symbol}"})
+        return None
+
+    def envelope(symbol: str, now: datetime, bar: str) -> dict:
+        return {"symbol": symbol, "expiration": day.isoformat(), "as_of": iso(now), "bar_size": bar}
+
+    def hedge_flow(request: Request, now: datetime):
+        symbol = request.path_params["symbol"].upper()
+        side = request.query_params.get("side", "all")
+        if side not in ("all", "calls", "puts"):
+            return _error(400, {"error": "invalid_side", "message": "side must be all, calls or puts"})
+        refused = plan_check(symbol)
+        if refused is not None:
+            return refused
+        parsed = window(request, now)
+        if isinstance(parsed, Response):
+            return parsed
+        bar, minutes = parsed
+        first, last = buckets(bar, minutes, now)
+        flows = _flows(path(symbol), side, bar)
+        cumulative = np.cumsum(flows)
+        bars = [{"t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
+                 "bar": float(flows[i]), "cumulative": float(cumulative[i])}
+                for i in range(first, last)]
+        return envelope(symbol, now, bar) | {
+            "side": side, "bars": bars, "endpoint_version": ENDPOINT_VERSION,
+            "data_as_of": {"node": "hedgeflow-sim", "equity_feed": iso(now),
+                           "equity_options_feed": iso(now), "index_feed": None,
+                           "index_options_feed": None}}
+
+    def series(request: Request, now: datetime):
+        symbol = request.path_params["symbol"].upper()
+        refused = plan_check(symbol)
+        if refused is not None:
+            return refused
+        parsed = window(request, now)
+        if isinstance(parsed, Response):
+            return parsed
+        bar, minutes = parsed
+        first, last = buckets(bar, minutes, now)
+        session = path(symbol)
+        per = BAR_SECONDS[bar] // SAMPLE_SECONDS
+        cum_calls, cum_puts = np.cumsum(session.calls), np.cumsum(session.puts)
+        bars = []
+        for i in range(first, last):
+            s = (i + 1) * per - 1  # the bucket's last 30 s sample
+            gex = float(session.net_gex[s])
+            bars.append({
+                "t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
+                "spot": float(session.spot[s]), "net_gex": gex, "net_dex": None,
+                "gamma_flip": float(session.gamma_flip[s]),
+                "gamma_flip_status": "above" if session.spot[s] >= session.gamma_flip[s] else "below",
+                "call_wall": float(session.call_wall[s]), "put_wall": float(session.put_wall[s]),
+                "magnet": None, "pin_score": None, "pin_probability_pct": None,
+                "regime": "positive_gamma" if gex >= 0 else "negative_gamma",
+                "atm_iv": float(session.atm_iv[s]), "charm_dollars_per_hour": None,
+                "hedge_flow_call_cumulative": float(cum_calls[s]),
+                "hedge_flow_put_cumulative": float(cum_puts[s]),
+                "hedge_flow_cumulative_all": float(cum_calls[s] + cum_puts[s]),
+            })
+        return envelope(symbol, now, bar) | {"bars": bars}
+
+    def account(request: Request, now: datetime):
+        limit = quota.limit
+        return {"plan": config.plan,
+                "daily_limit": "unlimited" if limit is None else str(limit),
+                "remaining": "unlimited" if limit is None else str(max(0, limit - quota.used)),
+                "usage_today": quota.used,
+                "resets_at": iso(datetime.combine(now.date() + timedelta(days=1),
+                                                  datetime.min.time(), timezone.utc))}
+
+    def truth(request: Request) -> JSONResponse:
+        symbol = request.path_params["symbol"].upper()
+        if symbol not in SYMBOLS:
+            return _error(404, {"error": "symbol_not_found", "message": f"no model of {symbol}"})
+        bar = request.query_params.get("bar", "30s")
+        if bar not in BAR_SECONDS:
+            return _error(400, {"error": "invalid_bar", "message": "unknown bar"})
+        first, last = buckets(bar, 390, clock.now())
+        session = path(symbol)
+        per = BAR_SECONDS[bar] // SAMPLE_SECONDS
+        return JSONResponse({"symbol": symbol, "seed": config.seed, "bar_size": bar, "bars": [
+            {"t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
+             "regime": session.regime[(i + 1) * per - 1]} for i in range(first, last)]})
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    def route(handler, faultable: bool):
+        async def endpoint(request: Request) -> Response:
+            return await guarded(request, handler, faultable=faultable)
+        return endpoint
+
+    app = Starlette(routes=[
+        Route("/v1/flow/zero-dte/hedge-flow/{symbol}", route(hedge_flow, True)),
+        Route("/v1/flow/zero-dte/series/{symbol}", route(series, True)),
+        Route("/v1/account", route(account, False)),
+        Route("/health", health),
+        Route("/sim/v1/truth/{symbol}", truth),
+    ])
+    app.state.faults = faults
+    app.state.quota = quota
+    return app
+
+
+def _flows(session: SessionPath, side: str, bar: str) -> np.ndarray:
+    """Whole-dollar flow per bucket of `bar` for `side`: the sum of its 30 s samples."""
+    per = BAR_SECONDS[bar] // SAMPLE_SECONDS
+    if side == "calls":
+        samples = session.calls
+    elif side == "puts":
+        samples = session.puts
+    else:
+        samples = session.calls + session.puts
+    return samples.reshape(-1, per).sum(axis=1)

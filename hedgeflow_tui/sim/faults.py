@@ -1,0 +1,64 @@
+"""Fault injection for resilience tests: off unless `SimConfig.faults` is above zero.
+
+Each hedge-flow or series request draws, from a seeded generator, whether it fails and how:
+a 500, a 502 with an HTML body (a proxy), a 429 with `Retry-After` (in seconds of the
+simulator's market clock), a slow answer (past a client's timeout), a truncated JSON body, or
+bars duplicated and out of order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import threading
+
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+ALL_FAULTS = ("500", "502_html", "429", "slow", "truncated", "shuffled")
+
+
+class FaultInjector:
+    def __init__(self, rate: float, kinds: tuple[str, ...], seed: int, slow_seconds: float) -> None:
+        unknown = set(kinds) - set(ALL_FAULTS)
+        if unknown:
+            raise ValueError(f"unknown fault kinds: {', '.join(sorted(unknown))}")
+        self.rate = rate
+        self.kinds = kinds
+        self.slow_seconds = slow_seconds
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self.injected: dict[str, int] = {kind: 0 for kind in kinds}
+
+    def draw(self) -> str | None:
+        """The fault for this request, or None."""
+        if self.rate <= 0 or not self.kinds:
+            return None
+        with self._lock:
+            if self._rng.random() >= self.rate:
+                return None
+            kind = self._rng.choice(self.kinds)
+            self.injected[kind] += 1
+            return kind
+
+    async def apply(self, kind: str, body: dict) -> Response:
+        """The faulty answer standing in for `body`."""
+        if kind == "500":
+            return JSONResponse({"status": "ERROR", "message": "internal error (injected)"}, 500)
+        if kind == "502_html":
+            return HTMLResponse("<html><body><h1>502 Bad Gateway</h1></body></html>", 502)
+        if kind == "429":
+            return JSONResponse({"status": "ERROR", "error": "Too many requests",
+                                 "message": "slow down (injected)"}, 429,
+                                headers={"Retry-After": "1"})
+        if kind == "slow":
+            await asyncio.sleep(self.slow_seconds)
+            return JSONResponse(body)
+        if kind == "truncated":
+            text = json.dumps(body)
+            return Response(text[: len(text) // 2], media_type="application/json")
+        bars = list(body.get("bars", []))
+        with self._lock:
+            shuffled = bars + bars[: len(bars) // 2]
+            self._rng.shuffle(shuffled)
+        return JSONResponse(body | {"bars": shuffled})

@@ -1,0 +1,128 @@
+"""Headless mode end to end: pollers against a real `hedgeflow-sim` server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import pytest
+
+from hedgeflow_tui.client import FlashAlphaClient
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.headless import run_headless
+from hedgeflow_tui.sim import SimConfig, sim_clock
+from hedgeflow_tui.sources import open_source
+
+DAY = date(2026, 6, 12)
+SPEED = 900.0  # one market hour in four real seconds
+
+
+def lines_of(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def final_bars(lines: list[dict], symbol: str) -> dict[str, dict]:
+    """The last version of every bucket the run printed (a revised bar is printed again)."""
+    return {line["t"]: line for line in lines if line["type"] == "bar" and line["symbol"] == symbol}
+
+
+async def served_session(url: str, symbol: str, bar: str) -> dict[str, dict]:
+    """What the server holds for the whole session, read back through the client."""
+    async with FlashAlphaClient(url) as client:
+        calls = await client.hedge_flow(symbol, "calls", bar, 390)
+        puts = await client.hedge_flow(symbol, "puts", bar, 390)
+        both = await client.hedge_flow(symbol, "all", bar, 390)
+        series = await client.series(symbol, bar, 390)
+    table: dict[str, dict] = {}
+    for name, response in (("calls", calls), ("puts", puts), ("all", both)):
+        for flow in response.bars:
+            row = table.setdefault(flow.t.strftime("%Y-%m-%dT%H:%M:%SZ"), {})
+            row[name] = flow.bar
+            row[f"cum_{name}"] = flow.cumulative
+    for point in series.bars:
+        table[point.t.strftime("%Y-%m-%dT%H:%M:%SZ")]["spot"] = point.spot
+    return table
+
+
+async def run_against(url: str, **overrides) -> tuple[int, list[dict]]:
+    settings = Settings(symbols=overrides.pop("symbols", ["SPY"]), bar=overrides.pop("bar", "1m"),
+                        headless=True, base_url=url, speed=SPEED, timeout=2.0, **overrides)
+    out = io.StringIO()
+    status = await run_headless(settings, open_source(settings), out)
+    return status, lines_of(out.getvalue())
+
+
+@pytest.mark.parametrize("bar", ["1m", "5m"])
+async def test_headless_reproduces_the_simulators_session_exactly(sim_server, bar):
+    server = sim_server(config=SimConfig(seed=11, date=DAY),
+                        clock=sim_clock(DAY, "14:40", SPEED))
+    status, lines = await run_against(server.url, bar=bar)
+    assert status == 0
+    printed = final_bars(lines, "SPY")
+    served = await served_session(server.url, "SPY", bar)
+    assert len(served) == 390 // {"1m": 1, "5m": 5}[bar]
+    assert printed.keys() == served.keys()
+    for t, truth in served.items():
+        row = printed[t]
+        for field in ("calls", "puts", "all", "cum_calls", "cum_puts", "cum_all", "spot"):
+            assert row[field] == truth[field], (t, field)
+    statuses = [line for line in lines if line["type"] == "status"]
+    assert statuses[0]["source"] == "REMOTE"
+    assert statuses[-1]["state"] == "closed"
+    assert all("Traceback" not in line.get("message", "") for line in statuses)
+
+
+async def test_headless_prints_alerts_with_the_documented_fields(sim_server):
+    server = sim_server(config=SimConfig(seed=11, date=DAY), clock=sim_clock(DAY, "15:00", SPEED))
+    _, lines = await run_against(server.url, symbols=["SPY", "QQQ"])
+    alerts = [line for line in lines if line["type"] == "alert"]
+    for alert in alerts:
+        assert {"kind", "direction", "bars", "attribution", "cum_all", "t", "symbol"} <= alert.keys()
+    bar_symbols = {line["symbol"] for line in lines if line["type"] == "bar"}
+    assert bar_symbols == {"SPY", "QQQ"}
+
+
+async def test_bad_key_stops_with_a_clear_status_and_exit_1(sim_server):
+    server = sim_server(config=SimConfig(seed=11, date=DAY, api_key="right-key"),
+                        clock=sim_clock(DAY, "11:00", SPEED))
+    status, lines = await run_against(server.url, api_key="wrong-key")
+    assert status == 1
+    last = [line for line in lines if line["type"] == "status"][-1]
+    assert last["state"] == "stopped"
+    assert "key" in last["message"].lower()
+    assert "wrong-key" not in json.dumps(lines)
+
+
+async def test_resilient_under_thirty_percent_faults(sim_server):
+    """Every fault kind at 30% for a whole session: the same final series as the fault-free run."""
+    config = dict(seed=5, date=DAY)
+    clean = sim_server(config=SimConfig(**config), clock=sim_clock(DAY, "14:30", SPEED))
+    clean_status, clean_lines = await run_against(clean.url)
+    faulty = sim_server(config=SimConfig(**config, faults=0.3, fault_seed=3, slow_seconds=2.5),
+                        clock=sim_clock(DAY, "14:30", SPEED))
+    faulty_status, faulty_lines = await run_against(faulty.url)
+    assert clean_status == faulty_status == 0
+    assert final_bars(faulty_lines, "SPY") == final_bars(clean_lines, "SPY")
+    states = {line["state"] for line in faulty_lines if line["type"] == "status"}
+    assert "retrying" in states or "rate_limited" in states
+
+
+async def test_recovers_when_the_server_dies_and_comes_back(sim_server):
+    """The server goes away mid-session and returns: the poller retries by itself and back-fills."""
+    import asyncio
+
+    server = sim_server(config=SimConfig(seed=2, date=DAY), clock=sim_clock(DAY, "14:30", SPEED))
+    run = asyncio.ensure_future(run_against(server.url))
+    await asyncio.sleep(1.5)
+    await asyncio.to_thread(server.stop)
+    await asyncio.sleep(1.5)  # about 20 market minutes with nobody answering
+    await asyncio.to_thread(server.start)
+    status, lines = await asyncio.wait_for(run, timeout=60)
+    assert status == 0
+    states = [line["state"] for line in lines if line["type"] == "status"]
+    assert "retrying" in states and states[-1] == "closed"
+    served = await served_session(server.url, "SPY", "1m")
+    printed = final_bars(lines, "SPY")
+    assert printed.keys() == served.keys()
+    assert all(printed[t]["cum_all"] == served[t]["cum_all"] for t in served)
