@@ -46,6 +46,7 @@ class PollStatus:
     next_poll: datetime | None  # market time of the next scheduled poll
     retry_in: float | None  # seconds until the next retry, when retrying
     quota: QuotaView | None
+    reason: str | None = None  # the error type behind "stopped" / "retrying", e.g. "BadKey"
 
 
 StatusObserver = Callable[[PollStatus], None]
@@ -127,12 +128,14 @@ class Poller:
                 await self.poll_once()
             except ApiError as error:
                 if error.fatal:
-                    self._report("stopped", f"stopped: {error.message}")
+                    self._report("stopped", f"stopped: {error.message}",
+                                 reason=type(error).__name__)
                     return
                 failures += 1
                 delay = self._backoff(failures, error)
                 state = "rate_limited" if isinstance(error, RateLimited) else "retrying"
-                self._report(state, f"{error.message}; retrying in {delay:.0f}s", retry_in=delay)
+                self._report(state, f"{error.message}; retrying in {delay:.0f}s", retry_in=delay,
+                             reason=type(error).__name__)
                 await self._sleep(delay)
                 continue
             failures = 0
@@ -229,7 +232,8 @@ class Poller:
         """Sleep on the market clock; `refresh_now`, `pause` and `resume` cut it short."""
         self._wake.clear()
         self.status = self._status(self.status.state, self.status.message,
-                                   next_in=market_seconds, retry_in=self.status.retry_in)
+                                   next_in=market_seconds, retry_in=self.status.retry_in,
+                                   reason=self.status.reason)
         self._emit()
         sleeper = asyncio.ensure_future(self.clock.sleep(market_seconds))
         waker = asyncio.ensure_future(self._wake.wait())
@@ -242,7 +246,7 @@ class Poller:
     # --- status -------------------------------------------------------------------------------
 
     def _status(self, state: str, message: str, *, next_in: float | None = None,
-                retry_in: float | None = None) -> PollStatus:
+                retry_in: float | None = None, reason: str | None = None) -> PollStatus:
         view = self.store.session(self.symbol, self.bar_size)
         now = self.clock.now()
         return PollStatus(
@@ -255,10 +259,12 @@ class Poller:
             next_poll=now + timedelta(seconds=next_in) if next_in is not None else None,
             retry_in=retry_in,
             quota=self.planner.view(),
+            reason=reason,
         )
 
-    def _report(self, state: str, message: str, *, retry_in: float | None = None) -> None:
-        self.status = self._status(state, message, retry_in=retry_in)
+    def _report(self, state: str, message: str, *, retry_in: float | None = None,
+                reason: str | None = None) -> None:
+        self.status = self._status(state, message, retry_in=retry_in, reason=reason)
         self._emit()
 
     def _emit(self) -> None:

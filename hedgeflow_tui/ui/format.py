@@ -1,0 +1,60 @@
+"""How numbers and times read on screen: delta-dollars in K/M/B, times in ET."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hedgeflow_tui.clock import ET
+
+MISSING = "—"
+
+
+def money(value: float | None, signed: bool = True) -> str:
+    """Delta-dollars, e.g. +$12.3M, −$840K, $1.20B."""
+    if value is None:
+        return MISSING
+    size = abs(value)
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if size >= scale:
+            digits = 2 if size / scale < 10 else 1
+            text = f"${size / scale:.{digits}f}{suffix}"
+            break
+    else:
+        text = f"${size:.0f}"
+    if not signed:
+        return text
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+
+def axis_money(value: float) -> str:
+    """Compact tick labels for the chart's flow axis."""
+    return money(value).replace("$", "")
+
+
+def et_time(t: datetime | None, seconds: bool = False) -> str:
+    if t is None:
+        return MISSING
+    return t.astimezone(ET).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def ago(seconds: float | None) -> str:
+    if seconds is None:
+        return MISSING
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+
+
+def price(value: float | None) -> str:
+    return MISSING if value is None else f"{value:,.2f}"
+
+
+# buying / selling colours: green and red, or Okabe-Ito blue and orange for colour-blind eyes
+SIDE_COLOURS = {"default": ("green", "red"), "colorblind": ("rgb(0,114,178)", "rgb(230,159,0)")}
+
+
+def side_colours(palette: str) -> tuple[str, str]:
+    return SIDE_COLOURS.get(palette, SIDE_COLOURS["default"])

@@ -1,0 +1,47 @@
+"""The help screen: keys and what each connection state means."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# hedgeflow-tui
+
+Dealer hedge flow on today's 0DTE chain: the cumulative flow of the **call** and **put** legs
+(and their sum) over the underlying's price, and a banner when a gamma squeeze builds.
+
+| key | live | replay |
+| --- | --- | --- |
+| `q` | quit | quit |
+| `p` | pause / resume polling | |
+| `r` | poll now | |
+| `b` | next bar size (30s, 1m, 5m, 15m), reloads the session | |
+| `tab` | next symbol | next symbol |
+| `space` | | play / pause |
+| `←` `→` | | one poll back / forward |
+| `home` `end` | | start / end of the recording |
+| `+` `-` | | faster / slower |
+| `?` | this help | this help |
+| `ctrl+p` | command palette | command palette |
+
+**Banner.** BUILDING: the last N bars share a sign, do not shrink and stand above the session's
+noise floor. CONFIRMED: price moved the same way. ▲ dealers buying (upside), ▼ selling (downside).
+A reversal notice shows when hedging flips after a run.
+
+**Status.** ok · retrying in Ns (last data kept, marked stale) · rate-limited · stopped: reason
+(bad key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
+
+Press `escape` to close.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Markdown(HELP)

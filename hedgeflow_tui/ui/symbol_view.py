@@ -1,0 +1,99 @@
+"""One symbol's dashboard: status, banner, chart, sparkline, attribution, regime, alert log, and
+a state panel standing in for the charts while there is nothing to chart."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from hedgeflow_tui.detector import Alert, Signal, session_attribution
+from hedgeflow_tui.poller import PollStatus
+from hedgeflow_tui.store import SessionView
+from hedgeflow_tui.ui.widgets import (AlertLog, AttributionBars, FlowChart, FlowSparkline,
+                                      RegimeLine, SqueezeBanner, StatusBar)
+
+
+def state_panel_text(symbol: str, status: PollStatus | None) -> str:
+    """What to say while a symbol has no bars to show, and what to do about it."""
+    if status is None or status.state == "loading":
+        return f"Loading {symbol}: fetching the session so far…"
+    if status.state == "no_session":
+        return (f"No 0DTE session for {symbol} right now.\n\nWait for the open (09:30 ET), or "
+                f"run `hedgeflow-tui {symbol} --demo` to watch the simulated market.")
+    if status.reason == "BadKey":
+        return ("FlashAlpha rejected the API key.\n\nCheck FLASHALPHA_API_KEY or api_key in the "
+                "config file, then restart.")
+    if status.reason == "PlanTooLow":
+        return (f"{status.message}.\n\n0DTE hedge flow needs the FlashAlpha Growth plan or higher; "
+                f"upgrade, or run with --demo.")
+    if status.reason == "SymbolNotFound":
+        return f"No 0DTE data for {symbol}: the 0DTE symbols are SPY, SPX and QQQ."
+    if status.state == "rate_limited":
+        return f"Rate-limited by the server.\n\n{status.message}"
+    if status.state == "retrying":
+        return f"Cannot reach the data source.\n\n{status.message}"
+    if status.state == "stopped":
+        return f"Stopped.\n\n{status.message}"
+    return f"Waiting for the first bars of {symbol}…"
+
+
+class SymbolView(Vertical):
+    def __init__(self, symbol: str, *, palette: str) -> None:
+        super().__init__(id=f"view-{symbol}", classes="symbol-view")
+        self.symbol = symbol
+        self.palette = palette
+        self.status: PollStatus | None = None
+        self.has_rows = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield SqueezeBanner(id="banner")
+        yield Static(state_panel_text(self.symbol, None), id="state-panel")
+        with Vertical(id="dashboard"):
+            yield FlowChart(id="chart", palette=self.palette)
+            yield FlowSparkline(id="sparkline")
+            yield AttributionBars(id="attribution")
+            yield RegimeLine(id="regime")
+            yield AlertLog(id="alerts")
+
+    def on_mount(self) -> None:
+        self._toggle_panel()
+
+    def show_data(self, view: SessionView | None, signal: Signal | None, bar_size: str) -> None:
+        rows = view.rows if view is not None else ()
+        self.query_one(FlowChart).show(view, bar_size)
+        self.query_one(FlowSparkline).show(rows)
+        run = signal.attribution if signal is not None and signal.bars else None
+        self.query_one(AttributionBars).show(session_attribution(rows), run)
+        self.query_one(SqueezeBanner).show(signal)
+        self.query_one(RegimeLine).show(view.regime if view is not None else None)
+        self.has_rows = any(r.cum_all is not None for r in rows)
+        self._toggle_panel()
+
+    def show_status(self, status: PollStatus, *, bar_size: str, now: datetime,
+                    expiration, speed: float) -> None:
+        self.status = status
+        self.query_one(StatusBar).show(status, bar_size=bar_size, now=now, expiration=expiration,
+                                       speed=speed)
+        self.query_one("#state-panel", Static).update(state_panel_text(self.symbol, status))
+        self._toggle_panel()
+
+    def add_alert(self, alert: Alert) -> None:
+        self.query_one(AlertLog).add(alert)
+
+    def reset(self) -> None:
+        self.query_one(AlertLog).clear()
+        self.has_rows = False
+        self.show_data(None, None, "1m")
+
+    @property
+    def squeeze_active(self) -> bool:
+        return self.query_one(SqueezeBanner).active
+
+    def _toggle_panel(self) -> None:
+        panel = not self.has_rows
+        self.query_one("#state-panel").display = panel
+        self.query_one("#dashboard").display = not panel

@@ -1,0 +1,64 @@
+"""The main chart: cumulative hedge flow (all, calls, puts) over the session, price on the right."""
+
+from __future__ import annotations
+
+from textual_plotext import PlotextPlot
+
+from hedgeflow_tui.store import SessionView
+from hedgeflow_tui.ui.format import axis_money, et_time
+
+PALETTES = {
+    # (all, calls, puts, price): the colour-blind palette is Okabe-Ito blue / orange / sky / grey
+    "default": ("white", "green", "red", "yellow"),
+    "colorblind": ((0, 114, 178), (230, 159, 0), (86, 180, 233), (204, 121, 167)),
+}
+MARKERS = ("hd", "braille", "braille", "·")
+TICKS = 6
+
+
+class FlowChart(PlotextPlot):
+    """`show(view, bar_size)` stores the series; plotting happens on the next render."""
+
+    def __init__(self, *, id: str | None = None, palette: str = "default") -> None:
+        super().__init__(id=id)
+        self.palette = palette
+        self.series: dict[str, list[float]] = {}
+        self.times: list[str] = []
+
+    def show(self, view: SessionView | None, bar_size: str) -> None:
+        rows = [r for r in (view.rows if view else ()) if r.cum_all is not None]
+        self.times = [et_time(r.t, seconds=bar_size == "30s") for r in rows]
+        self.series = {
+            "all": [r.cum_all for r in rows],
+            "calls": [r.cum_calls for r in rows],
+            "puts": [r.cum_puts for r in rows],
+        }
+        priced = [(i, r.spot) for i, r in enumerate(rows) if r.spot is not None]
+        self.price_x = [i for i, _ in priced]
+        self.series["price"] = [s for _, s in priced]
+        self._draw()
+        self.refresh()
+
+    def _draw(self) -> None:
+        plt = self.plt
+        plt.clear_figure()
+        colours = PALETTES.get(self.palette, PALETTES["default"])
+        if len(self.times) < 2:
+            plt.title("waiting for the first bars…")
+            return
+        x = list(range(len(self.times)))
+        for (name, label), colour, marker in zip(
+                (("all", "all"), ("calls", "calls"), ("puts", "puts")), colours, MARKERS):
+            plt.plot(x, self.series[name], label=f"cum {label}", color=colour, marker=marker)
+        if len(self.series["price"]) >= 2:
+            plt.plot(self.price_x, self.series["price"], label="price →", color=colours[3],
+                     marker=MARKERS[3], yside="right")
+        step = max(1, len(x) // TICKS)
+        ticks = x[::step]
+        plt.xticks(ticks, [self.times[i] for i in ticks])
+        values = [v for name in ("all", "calls", "puts") for v in self.series[name]]
+        low, high = min(values), max(values)
+        if high > low:
+            marks = [low + (high - low) * k / 4 for k in range(5)]
+            plt.yticks(marks, [axis_money(m) for m in marks])
+        plt.title("cumulative dealer hedge flow (delta-$) · price on the right axis · ET")

@@ -1,0 +1,56 @@
+"""The recent per-bar flow, signed: buying above the midline (▲ blocks), selling below (▼)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.text import Text
+from textual.widgets import Static
+
+from hedgeflow_tui.store import Row
+from hedgeflow_tui.ui.format import money, side_colours
+
+UP = " ▁▂▃▄▅▆▇█"
+DOWN = " ▔▔▀▀▀███"  # hanging from the midline: selling reads downwards
+
+
+class FlowSparkline(Static):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.values: list[float | None] = []
+
+    def show(self, rows: Sequence[Row]) -> None:
+        self.values = [r.all for r in rows]
+        self.update(self._render_text())
+
+    def on_resize(self) -> None:
+        self.update(self._render_text())
+
+    def _render_text(self) -> Text:
+        width = max(10, (self.size.width or 60) - 34)
+        recent = self.values[-width:]
+        known = [abs(v) for v in recent if v is not None]
+        top = max(known) if known else 0.0
+        buy, sell = side_colours(getattr(self.app, "palette", "default"))
+        upper, lower = Text(), Text()
+        for value in recent:
+            if value is None or top == 0:
+                upper.append(" ")
+                lower.append("·" if value is None else " ", style="dim")
+                continue
+            level = max(1, round(abs(value) / top * (len(UP) - 1)))
+            if value > 0:
+                upper.append(UP[level], style=f"bold {buy}")
+                lower.append(" ")
+            else:
+                upper.append(" ")
+                lower.append(DOWN[level], style=f"bold {sell}")
+        last = next((v for v in reversed(recent) if v is not None), None)
+        label = "buying ▲" if last and last > 0 else "selling ▼" if last and last < 0 else ""
+        text = Text("per-bar flow   ", style="bold")
+        text.append(upper)
+        text.append(f"  last {money(last)} {label}\n", style="bold")
+        text.append(" " * 15)
+        text.append(lower)
+        text.append(f"  scale ±{money(top, signed=False)}", style="dim")
+        return text

@@ -1,0 +1,74 @@
+"""The status line: symbol, expiry, bar size, source badge, last bar and staleness, next poll,
+quota, and the connection state."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from rich.text import Text
+from textual.widgets import Static
+
+from hedgeflow_tui.model import BAR_SECONDS
+from hedgeflow_tui.poller import PollStatus
+from hedgeflow_tui.ui.format import ago, et_time
+
+BADGE_STYLES = {"LIVE": "bold white on dark_green", "SIMULATED": "bold black on yellow",
+                "REMOTE": "bold white on blue", "REPLAY": "bold white on magenta"}
+STATE_CLASSES = ("-ok", "-retrying", "-stale", "-stopped")
+STALE_AFTER_BARS = 2
+
+
+def countdown(status: PollStatus, now: datetime, speed: float) -> str:
+    """Real seconds until the next poll (market time runs `speed` times faster)."""
+    return ago((status.next_poll - now).total_seconds() / speed)
+
+
+def connection(status: PollStatus, now: datetime, speed: float) -> str:
+    if status.state == "retrying" and status.next_poll is not None:
+        reason = status.message.split(";")[0]
+        return f"retrying in {countdown(status, now, speed)} ({reason})"
+    if status.state == "rate_limited" and status.next_poll is not None:
+        return f"rate-limited: retry in {countdown(status, now, speed)}"
+    return status.message
+
+
+def status_text(status: PollStatus, *, bar_size: str, now: datetime,
+                expiration: date | None, speed: float = 1.0) -> Text:
+    text = Text()
+    text.append(f" {status.source} ", style=BADGE_STYLES.get(status.source, "reverse"))
+    text.append(f" {status.symbol} ", style="bold")
+    text.append(f"0DTE {expiration.isoformat() if expiration else '—'} · {bar_size} bars · ")
+    if status.last_bar is not None:
+        closed = status.last_bar + timedelta(seconds=BAR_SECONDS[bar_size])
+        text.append(f"last bar {et_time(status.last_bar, bar_size == '30s')} ET "
+                    f"({ago((now - closed).total_seconds())} ago) · ")
+    if status.next_poll is not None and status.state in ("ok", "no_session"):
+        text.append(f"next poll in {countdown(status, now, speed)} · ")
+    quota = status.quota
+    if quota is not None and quota.limit is not None:
+        text.append(f"quota {quota.remaining}/{quota.limit} left, session needs {quota.projected}"
+                    f"{'' if quota.note == 'ok' else ' · ' + quota.note} · ")
+    text.append(connection(status, now, speed), style="bold")
+    return text
+
+
+def is_stale(status: PollStatus, bar_size: str, now: datetime) -> bool:
+    if status.last_success is None or status.state in ("closed", "paused", "no_session"):
+        return False
+    return (now - status.last_success).total_seconds() > STALE_AFTER_BARS * BAR_SECONDS[bar_size] + 5
+
+
+class StatusBar(Static):
+    def show(self, status: PollStatus, *, bar_size: str, now: datetime,
+             expiration: date | None, speed: float = 1.0) -> None:
+        self.update(status_text(status, bar_size=bar_size, now=now, expiration=expiration,
+                                speed=speed))
+        self.remove_class(*STATE_CLASSES)
+        if status.state == "stopped":
+            self.add_class("-stopped")
+        elif status.state in ("retrying", "rate_limited"):
+            self.add_class("-retrying")
+        else:
+            self.add_class("-ok")
+        if is_stale(status, bar_size, now):
+            self.add_class("-stale")
