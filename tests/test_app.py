@@ -1,0 +1,217 @@
+"""The dashboard under `App.run_test`: data on the first frame, keys, states, alerts, resizes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime, timezone
+
+import pytest
+
+from hedgeflow_tui.clock import FrozenClock
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.sim import SimConfig, sim_clock
+from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.ui.app import HedgeflowApp
+from hedgeflow_tui.ui.help import HelpScreen
+from hedgeflow_tui.ui.widgets import AlertLog, FlowChart, SqueezeBanner, StatusBar
+
+DAY = date(2026, 6, 12)
+# seed 5, SPY: an upside squeeze confirms on the 15:37 ET bar
+BEFORE_SQUEEZE = datetime(2026, 6, 12, 19, 33, 30, tzinfo=timezone.utc)
+
+
+def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[HedgeflowApp, FrozenClock]:
+    settings = Settings(symbols=list(symbols), bar=overrides.pop("bar", "1m"), seed=5,
+                        date=overrides.pop("date", DAY.isoformat()), **overrides)
+    clock = FrozenClock(at)
+    source = open_source(settings, clock=clock)
+    return HedgeflowApp(settings, source), clock
+
+
+def remote_app(url: str, **overrides) -> HedgeflowApp:
+    settings = Settings(symbols=["SPY"], bar="1m", base_url=url, timeout=1.0, **overrides)
+    return HedgeflowApp(settings, open_source(settings))
+
+
+async def until(pilot, condition, timeout: float = 15.0) -> None:
+    waited = 0.0
+    while not condition():
+        assert waited < timeout, "condition not reached"
+        await pilot.pause(0.05)
+        waited += 0.05
+
+
+def rows(app: HedgeflowApp, symbol: str = "SPY") -> int:
+    return len(app.query_one(f"#view-{symbol}").query_one(FlowChart).series.get("all", []))
+
+
+def panel_text(app: HedgeflowApp, symbol: str = "SPY") -> str:
+    return str(app.query_one(f"#view-{symbol}").query_one("#state-panel").render())
+
+
+async def test_first_frame_shows_the_session_so_far_and_the_source():
+    app, _ = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        assert rows(app) == 363  # 09:30 .. 15:32, every closed 1m bar
+        status = str(app.query_one(StatusBar).render())
+        assert "SIMULATED" in status and "SPY" in status and "quota" in status
+        assert not app.query_one("#state-panel").display
+
+
+async def test_p_pauses_and_resumes_and_r_polls_now():
+    app, clock = make_app()
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        await pilot.press("p")
+        await until(pilot, lambda: app.statuses["SPY"].state == "paused")
+        assert app.pollers["SPY"].paused
+        await pilot.press("p")
+        assert not app.pollers["SPY"].paused
+        before = rows(app)
+        clock.advance(120)
+        await pilot.press("r")
+        await until(pilot, lambda: rows(app) == before + 2)
+
+
+async def test_b_cycles_the_bar_size_and_back_fills():
+    app, _ = make_app()
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: rows(app) == 363)
+        await pilot.press("b")
+        assert app.bar_size == "5m"
+        await until(pilot, lambda: rows(app) == 72)  # 09:30 .. 15:25 in 5m bars
+        assert app.store.session("SPY", "1m") is None
+
+
+async def test_tab_moves_to_the_next_symbol_and_help_opens():
+    app, _ = make_app(symbols=("SPY", "QQQ"))
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: rows(app, "QQQ") > 0 and rows(app, "SPY") > 0)
+        tabs = app.query_one("#symbols")
+        assert tabs.active == "tab-SPY"
+        await pilot.press("tab")
+        assert tabs.active == "tab-QQQ"
+        await pilot.press("tab")
+        assert tabs.active == "tab-SPY"
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path):
+    out = tmp_path / "alert.json"
+    app, clock = make_app(alert_cmd=f"{sys.executable} -c \"import sys; open(r'{out}', 'w').write(sys.stdin.read())\"",
+                          bell=True)
+    notes = []
+    original = app.notify
+    app.notify = lambda message, **kw: (notes.append((message, kw)), original(message, **kw))
+    async with app.run_test(notifications=True) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        log = app.query_one(AlertLog)
+        for _ in range(8):
+            if log.alerts:
+                break
+            clock.advance(60)
+            await pilot.press("r")
+            await pilot.pause(0.3)
+        assert log.alerts, "no alert fired"
+        assert any("squeeze alert" in kw.get("title", "") for _, kw in notes)
+        await until(pilot, lambda: out.exists() and out.read_text())
+        record = json.loads(out.read_text())
+        assert record["type"] == "alert" and record["symbol"] == "SPY"
+        assert app.query_one(SqueezeBanner).active
+        assert "SQUEEZE" in str(app.query_one("#symbols").get_tab("tab-SPY").label)
+
+
+async def test_a_failing_alert_command_is_shown_and_not_fatal():
+    app, clock = make_app(alert_cmd="exit 3")
+    async with app.run_test(notifications=True) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        for _ in range(8):
+            if app.alert_errors:
+                break
+            clock.advance(60)
+            await pilot.press("r")
+            await pilot.pause(0.3)
+        await until(pilot, lambda: app.alert_errors)
+        assert "exited with 3" in app.alert_errors[0]
+        assert app.is_running
+
+
+async def test_no_session_on_a_weekend_says_what_to_do():
+    app, _ = make_app(date="2026-06-13", at=datetime(2026, 6, 13, 16, 0, tzinfo=timezone.utc))
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
+        assert app.query_one("#state-panel").display
+        assert "No 0DTE session" in panel_text(app) and "--demo" in panel_text(app)
+
+
+async def test_unknown_symbol_is_named():
+    app, _ = make_app(symbols=("AAPL",))
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.statuses["AAPL"].state == "stopped")
+        assert "No 0DTE data for AAPL" in panel_text(app, "AAPL")
+
+
+@pytest.mark.parametrize("config, overrides, expected", [
+    (dict(api_key="right"), dict(api_key="wrong"), "rejected the API key"),
+    (dict(plan="basic"), {}, "Growth plan"),
+])
+async def test_fatal_states_have_their_own_panel(sim_server, config, overrides, expected):
+    server = sim_server(config=SimConfig(date=DAY, **config), clock=sim_clock(DAY, "11:00", 1.0))
+    app = remote_app(server.url, **overrides)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.statuses.get("SPY") and app.statuses["SPY"].state == "stopped")
+        assert expected in panel_text(app)
+        assert "wrong" not in str(app.query_one(StatusBar).render())
+
+
+async def test_rate_limited_and_network_down_show_retrying_states(sim_server):
+    server = sim_server(config=SimConfig(date=DAY, faults=1.0, fault_kinds=("429",)),
+                        clock=sim_clock(DAY, "11:00", 1.0))
+    app = remote_app(server.url)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.statuses["SPY"].state == "rate_limited")
+        assert "Rate-limited" in panel_text(app)
+        assert app.query_one(StatusBar).has_class("-retrying")
+    dead = sim_server(config=SimConfig(date=DAY), clock=sim_clock(DAY, "11:00", 1.0))
+    dead.stop()
+    app = remote_app(dead.url)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.statuses["SPY"].state == "retrying")
+        assert "Cannot reach" in panel_text(app)
+
+
+async def test_last_data_is_kept_and_marked_stale_while_retrying(sim_server):
+    server = sim_server(config=SimConfig(date=DAY), clock=sim_clock(DAY, "11:00", 60.0))
+    app = remote_app(server.url, speed=60.0)
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        held = rows(app)
+        server.stop()
+        await until(pilot, lambda: app.statuses["SPY"].state == "retrying", timeout=20)
+        await until(pilot, lambda: app.query_one(StatusBar).has_class("-stale"), timeout=20)
+        assert rows(app) >= held and not app.query_one("#state-panel").display
+
+
+async def test_survives_resizes_while_data_arrives():
+    app, clock = make_app(symbols=("SPY", "QQQ"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        for width, height in [(40, 12), (60, 20), (250, 70), (120, 40), (40, 12), (80, 24)]:
+            await pilot.resize_terminal(width, height)
+            clock.advance(60)
+            await pilot.press("r")
+            await pilot.pause(0.1)
+        assert app.is_running and rows(app) > 363
+
+
+async def test_colorblind_theme():
+    app, _ = make_app(theme="colorblind")
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        assert app.has_class("-colorblind")
+        assert app.query_one(FlowChart).palette == "colorblind"
