@@ -97,3 +97,4 @@ class SymbolView(Vertical):
         panel = not self.has_rows
         self.query_one("#state-panel").display = panel
         self.query_one("#dashboard").display = not panel
+        self.query_one(SqueezeBanner).display = not panel

@@ -29,8 +29,9 @@ def banner_text(signal: Signal | None) -> tuple[str, set[str]]:
 
 class SqueezeBanner(Static):
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("", id=id, classes="-quiet")
+        super().__init__(id=id)
         self.key: tuple | None = None
+        self.show(None)
 
     def show(self, signal: Signal | None) -> None:
         text, classes = banner_text(signal)

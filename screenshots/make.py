@@ -1,0 +1,98 @@
+"""Regenerate the README's screenshots: the real app on the seeded simulator, exported as SVG.
+
+    python3 screenshots/make.py
+
+Each scene is a seed and a frozen market time; the script checks that the app really shows the
+state the scene is named after before it saves the picture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from hedgeflow_tui.clock import FrozenClock
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.ui.app import HedgeflowApp
+from hedgeflow_tui.ui.widgets import FlowChart, SqueezeBanner
+
+HERE = Path(__file__).parent
+DAY = "2026-06-12"
+
+
+@dataclass
+class Scene:
+    name: str
+    symbols: tuple[str, ...]
+    seed: int
+    at: datetime  # frozen market time, UTC
+    banner: str | None  # the banner classes the scene must show, e.g. "-confirmed -up"
+    dead_server: bool = False
+
+
+def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
+    y, m, d = map(int, day.split("-"))
+    return datetime(y, m, d, hh, mm, ss, tzinfo=timezone.utc)
+
+
+SCENES = [
+    Scene("quiet", ("SPY",), 5, utc(19, 33), "-quiet"),
+    Scene("upside-squeeze", ("SPY",), 14, utc(14, 35), "-confirmed -up"),
+    Scene("downside-put-driven", ("SPY",), 13, utc(14, 46), "-confirmed -down"),
+    Scene("several-symbols", ("SPY", "QQQ", "SPX"), 14, utc(14, 35), None),
+    Scene("network-down", ("SPY",), 7, utc(15, 0), None, dead_server=True),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def build(scene: Scene) -> HedgeflowApp:
+    if scene.dead_server:
+        settings = Settings(symbols=list(scene.symbols), bar="1m",
+                            base_url=f"http://127.0.0.1:{free_port()}", timeout=1.0)
+        return HedgeflowApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
+    settings = Settings(symbols=list(scene.symbols), bar="1m", seed=scene.seed, date=DAY)
+    return HedgeflowApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
+
+
+async def settle(app: HedgeflowApp, pilot, scene: Scene) -> None:
+    """Wait until every symbol has its data (or, for the error scene, its error)."""
+    for _ in range(300):
+        await pilot.pause(0.05)
+        if scene.dead_server:
+            if all(s.state == "retrying" for s in app.statuses.values()):
+                break
+        elif all(app.query_one(f"#view-{s}").query_one(FlowChart).series.get("all")
+                 for s in scene.symbols):
+            break
+    await pilot.pause(0.3)
+
+
+async def capture(scene: Scene, size: tuple[int, int] = (120, 40)) -> Path:
+    app = build(scene)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot, scene)
+        if scene.banner is not None:
+            banner = app.query_one(SqueezeBanner)
+            missing = [c for c in scene.banner.split() if not banner.has_class(c)]
+            assert not missing, f"{scene.name}: banner lacks {missing}"
+        path = HERE / f"{scene.name}.svg"
+        app.save_screenshot(str(path))
+    return path
+
+
+async def main() -> None:
+    for scene in SCENES:
+        print(await capture(scene))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
