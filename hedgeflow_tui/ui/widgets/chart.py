@@ -39,6 +39,9 @@ class FlowChart(PlotextPlot):
         self._draw()
         self.refresh()
 
+    def on_resize(self) -> None:
+        self._draw()
+
     def _draw(self) -> None:
         plt = self.plt
         plt.clear_figure()
@@ -47,12 +50,15 @@ class FlowChart(PlotextPlot):
             plt.title("waiting for the first bars…")
             return
         x = list(range(len(self.times)))
+        keep = _thinned(len(x), self.size.width or 80)
         for (name, label), colour, marker in zip(
                 (("all", "all"), ("calls", "calls"), ("puts", "puts")), colours, MARKERS):
-            plt.plot(x, self.series[name], label=f"cum {label}", color=colour, marker=marker)
+            plt.plot([x[i] for i in keep], [self.series[name][i] for i in keep],
+                     label=f"cum {label}", color=colour, marker=marker)
         if len(self.series["price"]) >= 2:
-            plt.plot(self.price_x, self.series["price"], label="price →", color=colours[3],
-                     marker=MARKERS[3], yside="right")
+            priced = _thinned(len(self.price_x), self.size.width or 80)
+            plt.plot([self.price_x[i] for i in priced], [self.series["price"][i] for i in priced],
+                     label="price →", color=colours[3], marker=MARKERS[3], yside="right")
         step = max(1, len(x) // TICKS)
         ticks = x[::step]
         plt.xticks(ticks, [self.times[i] for i in ticks])
@@ -62,3 +68,13 @@ class FlowChart(PlotextPlot):
             marks = [low + (high - low) * k / 4 for k in range(5)]
             plt.yticks(marks, [axis_money(m) for m in marks])
         plt.title("cumulative dealer hedge flow (delta-$) · price on the right axis · ET")
+
+
+def _thinned(count: int, width: int) -> list[int]:
+    """Indexes of at most about one point per column (always the last): a terminal cannot show
+    more, and plotext's cost grows with the points it draws."""
+    step = max(1, -(-count // max(10, width // 2)))
+    keep = list(range(0, count, step))
+    if keep[-1] != count - 1:
+        keep.append(count - 1)
+    return keep

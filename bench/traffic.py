@@ -1,0 +1,62 @@
+"""Bytes and requests per new bar after the back-fill: incremental windows (ours) vs re-fetching
+the whole session's window every poll, over a simulated hour.
+
+    python3 bench/traffic.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import datetime
+
+from _common import DAY, table
+from hedgeflow_tui.clock import ET, FrozenClock
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.model import BAR_SECONDS
+from hedgeflow_tui.poller import Poller
+from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.store import Store
+
+
+async def measure(bar: str, minutes_per_poll: int | None, hour: int) -> tuple[float, float]:
+    """(requests, bytes) per new bar over one hour of polls after a back-fill at `hour`:00 ET."""
+    at = datetime(DAY.year, DAY.month, DAY.day, hour, 0, 2, tzinfo=ET)
+    clock = FrozenClock(at)
+    settings = Settings(symbols=["SPY"], bar=bar, seed=3, date=DAY.isoformat())
+    source = open_source(settings, clock=clock)
+    client = source.make_client()
+    poller = Poller(client, Store(), "SPY", bar, clock, source=source.kind,
+                    minutes=minutes_per_poll or 390)
+    await poller.poll_once()
+    requests, received = client.requests_sent, client.bytes_received
+    bars = 3600 // BAR_SECONDS[bar]
+    for _ in range(bars):
+        clock.advance(BAR_SECONDS[bar])
+        if minutes_per_poll is None:
+            await poller.poll_once()
+        else:  # the plain way: ask for the whole window every time
+            await asyncio.gather(client.hedge_flow("SPY", "calls", bar, 390),
+                                 client.hedge_flow("SPY", "puts", bar, 390),
+                                 client.series("SPY", bar, 390))
+    await client.aclose()
+    return (client.requests_sent - requests) / bars, (client.bytes_received - received) / bars
+
+
+async def main(bars: list[str]) -> None:
+    rows = []
+    for bar in bars:
+        ours = await measure(bar, None, 14)
+        plain = await measure(bar, 390, 14)
+        rows.append([bar, f"{ours[0]:.1f}", f"{ours[1] / 1024:.1f}", f"{plain[0]:.1f}",
+                     f"{plain[1] / 1024:.1f}", f"{plain[1] / ours[1]:.0f}x"])
+    print("per new bar, 14:00-15:00 ET after the back-fill (SPY, simulator)")
+    print(table(["bar", "ours req", "ours KiB", "full-window req", "full-window KiB",
+                 "bytes saved"], rows))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1m bars only")
+    args = parser.parse_args()
+    asyncio.run(main(["1m"] if args.quick else ["30s", "1m", "5m"]))

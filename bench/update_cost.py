@@ -1,0 +1,99 @@
+"""Cost of one poll's update on a full session of 30s bars (780 bars x 3 series): the store
+merge plus the detector, and the repaint of every widget.
+
+    python3 bench/update_cost.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import datetime, timedelta, timezone
+
+from _common import DAY, median, table
+from hedgeflow_tui.clock import FrozenClock, session_bounds
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.detector import AlertTracker, DetectorConfig
+from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, SeriesBar, SeriesResponse
+from hedgeflow_tui.sim import simulate_session
+from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.store import Store
+from hedgeflow_tui.ui.app import HedgeflowApp
+from hedgeflow_tui.ui.widgets import FlowChart
+
+OPEN, CLOSE = session_bounds(DAY)
+SIZES = [(80, 24), (120, 40), (160, 50)]
+
+
+def batch(path, upto: int, window: int = 2) -> list:
+    """The answers of the poll made after 30s bucket `upto` closed: a 2-bucket window each."""
+    first = max(0, upto - window + 1)
+    as_of = OPEN + timedelta(seconds=30 * (upto + 1) + 2)
+    answers = []
+    for side, flows in (("calls", path.calls), ("puts", path.puts)):
+        running = float(flows[:first].sum())
+        bars = []
+        for i in range(first, upto + 1):
+            running += float(flows[i])
+            bars.append(FlowBar(OPEN + timedelta(seconds=30 * i), float(flows[i]), running))
+        answers.append(HedgeFlowResponse("SPY", DAY, as_of, side, "30s", tuple(bars)))
+    answers.append(SeriesResponse("SPY", DAY, as_of, "30s", tuple(
+        SeriesBar(OPEN + timedelta(seconds=30 * i), spot=float(path.spot[i]))
+        for i in range(first, upto + 1))))
+    return answers
+
+
+def data_path_cost(samples: int) -> tuple[float, float]:
+    path = simulate_session("SPY", DAY, 7)
+    store, tracker = Store(), AlertTracker("SPY", DetectorConfig())
+    for i in range(780 - samples):
+        store.apply(batch(path, i))
+    tracker.update(store.session("SPY", "30s").rows)
+    merge, detect = [], []
+    for i in range(780 - samples, 780):
+        answers = batch(path, i)
+        started = time.perf_counter()
+        store.apply(answers)
+        rows = store.session("SPY", "30s").rows
+        merge.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        tracker.update(rows)
+        detect.append(time.perf_counter() - started)
+    return median(merge), median(detect)
+
+
+async def repaint_cost(samples: int, size: tuple[int, int]) -> float:
+    settings = Settings(symbols=["SPY"], bar="30s", seed=7, date=DAY.isoformat())
+    clock = FrozenClock(CLOSE + timedelta(minutes=5))
+    app = HedgeflowApp(settings, open_source(settings, clock=clock))
+    costs = []
+    async with app.run_test(size=size) as pilot:
+        while not app.query_one(FlowChart).series.get("all"):
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        for _ in range(samples):
+            started = time.process_time()  # CPU time: frame scheduling waits are not cost
+            app._repaint("SPY")
+            await pilot.pause()  # the compositor renders the refreshed widgets
+            costs.append(time.process_time() - started)
+    return median(costs)
+
+
+def main(samples: int) -> None:
+    merge, detect = data_path_cost(samples)
+    repaints = {size: asyncio.run(repaint_cost(samples // 4, size)) for size in SIZES}
+    print("one poll's update, full session of 30s bars (780 bars x calls, puts, price)")
+    print(table(["step", "median ms", "target ms"],
+                [["store merge", f"{merge * 1000:.3f}", ""],
+                 ["detector", f"{detect * 1000:.3f}", ""],
+                 ["store + detector", f"{(merge + detect) * 1000:.3f}", "2"],
+                 *[[f"repaint of all widgets at {w}x{h} (CPU)", f"{cost * 1000:.1f}", "30"]
+                   for (w, h), cost in repaints.items()]]))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples")
+    args = parser.parse_args()
+    main(40 if args.quick else 200)

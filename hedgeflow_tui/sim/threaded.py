@@ -1,0 +1,50 @@
+"""The simulator served by uvicorn in a background thread of this process: for tests and
+benchmarks that need a real HTTP server on 127.0.0.1 sharing a clock with the caller."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import uvicorn
+
+from hedgeflow_tui.clock import Clock
+from hedgeflow_tui.sim.app import SimConfig, create_app
+
+
+class ThreadedServer:
+    """Serves on a free loopback port; `stop()` and `start()` again keep the same port (the
+    simulated clock runs on meanwhile), so a client sees the server die and come back."""
+
+    def __init__(self, config: SimConfig, clock: Clock) -> None:
+        self.app = create_app(config, clock)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "ThreadedServer":
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="error",
+                                lifespan="off", timeout_graceful_shutdown=1)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.02)
+        raise RuntimeError("simulator server did not start")
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            self._server.force_exit = True
+            self._thread.join(timeout=10)
+            self._server = None
