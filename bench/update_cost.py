@@ -26,7 +26,7 @@ OPEN, CLOSE = session_bounds(DAY)
 SIZES = [(80, 24), (120, 40), (160, 50)]
 
 
-def batch(path, upto: int, window: int = 2) -> list:
+def batch(path, upto: int, window: int = 2, symbol: str = "SPY") -> list:
     """The answers of the poll made after 30s bucket `upto` closed: a 2-bucket window each."""
     first = max(0, upto - window + 1)
     as_of = OPEN + timedelta(seconds=30 * (upto + 1) + 2)
@@ -37,8 +37,8 @@ def batch(path, upto: int, window: int = 2) -> list:
         for i in range(first, upto + 1):
             running += float(flows[i])
             bars.append(FlowBar(OPEN + timedelta(seconds=30 * i), float(flows[i]), running))
-        answers.append(HedgeFlowResponse("SPY", DAY, as_of, side, "30s", tuple(bars)))
-    answers.append(SeriesResponse("SPY", DAY, as_of, "30s", tuple(
+        answers.append(HedgeFlowResponse(symbol, DAY, as_of, side, "30s", tuple(bars)))
+    answers.append(SeriesResponse(symbol, DAY, as_of, "30s", tuple(
         SeriesBar(OPEN + timedelta(seconds=30 * i), spot=float(path.spot[i]))
         for i in range(first, upto + 1))))
     return answers

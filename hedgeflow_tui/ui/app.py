@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -57,7 +58,7 @@ REPLAY_ACTIONS = {"replay_play", "replay_back", "replay_forward", "replay_home",
 
 
 class HedgeflowApp(App):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "hedgeflow-tui"
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit hedgeflow-tui"),

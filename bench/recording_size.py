@@ -1,0 +1,43 @@
+"""Size of a recording of a whole session at 30s bars (headless, --record, simulator at high
+speed), raw and gzip-compressed.
+
+    python3 bench/recording_size.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import io
+import tempfile
+from pathlib import Path
+
+from _common import DAY, table
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.headless import run_headless
+from hedgeflow_tui.record import read_recording
+from hedgeflow_tui.sources import open_source
+
+
+async def main(start: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "spy.jsonl"
+        settings = Settings(symbols=["SPY"], bar="30s", headless=True, seed=7, start=start,
+                            date=DAY.isoformat(), speed=600.0, record=path)
+        await run_headless(settings, open_source(settings), io.StringIO())
+        raw = path.read_bytes()
+        packed = gzip.compress(raw, 6)
+        polls = len(read_recording(path).batches)
+    print(f"recording of SPY at 30s bars from {start} ET to the close ({polls} polls)")
+    print(table(["form", "KiB", "per poll"],
+                [["JSON lines", f"{len(raw) / 1024:.0f}", f"{len(raw) / polls:.0f} B"],
+                 ["gzip -6", f"{len(packed) / 1024:.0f}", f"{len(packed) / polls:.0f} B"]]))
+    print(f"gzip ratio: {len(raw) / len(packed):.1f}x")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the last hour only")
+    args = parser.parse_args()
+    asyncio.run(main("15:00" if args.quick else "09:30"))

@@ -1,0 +1,102 @@
+"""Time from launch to the first frame that shows data (simulator), against a bare Textual app
+that only shows a static label, measured the same way in the same run.
+
+    python3 bench/startup.py [--runs N]
+
+Each launch is a fresh Python process (imports included) on a pseudo-terminal; it prints the
+time from process start to its first frame with data, here: the chart holding bars.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from _common import median, table
+
+PROBE = r"""
+import sys, time
+started = time.perf_counter()
+kind = sys.argv[1]
+if kind == "bare":
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Bare(App):
+        def compose(self):
+            yield Static("hello")
+
+        def on_mount(self):
+            self.call_after_refresh(self.done)
+
+        def done(self):
+            self.exit(time.perf_counter() - started)
+
+    app = Bare()
+else:
+    from hedgeflow_tui.config import Settings
+    from hedgeflow_tui.sources import open_source
+    from hedgeflow_tui.ui.app import HedgeflowApp
+    from hedgeflow_tui.ui.widgets import FlowChart
+
+    class Timed(HedgeflowApp):
+        def on_flow_changed(self, message):
+            super().on_flow_changed(message)
+            if self.query_one(FlowChart).series.get("all"):
+                self.call_after_refresh(lambda: self.exit(time.perf_counter() - started))
+
+    settings = Settings(symbols=["SPY"], bar="1m", date="2026-06-12")
+    app = Timed(settings, open_source(settings))
+result = app.run()
+open(sys.argv[2], "w").write(f"{result:.4f}")
+"""
+
+
+def launch(kind: str) -> float:
+    """Run one launch on a pseudo-terminal; its seconds to the first frame with data."""
+    primary, secondary = os.openpty()
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
+    with tempfile.TemporaryDirectory() as folder:
+        result = Path(folder) / "seconds"
+        reader = threading.Thread(target=_drain, args=(primary,), daemon=True)
+        reader.start()
+        subprocess.run([sys.executable, "-c", PROBE, kind, str(result)], stdin=secondary,
+                       stdout=secondary, stderr=secondary, env=env, timeout=60)
+        os.close(secondary)
+        if not result.exists():
+            raise SystemExit(f"{kind} launch failed")
+        return float(result.read_text())
+
+
+def _drain(fd: int) -> None:
+    """Read the terminal's output so the app never blocks on a full pty buffer."""
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:
+        pass
+
+
+def main(runs: int) -> None:
+    bare, ours = [], []
+    for _ in range(runs):  # alternate, so machine noise hits both alike
+        bare.append(launch("bare"))
+        ours.append(launch("ours"))
+    b, o = median(bare), median(ours)
+    print(f"launch to first frame with data, median of {runs} fresh processes (120x40 pty)")
+    print(table(["app", "seconds"], [["bare Textual app, one static label", f"{b:.3f}"],
+                                     ["hedgeflow-tui SPY --bar 1m (simulator)", f"{o:.3f}"]]))
+    print(f"ratio: {o / b:.2f}x (target <= 1.5x)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="3 runs")
+    args = parser.parse_args()
+    main(3 if args.quick else args.runs)
