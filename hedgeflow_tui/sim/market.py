@@ -179,10 +179,11 @@ def simulate_session(symbol: str, day: date, seed: int) -> SessionPath:
             dealer_calls += (book_calls - dealer_calls) * unwind
             dealer_puts += (book_puts - dealer_puts) * unwind
             crowd = 1.0 if schedule[sample] == "calm" else 0.25 * 16 ** progress[sample]
+            at_the_money = int(np.searchsorted(strikes, spot))
+            low, high = flow["offset"]
             for _ in range(rng.poisson(flow["rate"] * crowd)):
-                low, high = flow["offset"]
-                strike_index = int(np.clip(np.searchsorted(strikes, spot) + rng.integers(low, high + 1),
-                                           0, len(strikes) - 1))
+                offset = int(rng.integers(low, high + 1))
+                strike_index = min(max(at_the_money + offset, 0), len(strikes) - 1)
                 size = rng.exponential(flow["size"]) * spec.contracts
                 customer_buys = rng.random() < flow["buy"]
                 dealer_side = -size if customer_buys else size
