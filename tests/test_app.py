@@ -215,3 +215,12 @@ async def test_colorblind_theme():
         await until(pilot, lambda: rows(app) > 0)
         assert app.has_class("-colorblind")
         assert app.query_one(FlowChart).palette == "colorblind"
+
+
+async def test_every_key_is_also_in_the_command_palette():
+    app, _ = make_app()
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Pause", "Refresh", "Bar size", "Next symbol", "Help"} <= titles
+        assert "Play/pause" not in titles
