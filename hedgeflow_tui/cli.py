@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--theme", choices=THEMES, help="colour theme (colorblind: blue/orange, safe for "
         "red-green colour blindness)")
     add("--record", type=Path, metavar="PATH",
-        help="append every answer to PATH (JSON lines) for replay; never records the key")
+        help="append every answer to PATH for replay (JSON lines, gzip-compressed when PATH ends "
+        "in .gz); never records the key")
     add("--replay", type=Path, metavar="PATH",
         help="play a recording through the same screens (or JSON lines with --headless)")
     add("--export", choices=("csv",), help="with --replay: write the merged per-bar table "

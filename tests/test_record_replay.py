@@ -97,14 +97,15 @@ def test_unreadable_recordings_are_refused_in_one_line(tmp_path, header, message
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_recording_killed_mid_write_replays_up_to_its_last_whole_record(tmp_path):
-    path = tmp_path / "killed.jsonl"
+@pytest.mark.parametrize("name, grown", [("killed.jsonl", 200_000), ("killed.jsonl.gz", 12_000)])
+def test_a_recording_killed_mid_write_replays_up_to_its_last_whole_record(tmp_path, name, grown):
+    path = tmp_path / name
     process = subprocess.Popen(
         [sys.executable, "-m", "hedgeflow_tui", "SPY", "QQQ", "--headless", "--demo", "--bar", "30s",
          "--speed", "120", "--date", DAY.isoformat(), "--start", "12:00", "--record", str(path)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and (not path.exists() or path.stat().st_size < 200_000):
+    while time.monotonic() < deadline and (not path.exists() or path.stat().st_size < grown):
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
