@@ -31,6 +31,7 @@ NO_SESSION_GRACE = timedelta(minutes=15)  # keep the bar cadence this long after
 BACKOFF_BASE = 1.0  # market seconds
 BACKOFF_CAP = 60.0
 MAX_MINUTES = 390
+PRICE_GRACE = timedelta(minutes=5)  # after the close, stop waiting for a missing last price
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,14 +197,17 @@ class Poller:
         return self.clock.now().astimezone(ET).date()
 
     def _session_over(self) -> bool:
-        """Every bucket of the session has closed and been fetched."""
+        """Every bucket of the session has closed and been fetched, the last one's price too
+        (unless the server has still not given it some minutes after the close)."""
         _, close = session_bounds(self._session_day())
         view = self.store.session(self.symbol, self.bar_size)
         if view is None or view.no_session or view.last_t is None:
             return False
         last_bucket = close - timedelta(seconds=BAR_SECONDS[self.bar_size])
-        return (self.clock.now() >= close and view.last_t >= last_bucket
-                and view.backfill_from is None)
+        now = self.clock.now()
+        if now < close or view.last_t < last_bucket or view.backfill_from is not None:
+            return False
+        return view.rows[-1].spot is not None or now >= close + PRICE_GRACE
 
     def _seconds_to_next_poll(self) -> float:
         now = self.clock.now()
