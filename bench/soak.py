@@ -48,6 +48,9 @@ async def main(runs: list[tuple[int, str]]) -> None:
         faulty, retries, injected = await session(seed, bar, 0.3)
         same = faulty == clean
         failures += not same
+        for t in sorted(set(clean) | set(faulty)):
+            if clean.get(t) != faulty.get(t):
+                print(f"seed {seed} {bar} {t}: fault-free {clean.get(t)} vs faulty {faulty.get(t)}")
         rows.append([seed, bar, len(clean), sum(injected.values()), retries,
                      "PASS" if same else "FAIL"])
     print("whole sessions with 30% faults vs fault-free: final bars equal?")

@@ -7,8 +7,8 @@ one state. `side=all` answers are ignored: `all` is always calls + puts.
 
 Per bucket, a leg's flow is the difference of consecutive cumulatives (the first bucket of the
 session: its cumulative), falling back to the API's `bar` where the previous bucket is unknown.
-A bucket missing for a leg between two held buckets is a gap: `backfill_from` names the earliest,
-and the poller widens its next window to it. Plain Python: no Textual, no HTTP.
+A bucket missing for a leg (or for the price series) between two held buckets is a gap:
+`backfill_from` names the earliest, and the poller widens its next window to it. Plain Python: no Textual, no HTTP.
 """
 
 from __future__ import annotations
@@ -159,15 +159,19 @@ class _Session:
                    spot=price[2].spot if price else None)
 
     def gap_start(self) -> datetime | None:
-        """The earliest bucket a leg lacks between the first and the last bucket held."""
+        """The earliest bucket a leg lacks between the first and the last bucket held, or the
+        price series lacks between its own first and last (it may trail the legs when thinned)."""
         if not self.times:
             return None
         t, last = self.times[0], self.times[-1]
+        priced = (min(self.prices), max(self.prices)) if self.prices else None
         while t <= last:
             for leg in LEGS:
                 held = self.legs[leg].get(t)
                 if held is None or held[2].cumulative is None:
                     return t
+            if priced and priced[0] <= t <= priced[1] and t not in self.prices:
+                return t
             t += self.step
         return None
 

@@ -174,3 +174,14 @@ def test_any_split_duplication_and_order_gives_the_same_series(seed, buckets, da
     assert other.session("SPY", "1m").backfill_from is None
     assert len(expected) == buckets
     assert all(row.all == row.calls + row.puts for row in expected)
+
+
+def test_a_hole_in_the_price_series_is_a_gap_but_a_trailing_price_is_not():
+    store = Store()
+    legs = [flow("calls", {m: float(m) for m in range(5)}), flow("puts", {m: 1.0 for m in range(5)})]
+    store.apply(legs + [prices({0: 1.0, 1: 1.0})])
+    assert store.session("SPY", "1m").backfill_from is None  # price lags the legs: not a gap
+    store.apply([prices({4: 2.0}, as_of_minute=101)])
+    assert store.session("SPY", "1m").backfill_from == at(2)
+    store.apply([prices({2: 2.0, 3: 2.0}, as_of_minute=102)])
+    assert store.session("SPY", "1m").backfill_from is None
