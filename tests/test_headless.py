@@ -126,3 +126,24 @@ async def test_recovers_when_the_server_dies_and_comes_back(sim_server):
     printed = final_bars(lines, "SPY")
     assert printed.keys() == served.keys()
     assert all(printed[t]["cum_all"] == served[t]["cum_all"] for t in served)
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_ctrl_c_or_sigterm_end_headless_cleanly_with_status_0(signum):
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hedgeflow_tui", "SPY", "--headless", "--demo", "--speed", "60",
+         "--date", DAY.isoformat(), "--start", "12:00"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = json.loads(process.stdout.readline())
+    assert first["type"] == "status" and first["source"] == "SIMULATED"
+    while json.loads(process.stdout.readline())["type"] != "bar":
+        pass
+    process.send_signal(getattr(signal, signum))
+    rest, errors = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "Traceback" not in errors
+    assert all(json.loads(line) for line in rest.splitlines())
