@@ -6,6 +6,7 @@ Every bad input ends in one line on stderr (`hedgeflow-tui: error: ...`) and exi
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import re
 import sys
@@ -141,6 +142,14 @@ def parse_settings(argv: Sequence[str] | None = None) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # e.g. `| head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     settings = parse_settings(argv)
     if settings.replay is not None:
         return _replay(settings)
