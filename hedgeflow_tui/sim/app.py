@@ -24,7 +24,7 @@ from starlette.routing import Route
 from hedgeflow_tui.clock import Clock, session_bounds
 from hedgeflow_tui.model import BAR_SECONDS
 from hedgeflow_tui.sim.faults import ALL_FAULTS, FaultInjector
-from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, simulate_session
+from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, session_run
 from hedgeflow_tui.sim.session import default_session_date
 
 PLANS: dict[str, int | None] = {"free": 5, "basic": 100, "growth": 2500, "alpha": None}
@@ -84,8 +84,10 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     open_, close = session_bounds(day)
     trading_day = day.weekday() < 5
 
-    def path(symbol: str) -> SessionPath:
-        return simulate_session(symbol, day, config.seed)
+    def path(symbol: str, buckets_closed: int, bar: str) -> SessionPath:
+        """The session, simulated at least up to the end of the last closed bucket."""
+        samples = buckets_closed * BAR_SECONDS[bar] // SAMPLE_SECONDS
+        return session_run(symbol, day, config.seed).upto(samples)
 
     def window(request: Request, now: datetime) -> tuple[str, int] | JSONResponse:
         bar = request.query_params.get("bar", "30s")
@@ -157,7 +159,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             return parsed
         bar, minutes = parsed
         first, last = buckets(bar, minutes, now)
-        flows = _flows(path(symbol), side, bar)
+        flows = _flows(path(symbol, last, bar), side, bar)
         cumulative = np.cumsum(flows)
         bars = [{"t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
                  "bar": float(flows[i]), "cumulative": float(cumulative[i])}
@@ -178,7 +180,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             return parsed
         bar, minutes = parsed
         first, last = buckets(bar, minutes, now)
-        session = path(symbol)
+        session = path(symbol, last, bar)
         per = BAR_SECONDS[bar] // SAMPLE_SECONDS
         cum_calls, cum_puts = np.cumsum(session.calls), np.cumsum(session.puts)
         bars = []
@@ -217,7 +219,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         if bar not in BAR_SECONDS:
             return _error(400, {"error": "invalid_bar", "message": "unknown bar"})
         first, last = buckets(bar, 390, clock.now())
-        session = path(symbol)
+        session = path(symbol, last, bar)
         per = BAR_SECONDS[bar] // SAMPLE_SECONDS
         return JSONResponse({"symbol": symbol, "seed": config.seed, "bar_size": bar, "bars": [
             {"t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+import threading
 from functools import lru_cache
+from typing import Iterator
+
 import numpy as np
 
 from hedgeflow_tui.clock import session_bounds
@@ -139,9 +142,44 @@ def _regime_schedule(rng: np.random.Generator) -> tuple[list[str], list[float]]:
     return schedule[:SAMPLES], progress[:SAMPLES]
 
 
+class SessionRun:
+    """One session simulated lazily, in order: `upto(n)` computes samples up to n the first time
+    they are asked for. A server opened mid-session pays only for the time up to its clock, and
+    the samples equal those of a whole run (the same random draws in the same order)."""
+
+    def __init__(self, symbol: str, day: date, seed: int) -> None:
+        out = {name: np.zeros(SAMPLES) for name in
+               ("spot", "calls", "puts", "net_gex", "gamma_flip", "call_wall", "put_wall", "atm_iv")}
+        self._samples = _simulate(symbol, day, seed, out)
+        regime = next(self._samples)  # the hidden regime schedule is drawn before any sample
+        self.path = SessionPath(symbol=symbol, day=day, seed=seed, open=session_bounds(day)[0],
+                                regime=tuple(regime), **out)
+        self.ready = 0
+        self._lock = threading.Lock()  # a threaded server may ask from several threads
+
+    def upto(self, samples: int) -> SessionPath:
+        """The path with at least its first `samples` samples computed (later ones may be 0)."""
+        with self._lock:
+            while self.ready < min(samples, SAMPLES):
+                next(self._samples)
+                self.ready += 1
+        return self.path
+
+
 @lru_cache(maxsize=64)
+def session_run(symbol: str, day: date, seed: int) -> SessionRun:
+    """The one lazily simulated run of `symbol` on `day` for `seed` (deterministic; cached)."""
+    return SessionRun(symbol, day, seed)
+
+
 def simulate_session(symbol: str, day: date, seed: int) -> SessionPath:
-    """The whole session of `symbol` on `day` for `seed` (deterministic; cached)."""
+    """The whole session of `symbol` on `day` for `seed`."""
+    return session_run(symbol, day, seed).upto(SAMPLES)
+
+
+def _simulate(symbol: str, day: date, seed: int, out: dict[str, np.ndarray]
+              ) -> Iterator[list[str] | None]:
+    """Yields the regime schedule, then once per 30 s sample after writing it into `out`."""
     spec = SYMBOLS[symbol]
     rng = np.random.default_rng([seed, day.toordinal(), sum(map(ord, symbol))])
     open_, close = session_bounds(day)
@@ -160,9 +198,8 @@ def simulate_session(symbol: str, day: date, seed: int) -> SessionPath:
     book_calls, book_puts = dealer_calls.copy(), dealer_puts.copy()
     unwind = 1 - 0.5 ** (STEP_SECONDS / UNWIND_HALF_LIFE)
     schedule, progress = _regime_schedule(rng)
+    yield schedule
 
-    out = {name: np.zeros(SAMPLES) for name in
-           ("spot", "calls", "puts", "net_gex", "gamma_flip", "call_wall", "put_wall", "atm_iv")}
     step_vol = spec.vol * np.sqrt(STEP_SECONDS / (YEAR_SECONDS * 252 / 365 * 6.5 / 24))
     vols = _smile(strikes, spot, spec.vol)
     call_d, put_d, _ = greeks(spot, strikes, vols, (close - open_).total_seconds() / YEAR_SECONDS)
@@ -214,7 +251,7 @@ def simulate_session(symbol: str, day: date, seed: int) -> SessionPath:
         out["put_wall"][sample] = strikes[int(np.argmax(put_oi * (strikes <= spot)))]
         out["gamma_flip"][sample] = _gamma_flip(spot, strikes, vols, max(years, 1e-7),
                                                 dealer_calls + dealer_puts, flip_grid)
-    return SessionPath(symbol=symbol, day=day, seed=seed, open=open_, regime=tuple(schedule), **out)
+        yield None
 
 
 def _gamma_flip(spot: float, strikes: np.ndarray, vols: np.ndarray, years: float,
