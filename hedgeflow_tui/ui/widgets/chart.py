@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import lru_cache
+
+import plotext._utility as plotext_utility
+from rich.ansi import AnsiDecoder
+from rich.console import RenderResult
+from rich.segment import Segment, Segments
+from rich.style import Style
 from textual_plotext import PlotextPlot
 
 from hedgeflow_tui.store import SessionView
@@ -23,11 +31,13 @@ class FlowChart(PlotextPlot):
         super().__init__(id=id)
         self.palette = palette
         self.series: dict[str, list[float]] = {}
-        self.times: list[str] = []
+        self.times: list[datetime] = []
+        self.seconds = False  # tick labels with seconds (30s bars)
 
     def show(self, view: SessionView | None, bar_size: str) -> None:
         rows = [r for r in (view.rows if view else ()) if r.cum_all is not None]
-        self.times = [et_time(r.t, seconds=bar_size == "30s") for r in rows]
+        self.times = [r.t for r in rows]
+        self.seconds = bar_size == "30s"
         self.series = {
             "all": [r.cum_all for r in rows],
             "calls": [r.cum_calls for r in rows],
@@ -41,6 +51,19 @@ class FlowChart(PlotextPlot):
 
     def on_resize(self) -> None:
         self._draw()
+
+    def render(self) -> RenderResult:
+        """The plot as segments read straight from plotext's character matrix: the same cells
+        and colours as decoding the ANSI text of `plt.build()`, without writing and parsing it
+        (which was half the chart's repaint cost)."""
+        plt = self.plt
+        width, height = self.size
+        plt.plotsize(width, height)
+        plt._set_size(width, height)  # as PlotextPlot.render does: plotsize alone is not enough
+        plt.theme(self._get_plotext_theme_name(self.app.theme))
+        plt._set_sizes()
+        plt._build_matrix()
+        return Segments(matrix_segments(plt.monitor.matrix))
 
     def _draw(self) -> None:
         plt = self.plt
@@ -61,7 +84,7 @@ class FlowChart(PlotextPlot):
                      label="price →", color=colours[3], marker=MARKERS[3], yside="right")
         step = max(1, len(x) // TICKS)
         ticks = x[::step]
-        plt.xticks(ticks, [self.times[i] for i in ticks])
+        plt.xticks(ticks, [et_time(self.times[i], seconds=self.seconds) for i in ticks])
         values = [v for name in ("all", "calls", "puts") for v in self.series[name]]
         low, high = min(values), max(values)
         if high > low:
@@ -78,3 +101,29 @@ def _thinned(count: int, width: int) -> list[int]:
     if keep[-1] != count - 1:
         keep.append(count - 1)
     return keep
+
+
+def matrix_segments(matrix) -> list[Segment]:
+    """Rows of a plotext matrix, top first, as runs of equally styled characters."""
+    segments: list[Segment] = []
+    for row in reversed(range(matrix.rows)):
+        cells = list(zip(matrix.fullground[row], matrix.style[row], matrix.background[row]))
+        markers = matrix.marker[row]
+        start = 0
+        for col in range(1, len(cells) + 1):
+            if col == len(cells) or cells[col] != cells[start]:
+                segments.append(Segment("".join(markers[start:col]), _style(*cells[start])))
+                start = col
+        segments.append(Segment.line())
+    return segments
+
+
+def _style(fullground, style, background) -> Style:
+    """The Rich style of one plotext colour triple (colours may be names, codes or RGB lists)."""
+    return _style_of_ansi(plotext_utility.colors_to_ansi(fullground, style, background))
+
+
+@lru_cache(maxsize=256)
+def _style_of_ansi(ansi: str) -> Style:
+    decoded = AnsiDecoder().decode_line(ansi + " ")
+    return decoded.spans[0].style if decoded.spans else Style.null()

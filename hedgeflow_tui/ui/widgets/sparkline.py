@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+from operator import itemgetter
 from typing import Sequence
 
 from rich.text import Text
@@ -32,25 +34,33 @@ class FlowSparkline(Static):
         known = [abs(v) for v in recent if v is not None]
         top = max(known) if known else 0.0
         buy, sell = side_colours(getattr(self.app, "palette", "default"))
-        upper, lower = Text(), Text()
+        upper, lower = [], []  # (character, style) cells
         for value in recent:
             if value is None or top == 0:
-                upper.append(" ")
-                lower.append("·" if value is None else " ", style="dim")
+                upper.append((" ", ""))
+                lower.append(("·" if value is None else " ", "dim"))
                 continue
             level = max(1, round(abs(value) / top * (len(UP) - 1)))
             if value > 0:
-                upper.append(UP[level], style=f"bold {buy}")
-                lower.append(" ")
+                upper.append((UP[level], f"bold {buy}"))
+                lower.append((" ", ""))
             else:
-                upper.append(" ")
-                lower.append(DOWN[level], style=f"bold {sell}")
+                upper.append((" ", ""))
+                lower.append((DOWN[level], f"bold {sell}"))
         last = next((v for v in reversed(recent) if v is not None), None)
         label = "buying ▲" if last and last > 0 else "selling ▼" if last and last < 0 else ""
         text = Text("per-bar flow   ", style="bold")
-        text.append(upper)
+        text.append(_runs(upper))
         text.append(f"  last {money(last)} {label}\n", style="bold")
         text.append(" " * 15)
-        text.append(lower)
+        text.append(_runs(lower))
         text.append(f"  scale ±{money(top, signed=False)}", style="dim")
         return text
+
+
+def _runs(cells: list[tuple[str, str]]) -> Text:
+    """Cells joined into one span per run of equal style: far cheaper to render than a span each."""
+    text = Text()
+    for style, run in groupby(cells, key=itemgetter(1)):
+        text.append("".join(char for char, _ in run), style=style)
+    return text
