@@ -143,7 +143,8 @@ def test_ctrl_c_or_sigterm_end_headless_cleanly_with_status_0(signum):
     while json.loads(process.stdout.readline())["type"] != "bar":
         pass
     process.send_signal(getattr(signal, signum))
-    rest, errors = process.communicate(timeout=30)
-    assert process.returncode == 0
+    # not communicate(): it reads the raw pipe and would lose what readline() has buffered
+    rest, errors = process.stdout.read(), process.stderr.read()
+    assert process.wait(timeout=30) == 0
     assert "Traceback" not in errors
     assert all(json.loads(line) for line in rest.splitlines())

@@ -31,7 +31,6 @@ from hedgeflow_tui.record import Recording, close_all, recorders_for
 from hedgeflow_tui.sources import Source
 from hedgeflow_tui.store import Change, Store
 from hedgeflow_tui.ui.alert_command import run_alert_command
-from hedgeflow_tui.ui.help import HelpScreen
 from hedgeflow_tui.ui.replay_driver import ReplayDriver
 from hedgeflow_tui.ui.symbol_view import SymbolView
 from hedgeflow_tui.ui.widgets.alert_log import LABELS
@@ -297,6 +296,8 @@ class HedgeflowApp(App):
         tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)] if tabs.active in ids else ids[0]
 
     def action_help(self) -> None:
+        from hedgeflow_tui.ui.help import HelpScreen  # Markdown is slow to import: not at launch
+
         self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
