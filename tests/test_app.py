@@ -14,7 +14,8 @@ from hedgeflow_tui.sim import SimConfig, sim_clock
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.ui.app import HedgeflowApp
 from hedgeflow_tui.ui.help import HelpScreen
-from hedgeflow_tui.ui.widgets import AlertLog, FlowChart, SqueezeBanner, StatusBar
+from hedgeflow_tui.ui.widgets import (AlertLog, AttributionBars, FlowChart, FlowSparkline,
+                                      RegimeLine, SqueezeBanner, StatusBar)
 
 DAY = date(2026, 6, 12)
 # seed 5, SPY: an upside squeeze confirms on the 15:37 ET bar
@@ -207,6 +208,31 @@ async def test_survives_resizes_while_data_arrives():
             await pilot.press("r")
             await pilot.pause(0.1)
         assert app.is_running and rows(app) > 363
+
+
+def plot_text(chart: FlowChart) -> str:
+    return "".join(segment.text for segment in chart.render().segments)
+
+
+async def test_a_short_terminal_folds_the_banner_and_log_so_the_chart_keeps_its_room():
+    app, _ = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        await pilot.pause(0.2)
+        assert app.has_class("-compact")
+        assert app.query_one(SqueezeBanner).outer_size.height == 1
+        chart = app.query_one(FlowChart)
+        assert chart.size.height >= 10 and "cumulative dealer" not in plot_text(chart)
+        for widget in (FlowSparkline, AttributionBars, RegimeLine):  # nothing wraps out of sight
+            lines = str(app.query_one(widget).render()).splitlines()
+            assert all(len(line) <= app.query_one(widget).size.width for line in lines), widget
+        sparkline = str(app.query_one(FlowSparkline).render()).splitlines()
+        assert "last" in sparkline[0] and "scale" in sparkline[1]
+        assert str(app.query_one(AttributionBars).render()).splitlines()[1].startswith("run")
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause(0.2)
+        assert not app.has_class("-compact") and app.query_one(SqueezeBanner).outer_size.height == 3
+        assert "cumulative dealer hedge flow" in plot_text(chart)  # redrawn for the new size
 
 
 async def test_colorblind_theme():

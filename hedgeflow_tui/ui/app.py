@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -36,6 +37,7 @@ from hedgeflow_tui.ui.symbol_view import SymbolView
 from hedgeflow_tui.ui.widgets.alert_log import LABELS
 
 REPLAY_SPEED = 30.0
+COMPACT_BELOW_ROWS = 32  # shorter terminals fold the banner and the alert log (app.tcss)
 
 
 class FlowChanged(Message):
@@ -130,6 +132,9 @@ class HedgeflowApp(App):
             self.sub_title = f"{self.source.kind} · {self.source.description}"
             self._start_pollers()
         self.set_interval(1.0, self._refresh_statuses)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < COMPACT_BELOW_ROWS, "-compact")
 
     def view_of(self, symbol: str) -> SymbolView:
         return self.query_one(f"#view-{symbol}", SymbolView)

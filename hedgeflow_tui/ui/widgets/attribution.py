@@ -8,27 +8,47 @@ from textual.widgets import Static
 from hedgeflow_tui.detector import Attribution
 from hedgeflow_tui.ui.format import money, side_colours
 
-BAR_WIDTH = 24
+BAR_WIDTH = 24  # at most; narrower when the figures would not fit on the line
+MIN_BAR_WIDTH = 6
 
 
-def _bar(title: str, share: Attribution, palette: str) -> Text:
+def _bar(title: str, share: Attribution, palette: str, width: int) -> Text:
     calls_colour, puts_colour = side_colours(palette)
     line = Text(f"{title:<9}", style="bold")
     if share.call_share is None:
         return line + Text("no flow yet", style="dim")
-    calls = round(share.call_share * BAR_WIDTH)
+    figures = (f" calls {money(share.calls)} {share.call_share:.0%} · puts {money(share.puts)} "
+               f"{1 - share.call_share:.0%} · ")
+    label = share.label.upper()
+    bar = max(MIN_BAR_WIDTH, min(BAR_WIDTH, width - len(line) - len(figures) - len(label)))
+    calls = round(share.call_share * bar)
     line.append("C" * calls, style=f"black on {calls_colour}")
-    line.append("P" * (BAR_WIDTH - calls), style=f"black on {puts_colour}")
-    line.append(f" calls {money(share.calls)} {share.call_share:.0%} · puts {money(share.puts)} "
-                f"{1 - share.call_share:.0%} · ")
-    line.append(share.label.upper(), style="bold")
+    line.append("P" * (bar - calls), style=f"black on {puts_colour}")
+    line.append(figures)
+    line.append(label, style="bold")
     return line
 
 
 class AttributionBars(Static):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.shares: tuple[Attribution, Attribution | None] | None = None
+
     def show(self, session: Attribution, run: Attribution | None) -> None:
+        self.shares = (session, run)
+        self._update()
+
+    def on_resize(self) -> None:
+        self._update()
+
+    def _update(self) -> None:
+        if self.shares is None:
+            return
+        session, run = self.shares
         palette = getattr(self.app, "palette", "default")
-        text = _bar("session", session, palette)
+        width = self.size.width or 80
+        text = _bar("session", session, palette, width)
         text.append("\n")
-        text.append(_bar("run", run, palette) if run is not None else Text("run      no run", style="dim"))
+        text.append(_bar("run", run, palette, width) if run is not None
+                    else Text("run      no run", style="dim"))
         self.update(text)

@@ -22,6 +22,7 @@ PALETTES = {
 }
 MARKERS = ("hd", "braille", "braille", "·")
 TICKS = 6
+TITLE_FROM_ROWS = 14  # a shorter chart gives the title's row to the plot
 
 
 class FlowChart(PlotextPlot):
@@ -50,7 +51,8 @@ class FlowChart(PlotextPlot):
         self.refresh()
 
     def on_resize(self) -> None:
-        self._draw()
+        self._draw()  # thinning and the title depend on the size
+        self.refresh()
 
     def render(self) -> RenderResult:
         """The plot as segments read straight from plotext's character matrix: the same cells
@@ -90,7 +92,8 @@ class FlowChart(PlotextPlot):
         if high > low:
             marks = [low + (high - low) * k / 4 for k in range(5)]
             plt.yticks(marks, [axis_money(m) for m in marks])
-        plt.title("cumulative dealer hedge flow (delta-$) · price on the right axis · ET")
+        if self.size.height >= TITLE_FROM_ROWS:
+            plt.title("cumulative dealer hedge flow (delta-$) · price on the right axis · ET")
 
 
 def _thinned(count: int, width: int) -> list[int]:

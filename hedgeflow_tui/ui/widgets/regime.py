@@ -8,17 +8,30 @@ from hedgeflow_tui.store import Regime
 from hedgeflow_tui.ui.format import money, price
 
 
-def regime_text(regime: Regime | None) -> str:
+def regime_text(regime: Regime | None, width: int = 200) -> str:
+    """One line; on a narrow terminal the regime word goes, then the walls share a label."""
     if regime is None:
         return "regime: waiting for the price series"
-    parts = [f"spot {price(regime.spot)}", f"γ-flip {price(regime.gamma_flip)}",
-             f"call wall {price(regime.call_wall)}", f"put wall {price(regime.put_wall)}",
-             f"net GEX {money(regime.net_gex)}"]
-    if regime.regime:
-        parts.append(regime.regime.replace("_", " "))
-    return " · ".join(parts)
+    head = [f"spot {price(regime.spot)}", f"γ-flip {price(regime.gamma_flip)}"]
+    walls = [f"call wall {price(regime.call_wall)}", f"put wall {price(regime.put_wall)}"]
+    gex = [f"net GEX {money(regime.net_gex)}"]
+    word = [regime.regime.replace("_", " ")] if regime.regime else []
+    for parts in (head + walls + gex + word, head + walls + gex,
+                  head + [f"walls {price(regime.call_wall)} / {price(regime.put_wall)}"] + gex):
+        text = " · ".join(parts)
+        if len(text) <= width:
+            break
+    return text
 
 
 class RegimeLine(Static):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.regime: Regime | None = None
+
     def show(self, regime: Regime | None) -> None:
-        self.update(regime_text(regime))
+        self.regime = regime
+        self.update(regime_text(regime, self.size.width or 200))
+
+    def on_resize(self) -> None:
+        self.update(regime_text(self.regime, self.size.width or 200))

@@ -14,6 +14,7 @@ from hedgeflow_tui.ui.format import money, side_colours
 
 UP = " ▁▂▃▄▅▆▇█"
 DOWN = " ▔▔▀▀▀███"  # hanging from the midline: selling reads downwards
+PREFIX = "per-bar flow   "
 
 
 class FlowSparkline(Static):
@@ -29,8 +30,12 @@ class FlowSparkline(Static):
         self.update(self._render_text())
 
     def _render_text(self) -> Text:
-        width = max(10, (self.size.width or 60) - 34)
-        recent = self.values[-width:]
+        last = next((v for v in reversed(self.values) if v is not None), None)
+        label = "buying ▲" if last and last > 0 else "selling ▼" if last and last < 0 else ""
+        last_text = f"  last {money(last)} {label}"
+        # as many bars as fit beside the labels, so neither row wraps and hides the other
+        reserve = len(PREFIX) + max(len(last_text), len("  scale ±$000.0M"))
+        recent = self.values[-max(10, (self.size.width or 60) - reserve):]
         known = [abs(v) for v in recent if v is not None]
         top = max(known) if known else 0.0
         buy, sell = side_colours(getattr(self.app, "palette", "default"))
@@ -47,12 +52,10 @@ class FlowSparkline(Static):
             else:
                 upper.append((" ", ""))
                 lower.append((DOWN[level], f"bold {sell}"))
-        last = next((v for v in reversed(recent) if v is not None), None)
-        label = "buying ▲" if last and last > 0 else "selling ▼" if last and last < 0 else ""
-        text = Text("per-bar flow   ", style="bold")
+        text = Text(PREFIX, style="bold")
         text.append(_runs(upper))
-        text.append(f"  last {money(last)} {label}\n", style="bold")
-        text.append(" " * 15)
+        text.append(last_text + "\n", style="bold")
+        text.append(" " * len(PREFIX))
         text.append(_runs(lower))
         text.append(f"  scale ±{money(top, signed=False)}", style="dim")
         return text
