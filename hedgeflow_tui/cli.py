@@ -47,7 +47,8 @@ def _minutes(text: str) -> int:
     except ValueError:
         value = 0
     if not 1 <= value <= 390:
-        raise argparse.ArgumentTypeError(f"--minutes must be a whole number from 1 to 390, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"--minutes must be a whole number from 1 to 390, got {text!r}")
     return value
 
 

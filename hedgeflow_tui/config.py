@@ -95,7 +95,8 @@ def layered(flags: dict[str, Any], environ: dict[str, str] | None = None,
             file_values: dict[str, Any] | None = None) -> Settings:
     """Flags (those not None) over environment over file over defaults."""
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = dict(file_values if file_values is not None else load_file(config_path()))
+    values: dict[str, Any] = dict(file_values if file_values is not None
+                                  else load_file(config_path()))
     if environ.get(KEY_ENV):
         values["api_key"] = environ[KEY_ENV]
     values.update({k: v for k, v in flags.items() if v is not None})

@@ -84,7 +84,8 @@ def attribution(calls: float, puts: float) -> Attribution:
     if total == 0:
         return Attribution(calls, puts, None, "none")
     share = abs(calls) / total
-    label = "call-driven" if share >= CALL_DRIVEN else "put-driven" if share <= PUT_DRIVEN else "mixed"
+    label = ("call-driven" if share >= CALL_DRIVEN
+             else "put-driven" if share <= PUT_DRIVEN else "mixed")
     return Attribution(calls, puts, share, label)
 
 
@@ -141,9 +142,11 @@ def evaluate(rows: Sequence[Row], config: DetectorConfig, end: int | None = None
         abs(b.all) >= abs(a.all) for a, b in zip(window, window[1:])) and all(
         abs(r.all) > floor for r in window)
     before = end - len(window)
-    first_spot = rows[before].spot if before >= 0 and rows[before].spot is not None else window[0].spot
+    has_before = before >= 0 and rows[before].spot is not None
+    first_spot = rows[before].spot if has_before else window[0].spot
     last_spot = rows[end].spot
-    price_move = last_spot - first_spot if last_spot is not None and first_spot is not None else None
+    price_move = (last_spot - first_spot
+                  if last_spot is not None and first_spot is not None else None)
     price_confirms = _sign(price_move) == sign
     previous_run = 0
     if start > 0 and _sign(rows[start - 1].all) == -sign:

@@ -97,8 +97,8 @@ async def run_headless(settings: Settings, source: Source, out: TextIO = sys.std
         close_all(recorders)
     for poller, outcome in zip(pollers, outcomes):
         if isinstance(outcome, Exception):
-            sink.write(status_record(poller.status) | {
-                "state": "stopped", "message": f"internal error: {type(outcome).__name__}: {outcome}"})
+            message = f"internal error: {type(outcome).__name__}: {outcome}"
+            sink.write(status_record(poller.status) | {"state": "stopped", "message": message})
             return 1
     if stop.is_set():
         return 0

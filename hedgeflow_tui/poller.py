@@ -40,7 +40,7 @@ class PollStatus:
 
     symbol: str
     source: str  # "LIVE" | "SIMULATED" | "REMOTE" | "REPLAY"
-    state: str  # "loading" | "ok" | "no_session" | "closed" | "retrying" | "rate_limited" | "paused" | "stopped"
+    state: str  # loading, ok, no_session, closed, retrying, rate_limited, paused, stopped
     message: str  # one line, never a traceback, never the key
     last_success: datetime | None  # market time of the last successful poll
     last_bar: datetime | None  # bucket start of the newest bar held
@@ -146,7 +146,8 @@ class Poller:
             await self._sleep(self._seconds_to_next_poll())
 
     async def poll_once(self) -> None:
-        """One cycle: fetch what the quota plan allows, merge what arrived, raise the worst error."""
+        """One cycle: fetch what the quota plan allows, merge what arrived, raise the worst
+        error."""
         view = self.store.session(self.symbol, self.bar_size)
         fetch_flow, fetch_series = self.planner.should_fetch(self._poll_index)
         requests = []

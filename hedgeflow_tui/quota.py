@@ -1,10 +1,11 @@
-"""Request budgeting: project what the rest of the session costs and slow down before running out.
+"""Request budgeting: project what the rest of the session costs and slow down before running
+out.
 
 One planner is shared by every symbol's poller. It learns the plan from `/v1/account` once at
-start, then follows the `X-RateLimit-*` headers of every answer (no requests spent on it). When the
-projection exceeds what remains, it thins the price series first (every 2nd, 3rd ... bar close), and
-only then the hedge flow itself; a thinned poll loses no bars, because the next one asks for a window
-that covers everything since the last bar held.
+start, then follows the `X-RateLimit-*` headers of every answer (no requests spent on it). When
+the projection exceeds what remains, it thins the price series first (every 2nd, 3rd ... bar
+close), and only then the hedge flow itself; a thinned poll loses no bars, because the next one
+asks for a window that covers everything since the last bar held.
 """
 
 from __future__ import annotations

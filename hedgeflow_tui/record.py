@@ -177,7 +177,8 @@ def read_recording(path: Path) -> Recording:
                     received = parse_time(record.get("received"), "received")
                     pending.setdefault(parsed[0], []).append((received, parsed[1]))
             elif kind == "batch":
-                batch = _batch(record["symbol"], record["bar_size"], pending.pop(record["symbol"], []))
+                symbol = record["symbol"]
+                batch = _batch(symbol, record["bar_size"], pending.pop(symbol, []))
                 if batch is not None:
                     recording.batches.append(batch)
             else:

@@ -48,7 +48,8 @@ def check_base_url(url: str) -> str:
     if parts.query or parts.username or parts.password:
         raise ConfigError("--base-url must not carry a query or credentials")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigError("--base-url: plain http:// is allowed only to 127.0.0.1, ::1 or localhost")
+        raise ConfigError(
+            "--base-url: plain http:// is allowed only to 127.0.0.1, ::1 or localhost")
     return url.rstrip("/")
 
 
@@ -78,7 +79,8 @@ def open_source(settings: Settings, clock: Clock | None = None) -> Source:
                                              ("--start", settings.start),
                                              ("--date", settings.date)) if value]
         if sim_only:
-            raise ConfigError(f"{', '.join(sim_only)} apply only to the built-in simulator (--demo)")
+            raise ConfigError(
+                f"{', '.join(sim_only)} apply only to the built-in simulator (--demo)")
     if settings.base_url is not None and not settings.demo:
         base_url = check_base_url(settings.base_url)
         clock = clock or ScaledClock(speed=settings.speed or 1.0)

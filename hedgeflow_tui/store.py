@@ -8,7 +8,8 @@ one state. `side=all` answers are ignored: `all` is always calls + puts.
 Per bucket, a leg's flow is the difference of consecutive cumulatives (the first bucket of the
 session: its cumulative), falling back to the API's `bar` where the previous bucket is unknown.
 A bucket missing for a leg (or for the price series) between two held buckets is a gap:
-`backfill_from` names the earliest, and the poller widens its next window to it. Plain Python: no Textual, no HTTP.
+`backfill_from` names the earliest, and the poller widens its next window to it.
+Plain Python: no Textual, no HTTP.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 
 from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.model import BAR_SECONDS, FlowBar, HedgeFlowResponse, Response, SeriesBar, SeriesResponse
+from hedgeflow_tui.model import (BAR_SECONDS, FlowBar, HedgeFlowResponse, Response, SeriesBar,
+                                  SeriesResponse)
 
 LEGS = ("calls", "puts")
 

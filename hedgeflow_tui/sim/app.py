@@ -68,7 +68,8 @@ class _Quota:
         reset = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), timezone.utc)
         remaining = "unlimited" if self.limit is None else str(max(0, self.limit - self.used))
         return {"X-RateLimit-Limit": "unlimited" if self.limit is None else str(self.limit),
-                "X-RateLimit-Remaining": remaining, "X-RateLimit-Reset": str(int(reset.timestamp()))}
+                "X-RateLimit-Remaining": remaining,
+                "X-RateLimit-Reset": str(int(reset.timestamp()))}
 
 
 def _error(status: int, body: dict, headers: dict | None = None) -> JSONResponse:
@@ -80,7 +81,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     if config.plan not in PLANS:
         raise ValueError(f"unknown plan {config.plan!r}: one of {', '.join(PLANS)}")
     quota = _Quota(PLANS[config.plan])
-    faults = FaultInjector(config.faults, config.fault_kinds, config.fault_seed, config.slow_seconds)
+    faults = FaultInjector(config.faults, config.fault_kinds, config.fault_seed,
+                           config.slow_seconds)
     open_, close = session_bounds(day)
     trading_day = day.weekday() < 5
 
@@ -97,7 +99,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         try:
             minutes = int(request.query_params.get("minutes", "60"))
         except ValueError:
-            return _error(400, {"error": "invalid_minutes", "message": "minutes must be an integer"})
+            return _error(400, {"error": "invalid_minutes",
+                                "message": "minutes must be an integer"})
         return bar, min(390, max(1, minutes))
 
     def buckets(bar: str, minutes: int, now: datetime) -> tuple[int, int]:
@@ -115,7 +118,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             await asyncio.sleep(config.latency)
         now = clock.now()
         if config.api_key is not None and request.headers.get("x-api-key") != config.api_key:
-            return _error(401, {"title": "Unauthorized", "status": 401, "detail": "Invalid API key."})
+            return _error(401, {"title": "Unauthorized", "status": 401,
+                                "detail": "Invalid API key."})
         if not quota.spend():
             reset = quota.headers(now)["X-RateLimit-Reset"]
             return _error(429, {"status": "ERROR", "error": "Quota exceeded",
@@ -150,7 +154,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         symbol = request.path_params["symbol"].upper()
         side = request.query_params.get("side", "all")
         if side not in ("all", "calls", "puts"):
-            return _error(400, {"error": "invalid_side", "message": "side must be all, calls or puts"})
+            return _error(400, {"error": "invalid_side",
+                                "message": "side must be all, calls or puts"})
         refused = plan_check(symbol)
         if refused is not None:
             return refused
@@ -191,7 +196,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                 "t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
                 "spot": float(session.spot[s]), "net_gex": gex, "net_dex": None,
                 "gamma_flip": float(session.gamma_flip[s]),
-                "gamma_flip_status": "above" if session.spot[s] >= session.gamma_flip[s] else "below",
+                "gamma_flip_status": ("above" if session.spot[s] >= session.gamma_flip[s]
+                                      else "below"),
                 "call_wall": float(session.call_wall[s]), "put_wall": float(session.put_wall[s]),
                 "magnet": None, "pin_score": None, "pin_probability_pct": None,
                 "regime": "positive_gamma" if gex >= 0 else "negative_gamma",

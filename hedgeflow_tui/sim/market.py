@@ -29,6 +29,7 @@ YEAR_SECONDS = 365 * 24 * 3600
 UNWIND_HALF_LIFE = 1200.0  # seconds: customers close what they opened, dealers' book relaxes back
 REGIMES = ("calm", "call_chase", "put_flush", "pin")
 SQUEEZE_REGIMES = {"call_chase": "up", "put_flush": "down"}
+SERIES = ("spot", "calls", "puts", "net_gex", "gamma_flip", "call_wall", "put_wall", "atm_iv")
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,8 @@ class SessionPath:
                 first = self.open + timedelta(seconds=SAMPLE_SECONDS * start)
                 last = self.open + timedelta(seconds=SAMPLE_SECONDS * (i - 1))
                 found.append((_floor(first, self.open, bar_seconds),
-                              _floor(last, self.open, bar_seconds), SQUEEZE_REGIMES[self.regime[start]]))
+                              _floor(last, self.open, bar_seconds),
+                              SQUEEZE_REGIMES[self.regime[start]]))
                 start = None
             if start is None and regime in SQUEEZE_REGIMES and i < SAMPLES:
                 start = i
@@ -102,7 +104,8 @@ def _norm_cdf(x: np.ndarray) -> np.ndarray:
     sign = np.sign(x)
     z = np.abs(x) / np.sqrt(2.0)
     t = 1.0 / (1.0 + 0.3275911 * z)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
+                                                       + t * (-1.453152027 + t * 1.061405429))))
     return 0.5 * (1.0 + sign * (1.0 - poly * np.exp(-z * z)))
 
 
@@ -138,7 +141,8 @@ def _regime_schedule(rng: np.random.Generator) -> tuple[list[str], list[float]]:
         else:
             late = len(schedule) > SAMPLES * 0.6
             weights = [0.38, 0.38, 0.24 + (0.2 if late else 0.0)]
-            regime = str(rng.choice(["call_chase", "put_flush", "pin"], p=np.array(weights) / sum(weights)))
+            regime = str(rng.choice(["call_chase", "put_flush", "pin"],
+                                    p=np.array(weights) / sum(weights)))
     return schedule[:SAMPLES], progress[:SAMPLES]
 
 
@@ -148,8 +152,7 @@ class SessionRun:
     the samples equal those of a whole run (the same random draws in the same order)."""
 
     def __init__(self, symbol: str, day: date, seed: int) -> None:
-        out = {name: np.zeros(SAMPLES) for name in
-               ("spot", "calls", "puts", "net_gex", "gamma_flip", "call_wall", "put_wall", "atm_iv")}
+        out = {name: np.zeros(SAMPLES) for name in SERIES}
         self._samples = _simulate(symbol, day, seed, out)
         regime = next(self._samples)  # the hidden regime schedule is drawn before any sample
         self.path = SessionPath(symbol=symbol, day=day, seed=seed, open=session_bounds(day)[0],
@@ -185,14 +188,16 @@ def _simulate(symbol: str, day: date, seed: int, out: dict[str, np.ndarray]
     open_, close = session_bounds(day)
     spot = spec.spot * float(np.exp(rng.normal(0, 0.01)))
     center = round(spot / spec.strike_step) * spec.strike_step
-    strikes = center + spec.strike_step * np.arange(-spec.strikes_each_side, spec.strikes_each_side + 1)
+    each_side = spec.strikes_each_side
+    strikes = center + spec.strike_step * np.arange(-each_side, each_side + 1)
     # Open interest: a call wall above, a put wall below, dealers long the calls customers
     # overwrote and short the puts customers bought for protection.
     distance = (strikes - center) / spec.strike_step
     call_wall_at = int(rng.integers(4, 9))
     put_wall_at = -int(rng.integers(4, 9))
-    call_oi = 1500 * spec.contracts * (np.exp(-np.abs(distance) / 8) + 3 * (distance == call_wall_at))
-    put_oi = 1500 * spec.contracts * (np.exp(-np.abs(distance) / 8) + 3 * (distance == put_wall_at))
+    spread = np.exp(-np.abs(distance) / 8)
+    call_oi = 1500 * spec.contracts * (spread + 3 * (distance == call_wall_at))
+    put_oi = 1500 * spec.contracts * (spread + 3 * (distance == put_wall_at))
     dealer_calls = 0.5 * call_oi  # contracts dealers hold, signed
     dealer_puts = -0.15 * put_oi
     book_calls, book_puts = dealer_calls.copy(), dealer_puts.copy()

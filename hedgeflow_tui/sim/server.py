@@ -1,4 +1,5 @@
-"""`hedgeflow-sim`: the simulator served over HTTP by uvicorn, loopback only unless told otherwise."""
+"""`hedgeflow-sim`: the simulator served over HTTP by uvicorn, loopback only unless told
+otherwise."""
 
 from __future__ import annotations
 
@@ -61,10 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--seed", type=int, default=7, help="market seed (default 7)")
     add("--speed", type=_checked(float, lambda v: v > 0, "--speed must be a positive number"),
         default=1.0, help="simulated seconds per real second (default 1)")
-    add("--start", type=_hhmm, default=DEFAULT_START, help=f"start time HH:MM ET (default {DEFAULT_START})")
+    add("--start", type=_hhmm, default=DEFAULT_START,
+        help=f"start time HH:MM ET (default {DEFAULT_START})")
     add("--date", type=_day, help="session date YYYY-MM-DD (default the latest weekday)")
     add("--api-key", help="require this X-Api-Key (or HEDGEFLOW_SIM_API_KEY)")
-    add("--plan", choices=tuple(PLANS), default="growth", help="plan and daily limit (default growth)")
+    add("--plan", choices=tuple(PLANS), default="growth",
+        help="plan and daily limit (default growth)")
     add("--faults", type=_checked(float, lambda v: 0 <= v <= 1, "--faults must be 0..1"),
         default=0.0, help="share of hedge-flow and series requests that fail (default 0)")
     add("--fault-kinds", default=",".join(ALL_FAULTS),

@@ -11,7 +11,8 @@ DEMO_SPEED = 30.0  # simulated seconds per real second: a 1m bar every 2 s
 
 
 def default_session_date(today: date | None = None) -> date:
-    """Today in New York if it is a weekday, else the Friday before: the demo always has a session."""
+    """Today in New York if it is a weekday, else the Friday before: the demo always has a
+    session."""
     day = today or datetime.now(ET).date()
     while day.weekday() >= 5:
         day -= timedelta(days=1)

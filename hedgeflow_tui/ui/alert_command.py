@@ -26,5 +26,6 @@ async def run_alert_command(command: str, alert: Alert) -> str | None:
         return f"--alert-cmd took longer than {TIMEOUT:.0f}s and was stopped"
     if process.returncode != 0:
         detail = stderr.decode(errors="replace").strip().splitlines()
-        return f"--alert-cmd exited with {process.returncode}" + (f": {detail[-1]}" if detail else "")
+        reason = f": {detail[-1]}" if detail else ""
+        return f"--alert-cmd exited with {process.returncode}{reason}"
     return None

@@ -94,8 +94,11 @@ class HedgeflowApp(App):
         self.source = source
         self.palette = settings.theme
         self.bar_size = recording.bar_size if recording else settings.bar
-        self.symbols = (recording.symbols or list(dict.fromkeys(b.symbol for b in recording.batches))
-                        if recording else settings.symbols)
+        if recording is None:
+            self.symbols = settings.symbols
+        else:
+            in_batches = dict.fromkeys(batch.symbol for batch in recording.batches)
+            self.symbols = recording.symbols or list(in_batches)
         self.store = Store()
         self.store.subscribe(self._on_store_change)
         self.trackers: dict[str, AlertTracker] = {}
@@ -322,7 +325,8 @@ class HedgeflowApp(App):
         state = "closed" if driver.at_end else "ok" if driver.playing else "paused"
         where = "end of recording" if driver.at_end else "playing" if driver.playing else "paused"
         return PollStatus(symbol=symbol, source="REPLAY", state=state,
-                          message=f"poll {driver.position}/{driver.total} · {driver.speed:g}x · {where}",
+                          message=(f"poll {driver.position}/{driver.total} · "
+                                   f"{driver.speed:g}x · {where}"),
                           last_success=driver.now(), last_bar=view.last_t if view else None,
                           next_poll=None, retry_in=None, quota=None)
 

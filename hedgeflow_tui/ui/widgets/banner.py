@@ -15,8 +15,9 @@ def banner_text(signal: Signal | None) -> tuple[str, set[str]]:
     if signal is None or signal.state == "quiet":
         if signal is not None and signal.reversal:
             arrow = "▲" if signal.direction == "up" else "▼"
-            return (f"{arrow} HEDGING REVERSED: dealers now {'buying' if signal.direction == 'up' else 'selling'}"
-                    " after a run the other way", {"-quiet", "-reversal"})
+            now = "buying" if signal.direction == "up" else "selling"
+            return (f"{arrow} HEDGING REVERSED: dealers now {now} after a run the other way",
+                    {"-quiet", "-reversal"})
         return "No squeeze: dealer hedge flow is quiet", {"-quiet"}
     up = signal.direction == "up"
     side = "▲ UPSIDE" if up else "▼ DOWNSIDE"

@@ -55,7 +55,8 @@ def status_text(status: PollStatus, *, bar_size: str, now: datetime,
 def is_stale(status: PollStatus, bar_size: str, now: datetime) -> bool:
     if status.last_success is None or status.state in ("closed", "paused", "no_session"):
         return False
-    return (now - status.last_success).total_seconds() > STALE_AFTER_BARS * BAR_SECONDS[bar_size] + 5
+    limit = STALE_AFTER_BARS * BAR_SECONDS[bar_size] + 5
+    return (now - status.last_success).total_seconds() > limit
 
 
 class StatusBar(Static):
