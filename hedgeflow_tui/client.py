@@ -8,6 +8,7 @@ handed to an observer (the recorder) as plain JSON, without headers or the key.
 from __future__ import annotations
 
 import json
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
@@ -153,12 +154,14 @@ class FlashAlphaClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
         observer: ExchangeObserver | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         headers = {"User-Agent": f"hedgeflow-tui/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["X-Api-Key"] = api_key
         self._http = httpx.AsyncClient(
-            base_url=base_url, headers=headers, transport=transport, timeout=timeout
+            base_url=base_url, headers=headers, transport=transport, timeout=timeout,
+            verify=tls if tls is not None else True,
         )
         self.observer = observer
         self.rate_limit: RateLimit | None = None
