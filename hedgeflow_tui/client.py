@@ -154,14 +154,14 @@ class FlashAlphaClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 10.0,
         observer: ExchangeObserver | None = None,
-        tls: ssl.SSLContext | None = None,
+        tls: ssl.SSLContext | bool = True,
     ) -> None:
         headers = {"User-Agent": f"hedgeflow-tui/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["X-Api-Key"] = api_key
         self._http = httpx.AsyncClient(
             base_url=base_url, headers=headers, transport=transport, timeout=timeout,
-            verify=tls if tls is not None else True,
+            verify=tls,
         )
         self.observer = observer
         self.rate_limit: RateLimit | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from hedgeflow_tui.detector import Attribution
 from hedgeflow_tui.ui.format import money, side_colours
@@ -29,21 +29,20 @@ def _bar(title: str, share: Attribution, palette: str, width: int) -> Text:
     return line
 
 
-class AttributionBars(Static):
+class AttributionBars(Widget):
+    """Rendered for its current width on every refresh, resizes included."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.shares: tuple[Attribution, Attribution | None] | None = None
 
     def show(self, session: Attribution, run: Attribution | None) -> None:
         self.shares = (session, run)
-        self._update()
+        self.refresh()
 
-    def on_resize(self) -> None:
-        self._update()
-
-    def _update(self) -> None:
+    def render(self) -> Text:
         if self.shares is None:
-            return
+            return Text()
         session, run = self.shares
         palette = getattr(self.app, "palette", "default")
         width = self.size.width or 80
@@ -51,4 +50,4 @@ class AttributionBars(Static):
         text.append("\n")
         text.append(_bar("run", run, palette, width) if run is not None
                     else Text("run      no run", style="dim"))
-        self.update(text)
+        return text

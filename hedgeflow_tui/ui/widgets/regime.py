@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Static
+from textual.widget import Widget
 
 from hedgeflow_tui.store import Regime
 from hedgeflow_tui.ui.format import money, price
@@ -24,14 +24,16 @@ def regime_text(regime: Regime | None, width: int = 200) -> str:
     return text
 
 
-class RegimeLine(Static):
+class RegimeLine(Widget):
+    """Rendered for its current width on every refresh, resizes included."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.regime: Regime | None = None
 
     def show(self, regime: Regime | None) -> None:
         self.regime = regime
-        self.update(regime_text(regime, self.size.width or 200))
+        self.refresh()
 
-    def on_resize(self) -> None:
-        self.update(regime_text(self.regime, self.size.width or 200))
+    def render(self) -> str:
+        return regime_text(self.regime, self.size.width or 200)

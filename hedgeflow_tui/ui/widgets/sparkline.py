@@ -7,7 +7,7 @@ from operator import itemgetter
 from typing import Sequence
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from hedgeflow_tui.store import Row
 from hedgeflow_tui.ui.format import money, side_colours
@@ -17,19 +17,18 @@ DOWN = " ▔▔▀▀▀███"  # hanging from the midline: selling reads do
 PREFIX = "per-bar flow   "
 
 
-class FlowSparkline(Static):
+class FlowSparkline(Widget):
+    """Rendered for its current width on every refresh, resizes included."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.values: list[float | None] = []
 
     def show(self, rows: Sequence[Row]) -> None:
         self.values = [r.all for r in rows]
-        self.update(self._render_text())
+        self.refresh()
 
-    def on_resize(self) -> None:
-        self.update(self._render_text())
-
-    def _render_text(self) -> Text:
+    def render(self) -> Text:
         last = next((v for v in reversed(self.values) if v is not None), None)
         label = "buying ▲" if last and last > 0 else "selling ▼" if last and last < 0 else ""
         last_text = f"  last {money(last)} {label}"
