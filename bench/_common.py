@@ -19,12 +19,21 @@ def session_rows(symbol: str, seed: int, bar_seconds: int = 60, day: date = DAY)
     per = bar_seconds // 30
     calls = path.calls.reshape(-1, per).sum(axis=1)
     puts = path.puts.reshape(-1, per).sum(axis=1)
-    spot = path.spot[per - 1::per]
+    spot = path.spot[per - 1 :: per]
     cum_calls, cum_puts = np.cumsum(calls), np.cumsum(puts)
-    return [Row(t=path.open + timedelta(seconds=bar_seconds * i), calls=float(calls[i]),
-                puts=float(puts[i]), all=float(calls[i] + puts[i]), cum_calls=float(cum_calls[i]),
-                cum_puts=float(cum_puts[i]), cum_all=float(cum_calls[i] + cum_puts[i]),
-                spot=float(spot[i])) for i in range(len(calls))]
+    return [
+        Row(
+            t=path.open + timedelta(seconds=bar_seconds * i),
+            calls=float(calls[i]),
+            puts=float(puts[i]),
+            all=float(calls[i] + puts[i]),
+            cum_calls=float(cum_calls[i]),
+            cum_puts=float(cum_puts[i]),
+            cum_all=float(cum_calls[i] + cum_puts[i]),
+            spot=float(spot[i]),
+        )
+        for i in range(len(calls))
+    ]
 
 
 def median(values) -> float:
@@ -34,6 +43,6 @@ def median(values) -> float:
 def table(headers: list[str], rows: list[list]) -> str:
     cells = [headers] + [[str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in cells]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

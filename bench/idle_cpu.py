@@ -21,7 +21,8 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
@@ -36,9 +37,25 @@ def drain(fd: int) -> None:
 def main(seconds: float) -> None:
     primary, secondary = os.openpty()
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
-    process = subprocess.Popen([sys.executable, "-m", "hedgeflow_tui", "SPY", "--bar", "1m",
-                                "--demo", "--speed", "1", "--date", "2026-06-12"],
-                               stdin=secondary, stdout=secondary, stderr=secondary, env=env)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hedgeflow_tui",
+            "SPY",
+            "--bar",
+            "1m",
+            "--demo",
+            "--speed",
+            "1",
+            "--date",
+            "2026-06-12",
+        ],
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        env=env,
+    )
     threading.Thread(target=drain, args=(primary,), daemon=True).start()
     try:
         time.sleep(5)  # start-up and the back-fill
@@ -50,8 +67,12 @@ def main(seconds: float) -> None:
         process.wait(timeout=10)
         os.close(secondary)
     print(f"hedgeflow-tui SPY --bar 1m on the simulator in real time, {elapsed:.0f} s after load")
-    print(table(["CPU seconds", "share of one core", "target"],
-                [[f"{used:.2f}", f"{100 * used / elapsed:.2f}%", "< 2%"]]))
+    print(
+        table(
+            ["CPU seconds", "share of one core", "target"],
+            [[f"{used:.2f}", f"{100 * used / elapsed:.2f}%", "< 2%"]],
+        )
+    )
 
 
 if __name__ == "__main__":

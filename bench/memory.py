@@ -12,10 +12,11 @@ import resource
 import tracemalloc
 
 from _common import DAY, table
+from update_cost import batch
+
 from hedgeflow_tui.detector import AlertTracker, DetectorConfig
 from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.store import Store
-from update_cost import batch
 
 SYMBOLS = ("SPY", "QQQ", "SPX")
 
@@ -35,10 +36,18 @@ def main(samples: int) -> None:
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = sum(len(store.session(s, "30s").rows) for s in SYMBOLS)
-    print(f"store + detectors after {samples} polls x {len(SYMBOLS)} symbols of 30s bars ({rows} rows)")
-    print(table(["measure", "MiB"], [["held by the store and detectors (tracemalloc)", f"{current / 2**20:.1f}"],
-                                     ["peak while merging", f"{peak / 2**20:.1f}"],
-                                     ["whole process max RSS (incl. numpy, simulator)", f"{rss:.0f}"]]))
+    print(f"store + detectors after {samples} polls x {len(SYMBOLS)} symbols", end="")
+    print(f" of 30s bars ({rows} rows)")
+    print(
+        table(
+            ["measure", "MiB"],
+            [
+                ["held by the store and detectors (tracemalloc)", f"{current / 2**20:.1f}"],
+                ["peak while merging", f"{peak / 2**20:.1f}"],
+                ["whole process max RSS (incl. numpy, simulator)", f"{rss:.0f}"],
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

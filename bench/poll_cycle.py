@@ -11,8 +11,8 @@ import asyncio
 import time
 
 import httpx
-
 from _common import DAY, median, table
+
 from hedgeflow_tui.client import FlashAlphaClient
 from hedgeflow_tui.poller import Poller
 from hedgeflow_tui.sim import SimConfig, sim_clock
@@ -36,18 +36,28 @@ async def main(cycles: int) -> None:
                     await poller.poll_once()
                     ours.append(time.perf_counter() - started)
                     started = time.perf_counter()
-                    for path, params in (("hedge-flow/SPY", {"side": "calls", "bar": "1m", "minutes": 2}),
-                                         ("hedge-flow/SPY", {"side": "puts", "bar": "1m", "minutes": 2}),
-                                         ("series/SPY", {"bar": "1m", "minutes": 2})):
-                        (await http.get(f"/v1/flow/zero-dte/{path}", params=params)).raise_for_status()
+                    for path, params in (
+                        ("hedge-flow/SPY", {"side": "calls", "bar": "1m", "minutes": 2}),
+                        ("hedge-flow/SPY", {"side": "puts", "bar": "1m", "minutes": 2}),
+                        ("series/SPY", {"bar": "1m", "minutes": 2}),
+                    ):
+                        (
+                            await http.get(f"/v1/flow/zero-dte/{path}", params=params)
+                        ).raise_for_status()
                     plain.append(time.perf_counter() - started)
     finally:
         server.stop()
     a, b = median(ours), median(plain)
     print(f"poll cycle, 3 requests, {LATENCY * 1000:.0f} ms latency each, median of {cycles}")
-    print(table(["method", "ms per cycle", "round trips"],
-                [["hedgeflow-tui poller (concurrent)", f"{a * 1000:.0f}", f"{a / LATENCY:.2f}"],
-                 ["plain sequential loop", f"{b * 1000:.0f}", f"{b / LATENCY:.2f}"]]))
+    print(
+        table(
+            ["method", "ms per cycle", "round trips"],
+            [
+                ["hedgeflow-tui poller (concurrent)", f"{a * 1000:.0f}", f"{a / LATENCY:.2f}"],
+                ["plain sequential loop", f"{b * 1000:.0f}", f"{b / LATENCY:.2f}"],
+            ],
+        )
+    )
     print(f"ratio sequential / ours: {b / a:.2f}x")
 
 

@@ -12,14 +12,14 @@ import io
 import json
 
 import httpx
-
 from _common import DAY, table
+
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.model import BAR_SECONDS
 from hedgeflow_tui.sim import SimConfig, sim_clock
-from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.sim.threaded import ThreadedServer
+from hedgeflow_tui.sources import open_source
 
 SYMBOLS = ["SPY", "QQQ", "SPX"]
 LIMIT = 2500
@@ -28,11 +28,13 @@ REAL_SECONDS_PER_BAR = 0.05
 
 async def session_requests(bar: str, count: int) -> tuple[int, str, bool]:
     speed = BAR_SECONDS[bar] / REAL_SECONDS_PER_BAR
-    server = ThreadedServer(SimConfig(date=DAY, plan="growth"),
-                            sim_clock(DAY, "09:30", speed)).start()
+    server = ThreadedServer(
+        SimConfig(date=DAY, plan="growth"), sim_clock(DAY, "09:30", speed)
+    ).start()
     try:
-        settings = Settings(symbols=SYMBOLS[:count], bar=bar, headless=True,
-                            base_url=server.url, speed=speed)
+        settings = Settings(
+            symbols=SYMBOLS[:count], bar=bar, headless=True, base_url=server.url, speed=speed
+        )
         out = io.StringIO()
         await run_headless(settings, open_source(settings), out)
         used = httpx.get(f"{server.url}/v1/account").json()["usage_today"] - 1
@@ -40,7 +42,9 @@ async def session_requests(bar: str, count: int) -> tuple[int, str, bool]:
         server.stop()
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     notes = [line["quota"]["note"] for line in lines if line["type"] == "status" and line["quota"]]
-    complete = sum(1 for line in lines if line["type"] == "bar") >= count * 23400 // BAR_SECONDS[bar]
+    complete = (
+        sum(1 for line in lines if line["type"] == "bar") >= count * 23400 // BAR_SECONDS[bar]
+    )
     return used, notes[-1] if notes else "", complete
 
 
@@ -51,11 +55,32 @@ async def main(bars: list[str], counts: list[int]) -> None:
             polls = 23400 // BAR_SECONDS[bar]
             naive = polls * 3 * count
             used, note, complete = await session_requests(bar, count)
-            rows.append([bar, count, naive, used, "yes" if used <= LIMIT else "NO",
-                         "yes" if complete else "NO", note])
+            rows.append(
+                [
+                    bar,
+                    count,
+                    naive,
+                    used,
+                    "yes" if used <= LIMIT else "NO",
+                    "yes" if complete else "NO",
+                    note,
+                ]
+            )
     print(f"whole session 09:30-16:00 ET, Growth plan ({LIMIT} requests a day)")
-    print(table(["bar", "symbols", "naive requests", "ours", "under limit", "every bar",
-                 "planner's last note"], rows))
+    print(
+        table(
+            [
+                "bar",
+                "symbols",
+                "naive requests",
+                "ours",
+                "under limit",
+                "every bar",
+                "planner's last note",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

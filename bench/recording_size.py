@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from _common import DAY, table
+
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.record import read_recording
@@ -23,24 +24,52 @@ from hedgeflow_tui.sources import open_source
 async def main(start: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "spy.jsonl"
-        settings = Settings(symbols=["SPY"], bar="30s", headless=True, seed=7, start=start,
-                            date=DAY.isoformat(), speed=600.0, record=path)
+        settings = Settings(
+            symbols=["SPY"],
+            bar="30s",
+            headless=True,
+            seed=7,
+            start=start,
+            date=DAY.isoformat(),
+            speed=600.0,
+            record=path,
+        )
         await run_headless(settings, open_source(settings), io.StringIO())
         raw = path.read_bytes()
         packed = gzip.compress(raw, 6)
         polls = len(read_recording(path).batches)
         live = Path(folder) / "spy.jsonl.gz"  # what --record PATH.gz writes, flushed per record
-        settings = Settings(symbols=["SPY"], bar="30s", headless=True, seed=7, start=start,
-                            date=DAY.isoformat(), speed=600.0, record=live)
+        settings = Settings(
+            symbols=["SPY"],
+            bar="30s",
+            headless=True,
+            seed=7,
+            start=start,
+            date=DAY.isoformat(),
+            speed=600.0,
+            record=live,
+        )
         await run_headless(settings, open_source(settings), io.StringIO())
         flushed = live.stat().st_size
     print(f"recording of SPY at 30s bars from {start} ET to the close ({polls} polls)")
-    print(table(["form", "KiB", "per poll"],
-                [["JSON lines", f"{len(raw) / 1024:.0f}", f"{len(raw) / polls:.0f} B"],
-                 ["--record PATH.gz (flushed per record)", f"{flushed / 1024:.0f}",
-                  f"{flushed / polls:.0f} B"],
-                 ["gzip -6 of the whole file afterwards", f"{len(packed) / 1024:.0f}",
-                  f"{len(packed) / polls:.0f} B"]]))
+    print(
+        table(
+            ["form", "KiB", "per poll"],
+            [
+                ["JSON lines", f"{len(raw) / 1024:.0f}", f"{len(raw) / polls:.0f} B"],
+                [
+                    "--record PATH.gz (flushed per record)",
+                    f"{flushed / 1024:.0f}",
+                    f"{flushed / polls:.0f} B",
+                ],
+                [
+                    "gzip -6 of the whole file afterwards",
+                    f"{len(packed) / 1024:.0f}",
+                    f"{len(packed) / polls:.0f} B",
+                ],
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

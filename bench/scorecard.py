@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from _common import DAY, median, session_rows, table
+
 from hedgeflow_tui.detector import PLAIN_RULE, AlertTracker, DetectorConfig
 from hedgeflow_tui.sim import simulate_session
 
@@ -91,13 +92,22 @@ HEADERS = ["rule", "episodes", "recall", "false alerts / session", "median bars 
 def report(seeds) -> None:
     print(f"SPY 1m bars, seeds {seeds.start}-{seeds.stop - 1} ({len(seeds)} sessions)")
     ours = DetectorConfig()
-    print(table(HEADERS, [
-        row("plain rule (article): building", score(PLAIN_RULE, seeds, OPENING)),
-        row(f"ours N={ours.squeeze_bars} floor={ours.noise_floor}: building or confirmed",
-            score(ours, seeds, OPENING)),
-        row(f"ours N={ours.squeeze_bars} floor={ours.noise_floor}: confirmed only",
-            score(ours, seeds, {"squeeze_confirmed"})),
-    ]))
+    print(
+        table(
+            HEADERS,
+            [
+                row("plain rule (article): building", score(PLAIN_RULE, seeds, OPENING)),
+                row(
+                    f"ours N={ours.squeeze_bars} floor={ours.noise_floor}: building or confirmed",
+                    score(ours, seeds, OPENING),
+                ),
+                row(
+                    f"ours N={ours.squeeze_bars} floor={ours.noise_floor}: confirmed only",
+                    score(ours, seeds, {"squeeze_confirmed"}),
+                ),
+            ],
+        )
+    )
 
 
 def tune(seeds) -> None:
@@ -105,8 +115,9 @@ def tune(seeds) -> None:
     rows = []
     for bars in (3, 4, 5, 6):
         for floor in (0.0, 0.25, 0.5, 1.0):
-            s = score(DetectorConfig(squeeze_bars=bars, noise_floor=floor), seeds,
-                      {"squeeze_confirmed"})
+            s = score(
+                DetectorConfig(squeeze_bars=bars, noise_floor=floor), seeds, {"squeeze_confirmed"}
+            )
             rows.append(row(f"N={bars} floor={floor}", s))
     print(table(HEADERS, rows))
 
@@ -117,6 +128,6 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="10 sessions")
     args = parser.parse_args()
     if args.tune:
-        tune(range(0, 10 if args.quick else 50))
+        tune(range(10 if args.quick else 50))
     else:
         report(range(1000, 1010 if args.quick else 1050))

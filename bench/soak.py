@@ -13,6 +13,7 @@ import io
 import json
 
 from _common import DAY, table
+
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.sim import SimConfig, sim_clock
@@ -23,11 +24,19 @@ SPEED = {"30s": 600.0, "1m": 900.0, "5m": 3000.0}
 
 
 async def session(seed: int, bar: str, faults: float) -> tuple[dict, int, dict]:
-    server = ThreadedServer(SimConfig(seed=seed, date=DAY, faults=faults, fault_seed=seed,
-                                      slow_seconds=2.5), sim_clock(DAY, "09:30", SPEED[bar])).start()
+    server = ThreadedServer(
+        SimConfig(seed=seed, date=DAY, faults=faults, fault_seed=seed, slow_seconds=2.5),
+        sim_clock(DAY, "09:30", SPEED[bar]),
+    ).start()
     try:
-        settings = Settings(symbols=["SPY"], bar=bar, headless=True, base_url=server.url,
-                            speed=SPEED[bar], timeout=2.0)
+        settings = Settings(
+            symbols=["SPY"],
+            bar=bar,
+            headless=True,
+            base_url=server.url,
+            speed=SPEED[bar],
+            timeout=2.0,
+        )
         out = io.StringIO()
         status = await run_headless(settings, open_source(settings), out)
         injected = dict(server.app.state.faults.injected)
@@ -35,8 +44,11 @@ async def session(seed: int, bar: str, faults: float) -> tuple[dict, int, dict]:
         server.stop()
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     bars = {line["t"]: line for line in lines if line["type"] == "bar"}
-    retries = sum(1 for line in lines if line["type"] == "status"
-                  and line["state"] in ("retrying", "rate_limited"))
+    retries = sum(
+        1
+        for line in lines
+        if line["type"] == "status" and line["state"] in ("retrying", "rate_limited")
+    )
     assert status == 0, f"seed {seed} {bar}: exit {status}"
     return bars, retries, injected
 
@@ -51,8 +63,9 @@ async def main(runs: list[tuple[int, str]]) -> None:
         for t in sorted(set(clean) | set(faulty)):
             if clean.get(t) != faulty.get(t):
                 print(f"seed {seed} {bar} {t}: fault-free {clean.get(t)} vs faulty {faulty.get(t)}")
-        rows.append([seed, bar, len(clean), sum(injected.values()), retries,
-                     "PASS" if same else "FAIL"])
+        rows.append(
+            [seed, bar, len(clean), sum(injected.values()), retries, "PASS" if same else "FAIL"]
+        )
     print("whole sessions with 30% faults vs fault-free: final bars equal?")
     print(table(["seed", "bar", "bars", "faults injected", "retry statuses", "result"], rows))
     print(f"{len(runs) - failures}/{len(runs)} sessions identical")

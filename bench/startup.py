@@ -82,8 +82,14 @@ def launch(kind: str) -> float:
         reader = threading.Thread(target=_drain, args=(primary,), daemon=True)
         reader.start()
         spawned = time.perf_counter()
-        subprocess.run([sys.executable, "-c", PROBE, kind, str(result)], stdin=secondary,
-                       stdout=secondary, stderr=secondary, env=env, timeout=60)
+        subprocess.run(
+            [sys.executable, "-c", PROBE, kind, str(result)],
+            stdin=secondary,
+            stdout=secondary,
+            stderr=secondary,
+            env=env,
+            timeout=60,
+        )
         os.close(secondary)
         if not result.exists():
             raise SystemExit(f"{kind} launch failed")
@@ -106,11 +112,24 @@ def main(runs: int) -> None:
             runs_of_kind.append(launch(kind))
     b, e, o = (median(seconds[kind]) for kind in ("bare", "empty", "ours"))
     print(f"launch to first frame, median of {runs} fresh processes (120x40 pty)")
-    print(table(["app", "seconds", "x bare"], [
-        ["bare Textual app, one static label", f"{b:.3f}", "1.00"],
-        ["hedgeflow-tui dashboard before any data (no simulator)", f"{e:.3f}", f"{e / b:.2f}"],
-        ["hedgeflow-tui SPY --bar 1m, first frame with data (simulator)", f"{o:.3f}",
-         f"{o / b:.2f}"]]))
+    print(
+        table(
+            ["app", "seconds", "x bare"],
+            [
+                ["bare Textual app, one static label", f"{b:.3f}", "1.00"],
+                [
+                    "hedgeflow-tui dashboard before any data (no simulator)",
+                    f"{e:.3f}",
+                    f"{e / b:.2f}",
+                ],
+                [
+                    "hedgeflow-tui SPY --bar 1m, first frame with data (simulator)",
+                    f"{o:.3f}",
+                    f"{o / b:.2f}",
+                ],
+            ],
+        )
+    )
     print(f"ratio, first frame with data: {o / b:.2f}x (target <= 1.5x)")
 
 

@@ -11,6 +11,7 @@ import asyncio
 from datetime import datetime
 
 from _common import DAY, table
+
 from hedgeflow_tui.clock import ET, FrozenClock
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.model import BAR_SECONDS
@@ -26,8 +27,9 @@ async def measure(bar: str, minutes_per_poll: int | None, hour: int) -> tuple[fl
     settings = Settings(symbols=["SPY"], bar=bar, seed=3, date=DAY.isoformat())
     source = open_source(settings, clock=clock)
     client = source.make_client()
-    poller = Poller(client, Store(), "SPY", bar, clock, source=source.kind,
-                    minutes=minutes_per_poll or 390)
+    poller = Poller(
+        client, Store(), "SPY", bar, clock, source=source.kind, minutes=minutes_per_poll or 390
+    )
     await poller.poll_once()
     requests, received = client.requests_sent, client.bytes_received
     bars = 3600 // BAR_SECONDS[bar]
@@ -36,9 +38,11 @@ async def measure(bar: str, minutes_per_poll: int | None, hour: int) -> tuple[fl
         if minutes_per_poll is None:
             await poller.poll_once()
         else:  # the plain way: ask for the whole window every time
-            await asyncio.gather(client.hedge_flow("SPY", "calls", bar, 390),
-                                 client.hedge_flow("SPY", "puts", bar, 390),
-                                 client.series("SPY", bar, 390))
+            await asyncio.gather(
+                client.hedge_flow("SPY", "calls", bar, 390),
+                client.hedge_flow("SPY", "puts", bar, 390),
+                client.series("SPY", bar, 390),
+            )
     await client.aclose()
     return (client.requests_sent - requests) / bars, (client.bytes_received - received) / bars
 
@@ -48,11 +52,23 @@ async def main(bars: list[str]) -> None:
     for bar in bars:
         ours = await measure(bar, None, 14)
         plain = await measure(bar, 390, 14)
-        rows.append([bar, f"{ours[0]:.1f}", f"{ours[1] / 1024:.1f}", f"{plain[0]:.1f}",
-                     f"{plain[1] / 1024:.1f}", f"{plain[1] / ours[1]:.0f}x"])
+        rows.append(
+            [
+                bar,
+                f"{ours[0]:.1f}",
+                f"{ours[1] / 1024:.1f}",
+                f"{plain[0]:.1f}",
+                f"{plain[1] / 1024:.1f}",
+                f"{plain[1] / ours[1]:.0f}x",
+            ]
+        )
     print("per new bar, 14:00-15:00 ET after the back-fill (SPY, simulator)")
-    print(table(["bar", "ours req", "ours KiB", "full-window req", "full-window KiB",
-                 "bytes saved"], rows))
+    print(
+        table(
+            ["bar", "ours req", "ours KiB", "full-window req", "full-window KiB", "bytes saved"],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from _common import DAY, median, table
+
 from hedgeflow_tui.clock import FrozenClock, session_bounds
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import AlertTracker, DetectorConfig
@@ -38,9 +39,18 @@ def batch(path, upto: int, window: int = 2, symbol: str = "SPY") -> list:
             running += float(flows[i])
             bars.append(FlowBar(OPEN + timedelta(seconds=30 * i), float(flows[i]), running))
         answers.append(HedgeFlowResponse(symbol, DAY, as_of, side, "30s", tuple(bars)))
-    answers.append(SeriesResponse(symbol, DAY, as_of, "30s", tuple(
-        SeriesBar(OPEN + timedelta(seconds=30 * i), spot=float(path.spot[i]))
-        for i in range(first, upto + 1))))
+    answers.append(
+        SeriesResponse(
+            symbol,
+            DAY,
+            as_of,
+            "30s",
+            tuple(
+                SeriesBar(OPEN + timedelta(seconds=30 * i), spot=float(path.spot[i]))
+                for i in range(first, upto + 1)
+            ),
+        )
+    )
     return answers
 
 
@@ -84,12 +94,20 @@ def main(samples: int) -> None:
     merge, detect = data_path_cost(samples)
     repaints = {size: asyncio.run(repaint_cost(samples // 4, size)) for size in SIZES}
     print("one poll's update, full session of 30s bars (780 bars x calls, puts, price)")
-    print(table(["step", "median ms", "target ms"],
-                [["store merge", f"{merge * 1000:.3f}", ""],
-                 ["detector", f"{detect * 1000:.3f}", ""],
-                 ["store + detector", f"{(merge + detect) * 1000:.3f}", "2"],
-                 *[[f"repaint of all widgets at {w}x{h} (CPU)", f"{cost * 1000:.1f}", "30"]
-                   for (w, h), cost in repaints.items()]]))
+    print(
+        table(
+            ["step", "median ms", "target ms"],
+            [
+                ["store merge", f"{merge * 1000:.3f}", ""],
+                ["detector", f"{detect * 1000:.3f}", ""],
+                ["store + detector", f"{(merge + detect) * 1000:.3f}", "2"],
+                *[
+                    [f"repaint of all widgets at {w}x{h} (CPU)", f"{cost * 1000:.1f}", "30"]
+                    for (w, h), cost in repaints.items()
+                ],
+            ],
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -6,12 +6,13 @@ Every bad input ends in one line on stderr (`hedgeflow-tui: error: ...`) and exi
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
+import os
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import NoReturn
 
 from hedgeflow_tui import __version__
 from hedgeflow_tui.config import THEMES, ConfigError, Settings, config_path, layered
@@ -37,7 +38,8 @@ def fail(message: str) -> NoReturn:
 def _symbol(text: str) -> str:
     if not SYMBOL_PATTERN.match(text):
         raise argparse.ArgumentTypeError(
-            f"bad symbol {text!r}: use 1-10 letters, digits, '.', '^' or '-'")
+            f"bad symbol {text!r}: use 1-10 letters, digits, '.', '^' or '-'"
+        )
     return text.upper()
 
 
@@ -48,7 +50,8 @@ def _minutes(text: str) -> int:
         value = 0
     if not 1 <= value <= 390:
         raise argparse.ArgumentTypeError(
-            f"--minutes must be a whole number from 1 to 390, got {text!r}")
+            f"--minutes must be a whole number from 1 to 390, got {text!r}"
+        )
     return value
 
 
@@ -61,6 +64,7 @@ def _positive(name: str, kind: type = float):
         if not value > 0:
             raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {text!r}")
         return value
+
     return parse
 
 
@@ -73,6 +77,7 @@ def _non_negative_float(name: str):
         if not value >= 0:
             raise argparse.ArgumentTypeError(f"{name} must be a number >= 0, got {text!r}")
         return value
+
     return parse
 
 
@@ -92,42 +97,91 @@ def build_parser() -> argparse.ArgumentParser:
         "HEDGEFLOW_CONFIG). API key: FLASHALPHA_API_KEY or api_key in the config file.",
     )
     add = parser.add_argument
-    add("symbols", nargs="*", type=_symbol, metavar="SYMBOL",
-        help="0DTE symbols to watch, e.g. SPY QQQ SPX (default SPY)")
+    add(
+        "symbols",
+        nargs="*",
+        type=_symbol,
+        metavar="SYMBOL",
+        help="0DTE symbols to watch, e.g. SPY QQQ SPX (default SPY)",
+    )
     add("--bar", choices=BAR_SIZES, help="bar size (default 1m)")
-    add("--minutes", type=_minutes, help="minutes of the session to load and show, 1..390 "
-        "(default 390: the whole session)")
-    add("--headless", action="store_true", default=None,
-        help="print JSON lines (status, bar, alert) instead of the dashboard")
-    add("--demo", action="store_true", default=None,
-        help="use the built-in simulator even when a key is set")
-    add("--speed", type=_positive("--speed"),
+    add(
+        "--minutes",
+        type=_minutes,
+        help="minutes of the session to load and show, 1..390 (default 390: the whole session)",
+    )
+    add(
+        "--headless",
+        action="store_true",
+        default=None,
+        help="print JSON lines (status, bar, alert) instead of the dashboard",
+    )
+    add(
+        "--demo",
+        action="store_true",
+        default=None,
+        help="use the built-in simulator even when a key is set",
+    )
+    add(
+        "--speed",
+        type=_positive("--speed"),
         help="simulated seconds per real second (default 30 on the built-in simulator: a 1m "
-        "bar every 2 s); with --base-url, the --speed the hedgeflow-sim server was started with")
+        "bar every 2 s); with --base-url, the --speed the hedgeflow-sim server was started with",
+    )
     add("--seed", type=int, help="simulator seed (default 7)")
     add("--start", type=_hhmm, help="simulator start time, HH:MM ET (default 10:30)")
     add("--date", help="simulator session date, YYYY-MM-DD (default the latest weekday)")
-    add("--base-url", help="server speaking the FlashAlpha API, e.g. http://127.0.0.1:8787 "
-        "(plain http only to loopback)")
-    add("--squeeze-bars", type=_positive("--squeeze-bars", int),
-        help="same-signed, non-decreasing bars that make a squeeze (default 5)")
-    add("--noise-floor", type=_non_negative_float("--noise-floor"),
+    add(
+        "--base-url",
+        help="server speaking the FlashAlpha API, e.g. http://127.0.0.1:8787 "
+        "(plain http only to loopback)",
+    )
+    add(
+        "--squeeze-bars",
+        type=_positive("--squeeze-bars", int),
+        help="same-signed, non-decreasing bars that make a squeeze (default 5)",
+    )
+    add(
+        "--noise-floor",
+        type=_non_negative_float("--noise-floor"),
         help="each squeeze bar must exceed this x the session's median |bar| (default 0.5; "
-        "0 = the plain rule)")
+        "0 = the plain rule)",
+    )
     add("--bell", action="store_true", default=None, help="ring the terminal bell on alerts")
-    add("--alert-cmd", metavar="CMD",
-        help="run CMD on every alert with the alert as JSON on its standard input")
-    add("--theme", choices=THEMES, help="colour theme (colorblind: blue/orange, safe for "
-        "red-green colour blindness)")
-    add("--record", type=Path, metavar="PATH",
+    add(
+        "--alert-cmd",
+        metavar="CMD",
+        help="run CMD on every alert with the alert as JSON on its standard input",
+    )
+    add(
+        "--theme",
+        choices=THEMES,
+        help="colour theme (colorblind: blue/orange, safe for red-green colour blindness)",
+    )
+    add(
+        "--record",
+        type=Path,
+        metavar="PATH",
         help="append every answer to PATH for replay (JSON lines, gzip-compressed when PATH ends "
-        "in .gz); never records the key")
-    add("--replay", type=Path, metavar="PATH",
-        help="play a recording through the same screens (or JSON lines with --headless)")
-    add("--export", choices=("csv",), help="with --replay: write the merged per-bar table "
-        "(with the alerts each bar fired) to standard output")
-    add("--timeout", type=_positive("--timeout"), help="seconds before a request times out "
-        "(default 10)")
+        "in .gz); never records the key",
+    )
+    add(
+        "--replay",
+        type=Path,
+        metavar="PATH",
+        help="play a recording through the same screens (or JSON lines with --headless)",
+    )
+    add(
+        "--export",
+        choices=("csv",),
+        help="with --replay: write the merged per-bar table "
+        "(with the alerts each bar fired) to standard output",
+    )
+    add(
+        "--timeout",
+        type=_positive("--timeout"),
+        help="seconds before a request times out (default 10)",
+    )
     add("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
@@ -173,9 +227,9 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _replay(settings: Settings) -> int:
+    from hedgeflow_tui import replay
     from hedgeflow_tui.headless import detector_config
     from hedgeflow_tui.record import RecordingError, read_recording
-    from hedgeflow_tui import replay
 
     if settings.record is not None:
         fail("--record and --replay cannot be used together")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
@@ -160,7 +161,10 @@ class FlashAlphaClient:
         if api_key:
             headers["X-Api-Key"] = api_key
         self._http = httpx.AsyncClient(
-            base_url=base_url, headers=headers, transport=transport, timeout=timeout,
+            base_url=base_url,
+            headers=headers,
+            transport=transport,
+            timeout=timeout,
             verify=tls,
         )
         self.observer = observer
@@ -174,7 +178,7 @@ class FlashAlphaClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def __aenter__(self) -> "FlashAlphaClient":
+    async def __aenter__(self) -> FlashAlphaClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -208,8 +212,9 @@ class FlashAlphaClient:
 
     # --- plumbing -----------------------------------------------------------------------------
 
-    async def _fetch(self, endpoint: str, path: str, params: dict[str, Any],
-                     parser: Callable[[Any], Any]) -> Any:
+    async def _fetch(
+        self, endpoint: str, path: str, params: dict[str, Any], parser: Callable[[Any], Any]
+    ) -> Any:
         """GET, parse, and hand the answer to the observer only once it parsed."""
         body = await self._get(endpoint, path, params)
         try:
@@ -217,7 +222,7 @@ class FlashAlphaClient:
         except DataError as error:
             raise BadData(f"{endpoint}: bad data: {error.reason}") from None
         if self.observer is not None:
-            result = self.observer(Exchange(endpoint, params, datetime.now(timezone.utc), body))
+            result = self.observer(Exchange(endpoint, params, datetime.now(UTC), body))
             if result is not None:
                 await result
         return parsed
@@ -250,7 +255,7 @@ class FlashAlphaClient:
         self.rate_limit = RateLimit(
             limit=_header_int(headers.get("X-RateLimit-Limit")),
             remaining=_header_int(headers.get("X-RateLimit-Remaining")),
-            reset_at=datetime.fromtimestamp(reset, timezone.utc) if reset is not None else None,
+            reset_at=datetime.fromtimestamp(reset, UTC) if reset is not None else None,
         )
 
     @staticmethod

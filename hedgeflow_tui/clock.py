@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -21,8 +22,8 @@ SESSION_CLOSE = dtime(16, 0)
 
 def session_bounds(day: date) -> tuple[datetime, datetime]:
     """The regular session of `day` as UTC datetimes: 09:30 and 16:00 ET."""
-    open_ = datetime.combine(day, SESSION_OPEN, tzinfo=ET).astimezone(timezone.utc)
-    close = datetime.combine(day, SESSION_CLOSE, tzinfo=ET).astimezone(timezone.utc)
+    open_ = datetime.combine(day, SESSION_OPEN, tzinfo=ET).astimezone(UTC)
+    close = datetime.combine(day, SESSION_CLOSE, tzinfo=ET).astimezone(UTC)
     return open_, close
 
 
@@ -50,7 +51,7 @@ class ScaledClock:
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.speed = speed
-        self._origin = origin or datetime.now(timezone.utc)
+        self._origin = origin or datetime.now(UTC)
         self._real_origin = time.monotonic()
         self._anchored = origin is not None
 

@@ -56,8 +56,19 @@ class Settings:
     timeout: float = 10.0
 
 
-FILE_KEYS = {"api_key", "bar", "minutes", "squeeze_bars", "noise_floor", "bell", "alert_cmd",
-             "theme", "record_dir", "timeout", "base_url"}
+FILE_KEYS = {
+    "api_key",
+    "bar",
+    "minutes",
+    "squeeze_bars",
+    "noise_floor",
+    "bell",
+    "alert_cmd",
+    "theme",
+    "record_dir",
+    "timeout",
+    "base_url",
+}
 
 
 def config_path() -> Path:
@@ -86,17 +97,21 @@ def load_file(path: Path) -> dict[str, Any]:
     types = {f.name: f.type for f in fields(Settings)}
     for key, value in raw.items():
         expected = {"bool": bool, "int": int, "float": (int, float)}.get(str(types[key]), str)
-        if isinstance(value, bool) and expected is not bool or not isinstance(value, expected):
+        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
             raise ConfigError(f"config key '{key}' has the wrong type in {path.name}")
     return raw
 
 
-def layered(flags: dict[str, Any], environ: dict[str, str] | None = None,
-            file_values: dict[str, Any] | None = None) -> Settings:
+def layered(
+    flags: dict[str, Any],
+    environ: dict[str, str] | None = None,
+    file_values: dict[str, Any] | None = None,
+) -> Settings:
     """Flags (those not None) over environment over file over defaults."""
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = dict(file_values if file_values is not None
-                                  else load_file(config_path()))
+    values: dict[str, Any] = dict(
+        file_values if file_values is not None else load_file(config_path())
+    )
     if environ.get(KEY_ENV):
         values["api_key"] = environ[KEY_ENV]
     values.update({k: v for k, v in flags.items() if v is not None})

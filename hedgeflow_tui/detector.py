@@ -18,10 +18,11 @@ Rules (the article's reading of hedge flow, made precise), on the `all` series:
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from statistics import median
-from typing import Sequence
 
 from hedgeflow_tui.store import Row
 
@@ -84,8 +85,9 @@ def attribution(calls: float, puts: float) -> Attribution:
     if total == 0:
         return Attribution(calls, puts, None, "none")
     share = abs(calls) / total
-    label = ("call-driven" if share >= CALL_DRIVEN
-             else "put-driven" if share <= PUT_DRIVEN else "mixed")
+    label = (
+        "call-driven" if share >= CALL_DRIVEN else "put-driven" if share <= PUT_DRIVEN else "mixed"
+    )
     return Attribution(calls, puts, share, label)
 
 
@@ -123,8 +125,12 @@ def _run_start(rows: Sequence[Row], end: int) -> int:
     return start
 
 
-def evaluate(rows: Sequence[Row], config: DetectorConfig, end: int | None = None,
-             typical: float | None = None) -> Signal:
+def evaluate(
+    rows: Sequence[Row],
+    config: DetectorConfig,
+    end: int | None = None,
+    typical: float | None = None,
+) -> Signal:
     """The reading at row `end` (default: the last row), from rows up to it only."""
     if not rows:
         return QUIET
@@ -133,20 +139,23 @@ def evaluate(rows: Sequence[Row], config: DetectorConfig, end: int | None = None
     if sign == 0:
         return QUIET
     start = _run_start(rows, end)
-    run = rows[start:end + 1]
+    run = rows[start : end + 1]
     n = config.squeeze_bars
     typical = typical_bar(rows, end) if typical is None else typical
     window = run[-n:]
     floor = config.noise_floor * typical
-    building = len(run) >= n and all(
-        abs(b.all) >= abs(a.all) for a, b in zip(window, window[1:])) and all(
-        abs(r.all) > floor for r in window)
+    building = (
+        len(run) >= n
+        and all(abs(b.all) >= abs(a.all) for a, b in itertools.pairwise(window))
+        and all(abs(r.all) > floor for r in window)
+    )
     before = end - len(window)
     has_before = before >= 0 and rows[before].spot is not None
     first_spot = rows[before].spot if has_before else window[0].spot
     last_spot = rows[end].spot
-    price_move = (last_spot - first_spot
-                  if last_spot is not None and first_spot is not None else None)
+    price_move = (
+        last_spot - first_spot if last_spot is not None and first_spot is not None else None
+    )
     price_confirms = _sign(price_move) == sign
     previous_run = 0
     if start > 0 and _sign(rows[start - 1].all) == -sign:
@@ -237,10 +246,17 @@ class AlertTracker:
         return fired
 
     def _alert(self, kind: str, signal: Signal, row: Row) -> Alert:
-        return Alert(symbol=self.symbol, kind=kind, direction=signal.direction or "up",
-                     bars=signal.bars, run_flow=signal.run_flow,
-                     attribution=signal.attribution.label, price_confirms=signal.price_confirms,
-                     cum_all=row.cum_all, t=row.t)
+        return Alert(
+            symbol=self.symbol,
+            kind=kind,
+            direction=signal.direction or "up",
+            bars=signal.bars,
+            run_flow=signal.run_flow,
+            attribution=signal.attribution.label,
+            price_confirms=signal.price_confirms,
+            cum_all=row.cum_all,
+            t=row.t,
+        )
 
 
 _RANK = {"quiet": 0, "building": 1, "confirmed": 2}

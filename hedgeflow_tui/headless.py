@@ -71,10 +71,20 @@ async def run_headless(settings: Settings, source: Source, out: TextIO = sys.std
         recorder = recorders.get(symbol)
         client = source.make_client(recorder.exchange if recorder else None)
         clients.append(client)
-        pollers.append(Poller(client, store, symbol, settings.bar, source.clock,
-                              source=source.kind, minutes=settings.minutes, planner=planner,
-                              on_status=sink.on_status,
-                              on_batch=recorder.batch if recorder else None))
+        pollers.append(
+            Poller(
+                client,
+                store,
+                symbol,
+                settings.bar,
+                source.clock,
+                source=source.kind,
+                minutes=settings.minutes,
+                planner=planner,
+                on_status=sink.on_status,
+                on_batch=recorder.batch if recorder else None,
+            )
+        )
     for poller in pollers:
         sink.write(status_record(poller.status) | {"message": source.description})
     tasks = [asyncio.ensure_future(poller.run()) for poller in pollers]
@@ -95,7 +105,7 @@ async def run_headless(settings: Settings, source: Source, out: TextIO = sys.std
         for client in clients:
             await client.aclose()
         close_all(recorders)
-    for poller, outcome in zip(pollers, outcomes):
+    for poller, outcome in zip(pollers, outcomes, strict=False):
         if isinstance(outcome, Exception):
             message = f"internal error: {type(outcome).__name__}: {outcome}"
             sink.write(status_record(poller.status) | {"state": "stopped", "message": message})

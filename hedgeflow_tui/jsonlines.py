@@ -36,9 +36,14 @@ def status_record(status: PollStatus) -> dict[str, Any]:
         "last_bar": iso(status.last_bar),
         "next_poll": iso(status.next_poll),
         "retry_in": round(status.retry_in, 2) if status.retry_in is not None else None,
-        "quota": None if quota is None else {
-            "plan": quota.plan, "limit": quota.limit, "remaining": quota.remaining,
-            "projected": quota.projected, "note": quota.note,
+        "quota": None
+        if quota is None
+        else {
+            "plan": quota.plan,
+            "limit": quota.limit,
+            "remaining": quota.remaining,
+            "projected": quota.projected,
+            "note": quota.note,
         },
     }
 

@@ -7,10 +7,12 @@ types, NaN, unparseable or non-UTC-convertible times, bars out of order. A refus
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 BAR_SECONDS: dict[str, int] = {"30s": 30, "1m": 60, "5m": 300, "15m": 900}
 BAR_SIZES: tuple[str, ...] = tuple(BAR_SECONDS)
@@ -114,7 +116,7 @@ def parse_time(value: Any, what: str = "t") -> datetime:
         raise DataError(f"'{what}' is not an ISO time: {value[:40]!r}") from None
     if parsed.tzinfo is None:
         raise DataError(f"'{what}' has no UTC offset: {value[:40]!r}")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _date(value: Any, what: str) -> date | None:
@@ -148,7 +150,7 @@ def _bars(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _ascending(times: list[datetime]) -> None:
-    for earlier, later in zip(times, times[1:]):
+    for earlier, later in itertools.pairwise(times):
         if later <= earlier:
             raise DataError("bars are not in ascending time order")
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
 from hedgeflow_tui.clock import ET, Clock, session_bounds
@@ -129,14 +129,19 @@ class Poller:
                 await self.poll_once()
             except ApiError as error:
                 if error.fatal:
-                    self._report("stopped", f"stopped: {error.message}",
-                                 reason=type(error).__name__)
+                    self._report(
+                        "stopped", f"stopped: {error.message}", reason=type(error).__name__
+                    )
                     return
                 failures += 1
                 delay = self._backoff(failures, error)
                 state = "rate_limited" if isinstance(error, RateLimited) else "retrying"
-                self._report(state, f"{error.message}; retrying in {delay:.0f}s", retry_in=delay,
-                             reason=type(error).__name__)
+                self._report(
+                    state,
+                    f"{error.message}; retrying in {delay:.0f}s",
+                    retry_in=delay,
+                    reason=type(error).__name__,
+                )
                 await self._sleep(delay)
                 continue
             failures = 0
@@ -152,8 +157,10 @@ class Poller:
         fetch_flow, fetch_series = self.planner.should_fetch(self._poll_index)
         requests = []
         if fetch_flow or view is None:
-            for side, since in (("calls", _last_known(view, "cum_calls")),
-                                ("puts", _last_known(view, "cum_puts"))):
+            for side, since in (
+                ("calls", _last_known(view, "cum_calls")),
+                ("puts", _last_known(view, "cum_puts")),
+            ):
                 minutes = self._window(view, since)
                 requests.append(self.client.hedge_flow(self.symbol, side, self.bar_size, minutes))
         if fetch_series or view is None:
@@ -236,9 +243,13 @@ class Poller:
     async def _sleep(self, market_seconds: float) -> None:
         """Sleep on the market clock; `refresh_now`, `pause` and `resume` cut it short."""
         self._wake.clear()
-        self.status = self._status(self.status.state, self.status.message,
-                                   next_in=market_seconds, retry_in=self.status.retry_in,
-                                   reason=self.status.reason)
+        self.status = self._status(
+            self.status.state,
+            self.status.message,
+            next_in=market_seconds,
+            retry_in=self.status.retry_in,
+            reason=self.status.reason,
+        )
         self._emit()
         sleeper = asyncio.ensure_future(self.clock.sleep(market_seconds))
         waker = asyncio.ensure_future(self._wake.wait())
@@ -250,8 +261,15 @@ class Poller:
 
     # --- status -------------------------------------------------------------------------------
 
-    def _status(self, state: str, message: str, *, next_in: float | None = None,
-                retry_in: float | None = None, reason: str | None = None) -> PollStatus:
+    def _status(
+        self,
+        state: str,
+        message: str,
+        *,
+        next_in: float | None = None,
+        retry_in: float | None = None,
+        reason: str | None = None,
+    ) -> PollStatus:
         view = self.store.session(self.symbol, self.bar_size)
         now = self.clock.now()
         return PollStatus(
@@ -267,8 +285,9 @@ class Poller:
             reason=reason,
         )
 
-    def _report(self, state: str, message: str, *, retry_in: float | None = None,
-                reason: str | None = None) -> None:
+    def _report(
+        self, state: str, message: str, *, retry_in: float | None = None, reason: str | None = None
+    ) -> None:
         self.status = self._status(state, message, retry_in=retry_in, reason=reason)
         self._emit()
 

@@ -24,10 +24,11 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from hedgeflow_tui.client import Exchange
 from hedgeflow_tui.config import Settings, data_dir
@@ -49,20 +50,40 @@ class RecordingError(ValueError):
 class Recorder:
     """Appends to a recording; usable as the client's observer and the poller's `on_batch`."""
 
-    def __init__(self, path: Path, *, source: str, description: str, bar_size: str,
-                 symbols: list[str]) -> None:
+    def __init__(
+        self, path: Path, *, source: str, description: str, bar_size: str, symbols: list[str]
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._file = (gzip.open(path, "at", encoding="utf-8") if path.suffix == ".gz"
-                      else path.open("a", encoding="utf-8"))
-        self._write({"kind": "header", "format": FORMAT, "version": VERSION,
-                     "created": _iso(datetime.now(timezone.utc)), "source": source,
-                     "description": description, "bar_size": bar_size, "symbols": symbols})
+        self._file = (
+            gzip.open(path, "at", encoding="utf-8")  # noqa: SIM115 (kept open for the session; closed by close())
+            if path.suffix == ".gz"
+            else path.open("a", encoding="utf-8")
+        )
+        self._write(
+            {
+                "kind": "header",
+                "format": FORMAT,
+                "version": VERSION,
+                "created": _iso(datetime.now(UTC)),
+                "source": source,
+                "description": description,
+                "bar_size": bar_size,
+                "symbols": symbols,
+            }
+        )
 
     def exchange(self, exchange: Exchange) -> None:
         params = {k: v for k, v in exchange.params.items() if k.lower() not in SECRET_PARAMS}
-        self._write({"kind": "response", "received": _iso(exchange.received_at),
-                     "endpoint": exchange.endpoint, "params": params, "body": exchange.body})
+        self._write(
+            {
+                "kind": "response",
+                "received": _iso(exchange.received_at),
+                "endpoint": exchange.endpoint,
+                "params": params,
+                "body": exchange.body,
+            }
+        )
 
     def batch(self, symbol: str, bar_size: str) -> None:
         self._write({"kind": "batch", "symbol": symbol, "bar_size": bar_size})
@@ -134,8 +155,10 @@ def _check_header(record: dict[str, Any]) -> None:
     if not isinstance(version, int) or version < 1:
         raise RecordingError("recording has no valid format version")
     if version > VERSION:
-        raise RecordingError(f"recording format v{version} is newer than this hedgeflow-tui "
-                             f"reads (v{VERSION}): upgrade hedgeflow-tui")
+        raise RecordingError(
+            f"recording format v{version} is newer than this hedgeflow-tui "
+            f"reads (v{VERSION}): upgrade hedgeflow-tui"
+        )
 
 
 def _parse_response(record: dict[str, Any]) -> tuple[str, Response] | None:
@@ -195,23 +218,29 @@ def read_recording(path: Path) -> Recording:
 def _batch(symbol: str, bar_size: str, items: list[tuple[datetime, Response]]) -> Batch | None:
     if not items:
         return None
-    return Batch(symbol=symbol, bar_size=bar_size, received=max(r for r, _ in items),
-                 as_of=max(resp.as_of for _, resp in items),
-                 responses=tuple(resp for _, resp in items))
+    return Batch(
+        symbol=symbol,
+        bar_size=bar_size,
+        received=max(r for r, _ in items),
+        as_of=max(resp.as_of for _, resp in items),
+        responses=tuple(resp for _, resp in items),
+    )
 
 
-def recorders_for(settings: Settings, source: "Source", day: date) -> dict[str, Recorder]:
+def recorders_for(settings: Settings, source: Source, day: date) -> dict[str, Recorder]:
     """The recorder each symbol writes to: one `--record PATH` for all symbols, or, with
     `record_dir` in the config file, one file per symbol and session date in the data dir."""
-    header = dict(source=source.kind, description=source.description, bar_size=settings.bar)
+    header = {"source": source.kind, "description": source.description, "bar_size": settings.bar}
     if settings.record is not None:
         shared = Recorder(settings.record, symbols=settings.symbols, **header)
-        return {symbol: shared for symbol in settings.symbols}
+        return dict.fromkeys(settings.symbols, shared)
     if settings.record_dir:
         folder = data_dir() / "recordings"
         stamp = f"{day.isoformat()}-{settings.bar}"
-        return {symbol: Recorder(folder / f"{symbol}-{stamp}.jsonl.gz", symbols=[symbol], **header)
-                for symbol in settings.symbols}
+        return {
+            symbol: Recorder(folder / f"{symbol}-{stamp}.jsonl.gz", symbols=[symbol], **header)
+            for symbol in settings.symbols
+        }
     return {}
 
 

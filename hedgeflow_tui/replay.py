@@ -16,8 +16,19 @@ from hedgeflow_tui.jsonlines import iso
 from hedgeflow_tui.record import Recording
 from hedgeflow_tui.store import Change, Store
 
-CSV_COLUMNS = ("symbol", "bar_size", "t", "calls", "puts", "all", "cum_calls", "cum_puts",
-               "cum_all", "spot", "alerts")
+CSV_COLUMNS = (
+    "symbol",
+    "bar_size",
+    "t",
+    "calls",
+    "puts",
+    "all",
+    "cum_calls",
+    "cum_puts",
+    "cum_all",
+    "spot",
+    "alerts",
+)
 
 
 def replay_headless(settings: Settings, recording: Recording, out: TextIO) -> int:
@@ -25,9 +36,15 @@ def replay_headless(settings: Settings, recording: Recording, out: TextIO) -> in
     sink = JsonLinesSink(store, out, detector_config(settings))
     for batch in recording.batches:
         store.apply(batch.responses)
-    sink.write({"type": "status", "source": "REPLAY", "state": "closed",
-                "message": f"replayed {len(recording.batches)} polls, "
-                           f"{recording.skipped} unreadable lines skipped"})
+    sink.write(
+        {
+            "type": "status",
+            "source": "REPLAY",
+            "state": "closed",
+            "message": f"replayed {len(recording.batches)} polls, "
+            f"{recording.skipped} unreadable lines skipped",
+        }
+    )
     return 0
 
 
@@ -54,9 +71,26 @@ def export_csv(config: DetectorConfig, recording: Recording, out: TextIO) -> int
         view = store.session(symbol, bar_size)
         for row in view.rows if view else ():
             fired = alerts.get((symbol, bar_size, iso(row.t)), [])
-            writer.writerow([symbol, bar_size, iso(row.t), *(_cell(v) for v in (
-                row.calls, row.puts, row.all, row.cum_calls, row.cum_puts, row.cum_all,
-                row.spot)), ";".join(fired)])
+            writer.writerow(
+                [
+                    symbol,
+                    bar_size,
+                    iso(row.t),
+                    *(
+                        _cell(v)
+                        for v in (
+                            row.calls,
+                            row.puts,
+                            row.all,
+                            row.cum_calls,
+                            row.cum_puts,
+                            row.cum_all,
+                            row.spot,
+                        )
+                    ),
+                    ";".join(fired),
+                ]
+            )
     return 0
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import Callable
 from urllib.parse import urlsplit
 
 import httpx
@@ -51,7 +51,8 @@ def check_base_url(url: str) -> str:
         raise ConfigError("--base-url must not carry a query or credentials")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigError(
-            "--base-url: plain http:// is allowed only to 127.0.0.1, ::1 or localhost")
+            "--base-url: plain http:// is allowed only to 127.0.0.1, ::1 or localhost"
+        )
     return url.rstrip("/")
 
 
@@ -77,29 +78,50 @@ def open_source(settings: Settings, clock: Clock | None = None) -> Source:
     """Pick the source the settings ask for. `clock` overrides the source's own (tests)."""
     simulated = settings.demo or (settings.base_url is None and not settings.api_key)
     if not simulated:
-        sim_only = [flag for flag, value in (("--seed", settings.seed != Settings.seed),
-                                             ("--start", settings.start),
-                                             ("--date", settings.date)) if value]
+        sim_only = [
+            flag
+            for flag, value in (
+                ("--seed", settings.seed != Settings.seed),
+                ("--start", settings.start),
+                ("--date", settings.date),
+            )
+            if value
+        ]
         if sim_only:
             raise ConfigError(
-                f"{', '.join(sim_only)} apply only to the built-in simulator (--demo)")
+                f"{', '.join(sim_only)} apply only to the built-in simulator (--demo)"
+            )
     if settings.base_url is not None and not settings.demo:
         base_url = check_base_url(settings.base_url)
         clock = clock or ScaledClock(speed=settings.speed or 1.0)
         host = urlsplit(base_url).netloc
-        return Source("REMOTE", clock, f"server {host}",
-                      lambda observer: _client(settings, base_url, observer))
+        return Source(
+            "REMOTE",
+            clock,
+            f"server {host}",
+            lambda observer: _client(settings, base_url, observer),
+        )
     if not simulated:
         if settings.speed not in (None, 1.0):
             raise ConfigError("--speed applies only to the simulator (--demo or --base-url)")
-        return Source("LIVE", clock or ScaledClock(), "FlashAlpha live API",
-                      lambda observer: _client(settings, LIVE_BASE_URL, observer))
+        return Source(
+            "LIVE",
+            clock or ScaledClock(),
+            "FlashAlpha live API",
+            lambda observer: _client(settings, LIVE_BASE_URL, observer),
+        )
     return _simulator(settings, clock)
 
 
 def _simulator(settings: Settings, clock: Clock | None) -> Source:
-    from hedgeflow_tui.sim import (DEFAULT_START, DEMO_SPEED, SimConfig, create_app,
-                                   default_session_date, sim_clock)
+    from hedgeflow_tui.sim import (
+        DEFAULT_START,
+        DEMO_SPEED,
+        SimConfig,
+        create_app,
+        default_session_date,
+        sim_clock,
+    )
 
     day = _parse_day(settings.date) or default_session_date()
     start = settings.start or DEFAULT_START
@@ -109,20 +131,22 @@ def _simulator(settings: Settings, clock: Clock | None) -> Source:
 
     def connect(observer: ExchangeObserver | None) -> FlashAlphaClient:
         transport = httpx.ASGITransport(app=app)
-        return FlashAlphaClient(SIM_BASE_URL, transport=transport, timeout=settings.timeout,
-                                observer=observer)
+        return FlashAlphaClient(
+            SIM_BASE_URL, transport=transport, timeout=settings.timeout, observer=observer
+        )
 
     return Source("SIMULATED", clock, description, connect)
 
 
-def _client(settings: Settings, base_url: str, observer: ExchangeObserver | None
-            ) -> FlashAlphaClient:
-    return FlashAlphaClient(base_url, settings.api_key, timeout=settings.timeout,
-                            observer=observer, tls=_tls())
+def _client(
+    settings: Settings, base_url: str, observer: ExchangeObserver | None
+) -> FlashAlphaClient:
+    return FlashAlphaClient(
+        base_url, settings.api_key, timeout=settings.timeout, observer=observer, tls=_tls()
+    )
 
 
 @cache
 def _tls() -> ssl.SSLContext:
     """One TLS context for every symbol's client: each would load the CA bundle (~20 ms)."""
     return httpx.create_ssl_context()
-

@@ -15,13 +15,19 @@ Plain Python: no Textual, no HTTP.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable, Iterable
 
 from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.model import (BAR_SECONDS, FlowBar, HedgeFlowResponse, Response, SeriesBar,
-                                  SeriesResponse)
+from hedgeflow_tui.model import (
+    BAR_SECONDS,
+    FlowBar,
+    HedgeFlowResponse,
+    Response,
+    SeriesBar,
+    SeriesResponse,
+)
 
 LEGS = ("calls", "puts")
 
@@ -87,8 +93,8 @@ def _flow_rank(bar: FlowBar) -> tuple:
 
 
 def _series_rank(bar: SeriesBar) -> tuple:
-    return tuple((value is not None, value or 0.0) for value in (
-        bar.spot, bar.net_gex, bar.gamma_flip, bar.call_wall, bar.put_wall)) + (bar.regime or "",)
+    levels = (bar.spot, bar.net_gex, bar.gamma_flip, bar.call_wall, bar.put_wall)
+    return (*((value is not None, value or 0.0) for value in levels), bar.regime or "")
 
 
 @dataclass
@@ -101,7 +107,8 @@ class _Session:
     as_of: datetime | None = None
     said_empty: bool = False
     legs: dict[str, dict[datetime, tuple[datetime, tuple, FlowBar]]] = field(
-        default_factory=lambda: {leg: {} for leg in LEGS})
+        default_factory=lambda: {leg: {} for leg in LEGS}
+    )
     prices: dict[datetime, tuple[datetime, tuple, SeriesBar]] = field(default_factory=dict)
     times: list[datetime] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
@@ -154,11 +161,16 @@ class _Session:
         price = self.prices.get(t)
         both = flow["calls"] is not None and flow["puts"] is not None
         both_cum = cum["calls"] is not None and cum["puts"] is not None
-        return Row(t=t, calls=flow["calls"], puts=flow["puts"],
-                   all=flow["calls"] + flow["puts"] if both else None,
-                   cum_calls=cum["calls"], cum_puts=cum["puts"],
-                   cum_all=cum["calls"] + cum["puts"] if both_cum else None,
-                   spot=price[2].spot if price else None)
+        return Row(
+            t=t,
+            calls=flow["calls"],
+            puts=flow["puts"],
+            all=flow["calls"] + flow["puts"] if both else None,
+            cum_calls=cum["calls"],
+            cum_puts=cum["puts"],
+            cum_all=cum["calls"] + cum["puts"] if both_cum else None,
+            spot=price[2].spot if price else None,
+        )
 
     def gap_start(self) -> datetime | None:
         """The earliest bucket a leg lacks between the first and the last bucket held, or the
@@ -182,14 +194,26 @@ class _Session:
             regime = None
             if self.prices:
                 newest = self.prices[max(self.prices)][2]
-                regime = Regime(t=newest.t, spot=newest.spot, gamma_flip=newest.gamma_flip,
-                                call_wall=newest.call_wall, put_wall=newest.put_wall,
-                                net_gex=newest.net_gex, regime=newest.regime)
+                regime = Regime(
+                    t=newest.t,
+                    spot=newest.spot,
+                    gamma_flip=newest.gamma_flip,
+                    call_wall=newest.call_wall,
+                    put_wall=newest.put_wall,
+                    net_gex=newest.net_gex,
+                    regime=newest.regime,
+                )
             self.view = SessionView(
-                symbol=self.symbol, bar_size=self.bar_size, expiration=self.expiration,
-                as_of=self.as_of, rows=tuple(self.rows), regime=regime,
+                symbol=self.symbol,
+                bar_size=self.bar_size,
+                expiration=self.expiration,
+                as_of=self.as_of,
+                rows=tuple(self.rows),
+                regime=regime,
                 no_session=self.said_empty and not self.holds_bars(),
-                backfill_from=self.gap_start(), last_t=self.times[-1] if self.times else None)
+                backfill_from=self.gap_start(),
+                last_t=self.times[-1] if self.times else None,
+            )
         return self.view
 
 
@@ -221,8 +245,9 @@ class Store:
         return held.make_view() if held is not None else None
 
     def clear(self, symbol: str | None = None, bar_size: str | None = None) -> None:
-        for key in [k for k in self._sessions
-                    if symbol in (None, k[0]) and bar_size in (None, k[1])]:
+        for key in [
+            k for k in self._sessions if symbol in (None, k[0]) and bar_size in (None, k[1])
+        ]:
             del self._sessions[key]
 
     def apply(self, responses: Iterable[Response]) -> Change | None:
@@ -250,8 +275,9 @@ class Store:
         # The newest expiration in the batch decides; older sessions' answers are dropped.
         expirations = [a.expiration for a in answers if a.expiration is not None]
         newest = max(expirations, default=None)
-        if held is None or (newest is not None and held.expiration is not None
-                            and newest > held.expiration):
+        if held is None or (
+            newest is not None and held.expiration is not None and newest > held.expiration
+        ):
             new_session = held is not None
             held = self._sessions[key] = _Session(*key)
         if held.expiration is None:
@@ -271,5 +297,10 @@ class Store:
         no_session = held.make_view().no_session
         if not rows and not new_session and no_session == before_no_session:
             return None
-        return Change(symbol=key[0], bar_size=key[1], rows=tuple(rows), new_session=new_session,
-                      no_session=no_session)
+        return Change(
+            symbol=key[0],
+            bar_size=key[1],
+            rows=tuple(rows),
+            new_session=new_session,
+            no_session=no_session,
+        )

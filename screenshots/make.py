@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hedgeflow_tui.clock import FrozenClock
@@ -36,7 +36,7 @@ class Scene:
 
 def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
     y, m, d = map(int, day.split("-"))
-    return datetime(y, m, d, hh, mm, ss, tzinfo=timezone.utc)
+    return datetime(y, m, d, hh, mm, ss, tzinfo=UTC)
 
 
 SCENES = [
@@ -56,8 +56,12 @@ def free_port() -> int:
 
 def build(scene: Scene) -> HedgeflowApp:
     if scene.dead_server:
-        settings = Settings(symbols=list(scene.symbols), bar="1m",
-                            base_url=f"http://127.0.0.1:{free_port()}", timeout=1.0)
+        settings = Settings(
+            symbols=list(scene.symbols),
+            bar="1m",
+            base_url=f"http://127.0.0.1:{free_port()}",
+            timeout=1.0,
+        )
         return HedgeflowApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
     settings = Settings(symbols=list(scene.symbols), bar="1m", seed=scene.seed, date=DAY)
     return HedgeflowApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
@@ -70,8 +74,10 @@ async def settle(app: HedgeflowApp, pilot, scene: Scene) -> None:
         if scene.dead_server:
             if all(s.state == "retrying" for s in app.statuses.values()):
                 break
-        elif all(app.query_one(f"#view-{s}").query_one(FlowChart).series.get("all")
-                 for s in scene.symbols):
+        elif all(
+            app.query_one(f"#view-{s}").query_one(FlowChart).series.get("all")
+            for s in scene.symbols
+        ):
             break
     await pilot.pause(0.3)
 

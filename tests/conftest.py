@@ -22,7 +22,9 @@ def sim_server():
 
     def start(config: SimConfig | None = None, clock=None) -> ThreadedServer:
         config = config or SimConfig()
-        server = ThreadedServer(config, clock or sim_clock(config.date or default_session_date(), "12:00", 1.0)).start()
+        server = ThreadedServer(
+            config, clock or sim_clock(config.date or default_session_date(), "12:00", 1.0)
+        ).start()
         servers.append(server)
         return server
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -14,17 +14,29 @@ from hedgeflow_tui.sim import SimConfig, sim_clock
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.ui.app import HedgeflowApp
 from hedgeflow_tui.ui.help import HelpScreen
-from hedgeflow_tui.ui.widgets import (AlertLog, AttributionBars, FlowChart, FlowSparkline,
-                                      RegimeLine, SqueezeBanner, StatusBar)
+from hedgeflow_tui.ui.widgets import (
+    AlertLog,
+    AttributionBars,
+    FlowChart,
+    FlowSparkline,
+    RegimeLine,
+    SqueezeBanner,
+    StatusBar,
+)
 
 DAY = date(2026, 6, 12)
 # seed 5, SPY: an upside squeeze confirms on the 15:37 ET bar
-BEFORE_SQUEEZE = datetime(2026, 6, 12, 19, 33, 30, tzinfo=timezone.utc)
+BEFORE_SQUEEZE = datetime(2026, 6, 12, 19, 33, 30, tzinfo=UTC)
 
 
 def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[HedgeflowApp, FrozenClock]:
-    settings = Settings(symbols=list(symbols), bar=overrides.pop("bar", "1m"), seed=5,
-                        date=overrides.pop("date", DAY.isoformat()), **overrides)
+    settings = Settings(
+        symbols=list(symbols),
+        bar=overrides.pop("bar", "1m"),
+        seed=5,
+        date=overrides.pop("date", DAY.isoformat()),
+        **overrides,
+    )
     clock = FrozenClock(at)
     source = open_source(settings, clock=clock)
     return HedgeflowApp(settings, source), clock
@@ -35,7 +47,7 @@ def remote_app(url: str, **overrides) -> HedgeflowApp:
     return HedgeflowApp(settings, open_source(settings))
 
 
-async def until(pilot, condition, timeout: float = 15.0) -> None:
+async def until(pilot, condition, timeout: float = 15.0) -> None:  # noqa: ASYNC109
     waited = 0.0
     while not condition():
         assert waited < timeout, "condition not reached"
@@ -104,8 +116,12 @@ async def test_tab_moves_to_the_next_symbol_and_help_opens():
 
 async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path):
     out = tmp_path / "alert.json"
-    app, clock = make_app(alert_cmd=f"{sys.executable} -c \"import sys; open(r'{out}', 'w').write(sys.stdin.read())\"",
-                          bell=True)
+    app, clock = make_app(
+        alert_cmd=(
+            f"{sys.executable} -c \"import sys; open(r'{out}', 'w').write(sys.stdin.read())\""
+        ),
+        bell=True,
+    )
     notes = []
     original = app.notify
     app.notify = lambda message, **kw: (notes.append((message, kw)), original(message, **kw))
@@ -143,7 +159,7 @@ async def test_a_failing_alert_command_is_shown_and_not_fatal():
 
 
 async def test_no_session_on_a_weekend_says_what_to_do():
-    app, _ = make_app(date="2026-06-13", at=datetime(2026, 6, 13, 16, 0, tzinfo=timezone.utc))
+    app, _ = make_app(date="2026-06-13", at=datetime(2026, 6, 13, 16, 0, tzinfo=UTC))
     async with app.run_test() as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
         assert app.query_one("#state-panel").display
@@ -157,22 +173,29 @@ async def test_unknown_symbol_is_named():
         assert "No 0DTE data for AAPL" in panel_text(app, "AAPL")
 
 
-@pytest.mark.parametrize("config, overrides, expected", [
-    (dict(api_key="right"), dict(api_key="wrong"), "rejected the API key"),
-    (dict(plan="basic"), {}, "Growth plan"),
-])
+@pytest.mark.parametrize(
+    "config, overrides, expected",
+    [
+        ({"api_key": "right"}, {"api_key": "wrong"}, "rejected the API key"),
+        ({"plan": "basic"}, {}, "Growth plan"),
+    ],
+)
 async def test_fatal_states_have_their_own_panel(sim_server, config, overrides, expected):
     server = sim_server(config=SimConfig(date=DAY, **config), clock=sim_clock(DAY, "11:00", 1.0))
     app = remote_app(server.url, **overrides)
     async with app.run_test() as pilot:
-        await until(pilot, lambda: app.statuses.get("SPY") and app.statuses["SPY"].state == "stopped")
+        await until(
+            pilot, lambda: app.statuses.get("SPY") and app.statuses["SPY"].state == "stopped"
+        )
         assert expected in panel_text(app)
         assert "wrong" not in str(app.query_one(StatusBar).render())
 
 
 async def test_rate_limited_and_network_down_show_retrying_states(sim_server):
-    server = sim_server(config=SimConfig(date=DAY, faults=1.0, fault_kinds=("429",)),
-                        clock=sim_clock(DAY, "11:00", 1.0))
+    server = sim_server(
+        config=SimConfig(date=DAY, faults=1.0, fault_kinds=("429",)),
+        clock=sim_clock(DAY, "11:00", 1.0),
+    )
     app = remote_app(server.url)
     async with app.run_test() as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "rate_limited")

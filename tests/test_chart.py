@@ -6,28 +6,30 @@ from __future__ import annotations
 from rich.console import Console
 from rich.segment import Segment
 from rich.text import Text
+from test_app import make_app, rows, until
 
 from hedgeflow_tui.ui.widgets import FlowChart
-from test_app import make_app, rows, until
 
 
 def cells(segments) -> list[list[tuple[str, object]]]:
     """Lines of (character, style) per cell."""
-    return [[(char, segment.style) for segment in line for char in segment.text]
-            for line in Segment.split_lines(segments)]
+    return [
+        [(char, segment.style) for segment in line for char in segment.text]
+        for line in Segment.split_lines(segments)
+    ]
 
 
 async def test_the_chart_shows_the_cells_and_colours_of_plotexts_own_output():
     app, _ = make_app()
     for size in ((80, 24), (160, 50)):
         async with app.run_test(size=size) as pilot:
-            await until(pilot, lambda: rows(app) > 0)
+            await until(pilot, lambda: rows(app) > 0)  # noqa: B023 (awaited at once)
             chart = app.query_one(FlowChart)
             ours = cells(chart.render().segments)
             theirs = Text.from_ansi(chart.plt.build())
             console = Console(width=chart.size.width, color_system="truecolor")
             reference = cells(console.render(theirs, console.options.update(no_wrap=True)))
             assert len(ours) == chart.size.height
-            assert ours == reference[:len(ours)]
+            assert ours == reference[: len(ours)]
             assert any(char not in " ─│" for line in ours for char, _ in line)  # a real plot
         app, _ = make_app()

@@ -12,8 +12,13 @@ from hedgeflow_tui.sources import open_source
 
 
 def run_cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "hedgeflow_tui", *args], capture_output=True,
-                          text=True, timeout=60, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "hedgeflow_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,9 +48,24 @@ def test_bad_input_is_one_line_and_exit_2(args, names):
 
 def test_help_documents_every_flag_and_version_prints():
     help_text = run_cli("--help").stdout
-    for flag in ("--bar", "--minutes", "--headless", "--demo", "--speed", "--seed", "--start",
-                 "--date", "--base-url", "--squeeze-bars", "--noise-floor", "--bell",
-                 "--alert-cmd", "--theme", "--timeout", "--version"):
+    for flag in (
+        "--bar",
+        "--minutes",
+        "--headless",
+        "--demo",
+        "--speed",
+        "--seed",
+        "--start",
+        "--date",
+        "--base-url",
+        "--squeeze-bars",
+        "--noise-floor",
+        "--bell",
+        "--alert-cmd",
+        "--theme",
+        "--timeout",
+        "--version",
+    ):
         assert flag in help_text
     assert run_cli("--version").stdout.strip() == f"hedgeflow-tui {__version__}"
 
@@ -63,8 +83,9 @@ def test_flags_override_env_which_overrides_file(tmp_path):
     from_file = load_file(path)
     settings = layered({"bar": None}, environ={}, file_values=from_file)
     assert (settings.api_key, settings.bar, settings.squeeze_bars) == ("from-file", "5m", 4)
-    settings = layered({"bar": "30s"}, environ={"FLASHALPHA_API_KEY": "from-env"},
-                       file_values=from_file)
+    settings = layered(
+        {"bar": "30s"}, environ={"FLASHALPHA_API_KEY": "from-env"}, file_values=from_file
+    )
     assert (settings.api_key, settings.bar, settings.theme) == ("from-env", "30s", "colorblind")
     assert "from-env" not in repr(settings)
 
@@ -88,7 +109,9 @@ def test_source_choice_follows_key_base_url_and_demo():
     assert live.kind == "LIVE" and "k" not in live.description
     demo = open_source(layered({"demo": True}, environ={"FLASHALPHA_API_KEY": "k"}, file_values={}))
     assert demo.kind == "SIMULATED"
-    remote = open_source(layered({"base_url": "http://127.0.0.1:8787/"}, environ={}, file_values={}))
+    remote = open_source(
+        layered({"base_url": "http://127.0.0.1:8787/"}, environ={}, file_values={})
+    )
     assert remote.kind == "REMOTE" and remote.description == "server 127.0.0.1:8787"
     with pytest.raises(ConfigError, match="only to the built-in simulator"):
         open_source(layered({"seed": 3}, environ={"FLASHALPHA_API_KEY": "k"}, file_values={}))

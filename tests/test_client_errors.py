@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import socket
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from hedgeflow_tui.client import (BadData, BadKey, BadRequest, ConnectionFailed, FlashAlphaClient,
-                                  PlanTooLow, RateLimited, RequestTimeout, ServerError,
-                                  SymbolNotFound)
+from hedgeflow_tui.client import (
+    BadData,
+    BadKey,
+    BadRequest,
+    ConnectionFailed,
+    FlashAlphaClient,
+    PlanTooLow,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    SymbolNotFound,
+)
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.sim import SimConfig
 
 DAY = date(2026, 6, 12)
-NOON = FrozenClock(datetime(2026, 6, 12, 16, 0, tzinfo=timezone.utc))
+NOON = FrozenClock(datetime(2026, 6, 12, 16, 0, tzinfo=UTC))
 KEY = "sk-test-secret-42"
 
 
@@ -64,10 +73,16 @@ async def test_quota_exhausted_is_rate_limited_with_retry_after(sim_server):
     assert error.value.retry_after and error.value.retry_after > 0 and error.value.retryable
 
 
-@pytest.mark.parametrize("kind, error_type", [
-    ("429", RateLimited), ("500", ServerError), ("502_html", ServerError),
-    ("truncated", BadData), ("shuffled", BadData),
-])
+@pytest.mark.parametrize(
+    "kind, error_type",
+    [
+        ("429", RateLimited),
+        ("500", ServerError),
+        ("502_html", ServerError),
+        ("truncated", BadData),
+        ("shuffled", BadData),
+    ],
+)
 async def test_injected_faults_become_typed_errors(sim_server, kind, error_type):
     server = sim_server(config=SimConfig(date=DAY, faults=1.0, fault_kinds=(kind,)), clock=NOON)
     async with FlashAlphaClient(server.url) as client:
@@ -78,8 +93,9 @@ async def test_injected_faults_become_typed_errors(sim_server, kind, error_type)
 
 
 async def test_a_slow_answer_times_out(sim_server):
-    server = sim_server(config=SimConfig(date=DAY, faults=1.0, fault_kinds=("slow",),
-                                         slow_seconds=1.0), clock=NOON)
+    server = sim_server(
+        config=SimConfig(date=DAY, faults=1.0, fault_kinds=("slow",), slow_seconds=1.0), clock=NOON
+    )
     async with FlashAlphaClient(server.url, timeout=0.2) as client:
         with pytest.raises(RequestTimeout):
             await client.series("SPY", "1m", 10)

@@ -46,8 +46,15 @@ async def served_session(url: str, symbol: str, bar: str) -> dict[str, dict]:
 
 
 async def run_against(url: str, **overrides) -> tuple[int, list[dict]]:
-    settings = Settings(symbols=overrides.pop("symbols", ["SPY"]), bar=overrides.pop("bar", "1m"),
-                        headless=True, base_url=url, speed=SPEED, timeout=2.0, **overrides)
+    settings = Settings(
+        symbols=overrides.pop("symbols", ["SPY"]),
+        bar=overrides.pop("bar", "1m"),
+        headless=True,
+        base_url=url,
+        speed=SPEED,
+        timeout=2.0,
+        **overrides,
+    )
     out = io.StringIO()
     status = await run_headless(settings, open_source(settings), out)
     return status, lines_of(out.getvalue())
@@ -55,8 +62,7 @@ async def run_against(url: str, **overrides) -> tuple[int, list[dict]]:
 
 @pytest.mark.parametrize("bar", ["1m", "5m"])
 async def test_headless_reproduces_the_simulators_session_exactly(sim_server, bar):
-    server = sim_server(config=SimConfig(seed=11, date=DAY),
-                        clock=sim_clock(DAY, "14:40", SPEED))
+    server = sim_server(config=SimConfig(seed=11, date=DAY), clock=sim_clock(DAY, "14:40", SPEED))
     status, lines = await run_against(server.url, bar=bar)
     assert status == 0
     printed = final_bars(lines, "SPY")
@@ -78,14 +84,24 @@ async def test_headless_prints_alerts_with_the_documented_fields(sim_server):
     _, lines = await run_against(server.url, symbols=["SPY", "QQQ"])
     alerts = [line for line in lines if line["type"] == "alert"]
     for alert in alerts:
-        assert {"kind", "direction", "bars", "attribution", "cum_all", "t", "symbol"} <= alert.keys()
+        assert {
+            "kind",
+            "direction",
+            "bars",
+            "attribution",
+            "cum_all",
+            "t",
+            "symbol",
+        } <= alert.keys()
     bar_symbols = {line["symbol"] for line in lines if line["type"] == "bar"}
     assert bar_symbols == {"SPY", "QQQ"}
 
 
 async def test_bad_key_stops_with_a_clear_status_and_exit_1(sim_server):
-    server = sim_server(config=SimConfig(seed=11, date=DAY, api_key="right-key"),
-                        clock=sim_clock(DAY, "11:00", SPEED))
+    server = sim_server(
+        config=SimConfig(seed=11, date=DAY, api_key="right-key"),
+        clock=sim_clock(DAY, "11:00", SPEED),
+    )
     status, lines = await run_against(server.url, api_key="wrong-key")
     assert status == 1
     last = [line for line in lines if line["type"] == "status"][-1]
@@ -96,11 +112,13 @@ async def test_bad_key_stops_with_a_clear_status_and_exit_1(sim_server):
 
 async def test_resilient_under_thirty_percent_faults(sim_server):
     """Every fault kind at 30% for a whole session: the same final series as the fault-free run."""
-    config = dict(seed=5, date=DAY)
+    config = {"seed": 5, "date": DAY}
     clean = sim_server(config=SimConfig(**config), clock=sim_clock(DAY, "14:30", SPEED))
     clean_status, clean_lines = await run_against(clean.url)
-    faulty = sim_server(config=SimConfig(**config, faults=0.3, fault_seed=3, slow_seconds=2.5),
-                        clock=sim_clock(DAY, "14:30", SPEED))
+    faulty = sim_server(
+        config=SimConfig(**config, faults=0.3, fault_seed=3, slow_seconds=2.5),
+        clock=sim_clock(DAY, "14:30", SPEED),
+    )
     faulty_status, faulty_lines = await run_against(faulty.url)
     assert clean_status == faulty_status == 0
     assert final_bars(faulty_lines, "SPY") == final_bars(clean_lines, "SPY")
@@ -135,9 +153,24 @@ def test_ctrl_c_or_sigterm_end_headless_cleanly_with_status_0(signum):
     import sys
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "hedgeflow_tui", "SPY", "--headless", "--demo", "--speed", "60",
-         "--date", DAY.isoformat(), "--start", "12:00"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "hedgeflow_tui",
+            "SPY",
+            "--headless",
+            "--demo",
+            "--speed",
+            "60",
+            "--date",
+            DAY.isoformat(),
+            "--start",
+            "12:00",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     first = json.loads(process.stdout.readline())
     assert first["type"] == "status" and first["source"] == "SIMULATED"
     while json.loads(process.stdout.readline())["type"] != "bar":

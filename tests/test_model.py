@@ -1,6 +1,6 @@
 """Parsing of API answers: schema drift tolerated, broken data refused with a short reason."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -9,11 +9,17 @@ from hedgeflow_tui.model import DataError, parse_account, parse_hedge_flow, pars
 
 def flow(**overrides):
     payload = {
-        "symbol": "SPY", "expiration": "2026-06-12", "as_of": "2026-06-12T18:45:12Z",
-        "side": "calls", "bar_size": "5m",
-        "bars": [{"t": "2026-06-12T18:35:00Z", "bar": 1.0, "cumulative": 10},
-                 {"t": "2026-06-12T14:40:00-04:00", "bar": None, "cumulative": 12.5}],
-        "endpoint_version": "x", "data_as_of": {"node": "n"},
+        "symbol": "SPY",
+        "expiration": "2026-06-12",
+        "as_of": "2026-06-12T18:45:12Z",
+        "side": "calls",
+        "bar_size": "5m",
+        "bars": [
+            {"t": "2026-06-12T18:35:00Z", "bar": 1.0, "cumulative": 10},
+            {"t": "2026-06-12T14:40:00-04:00", "bar": None, "cumulative": 12.5},
+        ],
+        "endpoint_version": "x",
+        "data_as_of": {"node": "n"},
     }
     payload.update(overrides)
     return payload
@@ -22,7 +28,7 @@ def flow(**overrides):
 def test_hedge_flow_parses_times_to_utc_and_keeps_nulls_as_none():
     parsed = parse_hedge_flow(flow(brand_new_field={"a": 1}))
     assert parsed.expiration == date(2026, 6, 12)
-    assert parsed.bars[1].t == datetime(2026, 6, 12, 18, 40, tzinfo=timezone.utc)
+    assert parsed.bars[1].t == datetime(2026, 6, 12, 18, 40, tzinfo=UTC)
     assert parsed.bars[1].bar is None
     assert parsed.bars[0].cumulative == 10.0
 
@@ -34,11 +40,23 @@ def test_empty_bars_is_a_normal_answer():
 @pytest.mark.parametrize(
     "overrides, reason",
     [
-        ({"bars": [{"t": "2026-06-12T18:35:00Z", "bar": "12", "cumulative": 1}]}, "'bar' is not a number"),
-        ({"bars": [{"t": "2026-06-12T18:35:00Z", "bar": True, "cumulative": 1}]}, "'bar' is not a number"),
-        ({"bars": [{"t": "2026-06-12T18:35:00Z", "bar": float("nan"), "cumulative": 1}]}, "'bar' is not finite"),
+        (
+            {"bars": [{"t": "2026-06-12T18:35:00Z", "bar": "12", "cumulative": 1}]},
+            "'bar' is not a number",
+        ),
+        (
+            {"bars": [{"t": "2026-06-12T18:35:00Z", "bar": True, "cumulative": 1}]},
+            "'bar' is not a number",
+        ),
+        (
+            {"bars": [{"t": "2026-06-12T18:35:00Z", "bar": float("nan"), "cumulative": 1}]},
+            "'bar' is not finite",
+        ),
         ({"bars": [{"t": "yesterday", "bar": 1, "cumulative": 1}]}, "'t' is not an ISO time"),
-        ({"bars": [{"t": "2026-06-12T18:35:00", "bar": 1, "cumulative": 1}]}, "'t' has no UTC offset"),
+        (
+            {"bars": [{"t": "2026-06-12T18:35:00", "bar": 1, "cumulative": 1}]},
+            "'t' has no UTC offset",
+        ),
         ({"bars": [{"t": "2026-06-12T18:40:00Z"}, {"t": "2026-06-12T18:35:00Z"}]}, "ascending"),
         ({"bars": [{"t": "2026-06-12T18:40:00Z"}, {"t": "2026-06-12T18:40:00Z"}]}, "ascending"),
         ({"bars": {"t": 1}}, "'bars' is not a list"),
@@ -65,23 +83,49 @@ def test_not_an_object():
 
 
 def test_series_keeps_spot_and_regime_metrics():
-    parsed = parse_series({
-        "symbol": "SPY", "expiration": "2026-06-12", "as_of": "2026-06-12T18:45:12Z",
-        "bar_size": "1m",
-        "bars": [{"t": "2026-06-12T18:35:00Z", "spot": 601.25, "gamma_flip": 598.0,
-                  "call_wall": 605, "put_wall": 595, "regime": "negative_gamma", "atm_iv": None}],
-    })
+    parsed = parse_series(
+        {
+            "symbol": "SPY",
+            "expiration": "2026-06-12",
+            "as_of": "2026-06-12T18:45:12Z",
+            "bar_size": "1m",
+            "bars": [
+                {
+                    "t": "2026-06-12T18:35:00Z",
+                    "spot": 601.25,
+                    "gamma_flip": 598.0,
+                    "call_wall": 605,
+                    "put_wall": 595,
+                    "regime": "negative_gamma",
+                    "atm_iv": None,
+                }
+            ],
+        }
+    )
     bar = parsed.bars[0]
     assert (bar.spot, bar.gamma_flip, bar.call_wall, bar.put_wall, bar.regime) == (
-        601.25, 598.0, 605.0, 595.0, "negative_gamma")
+        601.25,
+        598.0,
+        605.0,
+        595.0,
+        "negative_gamma",
+    )
 
 
 def test_account_counts_arrive_as_strings_or_unlimited():
-    growth = parse_account({"plan": "growth", "daily_limit": "2500", "remaining": "2400",
-                            "usage_today": 100, "resets_at": "2026-06-13T00:00:00Z"})
+    growth = parse_account(
+        {
+            "plan": "growth",
+            "daily_limit": "2500",
+            "remaining": "2400",
+            "usage_today": 100,
+            "resets_at": "2026-06-13T00:00:00Z",
+        }
+    )
     assert (growth.daily_limit, growth.remaining) == (2500, 2400)
-    alpha = parse_account({"plan": "alpha", "daily_limit": "unlimited", "remaining": "unlimited",
-                           "usage_today": 5})
+    alpha = parse_account(
+        {"plan": "alpha", "daily_limit": "unlimited", "remaining": "unlimited", "usage_today": 5}
+    )
     assert (alpha.daily_limit, alpha.remaining, alpha.resets_at) == (None, None, None)
     with pytest.raises(DataError, match="'remaining' is not a count"):
         parse_account({"plan": "basic", "daily_limit": "100", "remaining": "lots"})

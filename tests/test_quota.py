@@ -1,6 +1,6 @@
 """The quota planner thins the price series first, then the flow, to fit what remains."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hedgeflow_tui.quota import QuotaPlanner, polls_left
 
@@ -42,6 +42,6 @@ def test_unlimited_plan_never_slows():
 
 
 def polls_left_in_session(bar_seconds):
-    open_ = datetime(2026, 6, 12, 13, 30, tzinfo=timezone.utc)
-    close = datetime(2026, 6, 12, 20, 0, tzinfo=timezone.utc)
+    open_ = datetime(2026, 6, 12, 13, 30, tzinfo=UTC)
+    close = datetime(2026, 6, 12, 20, 0, tzinfo=UTC)
     return polls_left(open_, close, bar_seconds)

@@ -33,8 +33,16 @@ def data_lines(text: str) -> list[str]:
 
 
 async def record_session(path: Path, symbols=("SPY", "QQQ"), bar="1m", start="14:00") -> str:
-    settings = Settings(symbols=list(symbols), bar=bar, headless=True, seed=5,
-                        date=DAY.isoformat(), start=start, speed=SPEED, record=path)
+    settings = Settings(
+        symbols=list(symbols),
+        bar=bar,
+        headless=True,
+        seed=5,
+        date=DAY.isoformat(),
+        start=start,
+        speed=SPEED,
+        record=path,
+    )
     out = io.StringIO()
     assert await run_headless(settings, open_source(settings), out) == 0
     return out.getvalue()
@@ -60,11 +68,19 @@ async def test_replay_prints_the_same_bar_and_alert_lines_as_the_live_run(tmp_pa
 
 async def test_recording_holds_no_key_header_or_query_secret(sim_server, tmp_path):
     key = "sk-very-secret-0123456789"
-    server = sim_server(config=SimConfig(seed=1, date=DAY, api_key=key),
-                        clock=sim_clock(DAY, "15:40", SPEED))
+    server = sim_server(
+        config=SimConfig(seed=1, date=DAY, api_key=key), clock=sim_clock(DAY, "15:40", SPEED)
+    )
     path = tmp_path / "keyed.jsonl"
-    settings = Settings(symbols=["SPY"], bar="1m", headless=True, base_url=server.url,
-                        api_key=key, speed=SPEED, record=path)
+    settings = Settings(
+        symbols=["SPY"],
+        bar="1m",
+        headless=True,
+        base_url=server.url,
+        api_key=key,
+        speed=SPEED,
+        record=path,
+    )
     out = io.StringIO()
     assert await run_headless(settings, open_source(settings), out) == 0
     text = path.read_text()
@@ -83,17 +99,27 @@ def test_a_torn_last_line_and_unknown_records_are_skipped(tmp_path):
     assert len(recording.batches) == len(read_recording(source).batches)
 
 
-@pytest.mark.parametrize("header, message", [
-    ({"kind": "header", "format": "something-else", "version": 1}, "not a hedgeflow-tui recording"),
-    ({"kind": "header", "format": "hedgeflow-recording", "version": 99}, "newer"),
-])
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        (
+            {"kind": "header", "format": "something-else", "version": 1},
+            "not a hedgeflow-tui recording",
+        ),
+        ({"kind": "header", "format": "hedgeflow-recording", "version": 99}, "newer"),
+    ],
+)
 def test_unreadable_recordings_are_refused_in_one_line(tmp_path, header, message):
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps(header) + "\n")
     with pytest.raises(RecordingError, match=message):
         read_recording(path)
-    result = subprocess.run([sys.executable, "-m", "hedgeflow_tui", "--replay", str(path),
-                             "--headless"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "hedgeflow_tui", "--replay", str(path), "--headless"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
 
 
@@ -101,9 +127,28 @@ def test_unreadable_recordings_are_refused_in_one_line(tmp_path, header, message
 def test_a_recording_killed_mid_write_replays_up_to_its_last_whole_record(tmp_path, name, grown):
     path = tmp_path / name
     process = subprocess.Popen(
-        [sys.executable, "-m", "hedgeflow_tui", "SPY", "QQQ", "--headless", "--demo", "--bar", "30s",
-         "--speed", "120", "--date", DAY.isoformat(), "--start", "12:00", "--record", str(path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "hedgeflow_tui",
+            "SPY",
+            "QQQ",
+            "--headless",
+            "--demo",
+            "--bar",
+            "30s",
+            "--speed",
+            "120",
+            "--date",
+            DAY.isoformat(),
+            "--start",
+            "12:00",
+            "--record",
+            str(path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and (not path.exists() or path.stat().st_size < grown):
         time.sleep(0.05)
@@ -113,8 +158,12 @@ def test_a_recording_killed_mid_write_replays_up_to_its_last_whole_record(tmp_pa
     recording = read_recording(path)
     assert recording.batches, "nothing whole survived"
     assert recording.skipped <= 1
-    result = subprocess.run([sys.executable, "-m", "hedgeflow_tui", "--replay", str(path),
-                             "--headless"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "hedgeflow_tui", "--replay", str(path), "--headless"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     bars = [json.loads(line) for line in result.stdout.splitlines()]
     assert any(line["type"] == "bar" for line in bars)
@@ -123,12 +172,27 @@ def test_a_recording_killed_mid_write_replays_up_to_its_last_whole_record(tmp_pa
 
 def test_export_csv_writes_the_merged_table(tmp_path):
     source = short_recording(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "hedgeflow_tui", "--replay", str(source),
-                             "--export", "csv"], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "hedgeflow_tui", "--replay", str(source), "--export", "csv"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert rows and list(rows[0]) == ["symbol", "bar_size", "t", "calls", "puts", "all",
-                                      "cum_calls", "cum_puts", "cum_all", "spot", "alerts"]
+    assert rows and list(rows[0]) == [
+        "symbol",
+        "bar_size",
+        "t",
+        "calls",
+        "puts",
+        "all",
+        "cum_calls",
+        "cum_puts",
+        "cum_all",
+        "spot",
+        "alerts",
+    ]
     for row in rows:
         if row["calls"] and row["puts"]:
             assert float(row["all"]) == pytest.approx(float(row["calls"]) + float(row["puts"]))

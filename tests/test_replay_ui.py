@@ -20,8 +20,16 @@ DAY = date(2026, 6, 12)
 @pytest.fixture
 async def recording(tmp_path):
     path = tmp_path / "session.jsonl"
-    settings = Settings(symbols=["SPY"], bar="1m", headless=True, seed=5, date=DAY.isoformat(),
-                        start="15:20", speed=900.0, record=path)
+    settings = Settings(
+        symbols=["SPY"],
+        bar="1m",
+        headless=True,
+        seed=5,
+        date=DAY.isoformat(),
+        start="15:20",
+        speed=900.0,
+        record=path,
+    )
     out = io.StringIO()
     assert await run_headless(settings, open_source(settings), out) == 0
     alerts = [line for line in out.getvalue().splitlines() if '"type":"alert"' in line]

@@ -37,7 +37,9 @@ def test_flows_are_whole_dollars_and_prices_realistic():
     for symbol, level in (("SPY", 590), ("QQQ", 510), ("SPX", 5900)):
         path = simulate_session(symbol, DAY, 3)
         assert len(path.calls) == SAMPLES
-        assert np.all(path.calls == np.round(path.calls)) and np.all(path.puts == np.round(path.puts))
+        assert np.all(path.calls == np.round(path.calls)) and np.all(
+            path.puts == np.round(path.puts)
+        )
         assert 0.9 * level < path.spot[0] < 1.1 * level
         assert np.all(np.abs(np.diff(np.log(path.spot))) < 0.01)  # no 1% jump in 30 s
         assert np.all(path.put_wall <= path.call_wall)
@@ -96,7 +98,7 @@ def test_squeeze_episodes_bring_same_signed_growing_flow_that_moves_price():
             if j - i < 6:
                 continue
             sign = 1 if direction == "up" else -1
-            run = minute[i:j + 1] * sign
+            run = minute[i : j + 1] * sign
             same_sign.append(np.mean(run > 0))
             half = len(run) // 2
             growth.append(run[half:].mean() > run[:half].mean())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -18,7 +18,7 @@ DAY = date(2026, 6, 12)
 
 
 def et(hh: int, mm: int, ss: int = 0, day: date = DAY) -> datetime:
-    return datetime(day.year, day.month, day.day, hh, mm, ss, tzinfo=ET).astimezone(timezone.utc)
+    return datetime(day.year, day.month, day.day, hh, mm, ss, tzinfo=ET).astimezone(UTC)
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ async def test_all_is_calls_plus_puts_and_cumulative_is_the_running_sum(server):
         puts = await client.hedge_flow("SPY", "puts", "30s", 390)
         both = await client.hedge_flow("SPY", "all", "30s", 390)
     running = 0.0
-    for c, p, a in zip(calls.bars, puts.bars, both.bars):
+    for c, p, a in zip(calls.bars, puts.bars, both.bars, strict=False):
         assert a.bar == c.bar + p.bar and a.cumulative == c.cumulative + p.cumulative
         running += a.bar
         assert a.cumulative == running
@@ -70,8 +70,10 @@ async def test_small_bars_sum_to_the_larger_bars_they_make_up(server, small, lar
 
 async def test_no_bars_before_the_open_or_on_a_weekend_and_all_of_them_after_the_close(sim_server):
     early = sim_server(config=SimConfig(date=DAY), clock=FrozenClock(et(9, 0)))
-    weekend = sim_server(config=SimConfig(date=date(2026, 6, 13)),
-                         clock=FrozenClock(et(12, 0, day=date(2026, 6, 13))))
+    weekend = sim_server(
+        config=SimConfig(date=date(2026, 6, 13)),
+        clock=FrozenClock(et(12, 0, day=date(2026, 6, 13))),
+    )
     late = sim_server(config=SimConfig(date=DAY), clock=FrozenClock(et(18, 0)))
     async with FlashAlphaClient(early.url) as client:
         assert (await client.hedge_flow("SPY", "calls", "1m", 390)).bars == ()
@@ -93,8 +95,9 @@ async def test_series_carries_the_price_and_regime_metrics(server):
 
 
 async def test_account_counts_requests_and_quota_headers_follow(sim_server):
-    server = sim_server(config=SimConfig(date=DAY, plan="basic", api_key="k"),
-                        clock=FrozenClock(et(11, 0)))
+    server = sim_server(
+        config=SimConfig(date=DAY, plan="basic", api_key="k"), clock=FrozenClock(et(11, 0))
+    )
     async with FlashAlphaClient(server.url, "k") as client:
         await client.account()
         account = await client.account()
@@ -116,17 +119,24 @@ def test_health_is_public(sim_server):
     assert httpx.get(f"{server.url}/v1/account").status_code == 401
 
 
-@pytest.mark.parametrize("args, names", [
-    (["--host", "0.0.0.0"], "--allow-remote"),
-    (["--port", "70000"], "0..65535"),
-    (["--speed", "0"], "positive"),
-    (["--faults", "1.5"], "0..1"),
-    (["--date", "someday"], "YYYY-MM-DD"),
-    (["--plan", "platinum"], "growth"),
-])
+@pytest.mark.parametrize(
+    "args, names",
+    [
+        (["--host", "0.0.0.0"], "--allow-remote"),
+        (["--port", "70000"], "0..65535"),
+        (["--speed", "0"], "positive"),
+        (["--faults", "1.5"], "0..1"),
+        (["--date", "someday"], "YYYY-MM-DD"),
+        (["--plan", "platinum"], "growth"),
+    ],
+)
 def test_hedgeflow_sim_refuses_bad_flags_in_one_line(args, names):
-    result = subprocess.run([sys.executable, "-m", "hedgeflow_tui.sim.server", *args],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "hedgeflow_tui.sim.server", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("hedgeflow-sim: error:") and names in lines[0]
@@ -138,17 +148,33 @@ def test_hedgeflow_sim_serves_over_http():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "hedgeflow_tui.sim.server", "--port",
-                                str(port), "--date", "2026-06-12", "--start", "12:00",
-                                "--api-key", "secret-key"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hedgeflow_tui.sim.server",
+            "--port",
+            str(port),
+            "--date",
+            "2026-06-12",
+            "--start",
+            "12:00",
+            "--api-key",
+            "secret-key",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/v1/flow/zero-dte/hedge-flow/SPY",
-                                   params={"side": "calls", "bar": "1m", "minutes": 5},
-                                   headers={"X-Api-Key": "secret-key"})
+                answer = httpx.get(
+                    f"http://127.0.0.1:{port}/v1/flow/zero-dte/hedge-flow/SPY",
+                    params={"side": "calls", "bar": "1m", "minutes": 5},
+                    headers={"X-Api-Key": "secret-key"},
+                )
                 break
             except httpx.ConnectError:
                 assert time.monotonic() < deadline, "hedgeflow-sim did not start"

@@ -6,7 +6,7 @@ with `pytest tests/test_snapshots.py --snapshot-update` after a deliberate chang
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
@@ -26,23 +26,24 @@ async def until_ready(pilot) -> None:
     app = pilot.app
     for _ in range(300):
         if all(s.state != "loading" for s in app.statuses.values()) and (
-                any(c.series.get("all") for c in app.query(FlowChart))
-                or all(s.state == "no_session" for s in app.statuses.values())):
+            any(c.series.get("all") for c in app.query(FlowChart))
+            or all(s.state == "no_session" for s in app.statuses.values())
+        ):
             break
         await pilot.pause(0.05)
     await pilot.pause(0.2)
 
 
 def test_quiet_session(snap_compare):
-    app = app_at(5, datetime(2026, 6, 12, 19, 33, 30, tzinfo=timezone.utc))
+    app = app_at(5, datetime(2026, 6, 12, 19, 33, 30, tzinfo=UTC))
     assert snap_compare(app, terminal_size=SIZE, run_before=until_ready)
 
 
 def test_upside_squeeze_confirmed(snap_compare):
-    app = app_at(14, datetime(2026, 6, 12, 14, 35, 30, tzinfo=timezone.utc))
+    app = app_at(14, datetime(2026, 6, 12, 14, 35, 30, tzinfo=UTC))
     assert snap_compare(app, terminal_size=SIZE, run_before=until_ready)
 
 
 def test_no_session_panel_at_80x24(snap_compare):
-    app = app_at(5, datetime(2026, 6, 13, 16, 0, tzinfo=timezone.utc), day="2026-06-13")
+    app = app_at(5, datetime(2026, 6, 13, 16, 0, tzinfo=UTC), day="2026-06-13")
     assert snap_compare(app, terminal_size=(80, 24), run_before=until_ready)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hedgeflow_tui.clock import session_bounds
 from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, SeriesBar, SeriesResponse
@@ -20,28 +21,48 @@ def at(minute: int) -> datetime:
     return OPEN + minute * MINUTE
 
 
-def flow(side: str, cums: dict[int, float | None], as_of_minute: float = 100, *,
-         expiration: date = DAY, bars: dict[int, float | None] | None = None) -> HedgeFlowResponse:
+def flow(
+    side: str,
+    cums: dict[int, float | None],
+    as_of_minute: float = 100,
+    *,
+    expiration: date = DAY,
+    bars: dict[int, float | None] | None = None,
+) -> HedgeFlowResponse:
     """A hedge-flow answer holding the given bucket → cumulative values."""
     items = []
     for minute in sorted(cums):
         bar = (bars or {}).get(minute)
         items.append(FlowBar(t=at(minute), bar=bar, cumulative=cums[minute]))
-    return HedgeFlowResponse(symbol="SPY", expiration=expiration,
-                             as_of=OPEN + timedelta(minutes=as_of_minute), side=side,
-                             bar_size="1m", bars=tuple(items))
+    return HedgeFlowResponse(
+        symbol="SPY",
+        expiration=expiration,
+        as_of=OPEN + timedelta(minutes=as_of_minute),
+        side=side,
+        bar_size="1m",
+        bars=tuple(items),
+    )
 
 
 def prices(spots: dict[int, float], as_of_minute: float = 100) -> SeriesResponse:
-    return SeriesResponse(symbol="SPY", expiration=DAY, as_of=OPEN + timedelta(minutes=as_of_minute),
-                          bar_size="1m", bars=tuple(SeriesBar(t=at(m), spot=s, gamma_flip=s - 1)
-                                                    for m, s in sorted(spots.items())))
+    return SeriesResponse(
+        symbol="SPY",
+        expiration=DAY,
+        as_of=OPEN + timedelta(minutes=as_of_minute),
+        bar_size="1m",
+        bars=tuple(SeriesBar(t=at(m), spot=s, gamma_flip=s - 1) for m, s in sorted(spots.items())),
+    )
 
 
 def test_flows_come_from_consecutive_cumulatives_and_all_needs_both_legs():
     store = Store()
-    store.apply([flow("calls", {0: 10.0, 1: 25.0, 2: 22.0}, bars={1: 999.0}),
-                 flow("puts", {0: -4.0, 1: -6.0}), prices({0: 500.0, 2: 501.0})])
+    store.apply(
+        [
+            flow("calls", {0: 10.0, 1: 25.0, 2: 22.0}, bars={1: 999.0}),
+            flow("puts", {0: -4.0, 1: -6.0}),
+            prices({0: 500.0, 2: 501.0}),
+        ]
+    )
     rows = store.session("SPY", "1m").rows
     assert [r.calls for r in rows] == [10.0, 15.0, -3.0]
     assert [r.puts for r in rows] == [-4.0, -2.0, None]
@@ -53,8 +74,12 @@ def test_flows_come_from_consecutive_cumulatives_and_all_needs_both_legs():
 
 def test_the_api_bar_is_used_only_where_the_previous_bucket_is_unknown():
     store = Store()
-    store.apply([flow("calls", {5: 50.0, 6: 58.0}, bars={5: 7.0, 6: 123.0}),
-                 flow("puts", {5: 1.0, 6: 2.0}, bars={5: 1.0, 6: 1.0})])
+    store.apply(
+        [
+            flow("calls", {5: 50.0, 6: 58.0}, bars={5: 7.0, 6: 123.0}),
+            flow("puts", {5: 1.0, 6: 2.0}, bars={5: 1.0, 6: 1.0}),
+        ]
+    )
     rows = store.session("SPY", "1m").rows
     assert [r.calls for r in rows] == [7.0, 8.0]
 
@@ -93,7 +118,9 @@ def test_an_older_expiration_is_ignored_and_a_newer_one_starts_a_new_session():
     yesterday = DAY - timedelta(days=1)
     assert store.apply([flow("calls", {0: 9.0}, expiration=yesterday)]) is None
     tomorrow = DAY + timedelta(days=1)
-    change = store.apply([HedgeFlowResponse("SPY", tomorrow, OPEN + timedelta(days=1), "calls", "1m", ())])
+    change = store.apply(
+        [HedgeFlowResponse("SPY", tomorrow, OPEN + timedelta(days=1), "calls", "1m", ())]
+    )
     assert change.new_session and change.no_session
     view = store.session("SPY", "1m")
     assert view.rows == () and view.expiration == tomorrow and view.no_session
@@ -111,9 +138,16 @@ def test_empty_bars_mean_no_session_only_while_nothing_is_held():
 
 def test_a_gap_is_reported_until_it_is_back_filled():
     store = Store()
-    store.apply([flow("calls", {0: 1.0, 1: 2.0, 4: 5.0}), flow("puts", {0: 1.0, 1: 1.0, 3: 1.0, 4: 1.0})])
+    store.apply(
+        [flow("calls", {0: 1.0, 1: 2.0, 4: 5.0}), flow("puts", {0: 1.0, 1: 1.0, 3: 1.0, 4: 1.0})]
+    )
     assert store.session("SPY", "1m").backfill_from == at(2)
-    store.apply([flow("calls", {2: 3.0, 3: 4.0}, as_of_minute=101), flow("puts", {2: 1.0}, as_of_minute=101)])
+    store.apply(
+        [
+            flow("calls", {2: 3.0, 3: 4.0}, as_of_minute=101),
+            flow("puts", {2: 1.0}, as_of_minute=101),
+        ]
+    )
     view = store.session("SPY", "1m")
     assert view.backfill_from is None
     assert [r.calls for r in view.rows] == [1.0, 1.0, 1.0, 1.0, 1.0]
@@ -128,6 +162,7 @@ def test_clear_forgets_one_bar_size():
 
 # --- the property: any split, duplication and reordering converges to the same series --------
 
+
 def session_answers(rng: random.Random, buckets: int) -> list:
     """Overlapping windows of a session polled bucket by bucket, the last bar revised once."""
     cum = {"calls": 0.0, "puts": 0.0}
@@ -135,9 +170,9 @@ def session_answers(rng: random.Random, buckets: int) -> list:
     spots = {}
     answers = []
     for minute in range(buckets):
-        for leg in cum:
+        for leg, held in truth.items():
             cum[leg] += float(rng.randint(-50, 50))
-            truth[leg][minute] = cum[leg]
+            held[minute] = cum[leg]
         spots[minute] = 500.0 + rng.randint(-20, 20) / 4
         first = max(0, minute - rng.randint(0, 3))
         window = range(first, minute + 1)
@@ -167,7 +202,7 @@ def test_any_split_duplication_and_order_gives_the_same_series(seed, buckets, da
     cuts = sorted(data.draw(st.lists(st.integers(0, len(jumbled)), max_size=6)))
     other = Store()
     start = 0
-    for cut in cuts + [len(jumbled)]:
+    for cut in [*cuts, len(jumbled)]:
         other.apply(jumbled[start:cut])
         start = cut
     assert other.session("SPY", "1m").rows == expected
@@ -178,8 +213,11 @@ def test_any_split_duplication_and_order_gives_the_same_series(seed, buckets, da
 
 def test_a_hole_in_the_price_series_is_a_gap_but_a_trailing_price_is_not():
     store = Store()
-    legs = [flow("calls", {m: float(m) for m in range(5)}), flow("puts", {m: 1.0 for m in range(5)})]
-    store.apply(legs + [prices({0: 1.0, 1: 1.0})])
+    legs = [
+        flow("calls", {m: float(m) for m in range(5)}),
+        flow("puts", dict.fromkeys(range(5), 1.0)),
+    ]
+    store.apply([*legs, prices({0: 1.0, 1: 1.0})])
     assert store.session("SPY", "1m").backfill_from is None  # price lags the legs: not a gap
     store.apply([prices({4: 2.0}, as_of_minute=101)])
     assert store.session("SPY", "1m").backfill_from == at(2)

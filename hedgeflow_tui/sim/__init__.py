@@ -5,5 +5,16 @@ from hedgeflow_tui.sim.faults import ALL_FAULTS
 from hedgeflow_tui.sim.market import SYMBOLS, SessionPath, simulate_session
 from hedgeflow_tui.sim.session import DEFAULT_START, DEMO_SPEED, default_session_date, sim_clock
 
-__all__ = ["ALL_FAULTS", "DEFAULT_START", "DEMO_SPEED", "PLANS", "SYMBOLS", "SessionPath",
-           "SimConfig", "create_app", "default_session_date", "sim_clock", "simulate_session"]
+__all__ = [
+    "ALL_FAULTS",
+    "DEFAULT_START",
+    "DEMO_SPEED",
+    "PLANS",
+    "SYMBOLS",
+    "SessionPath",
+    "SimConfig",
+    "create_app",
+    "default_session_date",
+    "sim_clock",
+    "simulate_session",
+]

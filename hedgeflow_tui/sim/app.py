@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from starlette.applications import Starlette
@@ -46,7 +46,7 @@ class SimConfig:
 
 
 def iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class _Quota:
@@ -65,11 +65,13 @@ class _Quota:
             return True
 
     def headers(self, now: datetime) -> dict[str, str]:
-        reset = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), timezone.utc)
+        reset = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
         remaining = "unlimited" if self.limit is None else str(max(0, self.limit - self.used))
-        return {"X-RateLimit-Limit": "unlimited" if self.limit is None else str(self.limit),
-                "X-RateLimit-Remaining": remaining,
-                "X-RateLimit-Reset": str(int(reset.timestamp()))}
+        return {
+            "X-RateLimit-Limit": "unlimited" if self.limit is None else str(self.limit),
+            "X-RateLimit-Remaining": remaining,
+            "X-RateLimit-Reset": str(int(reset.timestamp())),
+        }
 
 
 def _error(status: int, body: dict, headers: dict | None = None) -> JSONResponse:
@@ -81,8 +83,9 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     if config.plan not in PLANS:
         raise ValueError(f"unknown plan {config.plan!r}: one of {', '.join(PLANS)}")
     quota = _Quota(PLANS[config.plan])
-    faults = FaultInjector(config.faults, config.fault_kinds, config.fault_seed,
-                           config.slow_seconds)
+    faults = FaultInjector(
+        config.faults, config.fault_kinds, config.fault_seed, config.slow_seconds
+    )
     open_, close = session_bounds(day)
     trading_day = day.weekday() < 5
 
@@ -94,13 +97,16 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     def window(request: Request, now: datetime) -> tuple[str, int] | JSONResponse:
         bar = request.query_params.get("bar", "30s")
         if bar not in BAR_SECONDS:
-            return _error(400, {"error": "invalid_bar",
-                                "message": f"bar must be one of {', '.join(BAR_SECONDS)}"})
+            return _error(
+                400,
+                {"error": "invalid_bar", "message": f"bar must be one of {', '.join(BAR_SECONDS)}"},
+            )
         try:
             minutes = int(request.query_params.get("minutes", "60"))
         except ValueError:
-            return _error(400, {"error": "invalid_minutes",
-                                "message": "minutes must be an integer"})
+            return _error(
+                400, {"error": "invalid_minutes", "message": "minutes must be an integer"}
+            )
         return bar, min(390, max(1, minutes))
 
     def buckets(bar: str, minutes: int, now: datetime) -> tuple[int, int]:
@@ -118,16 +124,25 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             await asyncio.sleep(config.latency)
         now = clock.now()
         if config.api_key is not None and request.headers.get("x-api-key") != config.api_key:
-            return _error(401, {"title": "Unauthorized", "status": 401,
-                                "detail": "Invalid API key."})
+            return _error(
+                401, {"title": "Unauthorized", "status": 401, "detail": "Invalid API key."}
+            )
         if not quota.spend():
             reset = quota.headers(now)["X-RateLimit-Reset"]
-            return _error(429, {"status": "ERROR", "error": "Quota exceeded",
-                                "message": f"daily limit of {quota.limit} requests reached",
-                                "current_plan": config.plan, "limit": quota.limit,
-                                "upgrade_to": "alpha", "reset_at": reset},
-                          headers={"Retry-After": str(int(reset) - int(now.timestamp()))}
-                          | quota.headers(now))
+            return _error(
+                429,
+                {
+                    "status": "ERROR",
+                    "error": "Quota exceeded",
+                    "message": f"daily limit of {quota.limit} requests reached",
+                    "current_plan": config.plan,
+                    "limit": quota.limit,
+                    "upgrade_to": "alpha",
+                    "reset_at": reset,
+                },
+                headers={"Retry-After": str(int(reset) - int(now.timestamp()))}
+                | quota.headers(now),
+            )
         answer = handler(request, now)
         if isinstance(answer, Response):
             answer.headers.update(quota.headers(now))
@@ -139,12 +154,20 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
 
     def plan_check(symbol: str) -> JSONResponse | None:
         if PLAN_ORDER.index(config.plan) < PLAN_ORDER.index("growth"):
-            return _error(403, {"status": "ERROR", "error": "tier_restricted",
-                                "message": "0DTE hedge flow needs the Growth plan or higher",
-                                "current_plan": config.plan, "required_plan": "growth"})
+            return _error(
+                403,
+                {
+                    "status": "ERROR",
+                    "error": "tier_restricted",
+                    "message": "0DTE hedge flow needs the Growth plan or higher",
+                    "current_plan": config.plan,
+                    "required_plan": "growth",
+                },
+            )
         if symbol not in SYMBOLS:
-            return _error(404, {"error": "symbol_not_found",
-                                "message": f"no 0DTE data for {symbol}"})
+            return _error(
+                404, {"error": "symbol_not_found", "message": f"no 0DTE data for {symbol}"}
+            )
         return None
 
     def envelope(symbol: str, now: datetime, bar: str) -> dict:
@@ -154,8 +177,9 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         symbol = request.path_params["symbol"].upper()
         side = request.query_params.get("side", "all")
         if side not in ("all", "calls", "puts"):
-            return _error(400, {"error": "invalid_side",
-                                "message": "side must be all, calls or puts"})
+            return _error(
+                400, {"error": "invalid_side", "message": "side must be all, calls or puts"}
+            )
         refused = plan_check(symbol)
         if refused is not None:
             return refused
@@ -166,14 +190,26 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         first, last = buckets(bar, minutes, now)
         flows = _flows(path(symbol, last, bar), side, bar)
         cumulative = np.cumsum(flows)
-        bars = [{"t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
-                 "bar": float(flows[i]), "cumulative": float(cumulative[i])}
-                for i in range(first, last)]
+        bars = [
+            {
+                "t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
+                "bar": float(flows[i]),
+                "cumulative": float(cumulative[i]),
+            }
+            for i in range(first, last)
+        ]
         return envelope(symbol, now, bar) | {
-            "side": side, "bars": bars, "endpoint_version": ENDPOINT_VERSION,
-            "data_as_of": {"node": "hedgeflow-sim", "equity_feed": iso(now),
-                           "equity_options_feed": iso(now), "index_feed": None,
-                           "index_options_feed": None}}
+            "side": side,
+            "bars": bars,
+            "endpoint_version": ENDPOINT_VERSION,
+            "data_as_of": {
+                "node": "hedgeflow-sim",
+                "equity_feed": iso(now),
+                "equity_options_feed": iso(now),
+                "index_feed": None,
+                "index_options_feed": None,
+            },
+        }
 
     def series(request: Request, now: datetime):
         symbol = request.path_params["symbol"].upper()
@@ -192,30 +228,42 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         for i in range(first, last):
             s = (i + 1) * per - 1  # the bucket's last 30 s sample
             gex = float(session.net_gex[s])
-            bars.append({
-                "t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
-                "spot": float(session.spot[s]), "net_gex": gex, "net_dex": None,
-                "gamma_flip": float(session.gamma_flip[s]),
-                "gamma_flip_status": ("above" if session.spot[s] >= session.gamma_flip[s]
-                                      else "below"),
-                "call_wall": float(session.call_wall[s]), "put_wall": float(session.put_wall[s]),
-                "magnet": None, "pin_score": None, "pin_probability_pct": None,
-                "regime": "positive_gamma" if gex >= 0 else "negative_gamma",
-                "atm_iv": float(session.atm_iv[s]), "charm_dollars_per_hour": None,
-                "hedge_flow_call_cumulative": float(cum_calls[s]),
-                "hedge_flow_put_cumulative": float(cum_puts[s]),
-                "hedge_flow_cumulative_all": float(cum_calls[s] + cum_puts[s]),
-            })
+            bars.append(
+                {
+                    "t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
+                    "spot": float(session.spot[s]),
+                    "net_gex": gex,
+                    "net_dex": None,
+                    "gamma_flip": float(session.gamma_flip[s]),
+                    "gamma_flip_status": (
+                        "above" if session.spot[s] >= session.gamma_flip[s] else "below"
+                    ),
+                    "call_wall": float(session.call_wall[s]),
+                    "put_wall": float(session.put_wall[s]),
+                    "magnet": None,
+                    "pin_score": None,
+                    "pin_probability_pct": None,
+                    "regime": "positive_gamma" if gex >= 0 else "negative_gamma",
+                    "atm_iv": float(session.atm_iv[s]),
+                    "charm_dollars_per_hour": None,
+                    "hedge_flow_call_cumulative": float(cum_calls[s]),
+                    "hedge_flow_put_cumulative": float(cum_puts[s]),
+                    "hedge_flow_cumulative_all": float(cum_calls[s] + cum_puts[s]),
+                }
+            )
         return envelope(symbol, now, bar) | {"bars": bars}
 
     def account(request: Request, now: datetime):
         limit = quota.limit
-        return {"plan": config.plan,
-                "daily_limit": "unlimited" if limit is None else str(limit),
-                "remaining": "unlimited" if limit is None else str(max(0, limit - quota.used)),
-                "usage_today": quota.used,
-                "resets_at": iso(datetime.combine(now.date() + timedelta(days=1),
-                                                  datetime.min.time(), timezone.utc))}
+        return {
+            "plan": config.plan,
+            "daily_limit": "unlimited" if limit is None else str(limit),
+            "remaining": "unlimited" if limit is None else str(max(0, limit - quota.used)),
+            "usage_today": quota.used,
+            "resets_at": iso(
+                datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+            ),
+        }
 
     def truth(request: Request) -> JSONResponse:
         symbol = request.path_params["symbol"].upper()
@@ -227,9 +275,20 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         first, last = buckets(bar, 390, clock.now())
         session = path(symbol, last, bar)
         per = BAR_SECONDS[bar] // SAMPLE_SECONDS
-        return JSONResponse({"symbol": symbol, "seed": config.seed, "bar_size": bar, "bars": [
-            {"t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
-             "regime": session.regime[(i + 1) * per - 1]} for i in range(first, last)]})
+        return JSONResponse(
+            {
+                "symbol": symbol,
+                "seed": config.seed,
+                "bar_size": bar,
+                "bars": [
+                    {
+                        "t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
+                        "regime": session.regime[(i + 1) * per - 1],
+                    }
+                    for i in range(first, last)
+                ],
+            }
+        )
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -237,15 +296,18 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     def route(handler, faultable: bool):
         async def endpoint(request: Request) -> Response:
             return await guarded(request, handler, faultable=faultable)
+
         return endpoint
 
-    app = Starlette(routes=[
-        Route("/v1/flow/zero-dte/hedge-flow/{symbol}", route(hedge_flow, True)),
-        Route("/v1/flow/zero-dte/series/{symbol}", route(series, True)),
-        Route("/v1/account", route(account, False)),
-        Route("/health", health),
-        Route("/sim/v1/truth/{symbol}", truth),
-    ])
+    app = Starlette(
+        routes=[
+            Route("/v1/flow/zero-dte/hedge-flow/{symbol}", route(hedge_flow, True)),
+            Route("/v1/flow/zero-dte/series/{symbol}", route(series, True)),
+            Route("/v1/account", route(account, False)),
+            Route("/health", health),
+            Route("/sim/v1/truth/{symbol}", truth),
+        ]
+    )
     app.state.faults = faults
     app.state.quota = quota
     return app

@@ -28,7 +28,7 @@ class FaultInjector:
         self.slow_seconds = slow_seconds
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
-        self.injected: dict[str, int] = {kind: 0 for kind in kinds}
+        self.injected: dict[str, int] = dict.fromkeys(kinds, 0)
 
     def draw(self) -> str | None:
         """The fault for this request, or None."""
@@ -48,9 +48,15 @@ class FaultInjector:
         if kind == "502_html":
             return HTMLResponse("<html><body><h1>502 Bad Gateway</h1></body></html>", 502)
         if kind == "429":
-            return JSONResponse({"status": "ERROR", "error": "Too many requests",
-                                 "message": "slow down (injected)"}, 429,
-                                headers={"Retry-After": "1"})
+            return JSONResponse(
+                {
+                    "status": "ERROR",
+                    "error": "Too many requests",
+                    "message": "slow down (injected)",
+                },
+                429,
+                headers={"Retry-After": "1"},
+            )
         if kind == "slow":
             await asyncio.sleep(self.slow_seconds)
             return JSONResponse(body)

@@ -11,11 +11,11 @@ sample and rounded to whole dollars, so every sum the server builds from them is
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-import threading
 from functools import lru_cache
-from typing import Iterator
 
 import numpy as np
 
@@ -50,10 +50,10 @@ SYMBOLS: dict[str, Underlying] = {
 
 # per regime: arrivals per step, mean contracts, P(call), customer buys?, strike offset in steps
 _FLOW = {
-    "calm": dict(rate=2.0, size=40, p_call=0.5, buy=0.5, offset=(-6, 6)),
-    "call_chase": dict(rate=10.0, size=30, p_call=0.95, buy=0.95, offset=(0, 5)),
-    "put_flush": dict(rate=10.0, size=30, p_call=0.05, buy=0.95, offset=(-5, 0)),
-    "pin": dict(rate=3.0, size=50, p_call=0.5, buy=0.12, offset=(-2, 2)),
+    "calm": {"rate": 2.0, "size": 40, "p_call": 0.5, "buy": 0.5, "offset": (-6, 6)},
+    "call_chase": {"rate": 10.0, "size": 30, "p_call": 0.95, "buy": 0.95, "offset": (0, 5)},
+    "put_flush": {"rate": 10.0, "size": 30, "p_call": 0.05, "buy": 0.95, "offset": (-5, 0)},
+    "pin": {"rate": 3.0, "size": 50, "p_call": 0.5, "buy": 0.12, "offset": (-2, 2)},
 }
 _DURATION_MIN = {"calm": (25, 70), "call_chase": (8, 25), "put_flush": (8, 25), "pin": (25, 60)}
 
@@ -82,13 +82,17 @@ class SessionPath:
     def episodes(self, bar_seconds: int = SAMPLE_SECONDS) -> list[tuple[datetime, datetime, str]]:
         """Squeeze episodes of the hidden regime: (first bucket, last bucket, "up" | "down")."""
         found, start = [], None
-        for i, regime in enumerate(self.regime + ("calm",)):
+        for i, regime in enumerate((*self.regime, "calm")):
             if start is not None and regime != self.regime[start]:
                 first = self.open + timedelta(seconds=SAMPLE_SECONDS * start)
                 last = self.open + timedelta(seconds=SAMPLE_SECONDS * (i - 1))
-                found.append((_floor(first, self.open, bar_seconds),
-                              _floor(last, self.open, bar_seconds),
-                              SQUEEZE_REGIMES[self.regime[start]]))
+                found.append(
+                    (
+                        _floor(first, self.open, bar_seconds),
+                        _floor(last, self.open, bar_seconds),
+                        SQUEEZE_REGIMES[self.regime[start]],
+                    )
+                )
                 start = None
             if start is None and regime in SQUEEZE_REGIMES and i < SAMPLES:
                 start = i
@@ -104,13 +108,15 @@ def _norm_cdf(x: np.ndarray) -> np.ndarray:
     sign = np.sign(x)
     z = np.abs(x) / np.sqrt(2.0)
     t = 1.0 / (1.0 + 0.3275911 * z)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
-                                                       + t * (-1.453152027 + t * 1.061405429))))
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
     return 0.5 * (1.0 + sign * (1.0 - poly * np.exp(-z * z)))
 
 
-def greeks(spot: float | np.ndarray, strikes: np.ndarray, vols: np.ndarray, years: float
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def greeks(
+    spot: float | np.ndarray, strikes: np.ndarray, vols: np.ndarray, years: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Black-Scholes call delta, put delta and gamma (zero rates) with `years` to expiry."""
     years = max(years, 1.0 / YEAR_SECONDS)  # the last seconds: deltas become steps
     root = vols * np.sqrt(years)
@@ -122,7 +128,7 @@ def greeks(spot: float | np.ndarray, strikes: np.ndarray, vols: np.ndarray, year
 
 def _smile(strikes: np.ndarray, spot: float, base: float) -> np.ndarray:
     moneyness = np.log(strikes / spot)
-    return base * (1.0 - 2.5 * moneyness + 60.0 * moneyness ** 2)
+    return base * (1.0 - 2.5 * moneyness + 60.0 * moneyness**2)
 
 
 def _regime_schedule(rng: np.random.Generator) -> tuple[list[str], list[float]]:
@@ -141,8 +147,9 @@ def _regime_schedule(rng: np.random.Generator) -> tuple[list[str], list[float]]:
         else:
             late = len(schedule) > SAMPLES * 0.6
             weights = [0.38, 0.38, 0.24 + (0.2 if late else 0.0)]
-            regime = str(rng.choice(["call_chase", "put_flush", "pin"],
-                                    p=np.array(weights) / sum(weights)))
+            regime = str(
+                rng.choice(["call_chase", "put_flush", "pin"], p=np.array(weights) / sum(weights))
+            )
     return schedule[:SAMPLES], progress[:SAMPLES]
 
 
@@ -155,8 +162,14 @@ class SessionRun:
         out = {name: np.zeros(SAMPLES) for name in SERIES}
         self._samples = _simulate(symbol, day, seed, out)
         regime = next(self._samples)  # the hidden regime schedule is drawn before any sample
-        self.path = SessionPath(symbol=symbol, day=day, seed=seed, open=session_bounds(day)[0],
-                                regime=tuple(regime), **out)
+        self.path = SessionPath(
+            symbol=symbol,
+            day=day,
+            seed=seed,
+            open=session_bounds(day)[0],
+            regime=tuple(regime),
+            **out,
+        )
         self.ready = 0
         self._lock = threading.Lock()  # a threaded server may ask from several threads
 
@@ -180,8 +193,9 @@ def simulate_session(symbol: str, day: date, seed: int) -> SessionPath:
     return session_run(symbol, day, seed).upto(SAMPLES)
 
 
-def _simulate(symbol: str, day: date, seed: int, out: dict[str, np.ndarray]
-              ) -> Iterator[list[str] | None]:
+def _simulate(
+    symbol: str, day: date, seed: int, out: dict[str, np.ndarray]
+) -> Iterator[list[str] | None]:
     """Yields the regime schedule, then once per 30 s sample after writing it into `out`."""
     spec = SYMBOLS[symbol]
     rng = np.random.default_rng([seed, day.toordinal(), sum(map(ord, symbol))])
@@ -254,13 +268,20 @@ def _simulate(symbol: str, day: date, seed: int, out: dict[str, np.ndarray]
         out["atm_iv"][sample] = round(float(np.interp(spot, strikes, vols)), 4)
         out["call_wall"][sample] = strikes[int(np.argmax(call_oi * (strikes >= spot)))]
         out["put_wall"][sample] = strikes[int(np.argmax(put_oi * (strikes <= spot)))]
-        out["gamma_flip"][sample] = _gamma_flip(spot, strikes, vols, max(years, 1e-7),
-                                                dealer_calls + dealer_puts, flip_grid)
+        out["gamma_flip"][sample] = _gamma_flip(
+            spot, strikes, vols, max(years, 1e-7), dealer_calls + dealer_puts, flip_grid
+        )
         yield None
 
 
-def _gamma_flip(spot: float, strikes: np.ndarray, vols: np.ndarray, years: float,
-                position: np.ndarray, grid: np.ndarray) -> float:
+def _gamma_flip(
+    spot: float,
+    strikes: np.ndarray,
+    vols: np.ndarray,
+    years: float,
+    position: np.ndarray,
+    grid: np.ndarray,
+) -> float:
     """The spot level nearest to now where the dealers' net gamma changes sign."""
     levels = spot * (1 + grid)
     root = vols * np.sqrt(years)

@@ -7,8 +7,9 @@ import argparse
 import ipaddress
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date
-from typing import NoReturn, Sequence
+from typing import NoReturn
 
 from hedgeflow_tui import __version__
 from hedgeflow_tui.sim.app import PLANS, SimConfig, create_app
@@ -33,13 +34,19 @@ def _checked(kind, test, what: str):
         if not test(value):
             raise argparse.ArgumentTypeError(f"{what}, got {text!r}")
         return value
+
     return parse
 
 
 def _hhmm(text: str) -> str:
     hours, _, minutes = text.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60
-            and len(minutes) == 2):
+    if not (
+        hours.isdigit()
+        and minutes.isdigit()
+        and int(hours) < 24
+        and int(minutes) < 60
+        and len(minutes) == 2
+    ):
         raise argparse.ArgumentTypeError(f"--start must be HH:MM (ET), got {text!r}")
     return text
 
@@ -52,28 +59,58 @@ def _day(text: str) -> date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="A simulated 0DTE market served with the FlashAlpha "
-                     "API's endpoints, for hedgeflow-tui --base-url and for tests.")
+    parser = _Parser(
+        prog=PROG,
+        description="A simulated 0DTE market served with the FlashAlpha "
+        "API's endpoints, for hedgeflow-tui --base-url and for tests.",
+    )
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    add("--port", type=_checked(int, lambda v: 0 <= v <= 65535, "--port must be 0..65535"),
-        default=8787, help="port (default 8787)")
+    add(
+        "--port",
+        type=_checked(int, lambda v: 0 <= v <= 65535, "--port must be 0..65535"),
+        default=8787,
+        help="port (default 8787)",
+    )
     add("--allow-remote", action="store_true", help="allow a --host that is not loopback")
     add("--seed", type=int, default=7, help="market seed (default 7)")
-    add("--speed", type=_checked(float, lambda v: v > 0, "--speed must be a positive number"),
-        default=1.0, help="simulated seconds per real second (default 1)")
-    add("--start", type=_hhmm, default=DEFAULT_START,
-        help=f"start time HH:MM ET (default {DEFAULT_START})")
+    add(
+        "--speed",
+        type=_checked(float, lambda v: v > 0, "--speed must be a positive number"),
+        default=1.0,
+        help="simulated seconds per real second (default 1)",
+    )
+    add(
+        "--start",
+        type=_hhmm,
+        default=DEFAULT_START,
+        help=f"start time HH:MM ET (default {DEFAULT_START})",
+    )
     add("--date", type=_day, help="session date YYYY-MM-DD (default the latest weekday)")
     add("--api-key", help="require this X-Api-Key (or HEDGEFLOW_SIM_API_KEY)")
-    add("--plan", choices=tuple(PLANS), default="growth",
-        help="plan and daily limit (default growth)")
-    add("--faults", type=_checked(float, lambda v: 0 <= v <= 1, "--faults must be 0..1"),
-        default=0.0, help="share of hedge-flow and series requests that fail (default 0)")
-    add("--fault-kinds", default=",".join(ALL_FAULTS),
-        help=f"comma-separated faults to inject (default {','.join(ALL_FAULTS)})")
-    add("--latency", type=_checked(float, lambda v: v >= 0, "--latency must be >= 0"),
-        default=0.0, help="seconds added to every answer (default 0)")
+    add(
+        "--plan",
+        choices=tuple(PLANS),
+        default="growth",
+        help="plan and daily limit (default growth)",
+    )
+    add(
+        "--faults",
+        type=_checked(float, lambda v: 0 <= v <= 1, "--faults must be 0..1"),
+        default=0.0,
+        help="share of hedge-flow and series requests that fail (default 0)",
+    )
+    add(
+        "--fault-kinds",
+        default=",".join(ALL_FAULTS),
+        help=f"comma-separated faults to inject (default {','.join(ALL_FAULTS)})",
+    )
+    add(
+        "--latency",
+        type=_checked(float, lambda v: v >= 0, "--latency must be >= 0"),
+        default=0.0,
+        help="seconds added to every answer (default 0)",
+    )
     add("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
@@ -98,12 +135,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
     day = args.date or default_session_date()
-    config = SimConfig(seed=args.seed, date=day,
-                       api_key=args.api_key or os.environ.get("HEDGEFLOW_SIM_API_KEY") or None,
-                       plan=args.plan, faults=args.faults, fault_kinds=kinds, latency=args.latency)
+    config = SimConfig(
+        seed=args.seed,
+        date=day,
+        api_key=args.api_key or os.environ.get("HEDGEFLOW_SIM_API_KEY") or None,
+        plan=args.plan,
+        faults=args.faults,
+        fault_kinds=kinds,
+        latency=args.latency,
+    )
     app = create_app(config, sim_clock(day, args.start, args.speed))
-    print(f"{PROG}: serving the simulated {day.isoformat()} session (seed {args.seed}, from "
-          f"{args.start} ET at {args.speed:g}x) on http://{args.host}:{args.port}", flush=True)
+    print(
+        f"{PROG}: serving the simulated {day.isoformat()} session (seed {args.seed}, from "
+        f"{args.start} ET at {args.speed:g}x) on http://{args.host}:{args.port}",
+        flush=True,
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from hedgeflow_tui.clock import ET, ScaledClock
 
@@ -23,4 +23,4 @@ def sim_clock(day: date, start: str, speed: float) -> ScaledClock:
     """Market time starting at `start` (HH:MM, ET) on `day`, running `speed` times real time."""
     hours, minutes = (int(part) for part in start.split(":"))
     origin = datetime(day.year, day.month, day.day, hours, minutes, tzinfo=ET)
-    return ScaledClock(origin=origin.astimezone(timezone.utc), speed=speed)
+    return ScaledClock(origin=origin.astimezone(UTC), speed=speed)

@@ -14,14 +14,18 @@ async def run_alert_command(command: str, alert: Alert) -> str | None:
     """Run it; None when it succeeded, else one line saying what went wrong."""
     try:
         process = await asyncio.create_subprocess_shell(
-            command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE)
+            command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
     except OSError as error:
         return f"--alert-cmd could not start: {error.strerror}"
     try:
         _, stderr = await asyncio.wait_for(
-            process.communicate((dumps(alert_record(alert)) + "\n").encode()), TIMEOUT)
-    except asyncio.TimeoutError:
+            process.communicate((dumps(alert_record(alert)) + "\n").encode()), TIMEOUT
+        )
+    except TimeoutError:
         process.kill()
         return f"--alert-cmd took longer than {TIMEOUT:.0f}s and was stopped"
     if process.returncode != 0:

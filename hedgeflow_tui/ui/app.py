@@ -9,14 +9,15 @@ changes arrive as `StatusChanged` messages.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
+from typing import ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
@@ -54,41 +55,97 @@ class StatusChanged(Message):
 
 
 LIVE_ACTIONS = {"toggle_pause", "refresh", "cycle_bar"}
-REPLAY_ACTIONS = {"replay_play", "replay_back", "replay_forward", "replay_home", "replay_end",
-                  "replay_faster", "replay_slower"}
+REPLAY_ACTIONS = {
+    "replay_play",
+    "replay_back",
+    "replay_forward",
+    "replay_home",
+    "replay_end",
+    "replay_faster",
+    "replay_slower",
+}
 
 
 class HedgeflowApp(App):
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "hedgeflow-tui"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit hedgeflow-tui"),
         Binding("p", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume polling"),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Poll every symbol now"),
-        Binding("b", "cycle_bar", "Bar size", id="bar",
-                tooltip="Next bar size (30s, 1m, 5m, 15m); reloads the session"),
-        Binding("tab", "next_symbol", "Next symbol", id="next-symbol", priority=True,
-                tooltip="Show the next symbol's tab"),
-        Binding("question_mark", "help", "Help", id="help", key_display="?",
-                tooltip="Keys and states"),
-        Binding("space", "replay_play", "Play/pause", id="replay.play",
-                tooltip="Play or pause the replay", priority=True),
-        Binding("left", "replay_back", "Back", id="replay.back", tooltip="One poll back",
-                priority=True),
-        Binding("right", "replay_forward", "Forward", id="replay.forward",
-                tooltip="One poll forward", priority=True),
-        Binding("home", "replay_home", "Start", id="replay.home", tooltip="Start of recording",
-                priority=True),
-        Binding("end", "replay_end", "End", id="replay.end", tooltip="End of recording",
-                priority=True),
-        Binding("plus,equals_sign", "replay_faster", "Faster", id="replay.faster",
-                key_display="+", tooltip="Replay twice as fast"),
-        Binding("minus", "replay_slower", "Slower", id="replay.slower", key_display="-",
-                tooltip="Replay half as fast"),
+        Binding(
+            "b",
+            "cycle_bar",
+            "Bar size",
+            id="bar",
+            tooltip="Next bar size (30s, 1m, 5m, 15m); reloads the session",
+        ),
+        Binding(
+            "tab",
+            "next_symbol",
+            "Next symbol",
+            id="next-symbol",
+            priority=True,
+            tooltip="Show the next symbol's tab",
+        ),
+        Binding(
+            "question_mark", "help", "Help", id="help", key_display="?", tooltip="Keys and states"
+        ),
+        Binding(
+            "space",
+            "replay_play",
+            "Play/pause",
+            id="replay.play",
+            tooltip="Play or pause the replay",
+            priority=True,
+        ),
+        Binding(
+            "left", "replay_back", "Back", id="replay.back", tooltip="One poll back", priority=True
+        ),
+        Binding(
+            "right",
+            "replay_forward",
+            "Forward",
+            id="replay.forward",
+            tooltip="One poll forward",
+            priority=True,
+        ),
+        Binding(
+            "home",
+            "replay_home",
+            "Start",
+            id="replay.home",
+            tooltip="Start of recording",
+            priority=True,
+        ),
+        Binding(
+            "end", "replay_end", "End", id="replay.end", tooltip="End of recording", priority=True
+        ),
+        Binding(
+            "plus,equals_sign",
+            "replay_faster",
+            "Faster",
+            id="replay.faster",
+            key_display="+",
+            tooltip="Replay twice as fast",
+        ),
+        Binding(
+            "minus",
+            "replay_slower",
+            "Slower",
+            id="replay.slower",
+            key_display="-",
+            tooltip="Replay half as fast",
+        ),
     ]
 
-    def __init__(self, settings: Settings, source: Source | None = None, *,
-                 recording: Recording | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        source: Source | None = None,
+        *,
+        recording: Recording | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.source = source
@@ -105,14 +162,17 @@ class HedgeflowApp(App):
         self.pollers: dict[str, Poller] = {}
         self.statuses: dict[str, PollStatus] = {}
         self.recorders = {}
-        self.replay = (ReplayDriver(recording, self.store, settings.speed or REPLAY_SPEED)
-                       if recording is not None else None)
+        self.replay = (
+            ReplayDriver(recording, self.store, settings.speed or REPLAY_SPEED)
+            if recording is not None
+            else None
+        )
         self._announcing = True  # off while a replay seeks: alerts go to the log only
         self._replay_timer = None
         self.alert_errors: list[str] = []
 
     @classmethod
-    def for_replay(cls, settings: Settings, recording: Recording) -> "HedgeflowApp":
+    def for_replay(cls, settings: Settings, recording: Recording) -> HedgeflowApp:
         return cls(settings, None, recording=recording)
 
     # --- layout -------------------------------------------------------------------------------
@@ -153,14 +213,26 @@ class HedgeflowApp(App):
         for symbol in self.symbols:
             recorder = self.recorders.get(symbol)
             client = source.make_client(recorder.exchange if recorder else None)
-            poller = Poller(client, self.store, symbol, self.bar_size, source.clock,
-                            source=source.kind, minutes=self.settings.minutes, planner=planner,
-                            on_status=lambda status: self.post_message(StatusChanged(status)),
-                            on_batch=recorder.batch if recorder else None)
+            poller = Poller(
+                client,
+                self.store,
+                symbol,
+                self.bar_size,
+                source.clock,
+                source=source.kind,
+                minutes=self.settings.minutes,
+                planner=planner,
+                on_status=lambda status: self.post_message(StatusChanged(status)),
+                on_batch=recorder.batch if recorder else None,
+            )
             self.pollers[symbol] = poller
             self.statuses[symbol] = poller.status
-            self.run_worker(self._poll(poller, client), name=f"poll-{symbol}", group="pollers",
-                            exit_on_error=False)
+            self.run_worker(
+                self._poll(poller, client),
+                name=f"poll-{symbol}",
+                group="pollers",
+                exit_on_error=False,
+            )
 
     @staticmethod
     async def _poll(poller: Poller, client) -> None:
@@ -179,8 +251,9 @@ class HedgeflowApp(App):
             symbol = worker.name.removeprefix("poll-")
             status = self.statuses.get(symbol)
             if status is not None:
-                self.post_message(StatusChanged(replace(status, state="stopped",
-                                                        message=f"stopped: {message}")))
+                self.post_message(
+                    StatusChanged(replace(status, state="stopped", message=f"stopped: {message}"))
+                )
         self.notify(message, title="hedgeflow-tui", severity="error", timeout=10)
 
     def on_unmount(self) -> None:
@@ -195,7 +268,8 @@ class HedgeflowApp(App):
         tracker = self.trackers.get(change.symbol)
         if tracker is None or change.new_session:
             tracker = self.trackers[change.symbol] = AlertTracker(
-                change.symbol, detector_config(self.settings))
+                change.symbol, detector_config(self.settings)
+            )
         view = self.store.session(change.symbol, change.bar_size)
         alerts = tracker.update(view.rows if view else ())
         if self._announcing:
@@ -211,8 +285,11 @@ class HedgeflowApp(App):
 
     def _repaint(self, symbol: str) -> None:
         tracker = self.trackers.get(symbol)
-        self.view_of(symbol).show_data(self.store.session(symbol, self.bar_size),
-                                       tracker.signal if tracker else None, self.bar_size)
+        self.view_of(symbol).show_data(
+            self.store.session(symbol, self.bar_size),
+            tracker.signal if tracker else None,
+            self.bar_size,
+        )
         self._mark_tab(symbol)
 
     def _mark_tab(self, symbol: str) -> None:
@@ -231,8 +308,12 @@ class HedgeflowApp(App):
         severity = "error" if alert.kind == "squeeze_confirmed" else "warning"
         if alert.kind in ("squeeze_ended",):
             severity = "information"
-        self.notify(f"{arrow} {LABELS[alert.kind]} · {alert.bars} bars · {alert.attribution}",
-                    title=f"{alert.symbol} squeeze alert", severity=severity, timeout=8)
+        self.notify(
+            f"{arrow} {LABELS[alert.kind]} · {alert.bars} bars · {alert.attribution}",
+            title=f"{alert.symbol} squeeze alert",
+            severity=severity,
+            timeout=8,
+        )
         if self.settings.bell:
             self.bell()
         if self.settings.alert_cmd:
@@ -258,8 +339,12 @@ class HedgeflowApp(App):
         else:
             now, speed = self.source.clock.now(), self.source.clock.speed
         self.view_of(status.symbol).show_status(
-            status, bar_size=self.bar_size, now=now or datetime.now(ET),
-            expiration=view.expiration if view else None, speed=speed)
+            status,
+            bar_size=self.bar_size,
+            now=now or datetime.now(ET),
+            expiration=view.expiration if view else None,
+            speed=speed,
+        )
 
     def _refresh_statuses(self) -> None:
         if self.replay is not None:
@@ -274,9 +359,7 @@ class HedgeflowApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in LIVE_ACTIONS and self.replay is not None:
             return False
-        if action in REPLAY_ACTIONS and self.replay is None:
-            return False
-        return True
+        return not (action in REPLAY_ACTIONS and self.replay is None)
 
     def action_toggle_pause(self) -> None:
         pause = not any(p.paused for p in self.pollers.values())
@@ -313,8 +396,9 @@ class HedgeflowApp(App):
         for binding in self.BINDINGS:
             if binding.action in ("quit", "help") or self.check_action(binding.action, ()) is False:
                 continue
-            yield SystemCommand(binding.description, binding.tooltip,
-                                getattr(self, f"action_{binding.action}"))
+            yield SystemCommand(
+                binding.description, binding.tooltip, getattr(self, f"action_{binding.action}")
+            )
         yield SystemCommand("Help", "Keys and states", self.action_help)
 
     # --- replay -------------------------------------------------------------------------------
@@ -324,11 +408,17 @@ class HedgeflowApp(App):
         view = self.store.session(symbol, self.bar_size)
         state = "closed" if driver.at_end else "ok" if driver.playing else "paused"
         where = "end of recording" if driver.at_end else "playing" if driver.playing else "paused"
-        return PollStatus(symbol=symbol, source="REPLAY", state=state,
-                          message=(f"poll {driver.position}/{driver.total} · "
-                                   f"{driver.speed:g}x · {where}"),
-                          last_success=driver.now(), last_bar=view.last_t if view else None,
-                          next_poll=None, retry_in=None, quota=None)
+        return PollStatus(
+            symbol=symbol,
+            source="REPLAY",
+            state=state,
+            message=(f"poll {driver.position}/{driver.total} · {driver.speed:g}x · {where}"),
+            last_success=driver.now(),
+            last_bar=view.last_t if view else None,
+            next_poll=None,
+            retry_in=None,
+            quota=None,
+        )
 
     def _schedule_replay(self) -> None:
         if self._replay_timer is not None:

@@ -40,7 +40,7 @@ def et_time(t: datetime | None, seconds: bool = False) -> str:
 def ago(seconds: float | None) -> str:
     if seconds is None:
         return MISSING
-    seconds = max(0, int(round(seconds)))
+    seconds = max(0, round(seconds))
     if seconds < 60:
         return f"{seconds}s"
     if seconds < 3600:

@@ -41,8 +41,10 @@ class ReplayDriver:
         """Real seconds to wait before the next batch: the market time between them / speed."""
         if self.position == 0 or self.at_end:
             return MIN_DELAY
-        gap = (self.recording.batches[self.position].as_of
-               - self.recording.batches[self.position - 1].as_of).total_seconds()
+        gap = (
+            self.recording.batches[self.position].as_of
+            - self.recording.batches[self.position - 1].as_of
+        ).total_seconds()
         return min(MAX_DELAY, max(MIN_DELAY, gap / self.speed))
 
     def now(self):

@@ -12,8 +12,15 @@ from textual.widgets import Static
 from hedgeflow_tui.detector import Alert, Signal, session_attribution
 from hedgeflow_tui.poller import PollStatus
 from hedgeflow_tui.store import SessionView
-from hedgeflow_tui.ui.widgets import (AlertLog, AttributionBars, FlowChart, FlowSparkline,
-                                      RegimeLine, SqueezeBanner, StatusBar)
+from hedgeflow_tui.ui.widgets import (
+    AlertLog,
+    AttributionBars,
+    FlowChart,
+    FlowSparkline,
+    RegimeLine,
+    SqueezeBanner,
+    StatusBar,
+)
 
 
 def state_panel_text(symbol: str, status: PollStatus | None) -> str:
@@ -21,14 +28,20 @@ def state_panel_text(symbol: str, status: PollStatus | None) -> str:
     if status is None or status.state == "loading":
         return f"Loading {symbol}: fetching the session so far…"
     if status.state == "no_session":
-        return (f"No 0DTE session for {symbol} right now.\n\nWait for the open (09:30 ET), or "
-                f"run `hedgeflow-tui {symbol} --demo` to watch the simulated market.")
+        return (
+            f"No 0DTE session for {symbol} right now.\n\nWait for the open (09:30 ET), or "
+            f"run `hedgeflow-tui {symbol} --demo` to watch the simulated market."
+        )
     if status.reason == "BadKey":
-        return ("FlashAlpha rejected the API key.\n\nCheck FLASHALPHA_API_KEY or api_key in the "
-                "config file, then restart.")
+        return (
+            "FlashAlpha rejected the API key.\n\nCheck FLASHALPHA_API_KEY or api_key in the "
+            "config file, then restart."
+        )
     if status.reason == "PlanTooLow":
-        return (f"{status.message}.\n\n0DTE hedge flow needs the FlashAlpha Growth plan or higher; "
-                f"upgrade, or run with --demo.")
+        return (
+            f"{status.message}.\n\n0DTE hedge flow needs the FlashAlpha Growth plan or higher; "
+            f"upgrade, or run with --demo."
+        )
     if status.reason == "SymbolNotFound":
         return f"No 0DTE data for {symbol}: the 0DTE symbols are SPY, SPX and QQQ."
     if status.state == "rate_limited":
@@ -73,11 +86,13 @@ class SymbolView(Vertical):
         self.has_rows = any(r.cum_all is not None for r in rows)
         self._toggle_panel()
 
-    def show_status(self, status: PollStatus, *, bar_size: str, now: datetime,
-                    expiration, speed: float) -> None:
+    def show_status(
+        self, status: PollStatus, *, bar_size: str, now: datetime, expiration, speed: float
+    ) -> None:
         self.status = status
-        self.query_one(StatusBar).show(status, bar_size=bar_size, now=now, expiration=expiration,
-                                       speed=speed)
+        self.query_one(StatusBar).show(
+            status, bar_size=bar_size, now=now, expiration=expiration, speed=speed
+        )
         self.query_one("#state-panel", Static).update(state_panel_text(self.symbol, status))
         self._toggle_panel()
 

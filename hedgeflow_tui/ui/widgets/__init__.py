@@ -8,5 +8,12 @@ from hedgeflow_tui.ui.widgets.regime import RegimeLine
 from hedgeflow_tui.ui.widgets.sparkline import FlowSparkline
 from hedgeflow_tui.ui.widgets.status import StatusBar
 
-__all__ = ["AlertLog", "AttributionBars", "FlowChart", "FlowSparkline", "RegimeLine",
-           "SqueezeBanner", "StatusBar"]
+__all__ = [
+    "AlertLog",
+    "AttributionBars",
+    "FlowChart",
+    "FlowSparkline",
+    "RegimeLine",
+    "SqueezeBanner",
+    "StatusBar",
+]

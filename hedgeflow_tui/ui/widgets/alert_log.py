@@ -9,8 +9,12 @@ from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.ui.format import et_time, money
 
 KEEP = 200
-LABELS = {"squeeze_building": "BUILDING", "squeeze_confirmed": "CONFIRMED",
-          "squeeze_ended": "ended", "reversal": "REVERSAL"}
+LABELS = {
+    "squeeze_building": "BUILDING",
+    "squeeze_confirmed": "CONFIRMED",
+    "squeeze_ended": "ended",
+    "reversal": "REVERSAL",
+}
 
 
 def alert_line(alert: Alert) -> Text:
@@ -18,8 +22,10 @@ def alert_line(alert: Alert) -> Text:
     style = "bold green" if alert.direction == "up" else "bold red"
     line = Text(f"{et_time(alert.t)} ", style="dim")
     line.append(f"{arrow} {LABELS.get(alert.kind, alert.kind):<9}", style=style)
-    line.append(f" {alert.bars} bars {money(alert.run_flow)} {alert.attribution}"
-                f"{' · price confirms' if alert.price_confirms else ''}")
+    line.append(
+        f" {alert.bars} bars {money(alert.run_flow)} {alert.attribution}"
+        f"{' · price confirms' if alert.price_confirms else ''}"
+    )
     return line
 
 

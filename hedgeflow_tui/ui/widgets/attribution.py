@@ -17,8 +17,10 @@ def _bar(title: str, share: Attribution, palette: str, width: int) -> Text:
     line = Text(f"{title:<9}", style="bold")
     if share.call_share is None:
         return line + Text("no flow yet", style="dim")
-    figures = (f" calls {money(share.calls)} {share.call_share:.0%} · puts {money(share.puts)} "
-               f"{1 - share.call_share:.0%} · ")
+    figures = (
+        f" calls {money(share.calls)} {share.call_share:.0%} · puts {money(share.puts)} "
+        f"{1 - share.call_share:.0%} · "
+    )
     label = share.label.upper()
     bar = max(MIN_BAR_WIDTH, min(BAR_WIDTH, width - len(line) - len(figures) - len(label)))
     calls = round(share.call_share * bar)
@@ -48,6 +50,9 @@ class AttributionBars(Widget):
         width = self.size.width or 80
         text = _bar("session", session, palette, width)
         text.append("\n")
-        text.append(_bar("run", run, palette, width) if run is not None
-                    else Text("run      no run", style="dim"))
+        text.append(
+            _bar("run", run, palette, width)
+            if run is not None
+            else Text("run      no run", style="dim")
+        )
         return text

@@ -16,15 +16,19 @@ def banner_text(signal: Signal | None) -> tuple[str, set[str]]:
         if signal is not None and signal.reversal:
             arrow = "▲" if signal.direction == "up" else "▼"
             now = "buying" if signal.direction == "up" else "selling"
-            return (f"{arrow} HEDGING REVERSED: dealers now {now} after a run the other way",
-                    {"-quiet", "-reversal"})
+            return (
+                f"{arrow} HEDGING REVERSED: dealers now {now} after a run the other way",
+                {"-quiet", "-reversal"},
+            )
         return "No squeeze: dealer hedge flow is quiet", {"-quiet"}
     up = signal.direction == "up"
     side = "▲ UPSIDE" if up else "▼ DOWNSIDE"
     state = "SQUEEZE CONFIRMED" if signal.state == "confirmed" else "SQUEEZE BUILDING"
     price = "price confirms" if signal.price_confirms else "price not confirming yet"
-    text = (f"{side} {state} · {signal.bars} bars · {money(signal.run_flow)} · "
-            f"{signal.attribution.label} · {price}")
+    text = (
+        f"{side} {state} · {signal.bars} bars · {money(signal.run_flow)} · "
+        f"{signal.attribution.label} · {price}"
+    )
     return text, {f"-{signal.state}", "-up" if up else "-down"}
 
 

@@ -77,13 +77,25 @@ class FlowChart(PlotextPlot):
         x = list(range(len(self.times)))
         keep = _thinned(len(x), self.size.width or 80)
         for (name, label), colour, marker in zip(
-                (("all", "all"), ("calls", "calls"), ("puts", "puts")), colours, MARKERS):
-            plt.plot([x[i] for i in keep], [self.series[name][i] for i in keep],
-                     label=f"cum {label}", color=colour, marker=marker)
+            (("all", "all"), ("calls", "calls"), ("puts", "puts")), colours, MARKERS, strict=False
+        ):
+            plt.plot(
+                [x[i] for i in keep],
+                [self.series[name][i] for i in keep],
+                label=f"cum {label}",
+                color=colour,
+                marker=marker,
+            )
         if len(self.series["price"]) >= 2:
             priced = _thinned(len(self.price_x), self.size.width or 80)
-            plt.plot([self.price_x[i] for i in priced], [self.series["price"][i] for i in priced],
-                     label="price →", color=colours[3], marker=MARKERS[3], yside="right")
+            plt.plot(
+                [self.price_x[i] for i in priced],
+                [self.series["price"][i] for i in priced],
+                label="price →",
+                color=colours[3],
+                marker=MARKERS[3],
+                yside="right",
+            )
         step = max(1, len(x) // TICKS)
         ticks = x[::step]
         plt.xticks(ticks, [et_time(self.times[i], seconds=self.seconds) for i in ticks])
@@ -110,7 +122,9 @@ def matrix_segments(matrix) -> list[Segment]:
     """Rows of a plotext matrix, top first, as runs of equally styled characters."""
     segments: list[Segment] = []
     for row in reversed(range(matrix.rows)):
-        cells = list(zip(matrix.fullground[row], matrix.style[row], matrix.background[row]))
+        cells = list(
+            zip(matrix.fullground[row], matrix.style[row], matrix.background[row], strict=True)
+        )
         markers = matrix.marker[row]
         start = 0
         for col in range(1, len(cells) + 1):

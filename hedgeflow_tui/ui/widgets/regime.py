@@ -16,8 +16,11 @@ def regime_text(regime: Regime | None, width: int = 200) -> str:
     walls = [f"call wall {price(regime.call_wall)}", f"put wall {price(regime.put_wall)}"]
     gex = [f"net GEX {money(regime.net_gex)}"]
     word = [regime.regime.replace("_", " ")] if regime.regime else []
-    for parts in (head + walls + gex + word, head + walls + gex,
-                  head + [f"walls {price(regime.call_wall)} / {price(regime.put_wall)}"] + gex):
+    for parts in (
+        head + walls + gex + word,
+        head + walls + gex,
+        [*head, f"walls {price(regime.call_wall)} / {price(regime.put_wall)}", *gex],
+    ):
         text = " · ".join(parts)
         if len(text) <= width:
             break

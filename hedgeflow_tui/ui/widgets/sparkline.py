@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import groupby
 from operator import itemgetter
-from typing import Sequence
 
 from rich.text import Text
 from textual.widget import Widget
@@ -34,7 +34,7 @@ class FlowSparkline(Widget):
         last_text = f"  last {money(last)} {label}"
         # as many bars as fit beside the labels, so neither row wraps and hides the other
         reserve = len(PREFIX) + max(len(last_text), len("  scale ±$000.0M"))
-        recent = self.values[-max(10, (self.size.width or 60) - reserve):]
+        recent = self.values[-max(10, (self.size.width or 60) - reserve) :]
         known = [abs(v) for v in recent if v is not None]
         top = max(known) if known else 0.0
         buy, sell = side_colours(getattr(self.app, "palette", "default"))

@@ -12,8 +12,12 @@ from hedgeflow_tui.model import BAR_SECONDS
 from hedgeflow_tui.poller import PollStatus
 from hedgeflow_tui.ui.format import ago, et_time
 
-BADGE_STYLES = {"LIVE": "bold white on dark_green", "SIMULATED": "bold black on yellow",
-                "REMOTE": "bold white on blue", "REPLAY": "bold white on magenta"}
+BADGE_STYLES = {
+    "LIVE": "bold white on dark_green",
+    "SIMULATED": "bold black on yellow",
+    "REMOTE": "bold white on blue",
+    "REPLAY": "bold white on magenta",
+}
 STATE_CLASSES = ("-ok", "-retrying", "-stale", "-stopped")
 STALE_AFTER_BARS = 2
 
@@ -32,22 +36,27 @@ def connection(status: PollStatus, now: datetime, speed: float) -> str:
     return status.message
 
 
-def status_text(status: PollStatus, *, bar_size: str, now: datetime,
-                expiration: date | None, speed: float = 1.0) -> Text:
+def status_text(
+    status: PollStatus, *, bar_size: str, now: datetime, expiration: date | None, speed: float = 1.0
+) -> Text:
     text = Text()
     text.append(f" {status.source} ", style=BADGE_STYLES.get(status.source, "reverse"))
     text.append(f" {status.symbol} ", style="bold")
     text.append(f"0DTE {expiration.isoformat() if expiration else '—'} · {bar_size} bars · ")
     if status.last_bar is not None:
         closed = status.last_bar + timedelta(seconds=BAR_SECONDS[bar_size])
-        text.append(f"last bar {et_time(status.last_bar, bar_size == '30s')} ET "
-                    f"({ago((now - closed).total_seconds())} ago) · ")
+        text.append(
+            f"last bar {et_time(status.last_bar, bar_size == '30s')} ET "
+            f"({ago((now - closed).total_seconds())} ago) · "
+        )
     if status.next_poll is not None and status.state in ("ok", "no_session"):
         text.append(f"next poll in {countdown(status, now, speed)} · ")
     quota = status.quota
     if quota is not None and quota.limit is not None:
-        text.append(f"quota {quota.remaining}/{quota.limit} left, session needs {quota.projected}"
-                    f"{'' if quota.note == 'ok' else ' · ' + quota.note} · ")
+        text.append(
+            f"quota {quota.remaining}/{quota.limit} left, session needs {quota.projected}"
+            f"{'' if quota.note == 'ok' else ' · ' + quota.note} · "
+        )
     text.append(connection(status, now, speed), style="bold")
     return text
 
@@ -60,10 +69,18 @@ def is_stale(status: PollStatus, bar_size: str, now: datetime) -> bool:
 
 
 class StatusBar(Static):
-    def show(self, status: PollStatus, *, bar_size: str, now: datetime,
-             expiration: date | None, speed: float = 1.0) -> None:
-        self.update(status_text(status, bar_size=bar_size, now=now, expiration=expiration,
-                                speed=speed))
+    def show(
+        self,
+        status: PollStatus,
+        *,
+        bar_size: str,
+        now: datetime,
+        expiration: date | None,
+        speed: float = 1.0,
+    ) -> None:
+        self.update(
+            status_text(status, bar_size=bar_size, now=now, expiration=expiration, speed=speed)
+        )
         self.remove_class(*STATE_CLASSES)
         if status.state == "stopped":
             self.add_class("-stopped")
