@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import NoReturn
 
 from hedgeflow_tui import __version__
-from hedgeflow_tui.config import THEMES, ConfigError, Settings, config_path, layered
+from hedgeflow_tui.config import (
+    SENSITIVITIES,
+    THEMES,
+    ConfigError,
+    Settings,
+    config_path,
+    layered,
+)
 from hedgeflow_tui.model import BAR_SIZES
 
 SYMBOL_PATTERN = re.compile(r"^[A-Za-z0-9.^-]{1,10}$")
@@ -63,19 +70,6 @@ def _positive(name: str, kind: type = float):
             value = 0
         if not value > 0:
             raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {text!r}")
-        return value
-
-    return parse
-
-
-def _non_negative_float(name: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = -1.0
-        if not value >= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a number >= 0, got {text!r}")
         return value
 
     return parse
@@ -137,15 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(plain http only to loopback)",
     )
     add(
-        "--squeeze-bars",
-        type=_positive("--squeeze-bars", int),
-        help="same-signed, non-decreasing bars that make a squeeze (default 5)",
-    )
-    add(
-        "--noise-floor",
-        type=_non_negative_float("--noise-floor"),
-        help="each squeeze bar must exceed this x the session's median |bar| (default 0.5; "
-        "0 = the plain rule)",
+        "--sensitivity",
+        choices=SENSITIVITIES,
+        help="squeeze alert sensitivity: low (fewer, later alerts), normal (default) or high "
+        "(earlier alerts, more false ones); the s key cycles it",
     )
     add("--bell", action="store_true", default=None, help="ring the terminal bell on alerts")
     add(
@@ -228,7 +217,6 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _replay(settings: Settings) -> int:
     from hedgeflow_tui import replay
-    from hedgeflow_tui.headless import detector_config
     from hedgeflow_tui.record import RecordingError, read_recording
 
     if settings.record is not None:
@@ -238,7 +226,7 @@ def _replay(settings: Settings) -> int:
     except RecordingError as error:
         fail(str(error))
     if settings.export == "csv":
-        return replay.export_csv(detector_config(settings), recording, sys.stdout)
+        return replay.export_csv(settings.sensitivity, recording, sys.stdout)
     if settings.headless:
         return replay.replay_headless(settings, recording, sys.stdout)
     from hedgeflow_tui.ui.app import HedgeflowApp

@@ -4,8 +4,7 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
 
     api_key = "..."          # or FLASHALPHA_API_KEY in the environment
     bar = "1m"
-    squeeze_bars = 5
-    noise_floor = 0.5
+    sensitivity = "normal"  # squeeze alerts: low, normal or high
     theme = "colorblind"     # or "default"
     bell = true
     record_dir = true        # always record into the user's data dir
@@ -25,6 +24,7 @@ APP_NAME = "hedgeflow-tui"
 KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
 THEMES = ("default", "colorblind")
+SENSITIVITIES = ("low", "normal", "high")  # the detector's, in the order the key cycles them
 
 
 class ConfigError(ValueError):
@@ -44,8 +44,7 @@ class Settings:
     date: str | None = None  # YYYY-MM-DD, simulator only
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    squeeze_bars: int = 5
-    noise_floor: float = 0.5
+    sensitivity: str = "normal"  # the squeeze alert's: low | normal | high
     bell: bool = False
     alert_cmd: str | None = None
     theme: str = "default"
@@ -60,8 +59,7 @@ FILE_KEYS = {
     "api_key",
     "bar",
     "minutes",
-    "squeeze_bars",
-    "noise_floor",
+    "sensitivity",
     "bell",
     "alert_cmd",
     "theme",
@@ -118,4 +116,6 @@ def layered(
     settings = Settings(**values)
     if settings.theme not in THEMES:
         raise ConfigError(f"theme must be one of {', '.join(THEMES)}")
+    if settings.sensitivity not in SENSITIVITIES:
+        raise ConfigError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}")
     return settings

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import AlertTracker, DetectorConfig
+from hedgeflow_tui.detector import AlertTracker, detector_config
 from hedgeflow_tui.jsonlines import alert_record, bar_record, dumps, status_record
 from hedgeflow_tui.poller import Poller, PollStatus
 from hedgeflow_tui.record import close_all, recorders_for
@@ -21,18 +21,15 @@ from hedgeflow_tui.sources import Source
 from hedgeflow_tui.store import Change, Store
 
 
-def detector_config(settings: Settings) -> DetectorConfig:
-    return DetectorConfig(squeeze_bars=settings.squeeze_bars, noise_floor=settings.noise_floor)
-
-
 class JsonLinesSink:
     """Writes a `bar` line per new or revised bucket, `alert` lines as the detector fires, and a
-    `status` line whenever a symbol's state or message changes."""
+    `status` line whenever a symbol's state or message changes. Alerts found in back-filled
+    bars are printed too, marked `"history": true`."""
 
-    def __init__(self, store: Store, out: TextIO, config: DetectorConfig) -> None:
+    def __init__(self, store: Store, out: TextIO, sensitivity: str) -> None:
         self.store = store
         self.out = out
-        self.config = config
+        self.sensitivity = sensitivity
         self.trackers: dict[str, AlertTracker] = {}
         self._last_status: dict[str, tuple[str, str]] = {}
         store.subscribe(self.on_change)
@@ -49,7 +46,8 @@ class JsonLinesSink:
             return
         tracker = self.trackers.get(change.symbol)
         if tracker is None or change.new_session:
-            tracker = self.trackers[change.symbol] = AlertTracker(change.symbol, self.config)
+            config = detector_config(change.bar_size, self.sensitivity)
+            tracker = self.trackers[change.symbol] = AlertTracker(change.symbol, config)
         for alert in tracker.update(view.rows):
             self.write(alert_record(alert))
 
@@ -63,7 +61,7 @@ class JsonLinesSink:
 async def run_headless(settings: Settings, source: Source, out: TextIO = sys.stdout) -> int:
     """Poll every symbol until its session is over; return the process exit status."""
     store = Store()
-    sink = JsonLinesSink(store, out, detector_config(settings))
+    sink = JsonLinesSink(store, out, settings.sensitivity)
     recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
     planner = source.make_planner()
     pollers, clients = [], []

@@ -5,9 +5,11 @@
     {"type": "bar", "symbol", "bar_size", "t", "calls", "puts", "all",
      "cum_calls", "cum_puts", "cum_all", "spot"}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
-     "price_confirms", "cum_all", "t"}
+     "price_confirms", "cum_all", "t", "history"}
 
-Times are ISO 8601 UTC with a Z; flows are delta-dollars; null means unknown (never 0).
+Times are ISO 8601 UTC with a Z; flows are delta-dollars; null means unknown (never 0). An alert
+with `"history": true` was found in back-filled bars (the session before the program started, or
+bars caught up after an outage): it is a record of the past, not news.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ def alert_record(alert: Alert) -> dict[str, Any]:
         "price_confirms": alert.price_confirms,
         "cum_all": alert.cum_all,
         "t": iso(alert.t),
+        "history": alert.history,
     }
 
 

@@ -10,8 +10,8 @@ import csv
 from typing import TextIO
 
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import AlertTracker, DetectorConfig
-from hedgeflow_tui.headless import JsonLinesSink, detector_config
+from hedgeflow_tui.detector import AlertTracker, detector_config
+from hedgeflow_tui.headless import JsonLinesSink
 from hedgeflow_tui.jsonlines import iso
 from hedgeflow_tui.record import Recording
 from hedgeflow_tui.store import Change, Store
@@ -33,7 +33,7 @@ CSV_COLUMNS = (
 
 def replay_headless(settings: Settings, recording: Recording, out: TextIO) -> int:
     store = Store()
-    sink = JsonLinesSink(store, out, detector_config(settings))
+    sink = JsonLinesSink(store, out, settings.sensitivity)
     for batch in recording.batches:
         store.apply(batch.responses)
     sink.write(
@@ -48,14 +48,17 @@ def replay_headless(settings: Settings, recording: Recording, out: TextIO) -> in
     return 0
 
 
-def export_csv(config: DetectorConfig, recording: Recording, out: TextIO) -> int:
+def export_csv(sensitivity: str, recording: Recording, out: TextIO) -> int:
     """The merged per-bar table, with the alerts each bar triggered."""
     store = Store()
     trackers: dict[str, AlertTracker] = {}
     alerts: dict[tuple[str, str, str], list[str]] = {}
 
     def on_change(change: Change) -> None:
-        tracker = trackers.setdefault(change.symbol, AlertTracker(change.symbol, config))
+        tracker = trackers.get(change.symbol)
+        if tracker is None:
+            config = detector_config(change.bar_size, sensitivity)
+            tracker = trackers[change.symbol] = AlertTracker(change.symbol, config)
         view = store.session(change.symbol, change.bar_size)
         for alert in tracker.update(view.rows if view else ()):
             key = (change.symbol, change.bar_size, iso(alert.t))

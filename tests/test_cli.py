@@ -58,8 +58,7 @@ def test_help_documents_every_flag_and_version_prints():
         "--start",
         "--date",
         "--base-url",
-        "--squeeze-bars",
-        "--noise-floor",
+        "--sensitivity",
         "--bell",
         "--alert-cmd",
         "--theme",
@@ -79,10 +78,13 @@ def test_symbols_are_upper_cased_and_deduplicated(monkeypatch, tmp_path):
 
 def test_flags_override_env_which_overrides_file(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('api_key = "from-file"\nbar = "5m"\nsqueeze_bars = 4\ntheme = "colorblind"\n')
+    path.write_text(
+        'api_key = "from-file"\nbar = "5m"\nsensitivity = "high"\ntheme = "colorblind"\n'
+    )
     from_file = load_file(path)
     settings = layered({"bar": None}, environ={}, file_values=from_file)
-    assert (settings.api_key, settings.bar, settings.squeeze_bars) == ("from-file", "5m", 4)
+    assert (settings.api_key, settings.bar, settings.sensitivity) == ("from-file", "5m", "high")
+    assert layered({"sensitivity": "low"}, environ={}, file_values=from_file).sensitivity == "low"
     settings = layered(
         {"bar": "30s"}, environ={"FLASHALPHA_API_KEY": "from-env"}, file_values=from_file
     )
@@ -92,9 +94,11 @@ def test_flags_override_env_which_overrides_file(tmp_path):
 
 def test_bad_config_file_is_refused_in_one_line(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text("squeeze_bars = 'five'\n")
+    path.write_text("sensitivity = 5\n")
     with pytest.raises(ConfigError, match="wrong type"):
         load_file(path)
+    with pytest.raises(ConfigError, match="sensitivity must be one of low, normal, high"):
+        layered({}, environ={}, file_values={"sensitivity": "loud"})
     path.write_text("colour = 'red'\n")
     with pytest.raises(ConfigError, match="unknown key"):
         load_file(path)

@@ -24,9 +24,8 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from hedgeflow_tui.clock import ET
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import Alert, AlertTracker
-from hedgeflow_tui.headless import detector_config
+from hedgeflow_tui.config import SENSITIVITIES, Settings
+from hedgeflow_tui.detector import Alert, AlertTracker, detector_config
 from hedgeflow_tui.model import BAR_SIZES
 from hedgeflow_tui.poller import Poller, PollStatus
 from hedgeflow_tui.record import Recording, close_all, recorders_for
@@ -79,6 +78,13 @@ class HedgeflowApp(App):
             "Bar size",
             id="bar",
             tooltip="Next bar size (30s, 1m, 5m, 15m); reloads the session",
+        ),
+        Binding(
+            "s",
+            "cycle_sensitivity",
+            "Sensitivity",
+            id="sensitivity",
+            tooltip="Squeeze alert sensitivity: low, normal, high (re-reads the session quietly)",
         ),
         Binding(
             "tab",
@@ -151,6 +157,7 @@ class HedgeflowApp(App):
         self.source = source
         self.palette = settings.theme
         self.bar_size = recording.bar_size if recording else settings.bar
+        self.sensitivity = settings.sensitivity
         if recording is None:
             self.symbols = settings.symbols
         else:
@@ -267,13 +274,14 @@ class HedgeflowApp(App):
             return  # a poller of the previous bar size finishing its last poll
         tracker = self.trackers.get(change.symbol)
         if tracker is None or change.new_session:
-            tracker = self.trackers[change.symbol] = AlertTracker(
-                change.symbol, detector_config(self.settings)
-            )
+            tracker = self.trackers[change.symbol] = self._new_tracker(change.symbol)
         view = self.store.session(change.symbol, change.bar_size)
         alerts = tracker.update(view.rows if view else ())
         if self._announcing:
             self.post_message(FlowChanged(change, alerts))
+
+    def _new_tracker(self, symbol: str) -> AlertTracker:
+        return AlertTracker(symbol, detector_config(self.bar_size, self.sensitivity))
 
     def on_flow_changed(self, message: FlowChanged) -> None:
         symbol = message.change.symbol
@@ -281,7 +289,8 @@ class HedgeflowApp(App):
         view = self.view_of(symbol)
         for alert in message.alerts:
             view.add_alert(alert)
-            self._announce(alert)
+            if not alert.history:  # past alerts from back-filled bars: logged, not announced
+                self._announce(alert)
 
     def _repaint(self, symbol: str) -> None:
         tracker = self.trackers.get(symbol)
@@ -381,6 +390,28 @@ class HedgeflowApp(App):
         self.notify(f"bar size {self.bar_size}: loading the session", timeout=3)
         self._start_pollers()
 
+    def action_cycle_sensitivity(self) -> None:
+        """Next sensitivity: the detector re-reads every symbol's session; its alerts go to the
+        log as history, announced by nothing."""
+        self.sensitivity = SENSITIVITIES[
+            (SENSITIVITIES.index(self.sensitivity) + 1) % len(SENSITIVITIES)
+        ]
+        for symbol in self.symbols:
+            view = self.store.session(symbol, self.bar_size)
+            tracker = self.trackers[symbol] = self._new_tracker(symbol)
+            tracker.update(view.rows if view else ())
+            self._relog(symbol)
+        self.notify(f"squeeze alert sensitivity: {self.sensitivity}", timeout=3)
+
+    def _relog(self, symbol: str) -> None:
+        """Show `symbol`'s alert log and banner afresh from its tracker."""
+        view = self.view_of(symbol)
+        view.clear_alerts()
+        tracker = self.trackers.get(symbol)
+        for alert in tracker.alerts if tracker else ():
+            view.add_alert(alert)
+        self._repaint(symbol)
+
     def action_next_symbol(self) -> None:
         tabs = self.query_one(TabbedContent)
         ids = [f"tab-{symbol}" for symbol in self.symbols]
@@ -446,12 +477,8 @@ class HedgeflowApp(App):
         finally:
             self._announcing = True
         for symbol in self.symbols:
-            view = self.view_of(symbol)
-            view.reset()
-            tracker = self.trackers.get(symbol)
-            for alert in tracker.alerts if tracker else ():
-                view.add_alert(alert)
-            self._repaint(symbol)
+            self.view_of(symbol).reset()
+            self._relog(symbol)
         self._refresh_statuses()
 
     def action_replay_play(self) -> None:

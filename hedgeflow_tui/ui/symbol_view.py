@@ -99,6 +99,9 @@ class SymbolView(Vertical):
     def add_alert(self, alert: Alert) -> None:
         self.query_one(AlertLog).add(alert)
 
+    def clear_alerts(self) -> None:
+        self.query_one(AlertLog).clear()
+
     def reset(self) -> None:
         self.query_one(AlertLog).clear()
         self.has_rows = False
