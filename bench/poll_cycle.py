@@ -21,6 +21,12 @@ from hedgeflow_tui.store import Store
 
 LATENCY = 0.1
 
+QUERIES: tuple[tuple[str, dict[str, str | int]], ...] = (  # one poll cycle, by hand
+    ("hedge-flow/SPY", {"side": "calls", "bar": "1m", "minutes": 2}),
+    ("hedge-flow/SPY", {"side": "puts", "bar": "1m", "minutes": 2}),
+    ("series/SPY", {"bar": "1m", "minutes": 2}),
+)
+
 
 async def main(cycles: int) -> None:
     clock = sim_clock(DAY, "12:00", 1.0)
@@ -36,11 +42,7 @@ async def main(cycles: int) -> None:
                     await poller.poll_once()
                     ours.append(time.perf_counter() - started)
                     started = time.perf_counter()
-                    for path, params in (
-                        ("hedge-flow/SPY", {"side": "calls", "bar": "1m", "minutes": 2}),
-                        ("hedge-flow/SPY", {"side": "puts", "bar": "1m", "minutes": 2}),
-                        ("series/SPY", {"bar": "1m", "minutes": 2}),
-                    ):
+                    for path, params in QUERIES:
                         (
                             await http.get(f"/v1/flow/zero-dte/{path}", params=params)
                         ).raise_for_status()
