@@ -4,6 +4,9 @@ poll by poll (780 polls per symbol), as a live day would feed them.
     python3 bench/memory.py
 """
 
+# mypy: disable-error-code="union-attr"
+# (`store.session(...)` is used directly: a None there stops the benchmark loudly, as it should)
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +17,7 @@ import tracemalloc
 from _common import DAY, table
 from update_cost import batch
 
-from hedgeflow_tui.detector import AlertTracker, DetectorConfig
+from hedgeflow_tui.detector import AlertTracker, detector_config
 from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.store import Store
 
@@ -26,7 +29,7 @@ def main(samples: int) -> None:
     gc.collect()
     tracemalloc.start()
     store = Store()
-    trackers = {s: AlertTracker(s, DetectorConfig()) for s in SYMBOLS}
+    trackers = {s: AlertTracker(s, detector_config("30s")) for s in SYMBOLS}
     for i in range(samples):
         for symbol, path in paths.items():
             store.apply(batch(path, i, symbol=symbol))
@@ -35,7 +38,8 @@ def main(samples: int) -> None:
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rows = sum(len(store.session(s, "30s").rows) for s in SYMBOLS)
+    views = [store.session(s, "30s") for s in SYMBOLS]
+    rows = sum(len(view.rows) for view in views if view is not None)
     print(f"store + detectors after {samples} polls x {len(SYMBOLS)} symbols", end="")
     print(f" of 30s bars ({rows} rows)")
     print(

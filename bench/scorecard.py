@@ -357,7 +357,10 @@ EWMA_THRESHOLDS = (1.5, 2.0, 2.5, 3.0, 4.0)
 def grid_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
     """Every setting of the grid at `bar_size`, named."""
     minutes = BAR_SECONDS[bar_size] / 60
-    fixed = {k: max(FIXED_AT_LEAST[k], round(v / minutes)) for k, v in FIXED_MINUTES.items()}
+    scale, warmup, calm = (
+        max(FIXED_AT_LEAST[k], round(FIXED_MINUTES[k] / minutes))
+        for k in ("scale_bars", "warmup_bars", "calm_after")
+    )
     found = []
     for evidence, legs in itertools.product(EVIDENCE, (False, True)):
         kind, value = evidence.split()
@@ -368,7 +371,9 @@ def grid_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
                 allowance=float(value) if cusum else 0.0,
                 ewma_bars=0.0 if cusum else float(value),
                 legs=legs,
-                **fixed,
+                scale_bars=scale,
+                warmup_bars=warmup,
+                calm_after=calm,
             )
             found.append((f"{evidence} h={threshold} legs={'yes' if legs else 'no'}", config))
     return found

@@ -34,6 +34,7 @@ from hedgeflow_tui.store import Row
 CALL_DRIVEN = 0.65
 PUT_DRIVEN = 0.35
 LIVE_BARS = 2  # alerts on the newest bars of an update are news; older ones are history
+WATCH_LEVEL = 0.5  # quiet, but evidence at this share of the threshold is a run worth naming
 SERIES = ("all", "calls", "puts")
 SENSITIVITY_FACTOR = {"low": 1.4, "normal": 1.0, "high": 0.7}  # x the tuned threshold
 OPENING = ("squeeze_building", "squeeze_confirmed")
@@ -363,9 +364,9 @@ class AlertTracker:
             direction, (evidence, since) = ("up", up) if up[0] >= down[0] else ("down", down)
             state = "quiet"
             if alert is not None and alert.kind == "reversal":
-                direction = alert.direction
-            elif evidence == 0.0 and row.all:
-                direction, since = ("up" if row.all > 0 else "down"), index
+                direction, since = alert.direction, index - alert.bars + 1
+            elif (largest or evidence < WATCH_LEVEL) and row.all:
+                direction, since = ("up" if row.all > 0 else "down"), index  # just this bar
         run_flow, share = self._run(since, index)
         return Signal(
             state=state,

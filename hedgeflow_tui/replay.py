@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
+from hedgeflow_tui.alerting import AlertTrackers
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import AlertTracker, detector_config
-from hedgeflow_tui.headless import JsonLinesSink
-from hedgeflow_tui.jsonlines import iso
+from hedgeflow_tui.jsonlines import JsonLinesSink
+from hedgeflow_tui.model import iso
 from hedgeflow_tui.record import Recording
 from hedgeflow_tui.store import Change, Store
 
@@ -51,16 +51,11 @@ def replay_headless(settings: Settings, recording: Recording, out: TextIO) -> in
 def export_csv(sensitivity: str, recording: Recording, out: TextIO) -> int:
     """The merged per-bar table, with the alerts each bar triggered."""
     store = Store()
-    trackers: dict[str, AlertTracker] = {}
+    trackers = AlertTrackers(store, sensitivity)
     alerts: dict[tuple[str, str, str], list[str]] = {}
 
     def on_change(change: Change) -> None:
-        tracker = trackers.get(change.symbol)
-        if tracker is None:
-            config = detector_config(change.bar_size, sensitivity)
-            tracker = trackers[change.symbol] = AlertTracker(change.symbol, config)
-        view = store.session(change.symbol, change.bar_size)
-        for alert in tracker.update(view.rows if view else ()):
+        for alert in trackers.update(change):
             key = (change.symbol, change.bar_size, iso(alert.t))
             alerts.setdefault(key, []).append(f"{alert.kind}:{alert.direction}")
 

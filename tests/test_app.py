@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
+from textual.widgets import TabbedContent
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
@@ -14,8 +16,8 @@ from hedgeflow_tui.detector import OPENING, AlertTracker, detector_config
 from hedgeflow_tui.sim import SimConfig, sim_clock, simulate_session
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.store import Row
-from hedgeflow_tui.ui.app import HedgeflowApp
 from hedgeflow_tui.ui.help import HelpScreen
+from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
     AttributionBars,
@@ -31,7 +33,7 @@ DAY = date(2026, 6, 12)
 BEFORE_SQUEEZE = datetime(2026, 6, 12, 19, 33, 30, tzinfo=UTC)
 
 
-def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[HedgeflowApp, FrozenClock]:
+def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp, FrozenClock]:
     settings = Settings(
         symbols=list(symbols),
         bar=overrides.pop("bar", "1m"),
@@ -41,7 +43,7 @@ def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[Hedgeflo
     )
     clock = FrozenClock(at)
     source = open_source(settings, clock=clock)
-    return HedgeflowApp(settings, source), clock
+    return LiveApp(settings, source), clock
 
 
 def first_squeeze(seed: int = 5, bar_minutes: int = 1) -> datetime:
@@ -52,7 +54,8 @@ def first_squeeze(seed: int = 5, bar_minutes: int = 1) -> datetime:
     calls = path.calls.reshape(-1, per).sum(axis=1)
     puts = path.puts.reshape(-1, per).sum(axis=1)
     spots = path.spot[per - 1 :: per]
-    session, cum_calls, cum_puts = [], 0.0, 0.0
+    session: list[Row] = []
+    cum_calls, cum_puts = 0.0, 0.0
     tracker = AlertTracker("SPY", detector_config(f"{bar_minutes}m"))
     for i, (call, put, spot) in enumerate(zip(calls, puts, spots, strict=True)):
         cum_calls, cum_puts = cum_calls + call, cum_puts + put
@@ -65,9 +68,9 @@ def first_squeeze(seed: int = 5, bar_minutes: int = 1) -> datetime:
     raise AssertionError(f"no squeeze alert in seed {seed}")
 
 
-def remote_app(url: str, **overrides) -> HedgeflowApp:
+def remote_app(url: str, **overrides) -> LiveApp:
     settings = Settings(symbols=["SPY"], bar="1m", base_url=url, timeout=1.0, **overrides)
-    return HedgeflowApp(settings, open_source(settings))
+    return LiveApp(settings, open_source(settings))
 
 
 async def until(pilot, condition, timeout: float = 15.0) -> None:  # noqa: ASYNC109
@@ -78,11 +81,11 @@ async def until(pilot, condition, timeout: float = 15.0) -> None:  # noqa: ASYNC
         waited += 0.05
 
 
-def rows(app: HedgeflowApp, symbol: str = "SPY") -> int:
+def rows(app: LiveApp, symbol: str = "SPY") -> int:
     return len(app.query_one(f"#view-{symbol}").query_one(FlowChart).series.get("all", []))
 
 
-def panel_text(app: HedgeflowApp, symbol: str = "SPY") -> str:
+def panel_text(app: LiveApp, symbol: str = "SPY") -> str:
     return str(app.query_one(f"#view-{symbol}").query_one("#state-panel").render())
 
 
@@ -125,7 +128,7 @@ async def test_tab_moves_to_the_next_symbol_and_help_opens():
     app, _ = make_app(symbols=("SPY", "QQQ"))
     async with app.run_test() as pilot:
         await until(pilot, lambda: rows(app, "QQQ") > 0 and rows(app, "SPY") > 0)
-        tabs = app.query_one("#symbols")
+        tabs = app.query_one("#symbols", TabbedContent)
         assert tabs.active == "tab-SPY"
         await pilot.press("tab")
         assert tabs.active == "tab-QQQ"
@@ -137,7 +140,7 @@ async def test_tab_moves_to_the_next_symbol_and_help_opens():
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path):
+async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path, monkeypatch):
     out = tmp_path / "alert.json"
     app, clock = make_app(
         at=first_squeeze() - timedelta(minutes=3, seconds=30),
@@ -146,9 +149,14 @@ async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path):
         ),
         bell=True,
     )
-    notes = []
+    notes: list[tuple[str, dict[str, Any]]] = []
     original = app.notify
-    app.notify = lambda message, **kw: (notes.append((message, kw)), original(message, **kw))
+
+    def notify(message: str, **kw: Any) -> None:
+        notes.append((message, kw))
+        original(message, **kw)
+
+    monkeypatch.setattr(app, "notify", notify)
     async with app.run_test(notifications=True) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         log = app.query_one(AlertLog)
@@ -166,27 +174,35 @@ async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path):
         assert record["type"] == "alert" and record["symbol"] == "SPY"
         assert record["history"] is False
         assert app.query_one(SqueezeBanner).active
-        assert "SQUEEZE" in str(app.query_one("#symbols").get_tab("tab-SPY").label)
+        tab = app.query_one("#symbols", TabbedContent).get_tab("tab-SPY")
+        assert "SQUEEZE" in str(tab.label)
 
 
-async def test_alerts_before_the_start_are_logged_as_history_and_not_announced(tmp_path):
+async def test_alerts_before_the_start_are_logged_as_history_and_not_announced(
+    tmp_path, monkeypatch
+):
     out = tmp_path / "alert.json"
-    bells = []
     app, _ = make_app(
         at=datetime(2026, 6, 12, 20, 0, tzinfo=UTC),
         alert_cmd=f"{sys.executable} -c \"open(r'{out}', 'w').write('ran')\"",
         bell=True,
     )
-    app.bell = lambda: bells.append(1)
-    notes = []
+    bells: list[int] = []
+    notes: list[tuple[str, dict[str, Any]]] = []
     original = app.notify
-    app.notify = lambda message, **kw: (notes.append((message, kw)), original(message, **kw))
+
+    def notify(message: str, **kw: Any) -> None:
+        notes.append((message, kw))
+        original(message, **kw)
+
+    monkeypatch.setattr(app, "notify", notify)
+    monkeypatch.setattr(app, "bell", lambda: bells.append(1))
     async with app.run_test(notifications=True) as pilot:
         await until(pilot, lambda: rows(app) == 390)
         await pilot.pause(0.5)
         log = app.query_one(AlertLog)
         assert log.alerts and all(alert.history for alert in log.alerts)
-        assert log.alerts == list(reversed(app.trackers["SPY"].alerts))  # for the chart too
+        assert log.alerts == list(reversed(app.trackers.alerts("SPY")))  # for the chart too
         assert not any("squeeze alert" in kw.get("title", "") for _, kw in notes)
         assert not bells and not out.exists()
 
@@ -195,17 +211,16 @@ async def test_s_cycles_the_squeeze_sensitivity_and_rereads_the_session_quietly(
     app, _ = make_app(at=datetime(2026, 6, 12, 20, 0, tzinfo=UTC))
     async with app.run_test() as pilot:
         await until(pilot, lambda: rows(app) == 390)
-        normal = app.trackers["SPY"].config.threshold
+        assert app.trackers.sensitivity == "normal"
         await pilot.press("s")
-        assert app.sensitivity == "high"
-        assert app.trackers["SPY"].config.threshold < normal
+        assert app.trackers.sensitivity == "high"
         log = app.query_one(AlertLog)
-        assert log.alerts == list(reversed(app.trackers["SPY"].alerts))
+        assert log.alerts == list(reversed(app.trackers.alerts("SPY")))
         assert all(alert.history for alert in log.alerts)
         await pilot.press("s")
+        assert app.trackers.sensitivity == "low"
         await pilot.press("s")
-        assert app.sensitivity == "normal"
-        assert app.trackers["SPY"].config.threshold == normal
+        assert app.trackers.sensitivity == "normal"
 
 
 async def test_a_failing_alert_command_is_shown_and_not_fatal():

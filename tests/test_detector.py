@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -33,7 +34,7 @@ def calm(n: int, seed: int = 1, size: float = 1.0) -> list[float]:
 
 
 def series(
-    bars: list[float | None],
+    bars: Sequence[float | None],
     spots: list[float] | None = None,
     call_share: float = 0.9,
     start: int = 0,
@@ -43,7 +44,7 @@ def series(
     rows, cum, spot = [], 0.0, 500.0
     for i, value in enumerate(bars):
         calls = None if value is None else value * call_share
-        puts = None if value is None else value - calls
+        puts = None if value is None else value * (1 - call_share)
         cum += value or 0.0
         spot += 0.01 * (value or 0.0)
         rows.append(

@@ -11,15 +11,15 @@ from datetime import UTC, datetime
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.ui.app import HedgeflowApp
+from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart
 
 SIZE = (120, 40)
 
 
-def app_at(seed: int, at: datetime, symbols=("SPY",), day: str = "2026-06-12") -> HedgeflowApp:
+def app_at(seed: int, at: datetime, symbols=("SPY",), day: str = "2026-06-12") -> LiveApp:
     settings = Settings(symbols=list(symbols), bar="1m", seed=seed, date=day)
-    return HedgeflowApp(settings, open_source(settings, clock=FrozenClock(at)))
+    return LiveApp(settings, open_source(settings, clock=FrozenClock(at)))
 
 
 async def until_ready(pilot) -> None:
@@ -35,12 +35,12 @@ async def until_ready(pilot) -> None:
 
 
 def test_quiet_session(snap_compare):
-    app = app_at(5, datetime(2026, 6, 12, 19, 33, 30, tzinfo=UTC))
+    app = app_at(5, datetime(2026, 6, 12, 15, 30, 30, tzinfo=UTC))
     assert snap_compare(app, terminal_size=SIZE, run_before=until_ready)
 
 
 def test_upside_squeeze_confirmed(snap_compare):
-    app = app_at(14, datetime(2026, 6, 12, 14, 35, 30, tzinfo=UTC))
+    app = app_at(14, datetime(2026, 6, 12, 14, 40, 30, tzinfo=UTC))
     assert snap_compare(app, terminal_size=SIZE, run_before=until_ready)
 
 

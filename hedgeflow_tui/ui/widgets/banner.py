@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from hedgeflow_tui.detector import Signal
+from hedgeflow_tui.detector import WATCH_LEVEL, Signal
 from hedgeflow_tui.ui.format import money
 
 STATE_CLASSES = ("-quiet", "-building", "-confirmed", "-up", "-down", "-reversal")
-WATCH_LEVEL = 0.5  # evidence at this share of the alert threshold is worth a word
 
 
 def banner_text(signal: Signal | None) -> tuple[str, set[str]]:
