@@ -254,7 +254,7 @@ class HedgeflowApp(App):
                 self.post_message(
                     StatusChanged(replace(status, state="stopped", message=f"stopped: {message}"))
                 )
-        self.notify(message, title="hedgeflow-tui", severity="error", timeout=10)
+        self.notify(message, title="hedgeflow-tui", severity="error", timeout=10, markup=False)
 
     def on_unmount(self) -> None:
         close_all(self.recorders)
@@ -323,7 +323,9 @@ class HedgeflowApp(App):
         problem = await run_alert_command(self.settings.alert_cmd, alert)
         if problem is not None:
             self.alert_errors.append(problem)
-            self.notify(problem, title="--alert-cmd failed", severity="error", timeout=8)
+            self.notify(
+                problem, title="--alert-cmd failed", severity="error", timeout=8, markup=False
+            )
 
     # --- status -------------------------------------------------------------------------------
 
