@@ -226,7 +226,10 @@ class Poller:
         return view.rows[-1].spot is not None or now >= close + PRICE_GRACE
 
     def _past_close(self) -> bool:
-        """The session closed long enough ago that waiting for its bars is pointless."""
+        """The session closed long enough ago that waiting for its bars is pointless; only known
+        once an answer has told the session's day and re-anchored the clock on its time."""
+        if self.store.session(self.symbol, self.bar_size) is None:
+            return False
         _, close = session_bounds(self._session_day())
         return self.clock.now() >= close + PRICE_GRACE
 
