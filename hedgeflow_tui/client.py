@@ -95,11 +95,17 @@ class RateLimited(ApiError):
     status = 429
 
     def __init__(
-        self, message: str, retry_after: float | None, reset_at: datetime | None = None
+        self,
+        message: str,
+        retry_after: float | None,
+        reset_at: datetime | None = None,
+        *,
+        quota_exhausted: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after  # seconds, already capped at MAX_SERVER_WAIT
         self.reset_at = reset_at  # when the server says the quota resets, if it said
+        self.quota_exhausted = quota_exhausted  # the day's quota, not a burst limit
 
 
 class ServerError(ApiError):
@@ -467,10 +473,13 @@ class FlashAlphaClient:
         rate = self.rate_limit
         reset_at = rate.reset_at if rate is not None else None
         parts = ["rate limited"]
-        if rate is not None and rate.remaining == 0:
+        exhausted = rate is not None and rate.remaining == 0
+        if exhausted:
             parts = ["daily quota used up"]
             if reset_at is not None:
                 parts.append(f"resets {reset_at:%Y-%m-%d %H:%M} UTC")
         if asked is not None:
-            parts.append(f"server asked to wait {_duration(asked)}, capped at {_duration(wait)}")
-        return RateLimited(", ".join(parts), wait, reset_at)
+            parts.append(
+                f"server asked to wait {_duration(asked)}, capped at {_duration(MAX_SERVER_WAIT)}"
+            )
+        return RateLimited(", ".join(parts), wait, reset_at, quota_exhausted=exhausted)

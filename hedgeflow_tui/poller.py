@@ -133,7 +133,7 @@ class Poller:
                         "stopped", f"stopped: {error.message}", reason=type(error).__name__
                     )
                     return
-                if isinstance(error, RateLimited) and self._past_close():
+                if isinstance(error, RateLimited) and error.quota_exhausted and self._past_close():
                     self._report(
                         "stopped",
                         f"stopped: the session is over and the server still refuses "
