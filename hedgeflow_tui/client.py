@@ -31,6 +31,7 @@ from hedgeflow_tui.model import (
     Account,
     DataError,
     HedgeFlowResponse,
+    RateLimit,
     SeriesResponse,
     parse_account,
     parse_hedge_flow,
@@ -42,7 +43,6 @@ LIVE_BASE_URL = "https://lab.flashalpha.com"
 HEDGE_FLOW_PATH = "/v1/flow/zero-dte/hedge-flow/{symbol}"
 SERIES_PATH = "/v1/flow/zero-dte/series/{symbol}"
 ACCOUNT_PATH = "/v1/account"
-HEALTH_PATH = "/health"
 
 MAX_BODY = 4 * 1024 * 1024  # bytes; a whole 390-minute session at 30s bars is ~100 KiB
 MAX_SERVER_WAIT = 900.0  # seconds: the longest Retry-After / reset wait honoured as given
@@ -127,15 +127,6 @@ class BadData(ApiError):
 
 class BodyTooLarge(BadData):
     pass
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    """The quota headers of the last authenticated answer. None = unlimited or not sent."""
-
-    limit: int | None
-    remaining: int | None
-    reset_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,12 +339,6 @@ class FlashAlphaClient:
 
     async def account(self) -> Account:
         return await self._fetch("account", ACCOUNT_PATH, {}, parse_account)
-
-    async def health(self) -> str:
-        body = await self._get("health", HEALTH_PATH, {})
-        if not isinstance(body, dict) or not isinstance(body.get("status"), str):
-            raise BadData("health answer has no status")
-        return body["status"]
 
     # --- plumbing -----------------------------------------------------------------------------
 
