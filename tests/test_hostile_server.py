@@ -369,11 +369,11 @@ async def test_the_dashboard_shows_hostile_server_text_without_crashing(hostile,
 
     from hedgeflow_tui.config import Settings
     from hedgeflow_tui.sources import open_source
-    from hedgeflow_tui.ui.app import HedgeflowApp
+    from hedgeflow_tui.ui.live_app import LiveApp
 
     hostile.sticky = mode
     settings = Settings(base_url=hostile.url, api_key=KEY, timeout=1.0)
-    app = HedgeflowApp(settings, open_source(settings))
+    app = LiveApp(settings, open_source(settings))
     async with app.run_test() as pilot:
         for _ in range(200):
             if app.statuses["SPY"].state == "stopped":
