@@ -18,7 +18,7 @@ BADGE_STYLES = {
     "REMOTE": "bold white on blue",
     "REPLAY": "bold white on magenta",
 }
-STATE_CLASSES = ("-ok", "-retrying", "-stale", "-stopped")
+STATE_CLASSES = ("-ok", "-retrying", "-stopped")  # and "-stale", on top of one of them
 STALE_AFTER_BARS = 2
 
 
@@ -71,6 +71,13 @@ def is_stale(status: PollStatus, bar_size: str, now: datetime) -> bool:
 
 
 class StatusBar(Static):
+    """Refreshed every second: repaints its one line only when the text changed, lays the
+    screen out again only when the text needs another number of lines, and touches its classes
+    only when the state changed (each class change restyles the widget)."""
+
+    _shown: Text | None = None
+    _lines = 0
+
     def show(
         self,
         status: PollStatus,
@@ -80,15 +87,21 @@ class StatusBar(Static):
         expiration: date | None,
         speed: float = 1.0,
     ) -> None:
-        self.update(
-            status_text(status, bar_size=bar_size, now=now, expiration=expiration, speed=speed)
-        )
-        self.remove_class(*STATE_CLASSES)
-        if status.state == "stopped":
-            self.add_class("-stopped")
-        elif status.state in ("retrying", "rate_limited"):
-            self.add_class("-retrying")
-        else:
-            self.add_class("-ok")
-        if is_stale(status, bar_size, now):
-            self.add_class("-stale")
+        text = status_text(status, bar_size=bar_size, now=now, expiration=expiration, speed=speed)
+        if text != self._shown:
+            self._shown = text
+            lines = 1 if text.cell_len <= self.size.width else 2  # max-height: 2
+            self.update(text, layout=lines != self._lines)
+            self._lines = lines
+        state = status_class(status)
+        for name in STATE_CLASSES:
+            self.set_class(name == state, name)
+        self.set_class(is_stale(status, bar_size, now), "-stale")
+
+
+def status_class(status: PollStatus) -> str:
+    if status.state == "stopped":
+        return "-stopped"
+    if status.state in ("retrying", "rate_limited"):
+        return "-retrying"
+    return "-ok"
