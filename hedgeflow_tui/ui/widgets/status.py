@@ -71,11 +71,14 @@ def is_stale(status: PollStatus, bar_size: str, now: datetime) -> bool:
 
 
 class StatusBar(Static):
-    """Refreshed every second: repaints its one line only when the text changed, lays the
-    screen out again only when the text needs another number of lines, and touches its classes
-    only when the state changed (each class change restyles the widget)."""
+    """Refreshed every second: repaints its line only when the text changed and touches its
+    classes only when the state changed (each class change restyles the widget). Its height
+    (one line, or two when the text is wider than the terminal) only grows until the width
+    changes, so a text that comes and goes between polls (the countdown) never lays the screen
+    out again and never makes the chart below jump."""
 
     _shown: Text | None = None
+    _width = -1
     _lines = 0
 
     def show(
@@ -90,9 +93,14 @@ class StatusBar(Static):
         text = status_text(status, bar_size=bar_size, now=now, expiration=expiration, speed=speed)
         if text != self._shown:
             self._shown = text
-            lines = 1 if text.cell_len <= self.size.width else 2  # max-height: 2
-            self.update(text, layout=lines != self._lines)
-            self._lines = lines
+            width = self.size.width
+            if width != self._width:
+                self._width, self._lines = width, 0
+            lines = 1 if text.cell_len <= width else 2
+            if lines > self._lines:
+                self._lines = lines
+                self.styles.height = lines  # lays the screen out again
+            self.update(text, layout=False)
         state = status_class(status)
         for name in STATE_CLASSES:
             self.set_class(name == state, name)
