@@ -22,13 +22,14 @@ from hedgeflow_tui.client import LIVE_BASE_URL, ExchangeObserver, FlashAlphaClie
 from hedgeflow_tui.clock import Clock, ScaledClock
 from hedgeflow_tui.config import ConfigError, Settings
 from hedgeflow_tui.quota import QuotaPlanner
+from hedgeflow_tui.status import SourceKind
 
 SIM_BASE_URL = "http://simulator"
 
 
 @dataclass
 class Source:
-    kind: str  # "LIVE" | "SIMULATED" | "REMOTE"
+    kind: SourceKind  # LIVE, SIMULATED or REMOTE (REPLAY is not a source to poll)
     clock: Clock
     description: str  # one line for the badge and status lines; never the key
     _connect: Callable[[ExchangeObserver | None], FlashAlphaClient] = field(repr=False)
