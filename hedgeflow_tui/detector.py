@@ -27,9 +27,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Literal
 
 from hedgeflow_tui.config import SENSITIVITIES
 from hedgeflow_tui.store import Row
+
+SignalState = Literal["quiet", "building", "confirmed"]
+Direction = Literal["up", "down"]  # dealers buying (upside) or selling (downside)
+AlertKind = Literal["squeeze_building", "squeeze_confirmed", "squeeze_ended", "reversal"]
+AttributionLabel = Literal[
+    "call-driven buying",  # upside call chasing
+    "call-driven selling",
+    "put-driven buying",
+    "put-driven selling",  # downside, protection hedging
+    "mixed",
+    "none",
+]
 
 CALL_DRIVEN = 0.65
 PUT_DRIVEN = 0.35
@@ -88,15 +101,15 @@ class Attribution:
     calls: float  # delta-dollars from the call leg
     puts: float  # delta-dollars from the put leg
     call_share: float | None  # |calls| / (|calls| + |puts|), None when both are 0
-    label: str  # "call-driven buying" | "call-driven selling" | "put-driven ..." | "mixed" | "none"
+    label: AttributionLabel
 
 
 @dataclass(frozen=True, slots=True)
 class Signal:
     """The detector's reading after the latest bar: what the banner and the tab label show."""
 
-    state: str  # "quiet" | "building" | "confirmed"
-    direction: str | None  # "up" (dealers buying) | "down" (dealers selling) | None
+    state: SignalState
+    direction: Direction | None
     bars: int  # bars since the run's evidence began to accumulate
     run_flow: float  # sum of `all` over the run, delta-dollars
     attribution: Attribution  # of the run
@@ -115,11 +128,11 @@ class Alert:
     """One edge of an episode: never one per bar."""
 
     symbol: str
-    kind: str  # "squeeze_building" | "squeeze_confirmed" | "squeeze_ended" | "reversal"
-    direction: str  # "up" | "down"; for a reversal, the new direction of the hedging
+    kind: AlertKind
+    direction: Direction  # for a reversal, the new direction of the hedging
     bars: int
     run_flow: float
-    attribution: str  # attribution label of the run
+    attribution: AttributionLabel  # of the run
     price_confirms: bool
     cum_all: float | None
     t: datetime  # bucket that triggered it
@@ -132,12 +145,11 @@ def attribution(calls: float, puts: float) -> Attribution:
     if total == 0:
         return Attribution(calls, puts, None, "none")
     share = abs(calls) / total
+    label: AttributionLabel = "mixed"
     if share >= CALL_DRIVEN:
-        label = "call-driven " + ("buying" if calls > 0 else "selling")
+        label = "call-driven buying" if calls > 0 else "call-driven selling"
     elif share <= PUT_DRIVEN:
-        label = "put-driven " + ("buying" if puts > 0 else "selling")
-    else:
-        label = "mixed"
+        label = "put-driven buying" if puts > 0 else "put-driven selling"
     return Attribution(calls, puts, share, label)
 
 
@@ -209,8 +221,8 @@ class _Series:
 
 @dataclass(slots=True)
 class _Episode:
-    direction: str
-    state: str  # "building" | "confirmed"
+    direction: Direction
+    state: SignalState  # "building" | "confirmed"
     since: int  # index of the run's first bar
 
 
@@ -279,10 +291,15 @@ class AlertTracker:
         self.signal = self._reading(row, index, largest, alert)
         return alert
 
-    def _strongest(self, direction: str) -> tuple[float, int]:
+    def _strongest(self, direction: Direction) -> tuple[float, int]:
         """The direction's evidence, as a share of the threshold, and where its run began."""
         level, since = max(s.cusum.level(direction) for s in self._series.values())
         return level / self.config.threshold, since
+
+    def _leading(self) -> tuple[Direction, tuple[float, int]]:
+        """The direction with the stronger evidence, and its `_strongest` reading."""
+        up, down = self._strongest("up"), self._strongest("down")
+        return ("up", up) if up[0] >= down[0] else ("down", down)
 
     def _transition(self, row: Row, index: int) -> Alert | None:
         config = self.config
@@ -290,8 +307,7 @@ class AlertTracker:
         if index < config.warmup_bars:
             return None
         if episode is None:
-            up, down = self._strongest("up"), self._strongest("down")
-            direction, (level, since) = ("up", up) if up[0] >= down[0] else ("down", down)
+            direction, (level, since) = self._leading()
             if level < 1.0:
                 return None
             if index - self._ended_at <= config.calm_after:
@@ -304,10 +320,10 @@ class AlertTracker:
             confirms = self._price_confirms(direction, since, index)
             if config.price_gate and not confirms:
                 return None
-            state = "confirmed" if confirms else "building"
-            self._episode = _Episode(direction, state, since)
-            return self._alert(f"squeeze_{state}", direction, since, index, row)
-        opposite = "down" if episode.direction == "up" else "up"
+            self._episode = _Episode(direction, "confirmed" if confirms else "building", since)
+            kind: AlertKind = "squeeze_confirmed" if confirms else "squeeze_building"
+            return self._alert(kind, direction, since, index, row)
+        opposite: Direction = "down" if episode.direction == "up" else "up"
         fading = self._strongest(episode.direction)[0] < config.end_level
         turned = self._series["all"].last_z * (1 if opposite == "up" else -1) >= config.threshold
         if self._strongest(opposite)[0] >= config.reversal_level or (fading and turned):
@@ -329,7 +345,7 @@ class AlertTracker:
         now = self._spots[index]
         return now - before if now is not None and before is not None else None
 
-    def _price_confirms(self, direction: str, since: int, index: int) -> bool:
+    def _price_confirms(self, direction: Direction, since: int, index: int) -> bool:
         move = self._price_move(since, index)
         return move is not None and (move > 0 if direction == "up" else move < 0)
 
@@ -340,7 +356,9 @@ class AlertTracker:
         calls, puts = total(self._sum_calls), total(self._sum_puts)
         return total(self._sum_all), attribution(calls, puts)
 
-    def _alert(self, kind: str, direction: str, since: int, index: int, row: Row) -> Alert:
+    def _alert(
+        self, kind: AlertKind, direction: Direction, since: int, index: int, row: Row
+    ) -> Alert:
         run_flow, share = self._run(since, index)
         return Alert(
             symbol=self.symbol,
@@ -356,13 +374,12 @@ class AlertTracker:
 
     def _reading(self, row: Row, index: int, largest: bool, alert: Alert | None) -> Signal:
         episode = self._episode
+        state: SignalState = "quiet"
         if episode is not None:
             direction, since, state = episode.direction, episode.since, episode.state
             evidence = self._strongest(direction)[0]
         else:
-            up, down = self._strongest("up"), self._strongest("down")
-            direction, (evidence, since) = ("up", up) if up[0] >= down[0] else ("down", down)
-            state = "quiet"
+            direction, (evidence, since) = self._leading()
             if alert is not None and alert.kind == "reversal":
                 direction, since = alert.direction, index - alert.bars + 1
             elif (largest or evidence < WATCH_LEVEL) and row.all:
