@@ -9,6 +9,7 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
     theme = "colorblind"     # or "default"
     bell = true
     record_dir = true        # always record into the user's data dir
+    history = false          # do not keep sessions in the history database
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import platformdirs
 APP_NAME = "hedgeflow-tui"
 KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
+DATA_ENV = "HEDGEFLOW_DATA_DIR"
 THEMES = ("default", "colorblind")
 
 
@@ -51,6 +53,7 @@ class Settings:
     theme: str = "default"
     record: Path | None = None
     record_dir: bool = False
+    history: bool = True  # keep every session in the history database (--no-history: off)
     replay: Path | None = None
     export: str | None = None
     timeout: float = 10.0
@@ -66,6 +69,7 @@ FILE_KEYS = {
     "alert_cmd",
     "theme",
     "record_dir",
+    "history",
     "timeout",
     "base_url",
 }
@@ -79,6 +83,10 @@ def config_path() -> Path:
 
 
 def data_dir() -> Path:
+    """Recordings and the session history: the user data dir, or `HEDGEFLOW_DATA_DIR`."""
+    override = os.environ.get(DATA_ENV)
+    if override:
+        return Path(override)
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 

@@ -14,6 +14,7 @@ from typing import TextIO
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import AlertTracker, DetectorConfig
+from hedgeflow_tui.history import HistoryFeed, market_of, open_history
 from hedgeflow_tui.jsonlines import alert_record, bar_record, dumps, status_record
 from hedgeflow_tui.poller import Poller, PollStatus
 from hedgeflow_tui.record import close_all, recorders_for
@@ -29,10 +30,17 @@ class JsonLinesSink:
     """Writes a `bar` line per new or revised bucket, `alert` lines as the detector fires, and a
     `status` line whenever a symbol's state or message changes."""
 
-    def __init__(self, store: Store, out: TextIO, config: DetectorConfig) -> None:
+    def __init__(
+        self,
+        store: Store,
+        out: TextIO,
+        config: DetectorConfig,
+        history: HistoryFeed | None = None,
+    ) -> None:
         self.store = store
         self.out = out
         self.config = config
+        self.history = history
         self.trackers: dict[str, AlertTracker] = {}
         self._last_status: dict[str, tuple[str, str]] = {}
         store.subscribe(self.on_change)
@@ -42,15 +50,21 @@ class JsonLinesSink:
         self.out.flush()
 
     def on_change(self, change: Change) -> None:
+        """The history is written first: a line on standard output is already in it."""
+        view = self.store.session(change.symbol, change.bar_size)
+        alerts = []
+        if view is not None:
+            tracker = self.trackers.get(change.symbol)
+            if tracker is None or change.new_session:
+                tracker = self.trackers[change.symbol] = AlertTracker(change.symbol, self.config)
+            alerts = tracker.update(view.rows)
+            if self.history is not None and self.history.error is None:
+                self.history.record(view, change.rows, alerts)
+                if self.history.error is not None:
+                    sys.stderr.write(f"hedgeflow-tui: {self.history.error}\n")
         for row in change.rows:
             self.write(bar_record(change.symbol, change.bar_size, row))
-        view = self.store.session(change.symbol, change.bar_size)
-        if view is None:
-            return
-        tracker = self.trackers.get(change.symbol)
-        if tracker is None or change.new_session:
-            tracker = self.trackers[change.symbol] = AlertTracker(change.symbol, self.config)
-        for alert in tracker.update(view.rows):
+        for alert in alerts:
             self.write(alert_record(alert))
 
     def on_status(self, status: PollStatus) -> None:
@@ -63,7 +77,11 @@ class JsonLinesSink:
 async def run_headless(settings: Settings, source: Source, out: TextIO = sys.stdout) -> int:
     """Poll every symbol until its session is over; return the process exit status."""
     store = Store()
-    sink = JsonLinesSink(store, out, detector_config(settings))
+    history, note = open_history(settings.history)
+    if note:
+        sys.stderr.write(f"hedgeflow-tui: {note}\n")
+    feed = HistoryFeed(history, market_of(source.kind, settings.seed)) if history else None
+    sink = JsonLinesSink(store, out, detector_config(settings), feed)
     recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
     planner = source.make_planner()
     pollers, clients = [], []
@@ -105,6 +123,8 @@ async def run_headless(settings: Settings, source: Source, out: TextIO = sys.std
         for client in clients:
             await client.aclose()
         close_all(recorders)
+        if history is not None:
+            history.close()
     for poller, outcome in zip(pollers, outcomes, strict=False):
         if isinstance(outcome, Exception):
             message = f"internal error: {type(outcome).__name__}: {outcome}"

@@ -8,7 +8,8 @@ gzip-compressed, flushed (Z_SYNC_FLUSH) per record, so it stays readable up to t
 record after a kill, at a fraction of the size.
 
     {"kind": "header", "format": "hedgeflow-recording", "version": 1, "created": ISO,
-     "source": "SIMULATED", "description": "...", "bar_size": "1m", "symbols": ["SPY"]}
+     "source": "SIMULATED", "description": "...", "bar_size": "1m", "symbols": ["SPY"],
+     "seed": 7}   (seed: simulated sources only)
     {"kind": "response", "received": ISO, "endpoint": "hedge-flow" | "series" | "account",
      "params": {"symbol": ..., "side": ..., "bar": ..., "minutes": ...}, "body": {...}}
     {"kind": "batch", "symbol": "SPY", "bar_size": "1m"}
@@ -51,7 +52,14 @@ class Recorder:
     """Appends to a recording; usable as the client's observer and the poller's `on_batch`."""
 
     def __init__(
-        self, path: Path, *, source: str, description: str, bar_size: str, symbols: list[str]
+        self,
+        path: Path,
+        *,
+        source: str,
+        description: str,
+        bar_size: str,
+        symbols: list[str],
+        seed: int | None = None,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -71,6 +79,7 @@ class Recorder:
                 "bar_size": bar_size,
                 "symbols": symbols,
             }
+            | ({} if seed is None else {"seed": seed})
         )
 
     def exchange(self, exchange: Exchange) -> None:
@@ -230,7 +239,12 @@ def _batch(symbol: str, bar_size: str, items: list[tuple[datetime, Response]]) -
 def recorders_for(settings: Settings, source: Source, day: date) -> dict[str, Recorder]:
     """The recorder each symbol writes to: one `--record PATH` for all symbols, or, with
     `record_dir` in the config file, one file per symbol and session date in the data dir."""
-    header = {"source": source.kind, "description": source.description, "bar_size": settings.bar}
+    header = {
+        "source": source.kind,
+        "description": source.description,
+        "bar_size": settings.bar,
+        "seed": settings.seed if source.kind == "SIMULATED" else None,
+    }
     if settings.record is not None:
         shared = Recorder(settings.record, symbols=settings.symbols, **header)
         return dict.fromkeys(settings.symbols, shared)

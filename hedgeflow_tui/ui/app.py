@@ -27,6 +27,7 @@ from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import Alert, AlertTracker
 from hedgeflow_tui.headless import detector_config
+from hedgeflow_tui.history import History, HistoryFeed, market_of, open_history
 from hedgeflow_tui.model import BAR_SIZES
 from hedgeflow_tui.poller import Poller, PollStatus
 from hedgeflow_tui.record import Recording, close_all, recorders_for
@@ -170,6 +171,9 @@ class HedgeflowApp(App):
         self._announcing = True  # off while a replay seeks: alerts go to the log only
         self._replay_timer = None
         self.alert_errors: list[str] = []
+        self.history: History | None = None
+        self.history_feed: HistoryFeed | None = None
+        self.history_note: str | None = None
 
     @classmethod
     def for_replay(cls, settings: Settings, recording: Recording) -> HedgeflowApp:
@@ -193,6 +197,7 @@ class HedgeflowApp(App):
             self._schedule_replay()
         else:
             self.sub_title = f"{self.source.kind} · {self.source.description}"
+            self._open_history()
             self._start_pollers()
         self.set_interval(1.0, self._refresh_statuses)
 
@@ -258,6 +263,28 @@ class HedgeflowApp(App):
 
     def on_unmount(self) -> None:
         close_all(self.recorders)
+        if self.history is not None:
+            self.history.close()
+
+    # --- history ------------------------------------------------------------------------------
+
+    def _open_history(self) -> None:
+        """Every live session goes into the history database (unless --no-history)."""
+        self.history, self.history_note = open_history(self.settings.history)
+        if self.history is not None:
+            market = market_of(self.source.kind, self.settings.seed)
+            self.history_feed = HistoryFeed(self.history, market)
+        if self.history_note:
+            self.notify(self.history_note, title="history", severity="warning", timeout=8)
+
+    def _record_history(self, view, change: Change, alerts: list[Alert]) -> None:
+        feed = self.history_feed
+        if feed is None or view is None or feed.error is not None:
+            return
+        feed.record(view, change.rows, alerts)
+        if feed.error is not None:
+            self.history_note = feed.error
+            self.notify(feed.error, title="history", severity="error", timeout=10)
 
     # --- data ---------------------------------------------------------------------------------
 
@@ -272,6 +299,7 @@ class HedgeflowApp(App):
             )
         view = self.store.session(change.symbol, change.bar_size)
         alerts = tracker.update(view.rows if view else ())
+        self._record_history(view, change, alerts)
         if self._announcing:
             self.post_message(FlowChanged(change, alerts))
 
