@@ -19,8 +19,7 @@ from typing import TextIO
 from hedgeflow_tui.config import ConfigError, layered
 from hedgeflow_tui.detector import AlertTracker, DetectorConfig
 from hedgeflow_tui.history import History, HistoryError, HistoryFeed, history_path, market_of
-from hedgeflow_tui.jsonlines import iso
-from hedgeflow_tui.model import BAR_SIZES
+from hedgeflow_tui.model import BAR_SIZES, iso
 from hedgeflow_tui.record import Recording, RecordingError, read_recording
 from hedgeflow_tui.replay import CSV_COLUMNS, csv_cells
 from hedgeflow_tui.store import Change, Store
