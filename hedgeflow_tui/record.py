@@ -232,20 +232,25 @@ def _batch(symbol: str, bar_size: str, items: list[Response]) -> Batch | None:
 def recorders_for(settings: Settings, source: Source, day: date) -> dict[str, Recorder]:
     """The recorder each symbol writes to: one `--record PATH` for all symbols, or, with
     `record_dir` in the config file, one file per symbol and session date in the data dir."""
-    header = {
-        "source": source.kind,
-        "description": source.description,
-        "bar_size": settings.bar,
-        "seed": settings.seed if source.kind == "SIMULATED" else None,
-    }
+
+    def recorder(path: Path, symbols: list[str]) -> Recorder:
+        return Recorder(
+            path,
+            source=source.kind,
+            description=source.description,
+            bar_size=settings.bar,
+            symbols=symbols,
+            seed=settings.seed if source.kind == "SIMULATED" else None,
+        )
+
     if settings.record is not None:
-        shared = Recorder(settings.record, symbols=settings.symbols, **header)
+        shared = recorder(settings.record, settings.symbols)
         return dict.fromkeys(settings.symbols, shared)
     if settings.record_dir:
         folder = data_dir() / "recordings"
         stamp = f"{day.isoformat()}-{settings.bar}"
         return {
-            symbol: Recorder(folder / f"{symbol}-{stamp}.jsonl.gz", symbols=[symbol], **header)
+            symbol: recorder(folder / f"{symbol}-{stamp}.jsonl.gz", [symbol])
             for symbol in settings.symbols
         }
     return {}

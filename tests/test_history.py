@@ -13,6 +13,7 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,19 +36,17 @@ DAY = date(2026, 6, 12)
 SPEED = 900.0
 
 
-async def headless_session(tmp_path: Path, **overrides) -> str:
-    settings = Settings(
-        **{
-            "symbols": ["SPY", "QQQ"],
-            "bar": "1m",
-            "headless": True,
-            "seed": 5,
-            "date": DAY.isoformat(),
-            "start": "14:00",
-            "speed": SPEED,
-        }
-        | overrides
-    )
+async def headless_session(tmp_path: Path, **overrides: Any) -> str:
+    defaults: dict[str, Any] = {
+        "symbols": ["SPY", "QQQ"],
+        "bar": "1m",
+        "headless": True,
+        "seed": 5,
+        "date": DAY.isoformat(),
+        "start": "14:00",
+        "speed": SPEED,
+    }
+    settings = Settings(**(defaults | overrides))
     out = io.StringIO()
     assert await run_headless(settings, open_source(settings), out) == 0
     return out.getvalue()
@@ -334,7 +333,7 @@ def test_sigkill_loses_no_bar_already_printed(tmp_path):
         text=True,
     )
     assert process.stdout is not None
-    printed = []
+    printed: list[dict[str, Any]] = []
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and len(printed) < 700:
         line = process.stdout.readline()
