@@ -16,10 +16,12 @@ bars caught up after an outage): it is a record of the past, not news.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any, TextIO
 
 from hedgeflow_tui.alerting import AlertTrackers
 from hedgeflow_tui.detector import Alert
+from hedgeflow_tui.history import HistoryFeed
 from hedgeflow_tui.model import iso
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change, Row, Store
@@ -89,9 +91,16 @@ class JsonLinesSink:
     `status` line whenever a symbol's state or message changes. Alerts found in back-filled
     bars are printed too, marked `"history": true`."""
 
-    def __init__(self, store: Store, out: TextIO, sensitivity: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        out: TextIO,
+        sensitivity: str,
+        history: HistoryFeed | None = None,
+    ) -> None:
         self.out = out
         self.trackers = AlertTrackers(store, sensitivity)
+        self.history = history
         self._last_status: dict[str, tuple[str, str]] = {}
         store.subscribe(self.on_change)
 
@@ -100,9 +109,17 @@ class JsonLinesSink:
         self.out.flush()
 
     def on_change(self, change: Change) -> None:
+        """The history is written first: a line on standard output is already in it."""
+        alerts = self.trackers.update(change)
+        history = self.history
+        view = self.trackers.store.session(change.symbol, change.bar_size)
+        if history is not None and history.error is None and view is not None:
+            history.record(view, change.rows, alerts)
+            if history.error is not None:
+                sys.stderr.write(f"hedgeflow-tui: {history.error}\n")
         for row in change.rows:
             self.write(bar_record(change.symbol, change.bar_size, row))
-        for alert in self.trackers.update(change):
+        for alert in alerts:
             self.write(alert_record(alert))
 
     def on_status(self, status: PollStatus) -> None:
