@@ -14,8 +14,9 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ APP_NAME = "hedgeflow-tui"
 KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
 THEMES = ("default", "colorblind")
+MAX_CONFIG_BYTES = 64 * 1024
 
 
 class ConfigError(ValueError):
@@ -83,15 +85,40 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
-def load_file(path: Path) -> dict[str, Any]:
-    """The config file's known keys; a missing file is an empty config."""
+def _read_config(path: Path) -> tuple[bytes, int] | None:
+    """(the bytes, the mode) of a regular config file of at most `MAX_CONFIG_BYTES`; None when
+    there is none. A FIFO, a device or a directory is refused without reading it."""
     try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path.name}: {error.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"config file {path.name} is not a regular file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"config file {path.name} is over {MAX_CONFIG_BYTES // 1024} KiB")
+        data = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {path.name} is over {MAX_CONFIG_BYTES // 1024} KiB")
+    return data, info.st_mode
+
+
+def load_file(path: Path, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The config file's known keys; a missing file is an empty config. `warn` is told when the
+    file holds the API key and others may read it."""
+    read = _read_config(path)
+    if read is None:
         return {}
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    data, mode = read
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"cannot read config file {path.name}: {error}") from None
+    if "api_key" in raw and mode & (stat.S_IRGRP | stat.S_IROTH) and warn is not None:
+        warn(f"{path} holds api_key and others can read it: chmod 600 it")
     unknown = sorted(set(raw) - FILE_KEYS)
     if unknown:
         raise ConfigError(f"unknown key(s) in {path.name}: {', '.join(unknown)}")
@@ -112,11 +139,12 @@ def layered(
     flags: dict[str, Any],
     environ: Mapping[str, str] | None = None,
     file_values: dict[str, Any] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Settings:
     """Flags (those not None) over environment over file over defaults."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = dict(
-        file_values if file_values is not None else load_file(config_path())
+        file_values if file_values is not None else load_file(config_path(), warn)
     )
     if environ.get(KEY_ENV):
         values["api_key"] = environ[KEY_ENV]

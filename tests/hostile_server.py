@@ -31,7 +31,7 @@ def flow_body(symbol: str, side: str, bar: str, **changes: object) -> dict:
     bars = [
         {"t": t, "bar": 1e6 * (i + 1), "cumulative": 1e6 * (i + 1)} for i, t in enumerate(BARS_T)
     ]
-    body = {
+    body: dict[str, object] = {
         "symbol": symbol,
         "expiration": DAY,
         "as_of": AS_OF,
@@ -45,7 +45,13 @@ def flow_body(symbol: str, side: str, bar: str, **changes: object) -> dict:
 
 def series_body(symbol: str, bar: str, **changes: object) -> dict:
     bars = [{"t": t, "spot": 600.0 + i} for i, t in enumerate(BARS_T)]
-    body = {"symbol": symbol, "expiration": DAY, "as_of": AS_OF, "bar_size": bar, "bars": bars}
+    body: dict[str, object] = {
+        "symbol": symbol,
+        "expiration": DAY,
+        "as_of": AS_OF,
+        "bar_size": bar,
+        "bars": bars,
+    }
     body.update(changes)
     return body
 
