@@ -239,14 +239,14 @@ def test_the_config_file_must_be_a_small_regular_file(tmp_path, kind):
     if kind == "fifo":
         path = tmp_path / "config.toml"
         os.mkfifo(path)
-        words = "is not a regular file"
+        words = ": not a regular file"
     elif kind == "dev_zero":
         path = Path("/dev/zero")
-        words = "is not a regular file"
+        words = ": not a regular file"
     else:
         path = tmp_path / "config.toml"
         path.write_text("# padding\n" * 10_000)
-        words = "is over 64 KiB"
+        words = ": over 64 KiB"
     env = {k: v for k, v in os.environ.items() if k != "FLASHALPHA_API_KEY"}
     env["HEDGEFLOW_CONFIG"] = str(path)
     one_line_exit_2(run_cli(*DEMO, timeout=20, env=env), words)
