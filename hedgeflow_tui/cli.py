@@ -177,19 +177,19 @@ def _main(argv: Sequence[str] | None) -> int:
         return _replay(settings, settings.replay)
     if settings.export is not None:
         fail("--export needs --replay PATH")
-    from hedgeflow_tui.sources import open_source
+    from hedgeflow_tui.sources import check_source, open_source
 
     try:
-        source = open_source(settings)
+        check_source(settings)
     except ConfigError as error:
         fail(str(error))
     if settings.headless:
         from hedgeflow_tui.headless import run_headless
 
-        return asyncio.run(run_headless(settings, source))
+        return asyncio.run(run_headless(settings, open_source(settings)))
     from hedgeflow_tui.ui.live_app import LiveApp
 
-    LiveApp(settings, source).run()
+    LiveApp(settings).run()  # paints first, then opens the source in a worker
     return 0
 
 
