@@ -54,12 +54,17 @@ class LiveApp(DashboardApp):
         HELP,
     ]
 
-    def __init__(self, settings: Settings, source: Source | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        source: Source | None = None,
+        recorders: dict[str, Recorder] | None = None,
+    ) -> None:
         super().__init__(settings, settings.symbols, settings.bar)
         self.source = source  # None: opened by `open_source` after the first frame
         self.pollers: dict[str, Poller] = {}
         self.statuses: dict[str, PollStatus] = {}
-        self.recorders: dict[str, Recorder] = {}
+        self.recorders: dict[str, Recorder] = recorders or {}
         self.history: History | None = None
         self.history_feed: HistoryFeed | None = None
         self.history_note: str | None = None
@@ -104,6 +109,13 @@ class LiveApp(DashboardApp):
         self.sub_title = f"{source.kind} · {source.description}"
         self._open_history()
         self._start_pollers()
+        for recorder in set(self.recorders.values()):
+            recorder.on_failure = self._recording_failed
+
+    def _recording_failed(self, message: str) -> None:
+        """A recording that stopped mid-session (a full disk): said, and kept in the title."""
+        self.sub_title = f"{self.sub_title} · {message}"
+        self.notify(message, title="--record", severity="error", timeout=30, markup=False)
 
     def _source(self) -> Source:
         if self.source is None:
