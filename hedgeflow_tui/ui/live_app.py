@@ -24,7 +24,14 @@ from hedgeflow_tui.model import BAR_SIZES
 from hedgeflow_tui.sources import Source
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change
-from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, DashboardApp, worker_error
+from hedgeflow_tui.ui.app import (
+    HELP,
+    NEXT_SYMBOL,
+    QUIT,
+    SENSITIVITY,
+    DashboardApp,
+    worker_error,
+)
 
 if TYPE_CHECKING:  # the HTTP stack is imported with the source, after the first frame
     from hedgeflow_tui.client import FlashAlphaClient
@@ -50,6 +57,7 @@ class LiveApp(DashboardApp):
             id="bar",
             tooltip="Next bar size (30s, 1m, 5m, 15m); reloads the session",
         ),
+        SENSITIVITY,
         NEXT_SYMBOL,
         HELP,
     ]
