@@ -35,6 +35,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -87,11 +88,20 @@ class Session:
     puts: np.ndarray
     spot: np.ndarray
     regime: tuple[str, ...]
+    realized: frozenset[int] | None  # first samples of the episodes that moved price, if known
 
 
 def _simulate(seed: int) -> Session:
     path = market.simulate_session(SYMBOL, DAY, seed)
-    return Session(seed, path.open, path.calls, path.puts, path.spot, path.regime)
+    realized = None
+    if hasattr(market, "Episode"):  # the calibrated model says which episodes moved price
+        found: list[Any] = list(path.episodes(market.SAMPLE_SECONDS))
+        realized = frozenset(
+            int((e.start - path.open).total_seconds()) // market.SAMPLE_SECONDS
+            for e in found
+            if e.realized
+        )
+    return Session(seed, path.open, path.calls, path.puts, path.spot, path.regime, realized)
 
 
 def sessions(seeds: Sequence[int]) -> list[Session]:
@@ -99,12 +109,12 @@ def sessions(seeds: Sequence[int]) -> list[Session]:
     digest = hashlib.sha256(Path(market.__file__).read_bytes()).hexdigest()[:16]
     folder = CACHE / digest
     folder.mkdir(parents=True, exist_ok=True)
-    missing = [s for s in seeds if not (folder / f"{SYMBOL}-{s}.npz").exists()]
+    missing = [s for s in seeds if not (folder / f"{SYMBOL}-{s}.v2.npz").exists()]
     if missing:
         with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
             for session in pool.map(_simulate, missing, chunksize=4):
-                _save(folder / f"{SYMBOL}-{session.seed}.npz", session)
-    return [_load(folder / f"{SYMBOL}-{s}.npz", s) for s in seeds]
+                _save(folder / f"{SYMBOL}-{session.seed}.v2.npz", session)
+    return [_load(folder / f"{SYMBOL}-{s}.v2.npz", s) for s in seeds]
 
 
 def _save(path: Path, session: Session) -> None:
@@ -116,6 +126,8 @@ def _save(path: Path, session: Session) -> None:
             puts=session.puts,
             spot=session.spot,
             regime=np.array(session.regime),
+            realized=np.array(sorted(session.realized or ()), dtype=int),
+            realized_known=np.array(session.realized is not None),
         )
 
 
@@ -128,6 +140,9 @@ def _load(path: Path, seed: int) -> Session:
             puts=data["puts"],
             spot=data["spot"],
             regime=tuple(str(r) for r in data["regime"]),
+            realized=frozenset(int(i) for i in data["realized"])
+            if bool(data["realized_known"])
+            else None,
         )
 
 
@@ -159,6 +174,7 @@ class Episode:
     start: datetime
     end: datetime  # end of its last 30 s sample
     direction: detector.Direction
+    realized: bool | None  # price moved with it by more than its noise (calibrated model)
 
     def closes(self, open_: datetime, seconds: int) -> int:
         """How many bar closes of size `seconds` fall inside (start, end]."""
@@ -173,10 +189,11 @@ def episodes(session: Session) -> list[Episode]:
         if regime not in market.SQUEEZE_REGIMES:
             continue
         samples = [i for i, _ in group]
+        realized = None if session.realized is None else samples[0] in session.realized
         start = session.open + timedelta(seconds=market.SAMPLE_SECONDS * samples[0])
         end = session.open + timedelta(seconds=market.SAMPLE_SECONDS * (samples[-1] + 1))
         direction: detector.Direction = "up" if market.SQUEEZE_REGIMES[regime] == "up" else "down"
-        found.append(Episode(session.seed, start, end, direction))
+        found.append(Episode(session.seed, start, end, direction, realized))
     return found
 
 
@@ -227,6 +244,8 @@ class Tally:
     caught: int = 0
     first_half: int = 0
     false_alerts: int = 0
+    realized: int = 0  # episodes known to have moved price (calibrated model), and caught
+    realized_caught: int = 0
     latencies: list[float] = field(default_factory=list)  # bars, caught episodes
     positions: list[float] = field(default_factory=list)  # share of the episode elapsed
     too_short: list[Episode] = field(default_factory=list)
@@ -244,10 +263,12 @@ def score_session(session: Session, tracker, bar_size: str) -> Tally:
             tally.too_short.append(episode)
             continue
         tally.episodes += 1
+        tally.realized += bool(episode.realized)
         hits = [t for t, d in known if d == episode.direction and episode.start < t <= episode.end]
         if hits:
             length = episode.end - episode.start
             tally.caught += 1
+            tally.realized_caught += bool(episode.realized)
             tally.first_half += hits[0] <= episode.start + length / 2
             tally.latencies.append((hits[0] - episode.start) / step)
             tally.positions.append((hits[0] - episode.start) / length)
@@ -273,6 +294,8 @@ class Summary:
     false_ci: tuple[float, float]
     median_latency: float | None  # bars
     median_position: float | None  # share of the episode elapsed at the first alert
+    realized: int  # episodes that moved price (calibrated model; 0 where unknown)
+    realized_recall: float | None
 
 
 def summarise(tallies: Sequence[Tally], seed: int = 0) -> Summary:
@@ -297,6 +320,12 @@ def summarise(tallies: Sequence[Tally], seed: int = 0) -> Summary:
         false_ci=(float(np.percentile(falses, 2.5)), float(np.percentile(falses, 97.5))),
         median_latency=statistics.median(latencies) if latencies else None,
         median_position=statistics.median(positions) if positions else None,
+        realized=sum(t.realized for t in tallies),
+        realized_recall=(
+            sum(t.realized_caught for t in tallies) / sum(t.realized for t in tallies)
+            if any(t.realized for t in tallies)
+            else None
+        ),
     )
 
 
@@ -309,6 +338,7 @@ HEADERS = [
     "false alerts / session [95% CI]",
     "median bars to alert",
     "median alert at % of episode",
+    "recall of episodes that moved price",
 ]
 
 
@@ -324,6 +354,7 @@ def summary_row(bar_size: str, name: str, s: Summary) -> list[str]:
         f"{s.false_per_session:.2f} [{s.false_ci[0]:.2f}–{s.false_ci[1]:.2f}]",
         latency,
         position,
+        f"{s.realized_recall:.0%} of {s.realized}" if s.realized_recall is not None else "—",
     ]
 
 
