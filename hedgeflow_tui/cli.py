@@ -226,8 +226,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return asyncio.run(run_headless(settings, source, recorders=recorders))
     from hedgeflow_tui.ui.live_app import LiveApp
 
-    LiveApp(settings, source, recorders=recorders).run()
-    return 0
+    app = LiveApp(settings, source, recorders=recorders)
+    app.run()
+    return app.return_code or 0  # 1 when the app ended on an unhandled error
 
 
 def _replay(settings: Settings, path: Path) -> int:
@@ -248,5 +249,6 @@ def _replay(settings: Settings, path: Path) -> int:
         fail(str(error))
     from hedgeflow_tui.ui.replay_app import ReplayApp
 
-    ReplayApp(settings, recording).run()
-    return 0
+    replay_app = ReplayApp(settings, recording)
+    replay_app.run()
+    return replay_app.return_code or 0
