@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import TextIO
 
 from hedgeflow_tui.alert_command import AlertCommand
-from hedgeflow_tui.alerting import detector_config
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import Alert
@@ -40,7 +39,7 @@ async def run_headless(
     if note:
         sys.stderr.write(f"hedgeflow-tui: {note}\n")
     feed = HistoryFeed(history, market_of(source.kind, settings.seed)) if history else None
-    sink = JsonLinesSink(store, out, detector_config(settings), feed)
+    sink = JsonLinesSink(store, out, settings.sensitivity, feed)
     if recorders is None:
         recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
     planner = source.make_planner()

@@ -31,7 +31,7 @@ ALERT = Alert(
     t=datetime(2026, 6, 12, 19, 30, tzinfo=UTC),
     bars=5,
     run_flow=1e9,
-    attribution="calls",
+    attribution="call-driven buying",
     price_confirms=True,
     cum_all=2e9,
 )
