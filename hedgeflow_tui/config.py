@@ -7,6 +7,7 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
     squeeze_bars = 5
     noise_floor = 0.5
     theme = "colorblind"     # or "default"
+    requests = "auto"        # or "lean" (no periodic cross-checks), "full" (3 requests a bar)
     bell = true
     record_dir = true        # always record into the user's data dir
 """
@@ -25,6 +26,7 @@ APP_NAME = "hedgeflow-tui"
 KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
 THEMES = ("default", "colorblind")
+REQUEST_MODES = ("auto", "lean", "full")
 
 
 class ConfigError(ValueError):
@@ -54,6 +56,7 @@ class Settings:
     replay: Path | None = None
     export: str | None = None
     timeout: float = 10.0
+    requests: str = "auto"  # auto | lean | full: see the poller
 
 
 FILE_KEYS = {
@@ -68,6 +71,7 @@ FILE_KEYS = {
     "record_dir",
     "timeout",
     "base_url",
+    "requests",
 }
 
 
@@ -118,4 +122,6 @@ def layered(
     settings = Settings(**values)
     if settings.theme not in THEMES:
         raise ConfigError(f"theme must be one of {', '.join(THEMES)}")
+    if settings.requests not in REQUEST_MODES:
+        raise ConfigError(f"requests must be one of {', '.join(REQUEST_MODES)}")
     return settings

@@ -34,7 +34,7 @@ class JsonLinesSink:
         self.out = out
         self.config = config
         self.trackers: dict[str, AlertTracker] = {}
-        self._last_status: dict[str, tuple[str, str]] = {}
+        self._last_status: dict[str, tuple[str, str, str | None]] = {}
         store.subscribe(self.on_change)
 
     def write(self, record: dict) -> None:
@@ -54,7 +54,7 @@ class JsonLinesSink:
             self.write(alert_record(alert))
 
     def on_status(self, status: PollStatus) -> None:
-        key = (status.state, status.message)
+        key = (status.state, status.message, status.note)
         if self._last_status.get(status.symbol) != key:
             self._last_status[status.symbol] = key
             self.write(status_record(status))
@@ -81,6 +81,7 @@ async def run_headless(settings: Settings, source: Source, out: TextIO = sys.std
                 source=source.kind,
                 minutes=settings.minutes,
                 planner=planner,
+                requests=settings.requests,
                 on_status=sink.on_status,
                 on_batch=recorder.batch if recorder else None,
             )

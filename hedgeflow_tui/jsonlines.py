@@ -1,7 +1,7 @@
 """The JSON objects of headless mode (one per line) and of `--alert-cmd`'s standard input.
 
     {"type": "status", "symbol", "source", "state", "message", "last_bar", "next_poll",
-     "retry_in", "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
+     "retry_in", "note", "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
     {"type": "bar", "symbol", "bar_size", "t", "calls", "puts", "all",
      "cum_calls", "cum_puts", "cum_all", "spot"}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
@@ -36,6 +36,7 @@ def status_record(status: PollStatus) -> dict[str, Any]:
         "last_bar": iso(status.last_bar),
         "next_poll": iso(status.next_poll),
         "retry_in": round(status.retry_in, 2) if status.retry_in is not None else None,
+        "note": status.note,
         "quota": None
         if quota is None
         else {

@@ -7,6 +7,12 @@ one state. `side=all` answers are ignored: `all` is always calls + puts.
 
 Per bucket, a leg's flow is the difference of consecutive cumulatives (the first bucket of the
 session: its cumulative), falling back to the API's `bar` where the previous bucket is unknown.
+A leg's cumulative comes from the hedge-flow endpoint where it answered for that bucket, else from
+the series endpoint's `hedge_flow_*_cumulative` fields (one request then carries flow and price).
+Where both cover a bucket they are compared: a difference beyond rounding is kept as the session's
+`mismatch`, and from then on the series' flow fields are ignored for the whole session (its rows
+rebuilt from the hedge-flow answers alone, the buckets only the series had becoming gaps). The
+check depends only on what was merged, not on the order, so a replay reaches the same decision.
 A bucket missing for a leg (or for the price series) between two held buckets is a gap:
 `backfill_from` names the earliest, and the poller widens its next window to it.
 Plain Python: no Textual, no HTTP.
@@ -30,6 +36,7 @@ from hedgeflow_tui.model import (
 )
 
 LEGS = ("calls", "puts")
+ROUNDING = 1.0  # delta-dollars: cumulatives are whole dollars; a larger difference is a mismatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +81,16 @@ Observer = Callable[[Change], None]
 
 
 @dataclass(frozen=True, slots=True)
+class FlowMismatch:
+    """The first bucket where the series' flow fields disagree with the hedge-flow endpoint."""
+
+    t: datetime
+    leg: str
+    hedge_flow: float  # the hedge-flow endpoint's cumulative
+    series: float  # the series endpoint's cumulative
+
+
+@dataclass(frozen=True, slots=True)
 class SessionView:
     """A read-only picture of one symbol and bar size."""
 
@@ -86,6 +103,8 @@ class SessionView:
     no_session: bool  # "no 0DTE session now", and no bars held
     backfill_from: datetime | None  # earliest bucket of a gap, None when continuous
     last_t: datetime | None  # newest bucket held
+    flow_gap_from: datetime | None = None  # earliest bucket lacking a leg's cumulative
+    mismatch: FlowMismatch | None = None  # series flow disagreed: only hedge-flow is used
 
 
 def _flow_rank(bar: FlowBar) -> tuple:
@@ -93,7 +112,15 @@ def _flow_rank(bar: FlowBar) -> tuple:
 
 
 def _series_rank(bar: SeriesBar) -> tuple:
-    levels = (bar.spot, bar.net_gex, bar.gamma_flip, bar.call_wall, bar.put_wall)
+    levels = (
+        bar.spot,
+        bar.net_gex,
+        bar.gamma_flip,
+        bar.call_wall,
+        bar.put_wall,
+        bar.cum_calls,
+        bar.cum_puts,
+    )
     return (*((value is not None, value or 0.0) for value in levels), bar.regime or "")
 
 
@@ -109,7 +136,11 @@ class _Session:
     legs: dict[str, dict[datetime, tuple[datetime, tuple, FlowBar]]] = field(
         default_factory=lambda: {leg: {} for leg in LEGS}
     )
+    series_legs: dict[str, dict[datetime, tuple[datetime, tuple, FlowBar]]] = field(
+        default_factory=lambda: {leg: {} for leg in LEGS}
+    )
     prices: dict[datetime, tuple[datetime, tuple, SeriesBar]] = field(default_factory=dict)
+    mismatch: FlowMismatch | None = None
     times: list[datetime] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     view: SessionView | None = None
@@ -125,15 +156,54 @@ class _Session:
         """Merge one answer; return the earliest bucket whose stored value changed."""
         if response.as_of is not None and (self.as_of is None or response.as_of > self.as_of):
             self.as_of = response.as_of
+        if not response.bars:
+            self.said_empty = True
         if isinstance(response, HedgeFlowResponse):
-            if not response.bars:
-                self.said_empty = True
-            return _merge_into(self.legs[response.side], response.as_of, response.bars, _flow_rank)
-        return _merge_into(self.prices, response.as_of, response.bars, _series_rank)
+            changed = _merge_into(
+                self.legs[response.side], response.as_of, response.bars, _flow_rank
+            )
+        else:
+            changed = _merge_into(self.prices, response.as_of, response.bars, _series_rank)
+            for leg in LEGS:
+                flows = [
+                    FlowBar(bar.t, None, getattr(bar, f"cum_{leg}"))
+                    for bar in response.bars
+                    if getattr(bar, f"cum_{leg}") is not None
+                ]
+                changed = _earliest(
+                    changed, _merge_into(self.series_legs[leg], response.as_of, flows, _flow_rank)
+                )
+        if self.mismatch is None and self._cross_check(bar.t for bar in response.bars):
+            return _earliest(self.times[0] if self.times else None, changed)
+        return changed
+
+    def _cross_check(self, buckets: Iterable[datetime]) -> bool:
+        """Compare both sources' cumulatives on these buckets; True on a first mismatch."""
+        for t in sorted(set(buckets)):
+            for leg in LEGS:
+                held, series = self.legs[leg].get(t), self.series_legs[leg].get(t)
+                if held is None or series is None:
+                    continue
+                a, b = held[2].cumulative, series[2].cumulative
+                if a is not None and b is not None and abs(a - b) > ROUNDING:
+                    self.mismatch = FlowMismatch(t, leg, a, b)
+                    return True
+        return False
+
+    def cumulative(self, leg: str, t: datetime) -> float | None:
+        """The leg's cumulative at bucket t: the hedge-flow endpoint's, else the series'."""
+        held = self.legs[leg].get(t)
+        if held is not None and held[2].cumulative is not None:
+            return held[2].cumulative
+        if self.mismatch is None:
+            series = self.series_legs[leg].get(t)
+            if series is not None:
+                return series[2].cumulative
+        return None
 
     def rebuild(self, since: datetime) -> list[Row]:
         """Recompute rows from bucket `since` on; return the rows that are new or differ."""
-        keys = set(self.prices).union(*self.legs.values())
+        keys = set(self.prices).union(*self.legs.values(), *self.series_legs.values())
         if len(keys) != len(self.times):
             self.times = sorted(keys)
         start = bisect_left(self.times, since)
@@ -149,9 +219,8 @@ class _Session:
         for leg in LEGS:
             held = self.legs[leg].get(t)
             bar = held[2] if held else None
-            cum[leg] = bar.cumulative if bar else None
-            previous = self.legs[leg].get(t - self.step)
-            previous_cum = previous[2].cumulative if previous else None
+            cum[leg] = self.cumulative(leg, t)
+            previous_cum = self.cumulative(leg, t - self.step)
             if cum[leg] is not None and t == first_bucket:
                 flow[leg] = cum[leg]
             elif cum[leg] is not None and previous_cum is not None:
@@ -172,25 +241,33 @@ class _Session:
             spot=price[2].spot if price else None,
         )
 
-    def gap_start(self) -> datetime | None:
-        """The earliest bucket a leg lacks between the first and the last bucket held, or the
-        price series lacks between its own first and last (it may trail the legs when thinned)."""
+    def flow_gap_start(self) -> datetime | None:
+        """The earliest bucket a leg's cumulative is unknown for, between the first and the last
+        bucket held."""
         if not self.times:
             return None
         t, last = self.times[0], self.times[-1]
-        priced = (min(self.prices), max(self.prices)) if self.prices else None
         while t <= last:
-            for leg in LEGS:
-                held = self.legs[leg].get(t)
-                if held is None or held[2].cumulative is None:
-                    return t
-            if priced and priced[0] <= t <= priced[1] and t not in self.prices:
+            if any(self.cumulative(leg, t) is None for leg in LEGS):
                 return t
             t += self.step
         return None
 
+    def gap_start(self, flow_gap: datetime | None) -> datetime | None:
+        """The earliest flow gap, or bucket the price series lacks between its own first and
+        last (it may trail the legs when thinned)."""
+        if not self.prices:
+            return flow_gap
+        t, last = min(self.prices), max(self.prices)
+        while t <= last and (flow_gap is None or t < flow_gap):
+            if t not in self.prices:
+                return t
+            t += self.step
+        return flow_gap
+
     def make_view(self) -> SessionView:
         if self.view is None:
+            flow_gap = self.flow_gap_start()
             regime = None
             if self.prices:
                 newest = self.prices[max(self.prices)][2]
@@ -211,10 +288,16 @@ class _Session:
                 rows=tuple(self.rows),
                 regime=regime,
                 no_session=self.said_empty and not self.holds_bars(),
-                backfill_from=self.gap_start(),
+                backfill_from=self.gap_start(flow_gap),
                 last_t=self.times[-1] if self.times else None,
+                flow_gap_from=flow_gap,
+                mismatch=self.mismatch,
             )
         return self.view
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _merge_into(held: dict, as_of: datetime, bars: Iterable, rank: Callable) -> datetime | None:

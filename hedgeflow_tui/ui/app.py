@@ -222,6 +222,7 @@ class HedgeflowApp(App):
                 source=source.kind,
                 minutes=self.settings.minutes,
                 planner=planner,
+                requests=self.settings.requests,
                 on_status=lambda status: self.post_message(StatusChanged(status)),
                 on_batch=recorder.batch if recorder else None,
             )
