@@ -10,9 +10,8 @@ quota allows (auto). When the store finds the two disagreeing, the poller says s
 from the hedge-flow endpoint for the rest of the session: the full cycle, calls + puts + series at
 every close, which `--requests full` asks for from the start. Later polls ask only for the
 minutes that cover the last bar held of each series, widened to any gap the store reports.
-Failures back off
-exponentially with jitter (honouring `Retry-After`) and keep the last good data; a bad key, a plan
-too low or an unknown symbol stop the poller with a clear status.
+Failures back off exponentially with jitter (honouring `Retry-After`) and keep the last good data;
+a bad key, a plan too low or an unknown symbol stop the poller with a clear status.
 """
 
 from __future__ import annotations
@@ -21,17 +20,18 @@ import asyncio
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
 from hedgeflow_tui.clock import ET, Clock, session_bounds
 from hedgeflow_tui.config import REQUEST_MODES
-from hedgeflow_tui.model import BAR_SECONDS, Response
+from hedgeflow_tui.model import BAR_SECONDS, Account, Response, bar_delta
 from hedgeflow_tui.quota import Cycle, QuotaPlanner, QuotaView, polls_left
+from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import FlowMismatch, SessionView, Store
 
 __all__ = ["PollStatus", "Poller", "QuotaView"]
+
 CROSS_CHECK_SECONDS = 3600  # market seconds between cross-checks on `--requests auto`
 SETTLE_SECONDS = 2.0  # market seconds after a bucket closes before asking for it
 NO_SESSION_RECHECK = 300.0  # market seconds between checks while there is no 0DTE session
@@ -40,23 +40,6 @@ BACKOFF_BASE = 1.0  # market seconds
 BACKOFF_CAP = 60.0
 MAX_MINUTES = 390
 PRICE_GRACE = timedelta(minutes=5)  # after the close, stop waiting for a missing last price
-
-
-@dataclass(frozen=True, slots=True)
-class PollStatus:
-    """One symbol's connection state, as the status bar and headless `status` lines show it."""
-
-    symbol: str
-    source: str  # "LIVE" | "SIMULATED" | "REMOTE" | "REPLAY"
-    state: str  # loading, ok, no_session, closed, retrying, rate_limited, paused, stopped
-    message: str  # one line, never a traceback, never the key
-    last_success: datetime | None  # market time of the last successful poll
-    last_bar: datetime | None  # bucket start of the newest bar held
-    next_poll: datetime | None  # market time of the next scheduled poll
-    retry_in: float | None  # seconds until the next retry, when retrying
-    quota: QuotaView | None
-    reason: str | None = None  # the error type behind "stopped" / "retrying", e.g. "BadKey"
-    note: str | None = None  # what the data itself warrants saying, e.g. a flow mismatch
 
 
 StatusObserver = Callable[[PollStatus], None]
@@ -142,7 +125,7 @@ class Poller:
 
     async def run(self) -> None:
         """Poll until cancelled, until the session is over, or until a fatal error."""
-        await self.planner.start(self.client)
+        await self.planner.start(self._read_account)
         failures = 0
         while True:
             await self._resumed.wait()
@@ -236,7 +219,7 @@ class Poller:
         if not requests:
             return
         results = await asyncio.gather(*requests, return_exceptions=True)
-        self.planner.observe(self.client)
+        self.planner.observe(self.client.rate_limit)
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, ApiError):
                 raise result
@@ -263,6 +246,13 @@ class Poller:
             self.lean = False
             self.planner.set_lean(self.symbol, False)
 
+    async def _read_account(self) -> Account | None:
+        """The plan and quota from `/v1/account`; None when it cannot be read."""
+        try:
+            return await self.client.account()
+        except ApiError:
+            return None
+
     # --- schedule -----------------------------------------------------------------------------
 
     def _window(self, view: SessionView | None, since: datetime | None) -> int:
@@ -285,7 +275,7 @@ class Poller:
         view = self.store.session(self.symbol, self.bar_size)
         if view is None or view.no_session or view.last_t is None:
             return False
-        last_bucket = close - timedelta(seconds=BAR_SECONDS[self.bar_size])
+        last_bucket = close - bar_delta(self.bar_size)
         now = self.clock.now()
         if now < close or view.last_t < last_bucket or view.backfill_from is not None:
             return False

@@ -20,19 +20,20 @@ Plain Python: no Textual, no HTTP.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from hedgeflow_tui.clock import session_bounds
 from hedgeflow_tui.model import (
-    BAR_SECONDS,
     FlowBar,
     HedgeFlowResponse,
     Response,
     SeriesBar,
     SeriesResponse,
+    bar_delta,
 )
 
 LEGS = ("calls", "puts")
@@ -107,11 +108,22 @@ class SessionView:
     mismatch: FlowMismatch | None = None  # series flow disagreed: only hedge-flow is used
 
 
-def _flow_rank(bar: FlowBar) -> tuple:
+B = TypeVar("B", FlowBar, SeriesBar)
+
+
+class _Held(NamedTuple, Generic[B]):
+    """One bucket's winning value and what it won on: the newest `as_of`, then the rank."""
+
+    as_of: datetime
+    rank: tuple[Any, ...]
+    bar: B
+
+
+def _flow_rank(bar: FlowBar) -> tuple[Any, ...]:
     return (bar.cumulative is not None, bar.cumulative or 0.0, bar.bar is not None, bar.bar or 0.0)
 
 
-def _series_rank(bar: SeriesBar) -> tuple:
+def _series_rank(bar: SeriesBar) -> tuple[Any, ...]:
     levels = (
         bar.spot,
         bar.net_gex,
@@ -126,28 +138,36 @@ def _series_rank(bar: SeriesBar) -> tuple:
 
 @dataclass
 class _Session:
-    """Everything held for one (symbol, bar_size)."""
+    """Everything held for one (symbol, bar_size).
+
+    Kept incrementally, so a poll costs the same early and late in the session: the sorted
+    bucket times (a new bucket is nearly always the last), the price series' first and last
+    bucket, and how far from the first bucket the session is known to be whole (`_whole_until`),
+    which only a changed bucket at or before it can move back."""
 
     symbol: str
     bar_size: str
     expiration: date | None = None
     as_of: datetime | None = None
     said_empty: bool = False
-    legs: dict[str, dict[datetime, tuple[datetime, tuple, FlowBar]]] = field(
+    legs: dict[str, dict[datetime, _Held[FlowBar]]] = field(
         default_factory=lambda: {leg: {} for leg in LEGS}
     )
-    series_legs: dict[str, dict[datetime, tuple[datetime, tuple, FlowBar]]] = field(
+    series_legs: dict[str, dict[datetime, _Held[FlowBar]]] = field(
         default_factory=lambda: {leg: {} for leg in LEGS}
-    )
-    prices: dict[datetime, tuple[datetime, tuple, SeriesBar]] = field(default_factory=dict)
+    )  # the series' flow fields, as flow bars without `bar`
+    prices: dict[datetime, _Held[SeriesBar]] = field(default_factory=dict)
     mismatch: FlowMismatch | None = None
     times: list[datetime] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     view: SessionView | None = None
+    priced: tuple[datetime, datetime] | None = None  # first and last bucket of the price series
+    _whole_until: datetime | None = None  # every bucket from times[0] up to here has no gap
+    _gap: datetime | None = None  # the earliest gap after `_whole_until`, when one was found
+    step: timedelta = field(init=False)  # one bucket
 
-    @property
-    def step(self) -> timedelta:
-        return timedelta(seconds=BAR_SECONDS[self.bar_size])
+    def __post_init__(self) -> None:
+        self.step = bar_delta(self.bar_size)
 
     def holds_bars(self) -> bool:
         return bool(self.times)
@@ -159,23 +179,27 @@ class _Session:
         if not response.bars:
             self.said_empty = True
         if isinstance(response, HedgeFlowResponse):
-            changed = _merge_into(
-                self.legs[response.side], response.as_of, response.bars, _flow_rank
-            )
+            held: dict = self.legs[response.side]
+            earliest = _merge_into(held, response.as_of, response.bars, _flow_rank, self._add)
         else:
-            changed = _merge_into(self.prices, response.as_of, response.bars, _series_rank)
+            earliest = _merge_into(
+                self.prices, response.as_of, response.bars, _series_rank, self._add_price
+            )
             for leg in LEGS:
                 flows = [
                     FlowBar(bar.t, None, getattr(bar, f"cum_{leg}"))
                     for bar in response.bars
                     if getattr(bar, f"cum_{leg}") is not None
                 ]
-                changed = _earliest(
-                    changed, _merge_into(self.series_legs[leg], response.as_of, flows, _flow_rank)
+                changed = _merge_into(
+                    self.series_legs[leg], response.as_of, flows, _flow_rank, self._add
                 )
+                earliest = _earliest(earliest, changed)
         if self.mismatch is None and self._cross_check(bar.t for bar in response.bars):
-            return _earliest(self.times[0] if self.times else None, changed)
-        return changed
+            earliest = _earliest(self.times[0] if self.times else None, earliest)
+        if earliest is not None:
+            self._recheck_from(earliest)
+        return earliest
 
     def _cross_check(self, buckets: Iterable[datetime]) -> bool:
         """Compare both sources' cumulatives on these buckets; True on a first mismatch."""
@@ -184,7 +208,7 @@ class _Session:
                 held, series = self.legs[leg].get(t), self.series_legs[leg].get(t)
                 if held is None or series is None:
                     continue
-                a, b = held[2].cumulative, series[2].cumulative
+                a, b = held.bar.cumulative, series.bar.cumulative
                 if a is not None and b is not None and abs(a - b) > ROUNDING:
                     self.mismatch = FlowMismatch(t, leg, a, b)
                     return True
@@ -193,19 +217,43 @@ class _Session:
     def cumulative(self, leg: str, t: datetime) -> float | None:
         """The leg's cumulative at bucket t: the hedge-flow endpoint's, else the series'."""
         held = self.legs[leg].get(t)
-        if held is not None and held[2].cumulative is not None:
-            return held[2].cumulative
+        if held is not None and held.bar.cumulative is not None:
+            return held.bar.cumulative
         if self.mismatch is None:
             series = self.series_legs[leg].get(t)
             if series is not None:
-                return series[2].cumulative
+                return series.bar.cumulative
         return None
+
+    def _add(self, t: datetime) -> None:
+        """A bucket new to one series: a new bucket of the session unless another holds it."""
+        if t in self.prices or any(t in leg for leg in self.legs.values()):
+            return
+        if not self.times or t > self.times[-1]:
+            self.times.append(t)
+        else:
+            insort(self.times, t)
+
+    def _add_price(self, t: datetime) -> None:
+        self._add(t)
+        if self.priced is None:
+            self.priced = (t, t)
+        elif t > self.priced[1]:
+            # the buckets between the previous last price and this one now need a price too
+            self._recheck_from(self.priced[1] + self.step)
+            self.priced = (self.priced[0], t)
+        elif t < self.priced[0]:
+            self.priced = (t, self.priced[1])
+
+    def _recheck_from(self, t: datetime) -> None:
+        """Bucket `t` changed: whatever was known whole from it on must be checked again."""
+        if self._whole_until is not None and t <= self._whole_until:
+            self._whole_until = t - self.step
+        if self._gap is not None and t <= self._gap:
+            self._gap = None
 
     def rebuild(self, since: datetime) -> list[Row]:
         """Recompute rows from bucket `since` on; return the rows that are new or differ."""
-        keys = set(self.prices).union(*self.legs.values(), *self.series_legs.values())
-        if len(keys) != len(self.times):
-            self.times = sorted(keys)
         start = bisect_left(self.times, since)
         old = {row.t: row for row in self.rows[start:]}
         first_bucket = session_bounds(self.expiration)[0] if self.expiration else None
@@ -218,59 +266,72 @@ class _Session:
         flow: dict[str, float | None] = {}
         for leg in LEGS:
             held = self.legs[leg].get(t)
-            bar = held[2] if held else None
-            cum[leg] = self.cumulative(leg, t)
-            previous_cum = self.cumulative(leg, t - self.step)
-            if cum[leg] is not None and t == first_bucket:
-                flow[leg] = cum[leg]
-            elif cum[leg] is not None and previous_cum is not None:
-                flow[leg] = cum[leg] - previous_cum
+            here = cum[leg] = self.cumulative(leg, t)
+            previous = self.cumulative(leg, t - self.step)
+            if here is not None and t == first_bucket:
+                flow[leg] = here
+            elif here is not None and previous is not None:
+                flow[leg] = here - previous
             else:
-                flow[leg] = bar.bar if bar else None
+                flow[leg] = held.bar.bar if held else None
         price = self.prices.get(t)
-        both = flow["calls"] is not None and flow["puts"] is not None
-        both_cum = cum["calls"] is not None and cum["puts"] is not None
         return Row(
             t=t,
             calls=flow["calls"],
             puts=flow["puts"],
-            all=flow["calls"] + flow["puts"] if both else None,
+            all=_sum(flow["calls"], flow["puts"]),
             cum_calls=cum["calls"],
             cum_puts=cum["puts"],
-            cum_all=cum["calls"] + cum["puts"] if both_cum else None,
-            spot=price[2].spot if price else None,
+            cum_all=_sum(cum["calls"], cum["puts"]),
+            spot=price.bar.spot if price else None,
         )
 
-    def flow_gap_start(self) -> datetime | None:
-        """The earliest bucket a leg's cumulative is unknown for, between the first and the last
-        bucket held."""
+    def gap_start(self) -> datetime | None:
+        """The earliest bucket a leg lacks between the first and the last bucket held, or the
+        price series lacks between its own first and last (it may trail the legs when thinned).
+
+        Scans only from where the session was last known whole: one or two buckets a poll."""
         if not self.times:
             return None
-        t, last = self.times[0], self.times[-1]
+        first, last = self.times[0], self.times[-1]
+        if self._gap is not None:
+            return self._gap
+        t = first if self._whole_until is None else max(first, self._whole_until + self.step)
         while t <= last:
-            if any(self.cumulative(leg, t) is None for leg in LEGS):
+            if self._lacks(t):
+                self._gap = t
+                self._whole_until = t - self.step
+                return t
+            t += self.step
+        self._whole_until = last
+        return None
+
+    def _lacks(self, t: datetime) -> bool:
+        if self._lacks_flow(t):
+            return True
+        priced = self.priced
+        return priced is not None and priced[0] <= t <= priced[1] and t not in self.prices
+
+    def _lacks_flow(self, t: datetime) -> bool:
+        return any(self.cumulative(leg, t) is None for leg in LEGS)
+
+    def flow_gap_start(self, gap: datetime | None) -> datetime | None:
+        """The earliest bucket lacking a leg's cumulative, at or after the earliest gap."""
+        if gap is None or not self.times:
+            return None
+        t, last = gap, self.times[-1]
+        while t <= last:
+            if self._lacks_flow(t):
                 return t
             t += self.step
         return None
 
-    def gap_start(self, flow_gap: datetime | None) -> datetime | None:
-        """The earliest flow gap, or bucket the price series lacks between its own first and
-        last (it may trail the legs when thinned)."""
-        if not self.prices:
-            return flow_gap
-        t, last = min(self.prices), max(self.prices)
-        while t <= last and (flow_gap is None or t < flow_gap):
-            if t not in self.prices:
-                return t
-            t += self.step
-        return flow_gap
-
     def make_view(self) -> SessionView:
         if self.view is None:
-            flow_gap = self.flow_gap_start()
+            gap = self.gap_start()
             regime = None
-            if self.prices:
-                newest = self.prices[max(self.prices)][2]
+            if self.priced is not None:
+                newest = self.prices[self.priced[1]].bar
                 regime = Regime(
                     t=newest.t,
                     spot=newest.spot,
@@ -288,25 +349,38 @@ class _Session:
                 rows=tuple(self.rows),
                 regime=regime,
                 no_session=self.said_empty and not self.holds_bars(),
-                backfill_from=self.gap_start(flow_gap),
+                backfill_from=gap,
                 last_t=self.times[-1] if self.times else None,
-                flow_gap_from=flow_gap,
+                flow_gap_from=self.flow_gap_start(gap),
                 mismatch=self.mismatch,
             )
         return self.view
+
+
+def _sum(a: float | None, b: float | None) -> float | None:
+    return a + b if a is not None and b is not None else None
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
     return b if a is None else a if b is None else min(a, b)
 
 
-def _merge_into(held: dict, as_of: datetime, bars: Iterable, rank: Callable) -> datetime | None:
+def _merge_into(
+    held: dict[datetime, _Held[B]],
+    as_of: datetime,
+    bars: Iterable[B],
+    rank: Callable[[B], tuple[Any, ...]],
+    on_new: Callable[[datetime], None],
+) -> datetime | None:
+    """Merge `bars` into `held` by the merge rule; `on_new(t)` before a bucket new to `held`."""
     earliest = None
     for bar in bars:
-        candidate = (as_of, rank(bar), bar)
+        candidate = _Held(as_of, rank(bar), bar)
         current = held.get(bar.t)
+        if current is None:
+            on_new(bar.t)
         if current is None or candidate[:2] > current[:2]:
-            if current is None or current[2] != bar:
+            if current is None or current.bar != bar:
                 earliest = bar.t if earliest is None or bar.t < earliest else earliest
             held[bar.t] = candidate
     return earliest

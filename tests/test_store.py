@@ -295,3 +295,54 @@ def test_a_disagreement_drops_the_series_flow_whatever_the_order(rng):
     assert [r.cum_puts for r in view.rows] == [None, None, -9.0, -8.0]
     assert view.flow_gap_from == at(0)  # the buckets only the series had are back-filled
     assert [r.spot for r in view.rows] == [500.0, 501.0, 502.0, 503.0]
+
+
+# --- gaps are kept incrementally: after every merge they equal a full scan of the session ------
+
+
+def scanned_gap(rows) -> datetime | None:
+    """The earliest gap by a full scan of the rows (spots are never None in these answers)."""
+    if not rows:
+        return None
+    by_t = {row.t: row for row in rows}
+    priced = [row.t for row in rows if row.spot is not None]
+    t = rows[0].t
+    while t <= rows[-1].t:
+        row = by_t.get(t)
+        if row is None or row.cum_calls is None or row.cum_puts is None:
+            return t
+        if priced and priced[0] <= t <= priced[-1] and row.spot is None:
+            return t
+        t += MINUTE
+    return None
+
+
+answer_specs = st.lists(
+    st.tuples(
+        st.sampled_from(["calls", "puts", "price"]),
+        st.integers(0, 40),  # first bucket
+        st.integers(1, 6),  # buckets
+        st.sets(st.integers(0, 5), max_size=2),  # holes in the window
+        st.booleans(),  # the last bucket's cumulative unknown
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(specs=answer_specs)
+def test_the_gap_after_every_merge_equals_a_full_scan(specs):
+    store = Store()
+    for as_of, (series, first, count, holes, unknown_last) in enumerate(specs):
+        minutes = [first + k for k in range(count) if k not in holes]
+        if series == "price":
+            answer = prices({m: 500.0 + m for m in minutes}, as_of_minute=as_of)
+        else:
+            cums: dict[int, float | None] = {m: float(m) for m in minutes}
+            if unknown_last and minutes:
+                cums[minutes[-1]] = None
+            answer = flow(series, cums, as_of_minute=as_of)
+        store.apply([answer])
+        view = store.session("SPY", "1m")
+        assert view.backfill_from == scanned_gap(view.rows)

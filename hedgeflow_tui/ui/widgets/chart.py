@@ -13,12 +13,12 @@ from rich.style import Style
 from textual_plotext import PlotextPlot
 
 from hedgeflow_tui.store import SessionView
-from hedgeflow_tui.ui.format import axis_money, et_time
+from hedgeflow_tui.ui.format import OKABE_ITO, axis_money, et_time
 
-PALETTES = {
-    # (all, calls, puts, price): the colour-blind palette is Okabe-Ito blue / orange / sky / grey
+PALETTES: dict[str, tuple[str | tuple[int, int, int], ...]] = {
+    # (all, calls, puts, price): the colour-blind palette is Okabe-Ito blue / orange / sky / purple
     "default": ("white", "green", "red", "yellow"),
-    "colorblind": ((0, 114, 178), (230, 159, 0), (86, 180, 233), (204, 121, 167)),
+    "colorblind": tuple(OKABE_ITO[name] for name in ("blue", "orange", "sky", "purple")),
 }
 MARKERS = ("hd", "braille", "braille", "·")
 TICKS = 6
