@@ -84,7 +84,7 @@ async def run_session(
     hours, minutes = (int(part) for part in start.split(":"))
     clock = VirtualClock(datetime(day.year, day.month, day.day, hours, minutes, tzinfo=ET))
     settings = Settings(symbols=symbols, bar=bar, seed=seed, date=day.isoformat())
-    source = open_source(settings, clock=clock)  # type: ignore[arg-type]
+    source = open_source(settings, clock=clock)
     store = Store()
     size = BAR_SECONDS[bar]
     run = SessionRun(requests=0, bars_expected=len(symbols) * 23400 // size)

@@ -28,6 +28,11 @@ from hedgeflow_tui.store import Store
 
 LATENCY = 0.1
 SYMBOLS = ("SPY", "QQQ", "SPX")
+QUERIES: tuple[tuple[str, dict[str, str | int]], ...] = (  # one poll cycle, by hand
+    ("hedge-flow/SPY", {"side": "calls", "bar": "1m", "minutes": 2}),
+    ("hedge-flow/SPY", {"side": "puts", "bar": "1m", "minutes": 2}),
+    ("series/SPY", {"bar": "1m", "minutes": 2}),
+)
 
 
 def start_simulator() -> tuple[subprocess.Popen, str]:
@@ -85,11 +90,7 @@ async def sequential(url: str, cycles: int) -> float:
     async with httpx.AsyncClient(base_url=url) as http:
         for _ in range(cycles):
             started = time.perf_counter()
-            for path, params in (
-                ("hedge-flow/SPY", {"side": "calls", "bar": "1m", "minutes": 2}),
-                ("hedge-flow/SPY", {"side": "puts", "bar": "1m", "minutes": 2}),
-                ("series/SPY", {"bar": "1m", "minutes": 2}),
-            ):
+            for path, params in QUERIES:
                 (await http.get(f"/v1/flow/zero-dte/{path}", params=params)).raise_for_status()
             walls.append(time.perf_counter() - started)
     return median(walls)

@@ -23,7 +23,7 @@ from hedgeflow_tui.store import Store
 
 
 async def measure(
-    bar: str, minutes_per_poll: int | None, hour: int, requests: str = "full"
+    bar: str, minutes_per_poll: int | None, hour: int, cycle: str = "full"
 ) -> tuple[float, float]:
     """(requests, bytes) per new bar over one hour of polls after a back-fill at `hour`:00 ET."""
     at = datetime(DAY.year, DAY.month, DAY.day, hour, 0, 2, tzinfo=ET)
@@ -39,7 +39,7 @@ async def measure(
         clock,
         source=source.kind,
         minutes=minutes_per_poll or 390,
-        requests=requests,
+        requests=cycle,
     )
     await poller.poll_once()
     requests, received = client.requests_sent, client.bytes_received

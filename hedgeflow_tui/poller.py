@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
 from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
@@ -181,11 +181,11 @@ class Poller:
             return Cycle(series=True, flow=True)  # the back-fill check, or `r`
         return self.planner.cycle(self.symbol, self._poll_index)
 
-    def _requests(self, view: SessionView | None, cycle: Cycle) -> list:
+    def _requests(self, view: SessionView | None, cycle: Cycle) -> list[Awaitable[Response]]:
         """The requests of this cycle. On the lean cycle the series window also covers the last
         bucket whose flow is held, and a cross-check asks the hedge-flow endpoint for the same
         window, so both answers cover the same buckets."""
-        requests = []
+        requests: list[Awaitable[Response]] = []
         spot_since = _last_known(view, "spot")
         if self.lean:
             series_minutes = self._window(
@@ -207,13 +207,13 @@ class Poller:
             requests.append(self.client.series(self.symbol, self.bar_size, series_minutes))
         return requests
 
-    def _flow_requests(self, calls_minutes: int, puts_minutes: int) -> list:
+    def _flow_requests(self, calls_minutes: int, puts_minutes: int) -> list[Awaitable[Response]]:
         return [
             self.client.hedge_flow(self.symbol, "calls", self.bar_size, calls_minutes),
             self.client.hedge_flow(self.symbol, "puts", self.bar_size, puts_minutes),
         ]
 
-    async def _fetch(self, requests: list) -> None:
+    async def _fetch(self, requests: list[Awaitable[Response]]) -> None:
         """Send these requests concurrently, merge what arrived as one batch, raise the worst
         error."""
         if not requests:

@@ -262,29 +262,34 @@ class _Session:
         return [row for row in fresh if old.get(row.t) != row]
 
     def _row(self, t: datetime, first_bucket: datetime | None) -> Row:
-        cum: dict[str, float | None] = {}
-        flow: dict[str, float | None] = {}
-        for leg in LEGS:
-            held = self.legs[leg].get(t)
-            here = cum[leg] = self.cumulative(leg, t)
-            previous = self.cumulative(leg, t - self.step)
-            if here is not None and t == first_bucket:
-                flow[leg] = here
-            elif here is not None and previous is not None:
-                flow[leg] = here - previous
-            else:
-                flow[leg] = held.bar.bar if held else None
+        calls, cum_calls = self._leg("calls", t, first_bucket)
+        puts, cum_puts = self._leg("puts", t, first_bucket)
         price = self.prices.get(t)
         return Row(
             t=t,
-            calls=flow["calls"],
-            puts=flow["puts"],
-            all=_sum(flow["calls"], flow["puts"]),
-            cum_calls=cum["calls"],
-            cum_puts=cum["puts"],
-            cum_all=_sum(cum["calls"], cum["puts"]),
+            calls=calls,
+            puts=puts,
+            all=calls + puts if calls is not None and puts is not None else None,
+            cum_calls=cum_calls,
+            cum_puts=cum_puts,
+            cum_all=cum_calls + cum_puts
+            if cum_calls is not None and cum_puts is not None
+            else None,
             spot=price.bar.spot if price else None,
         )
+
+    def _leg(
+        self, leg: str, t: datetime, first_bucket: datetime | None
+    ) -> tuple[float | None, float | None]:
+        """(flow, cumulative) of one leg in bucket `t`."""
+        held = self.legs[leg].get(t)
+        cumulative = self.cumulative(leg, t)
+        if cumulative is not None and t == first_bucket:
+            return cumulative, cumulative
+        previous_cum = self.cumulative(leg, t - self.step)
+        if cumulative is not None and previous_cum is not None:
+            return cumulative - previous_cum, cumulative
+        return (held.bar.bar if held else None), cumulative
 
     def gap_start(self) -> datetime | None:
         """The earliest bucket a leg lacks between the first and the last bucket held, or the
@@ -355,10 +360,6 @@ class _Session:
                 mismatch=self.mismatch,
             )
         return self.view
-
-
-def _sum(a: float | None, b: float | None) -> float | None:
-    return a + b if a is not None and b is not None else None
 
 
 def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_headless import final_bars, lines_of, served_session
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import detector_config, run_headless
@@ -18,7 +19,6 @@ from hedgeflow_tui.record import read_recording
 from hedgeflow_tui.replay import export_csv
 from hedgeflow_tui.sim import SimConfig, sim_clock
 from hedgeflow_tui.sources import open_source
-from tests.test_headless import final_bars, lines_of, served_session
 
 DAY = date(2026, 6, 12)
 SPEED = 900.0
