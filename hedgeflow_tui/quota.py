@@ -10,7 +10,7 @@ puts) every `check_every` closes; a symbol on the full cycle costs calls + puts 
 the projection exceeds what remains it gives up in this order: cross-checks (rarer, then none),
 the price series of full-cycle symbols (every 2nd, 3rd ... close), and only then the bar closes
 polled at all; a thinned poll loses no bars, because the next one asks for a window that covers
-everything since the last bar held.
+everything since the last bar held. A full last poll is always kept in reserve.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ from hedgeflow_tui.model import Account, RateLimit
 
 FLOW_REQUESTS_PER_POLL = 2  # calls + puts; `all` is derived, never fetched
 SERIES_REQUESTS_PER_POLL = 1
-MAX_SERIES_EVERY = 10  # beyond this the price overlay is too sparse to be worth thinning further
-RESERVE_SHARE = 0.05  # keep 5% of what remains for retries
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +49,11 @@ class Cycle:
     flow: bool  # the hedge-flow endpoint's calls and puts
 
 
+MAX_SERIES_EVERY = 10  # beyond this the price overlay is too sparse to be worth thinning further
+RESERVE_SHARE = 0.05  # keep 5% of what remains for retries
+MAX_POLLS = 390 * 60 // 30  # a whole session at the smallest bar: no plan looks further
+
+
 class QuotaPlanner:
     def __init__(self) -> None:
         self.plan: str | None = None
@@ -61,7 +64,8 @@ class QuotaPlanner:
         self.check_every: int | None = None
         self.check_base: int | None = None  # cross-check cadence when the quota allows
         self.projected = 0
-        self._lean: dict[str, bool] = {}
+        self.last_poll = False  # the coming poll is the session's last: fetch everything
+        self._lean: dict[str, bool] = {}  # symbol -> on the lean cycle
         self._started = asyncio.Lock()
         self._account_read = False
 
@@ -113,24 +117,45 @@ class QuotaPlanner:
                 total += SERIES_REQUESTS_PER_POLL / series_every
         return total
 
+    def final_poll_cost(self) -> int:
+        """What one complete poll of every symbol costs: kept back so the session's last bars
+        come in however thin the cadence before them."""
+        return math.ceil(self.requests_per_poll(1, 1))
+
     def replan(self, polls_left: int) -> QuotaView:
-        """Choose the cadence that fits the rest of the session into what remains."""
+        """Choose the cadence that fits the rest of the session into what remains, keeping a
+        reserve for retries and for a complete last poll. Bounded time whatever the clock says."""
+        polls_left = max(0, min(polls_left, MAX_POLLS))
+        self.last_poll = polls_left <= 1
         self.flow_every, self.series_every, self.check_every = 1, 1, self.check_base
         full_cycles = not all(self._lean.values())
         if self.remaining is not None:
-            budget = self.remaining * (1 - RESERVE_SHARE)
-            while self._cost(polls_left) > budget:
-                if self.check_every is not None:
-                    wider = self.check_every * 2
-                    self.check_every = wider if wider <= polls_left else None
-                elif full_cycles and self.series_every < MAX_SERIES_EVERY:
-                    self.series_every += 1
-                elif self.flow_every < max(1, polls_left):
-                    self.flow_every += 1
-                else:
-                    break
+            budget = self.remaining * (1 - RESERVE_SHARE) - self.final_poll_cost()
+            while self._cost(polls_left) > budget and self.check_every is not None:
+                wider = self.check_every * 2
+                self.check_every = wider if wider <= polls_left else None
+            while (
+                self._cost(polls_left) > budget
+                and full_cycles
+                and self.series_every < MAX_SERIES_EVERY
+            ):
+                self.series_every += 1
+            if self._cost(polls_left) > budget:
+                self.flow_every = self._flow_every_within(budget, polls_left)
         self.projected = self._cost(polls_left)
         return self.view()
+
+    def _flow_every_within(self, budget: float, polls_left: int) -> int:
+        """The smallest flow cadence (1..polls_left) whose cost fits `budget`, by bisection."""
+        low, high = 1, max(1, polls_left)
+        while low < high:
+            middle = (low + high) // 2
+            self.flow_every = middle
+            if self._cost(polls_left) <= budget:
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
     def _cost(self, polls_left: int) -> int:
         per_poll = self.requests_per_poll(self.flow_every, self.series_every, self.check_every)
@@ -138,8 +163,11 @@ class QuotaPlanner:
 
     def cycle(self, symbol: str, poll_index: int) -> Cycle:
         """What to fetch for `symbol` at its n-th bar close since start."""
+        lean = self._lean.get(symbol, False)
+        if self.last_poll:
+            return Cycle(series=True, flow=not lean)
         due = poll_index % self.flow_every == 0
-        if self._lean.get(symbol, False):
+        if lean:
             check = self.check_every is not None and poll_index % self.check_every == 0
             return Cycle(series=due, flow=due and check)
         return Cycle(series=poll_index % self.series_every == 0, flow=due)
@@ -176,4 +204,4 @@ class QuotaPlanner:
 def polls_left(now: datetime, close: datetime, bar_seconds: int) -> int:
     """Bar closes from now to the session close, inclusive of the last one."""
     seconds = (close - now).total_seconds()
-    return max(0, math.ceil(seconds / bar_seconds))
+    return max(0, min(MAX_POLLS, math.ceil(seconds / bar_seconds)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -99,7 +100,9 @@ class SymbolView(Vertical):
         self.query_one(StatusBar).show(
             status, bar_size=bar_size, now=now, expiration=expiration, speed=speed
         )
-        self.query_one("#state-panel", Static).update(state_panel_text(self.symbol, status))
+        # the status message holds server text: shown as plain text, never parsed as markup
+        panel = Text(state_panel_text(self.symbol, status))
+        self.query_one("#state-panel", Static).update(panel)
         self._toggle_panel()
 
     def add_alert(self, alert: Alert) -> None:
