@@ -4,12 +4,17 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
 
     api_key = "..."          # or FLASHALPHA_API_KEY in the environment
     bar = "1m"
+    minutes = 390
     squeeze_bars = 5
     noise_floor = 0.5
     theme = "colorblind"     # or "default"
     requests = "auto"        # or "lean" (no periodic cross-checks), "full" (3 requests a bar)
     bell = true
     record_dir = true        # always record into the user's data dir
+    history = false          # do not keep sessions in the history database
+    timeout = 10
+
+Every value is checked by the same rule as its command-line flag (`RULES`).
 """
 
 from __future__ import annotations
@@ -17,15 +22,26 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
+from hedgeflow_tui.checks import (
+    HHMM_RULE,
+    SYMBOL_RULE,
+    Rule,
+    is_api_key,
+    is_base_url,
+    is_date,
+)
+from hedgeflow_tui.model import BAR_SIZES
+
 APP_NAME = "hedgeflow-tui"
 KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
+DATA_ENV = "HEDGEFLOW_DATA_DIR"
 THEMES = ("default", "colorblind")
 REQUEST_MODES = ("auto", "lean", "full")
 
@@ -54,13 +70,35 @@ class Settings:
     theme: str = "default"
     record: Path | None = None
     record_dir: bool = False
+    history: bool = True  # keep every session in the history database (--no-history: off)
     replay: Path | None = None
     export: str | None = None
     timeout: float = 10.0
     requests: str = "auto"  # auto | lean | full: see the poller
 
 
-FILE_KEYS = {
+# How each setting that a user can give is checked (flags and the config file alike).
+RULES: dict[str, Rule] = {
+    "symbols": SYMBOL_RULE,
+    "bar": Rule(str, f"one of {', '.join(BAR_SIZES)}", lambda v: v in BAR_SIZES),
+    "minutes": Rule(int, "a whole number from 1 to 390", lambda v: 1 <= v <= 390),
+    "speed": Rule(float, "a positive number", lambda v: v > 0),
+    "seed": Rule(int, "a whole number"),
+    "start": HHMM_RULE,
+    "date": Rule(str, "YYYY-MM-DD", is_date),
+    "base_url": Rule(str, "an http(s) URL", is_base_url),
+    "api_key": Rule(str, "printable ASCII with no spaces", is_api_key, secret=True),
+    "squeeze_bars": Rule(int, "a whole number >= 1", lambda v: v >= 1),
+    "noise_floor": Rule(float, "a number >= 0", lambda v: v >= 0),
+    "bell": Rule(bool, "true or false"),
+    "alert_cmd": Rule(str, "a command", lambda v: bool(v.strip())),
+    "theme": Rule(str, f"one of {', '.join(THEMES)}", lambda v: v in THEMES),
+    "record_dir": Rule(bool, "true or false"),
+    "history": Rule(bool, "true or false"),
+    "timeout": Rule(float, "a positive number of seconds", lambda v: v > 0),
+    "requests": Rule(str, f"one of {', '.join(REQUEST_MODES)}", lambda v: v in REQUEST_MODES),
+}
+FILE_KEYS = (
     "api_key",
     "bar",
     "minutes",
@@ -70,10 +108,11 @@ FILE_KEYS = {
     "alert_cmd",
     "theme",
     "record_dir",
+    "history",
     "timeout",
     "base_url",
     "requests",
-}
+)
 
 
 def config_path() -> Path:
@@ -84,32 +123,47 @@ def config_path() -> Path:
 
 
 def data_dir() -> Path:
+    """Recordings and the session history: the user data dir, or `HEDGEFLOW_DATA_DIR`."""
+    override = os.environ.get(DATA_ENV)
+    if override:
+        return Path(override)
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
 def load_file(path: Path) -> dict[str, Any]:
-    """The config file's known keys; a missing file is an empty config."""
+    """The config file's settings, each checked by its rule; a missing file is an empty config.
+    Any problem is one line naming the file and the key."""
     try:
         with path.open("rb") as handle:
             raw = tomllib.load(handle)
     except FileNotFoundError:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"cannot read config file {path.name}: {error}") from None
-    unknown = sorted(set(raw) - FILE_KEYS)
+        raise ConfigError(f"config file {path}: cannot read it: {error}") from None
+    unknown = sorted(set(raw) - set(FILE_KEYS))
     if unknown:
-        raise ConfigError(f"unknown key(s) in {path.name}: {', '.join(unknown)}")
-    types = {f.name: f.type for f in fields(Settings)}
+        raise ConfigError(
+            f"config file {path}: unknown key(s) {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(FILE_KEYS))})"
+        )
+    values = {}
     for key, value in raw.items():
-        kinds: dict[str, type | tuple[type, ...]] = {
-            "bool": bool,
-            "int": int,
-            "float": (int, float),
-        }
-        expected = kinds.get(str(types[key]), str)
-        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
-            raise ConfigError(f"config key '{key}' has the wrong type in {path.name}")
-    return raw
+        try:
+            values[key] = RULES[key].from_value(value)
+        except ValueError as error:
+            raise ConfigError(f"config file {path}: {key} {error}") from None
+    return values
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings the environment gives: the API key."""
+    key = environ.get(KEY_ENV)
+    if not key:
+        return {}
+    try:
+        return {"api_key": RULES["api_key"].from_text(key)}
+    except ValueError as error:
+        raise ConfigError(f"{KEY_ENV} {error}") from None
 
 
 def layered(
@@ -117,17 +171,11 @@ def layered(
     environ: Mapping[str, str] | None = None,
     file_values: dict[str, Any] | None = None,
 ) -> Settings:
-    """Flags (those not None) over environment over file over defaults."""
-    environ = os.environ if environ is None else environ
+    """Flags (those not None; already checked by the parser) over environment over file over
+    defaults."""
     values: dict[str, Any] = dict(
         file_values if file_values is not None else load_file(config_path())
     )
-    if environ.get(KEY_ENV):
-        values["api_key"] = environ[KEY_ENV]
+    values.update(from_environment(os.environ if environ is None else environ))
     values.update({k: v for k, v in flags.items() if v is not None})
-    settings = Settings(**values)
-    if settings.theme not in THEMES:
-        raise ConfigError(f"theme must be one of {', '.join(THEMES)}")
-    if settings.requests not in REQUEST_MODES:
-        raise ConfigError(f"requests must be one of {', '.join(REQUEST_MODES)}")
-    return settings
+    return Settings(**values)

@@ -27,7 +27,7 @@ MAX_SENT = 64 * 1024 * 1024  # no misbehaviour sends more than this
 MAX_DRIP_SECONDS = 5.0
 
 
-def flow_body(symbol: str, side: str, bar: str, **changes: object) -> dict:
+def flow_body(symbol: str, side: str, bar: str, **changes: object) -> dict[str, object]:
     bars = [
         {"t": t, "bar": 1e6 * (i + 1), "cumulative": 1e6 * (i + 1)} for i, t in enumerate(BARS_T)
     ]
@@ -43,7 +43,7 @@ def flow_body(symbol: str, side: str, bar: str, **changes: object) -> dict:
     return body
 
 
-def series_body(symbol: str, bar: str, **changes: object) -> dict:
+def series_body(symbol: str, bar: str, **changes: object) -> dict[str, object]:
     bars = [{"t": t, "spot": 600.0 + i} for i, t in enumerate(BARS_T)]
     body: dict[str, object] = {
         "symbol": symbol,

@@ -32,8 +32,9 @@ from hedgeflow_tui.client import (
     ServerError,
 )
 from hedgeflow_tui.clock import FrozenClock
-from hedgeflow_tui.poller import Poller, PollStatus
+from hedgeflow_tui.poller import Poller
 from hedgeflow_tui.quota import Cycle, QuotaPlanner, polls_left
+from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Store
 
 KEY = "sk-hostile-test-key-0042"
