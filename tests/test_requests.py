@@ -14,7 +14,7 @@ import pytest
 from test_headless import final_bars, lines_of, served_session
 
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.headless import detector_config, run_headless
+from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.record import RecordingStream
 from hedgeflow_tui.replay import export_csv
 from hedgeflow_tui.sim import SimConfig, sim_clock
@@ -124,7 +124,7 @@ async def test_recordings_made_either_way_replay_to_the_same_bars(sim_server, tm
         path = tmp_path / f"{requests}.jsonl"
         await run(server.url, requests, record=path)
         out = io.StringIO()
-        assert export_csv(detector_config(Settings()), RecordingStream(path), out) == 0
+        assert export_csv("normal", RecordingStream(path), out) == 0
         tables[requests] = out.getvalue()
     assert tables["lean"] == tables["full"]
     assert len(tables["lean"].splitlines()) == 1 + 390
