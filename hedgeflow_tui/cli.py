@@ -15,7 +15,15 @@ from typing import Any, NoReturn
 
 from hedgeflow_tui import __version__
 from hedgeflow_tui.checks import flag_error, flag_type
-from hedgeflow_tui.config import RULES, THEMES, ConfigError, Settings, config_path, layered
+from hedgeflow_tui.config import (
+    REQUEST_MODES,
+    RULES,
+    THEMES,
+    ConfigError,
+    Settings,
+    config_path,
+    layered,
+)
 from hedgeflow_tui.model import BAR_SIZES
 
 PROG = "hedgeflow-tui"
@@ -141,6 +149,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(with the alerts each bar fired) to standard output",
     )
     add(
+        "--requests",
+        choices=REQUEST_MODES,
+        help="requests per bar close: auto (default) one series request carrying flow and "
+        "price, cross-checked against the hedge-flow endpoint at start-up, on r and hourly as "
+        "the quota allows; lean: the same without the hourly checks; full: calls + puts + "
+        "series (3 requests). A disagreement switches flow to the hedge-flow endpoint",
+    )
+    add(
         "--no-history",
         dest="history",
         action="store_false",
@@ -229,8 +245,9 @@ def _main(argv: Sequence[str] | None) -> int:
     from hedgeflow_tui.ui.live_app import LiveApp
 
     # without a recording to open first: paints first, then opens the source in a worker
-    LiveApp(settings, source, recorders=recorders).run()
-    return 0
+    app = LiveApp(settings, source, recorders=recorders)
+    app.run()
+    return app.return_code or 0  # 1 when the app ended on an unhandled error
 
 
 def _replay(settings: Settings, path: Path) -> int:
@@ -250,5 +267,6 @@ def _replay(settings: Settings, path: Path) -> int:
         fail(str(error))
     from hedgeflow_tui.ui.replay_app import ReplayApp
 
-    ReplayApp(settings, recording).run()
-    return 0
+    replay_app = ReplayApp(settings, recording)
+    replay_app.run()
+    return replay_app.return_code or 0

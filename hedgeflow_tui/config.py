@@ -7,6 +7,7 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
     minutes = 390
     sensitivity = "normal"   # squeeze alerts: low, normal or high
     theme = "colorblind"     # or "default"
+    requests = "auto"        # or "lean" (no periodic cross-checks), "full" (3 requests a bar)
     bell = true
     record_dir = true        # always record into the user's data dir
     history = false          # do not keep sessions in the history database
@@ -42,6 +43,7 @@ KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
 DATA_ENV = "HEDGEFLOW_DATA_DIR"
 THEMES = ("default", "colorblind")
+REQUEST_MODES = ("auto", "lean", "full")
 SENSITIVITIES = ("low", "normal", "high")  # the detector's, in the order the key cycles them
 MAX_CONFIG_BYTES = 64 * 1024
 
@@ -73,6 +75,16 @@ class Settings:
     replay: Path | None = None
     export: str | None = None
     timeout: float = 10.0
+    requests: str = "auto"  # auto | lean | full: see the poller
+
+
+MAX_SPEED = 100_000.0  # simulated seconds per real second: a whole session in a quarter second
+MAX_SEED = 2**32 - 1  # what the simulator's generator takes
+DATE_YEARS = (2000, 2100)
+
+
+def is_session_date(text: str) -> bool:
+    return is_date(text) and DATE_YEARS[0] <= int(text[:4]) <= DATE_YEARS[1]
 
 
 # How each setting that a user can give is checked (flags and the config file alike).
@@ -80,10 +92,10 @@ RULES: dict[str, Rule] = {
     "symbols": SYMBOL_RULE,
     "bar": Rule(str, f"one of {', '.join(BAR_SIZES)}", lambda v: v in BAR_SIZES),
     "minutes": Rule(int, "a whole number from 1 to 390", lambda v: 1 <= v <= 390),
-    "speed": Rule(float, "a positive number", lambda v: v > 0),
-    "seed": Rule(int, "a whole number"),
+    "speed": Rule(float, f"a positive number up to {MAX_SPEED:g}", lambda v: 0 < v <= MAX_SPEED),
+    "seed": Rule(int, f"a whole number from 0 to {MAX_SEED}", lambda v: 0 <= v <= MAX_SEED),
     "start": HHMM_RULE,
-    "date": Rule(str, "YYYY-MM-DD", is_date),
+    "date": Rule(str, f"YYYY-MM-DD in {DATE_YEARS[0]}..{DATE_YEARS[1]}", is_session_date),
     "base_url": Rule(str, "an http(s) URL", is_base_url),
     "api_key": Rule(str, "printable ASCII with no spaces", is_api_key, secret=True),
     "sensitivity": Rule(str, f"one of {', '.join(SENSITIVITIES)}", lambda v: v in SENSITIVITIES),
@@ -93,6 +105,7 @@ RULES: dict[str, Rule] = {
     "record_dir": Rule(bool, "true or false"),
     "history": Rule(bool, "true or false"),
     "timeout": Rule(float, "a positive number of seconds", lambda v: v > 0),
+    "requests": Rule(str, f"one of {', '.join(REQUEST_MODES)}", lambda v: v in REQUEST_MODES),
 }
 FILE_KEYS = (
     "api_key",
@@ -106,6 +119,7 @@ FILE_KEYS = (
     "history",
     "timeout",
     "base_url",
+    "requests",
 )
 
 

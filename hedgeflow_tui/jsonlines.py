@@ -2,7 +2,7 @@
 the sink that writes them for headless mode and headless replay.
 
     {"type": "status", "symbol", "source", "state", "message", "last_bar", "next_poll",
-     "retry_in", "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
+     "retry_in", "note", "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
     {"type": "bar", "symbol", "bar_size", "t", "calls", "puts", "all",
      "cum_calls", "cum_puts", "cum_all", "spot"}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from hedgeflow_tui.alerting import AlertTrackers
@@ -38,6 +39,7 @@ def status_record(status: PollStatus) -> dict[str, Any]:
         "last_bar": iso(status.last_bar),
         "next_poll": iso(status.next_poll),
         "retry_in": round(status.retry_in, 2) if status.retry_in is not None else None,
+        "note": status.note,
         "quota": None
         if quota is None
         else {
@@ -101,7 +103,8 @@ class JsonLinesSink:
         self.out = out
         self.trackers = AlertTrackers(store, sensitivity)
         self.history = history
-        self._last_status: dict[str, tuple[str, str]] = {}
+        self._last_status: dict[str, tuple[str, str, str | None]] = {}
+        self.on_alert: Callable[[Alert], None] | None = None  # told after each alert line
         store.subscribe(self.on_change)
 
     def write(self, record: dict[str, Any]) -> None:
@@ -121,9 +124,11 @@ class JsonLinesSink:
             self.write(bar_record(change.symbol, change.bar_size, row))
         for alert in alerts:
             self.write(alert_record(alert))
+            if self.on_alert is not None:
+                self.on_alert(alert)
 
     def on_status(self, status: PollStatus) -> None:
-        key = (status.state, status.message)
+        key = (status.state, status.message, status.note)
         if self._last_status.get(status.symbol) != key:
             self._last_status[status.symbol] = key
             self.write(status_record(status))
