@@ -57,7 +57,8 @@ def score(config: DetectorConfig, seeds, kinds: set[str], symbol: str = "SPY") -
             alerts += [a for a in tracker.update(rows[:end]) if a.kind in kinds]
         alerts = _first_per_episode(alerts)
         matched = set()
-        for start, last, direction in episodes:
+        for episode in episodes:
+            start, last, direction = episode.start, episode.end, episode.direction
             window_end = last + timedelta(minutes=GRACE)
             hits = [a for a in alerts if a.direction == direction and start <= a.t <= window_end]
             if hits:

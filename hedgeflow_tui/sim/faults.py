@@ -2,8 +2,9 @@
 
 Each hedge-flow or series request draws, from a seeded generator, whether it fails and how:
 a 500, a 502 with an HTML body (a proxy), a 429 with `Retry-After` (in seconds of the
-simulator's market clock), a slow answer (past a client's timeout), a truncated JSON body, or
-bars duplicated and out of order.
+simulator's market clock), a slow answer (past a client's timeout), a truncated JSON body,
+bars duplicated and out of order, or series bars whose `hedge_flow_*` fields are null (a hedge-flow
+answer drawn for that fault is served as it is).
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ import threading
 
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-ALL_FAULTS = ("500", "502_html", "429", "slow", "truncated", "shuffled")
+ALL_FAULTS = ("500", "502_html", "429", "slow", "truncated", "shuffled", "null_flow")
+NULLED_FIELDS = (
+    "hedge_flow_call_cumulative",
+    "hedge_flow_put_cumulative",
+    "hedge_flow_cumulative_all",
+)
 
 
 class FaultInjector:
@@ -64,6 +70,12 @@ class FaultInjector:
             text = json.dumps(body)
             return Response(text[: len(text) // 2], media_type="application/json")
         bars = list(body.get("bars", []))
+        if kind == "null_flow":
+            nulled = [
+                {key: None if key in NULLED_FIELDS else value for key, value in bar.items()}
+                for bar in bars
+            ]
+            return JSONResponse(body | {"bars": nulled})
         with self._lock:
             shuffled = bars + bars[: len(bars) // 2]
             self._rng.shuffle(shuffled)
