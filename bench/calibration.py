@@ -139,7 +139,9 @@ def values(facts: Facts, seconds: list[float]) -> dict[str, str]:
         "squeezes per session (0/1/2/3)": "/".join(pct(c / facts.sessions) for c in counts[:4]),
         "squeeze length p10 / p50 / p90 (min)": "{:.0f} / {:.0f} / {:.0f}".format(*durations),
         "squeeze move p10 / p50 / p90 (%)": "{:.2f} / {:.2f} / {:.2f}".format(*moves),
-        "squeezes realised (price moved with them)": pct(np.mean(facts.realized or [0])),
+        "squeezes realised (price moved with them)": pct(
+            float(np.mean(facts.realized)) if facts.realized else 0.0
+        ),
         "activity: first 30 min / midday / last hour": "{:.2f} / {:.2f} / {:.2f} x mean".format(
             activity["first 30 min"], activity["12:00-13:00"], activity["last 60 min"]
         ),

@@ -4,6 +4,9 @@ merge plus the detector, and the repaint of every widget.
     python3 bench/update_cost.py [--quick]
 """
 
+# mypy: disable-error-code="union-attr"
+# (`store.session(...)` is used directly: a None there stops the benchmark loudly, as it should)
+
 from __future__ import annotations
 
 import argparse
@@ -16,22 +19,22 @@ from _common import DAY, median, table
 from hedgeflow_tui.clock import FrozenClock, session_bounds
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import AlertTracker, DetectorConfig
-from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, SeriesBar, SeriesResponse
+from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, Response, SeriesBar, SeriesResponse
 from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.store import Store
-from hedgeflow_tui.ui.app import HedgeflowApp
+from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart
 
 OPEN, CLOSE = session_bounds(DAY)
 SIZES = [(80, 24), (120, 40), (160, 50)]
 
 
-def batch(path, upto: int, window: int = 2, symbol: str = "SPY") -> list:
+def batch(path, upto: int, window: int = 2, symbol: str = "SPY") -> list[Response]:
     """The answers of the poll made after 30s bucket `upto` closed: a 2-bucket window each."""
     first = max(0, upto - window + 1)
     as_of = OPEN + timedelta(seconds=30 * (upto + 1) + 2)
-    answers = []
+    answers: list[Response] = []
     for side, flows in (("calls", path.calls), ("puts", path.puts)):
         running = float(flows[:first].sum())
         bars = []
@@ -76,7 +79,7 @@ def data_path_cost(samples: int) -> tuple[float, float]:
 async def repaint_cost(samples: int, size: tuple[int, int]) -> float:
     settings = Settings(symbols=["SPY"], bar="30s", seed=7, date=DAY.isoformat())
     clock = FrozenClock(CLOSE + timedelta(minutes=5))
-    app = HedgeflowApp(settings, open_source(settings, clock=clock))
+    app = LiveApp(settings, open_source(settings, clock=clock))
     costs = []
     async with app.run_test(size=size) as pilot:
         while not app.query_one(FlowChart).series.get("all"):
@@ -84,7 +87,7 @@ async def repaint_cost(samples: int, size: tuple[int, int]) -> float:
         await pilot.pause(0.2)
         for _ in range(samples):
             started = time.process_time()  # CPU time: frame scheduling waits are not cost
-            app._repaint("SPY")
+            app.repaint("SPY")
             await pilot.pause()  # the compositor renders the refreshed widgets
             costs.append(time.process_time() - started)
     return median(costs)

@@ -14,19 +14,20 @@ Plain Python: no Textual, no HTTP.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from hedgeflow_tui.clock import session_bounds
 from hedgeflow_tui.model import (
-    BAR_SECONDS,
     FlowBar,
     HedgeFlowResponse,
     Response,
     SeriesBar,
     SeriesResponse,
+    bar_delta,
 )
 
 LEGS = ("calls", "puts")
@@ -88,35 +89,54 @@ class SessionView:
     last_t: datetime | None  # newest bucket held
 
 
-def _flow_rank(bar: FlowBar) -> tuple:
+B = TypeVar("B", FlowBar, SeriesBar)
+
+
+class _Held(NamedTuple, Generic[B]):
+    """One bucket's winning value and what it won on: the newest `as_of`, then the rank."""
+
+    as_of: datetime
+    rank: tuple[Any, ...]
+    bar: B
+
+
+def _flow_rank(bar: FlowBar) -> tuple[Any, ...]:
     return (bar.cumulative is not None, bar.cumulative or 0.0, bar.bar is not None, bar.bar or 0.0)
 
 
-def _series_rank(bar: SeriesBar) -> tuple:
+def _series_rank(bar: SeriesBar) -> tuple[Any, ...]:
     levels = (bar.spot, bar.net_gex, bar.gamma_flip, bar.call_wall, bar.put_wall)
     return (*((value is not None, value or 0.0) for value in levels), bar.regime or "")
 
 
 @dataclass
 class _Session:
-    """Everything held for one (symbol, bar_size)."""
+    """Everything held for one (symbol, bar_size).
+
+    Kept incrementally, so a poll costs the same early and late in the session: the sorted
+    bucket times (a new bucket is nearly always the last), the price series' first and last
+    bucket, and how far from the first bucket the session is known to be whole (`_whole_until`),
+    which only a changed bucket at or before it can move back."""
 
     symbol: str
     bar_size: str
     expiration: date | None = None
     as_of: datetime | None = None
     said_empty: bool = False
-    legs: dict[str, dict[datetime, tuple[datetime, tuple, FlowBar]]] = field(
+    legs: dict[str, dict[datetime, _Held[FlowBar]]] = field(
         default_factory=lambda: {leg: {} for leg in LEGS}
     )
-    prices: dict[datetime, tuple[datetime, tuple, SeriesBar]] = field(default_factory=dict)
+    prices: dict[datetime, _Held[SeriesBar]] = field(default_factory=dict)
     times: list[datetime] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     view: SessionView | None = None
+    priced: tuple[datetime, datetime] | None = None  # first and last bucket of the price series
+    _whole_until: datetime | None = None  # every bucket from times[0] up to here has no gap
+    _gap: datetime | None = None  # the earliest gap after `_whole_until`, when one was found
+    step: timedelta = field(init=False)  # one bucket
 
-    @property
-    def step(self) -> timedelta:
-        return timedelta(seconds=BAR_SECONDS[self.bar_size])
+    def __post_init__(self) -> None:
+        self.step = bar_delta(self.bar_size)
 
     def holds_bars(self) -> bool:
         return bool(self.times)
@@ -128,14 +148,45 @@ class _Session:
         if isinstance(response, HedgeFlowResponse):
             if not response.bars:
                 self.said_empty = True
-            return _merge_into(self.legs[response.side], response.as_of, response.bars, _flow_rank)
-        return _merge_into(self.prices, response.as_of, response.bars, _series_rank)
+            held: dict = self.legs[response.side]
+            earliest = _merge_into(held, response.as_of, response.bars, _flow_rank, self._add)
+        else:
+            earliest = _merge_into(
+                self.prices, response.as_of, response.bars, _series_rank, self._add_price
+            )
+        if earliest is not None:
+            self._recheck_from(earliest)
+        return earliest
+
+    def _add(self, t: datetime) -> None:
+        """A bucket new to one series: a new bucket of the session unless another holds it."""
+        if t in self.prices or any(t in leg for leg in self.legs.values()):
+            return
+        if not self.times or t > self.times[-1]:
+            self.times.append(t)
+        else:
+            insort(self.times, t)
+
+    def _add_price(self, t: datetime) -> None:
+        self._add(t)
+        if self.priced is None:
+            self.priced = (t, t)
+        elif t > self.priced[1]:
+            # the buckets between the previous last price and this one now need a price too
+            self._recheck_from(self.priced[1] + self.step)
+            self.priced = (self.priced[0], t)
+        elif t < self.priced[0]:
+            self.priced = (t, self.priced[1])
+
+    def _recheck_from(self, t: datetime) -> None:
+        """Bucket `t` changed: whatever was known whole from it on must be checked again."""
+        if self._whole_until is not None and t <= self._whole_until:
+            self._whole_until = t - self.step
+        if self._gap is not None and t <= self._gap:
+            self._gap = None
 
     def rebuild(self, since: datetime) -> list[Row]:
         """Recompute rows from bucket `since` on; return the rows that are new or differ."""
-        keys = set(self.prices).union(*self.legs.values())
-        if len(keys) != len(self.times):
-            self.times = sorted(keys)
         start = bisect_left(self.times, since)
         old = {row.t: row for row in self.rows[start:]}
         first_bucket = session_bounds(self.expiration)[0] if self.expiration else None
@@ -144,56 +195,71 @@ class _Session:
         return [row for row in fresh if old.get(row.t) != row]
 
     def _row(self, t: datetime, first_bucket: datetime | None) -> Row:
-        cum: dict[str, float | None] = {}
-        flow: dict[str, float | None] = {}
-        for leg in LEGS:
-            held = self.legs[leg].get(t)
-            bar = held[2] if held else None
-            cum[leg] = bar.cumulative if bar else None
-            previous = self.legs[leg].get(t - self.step)
-            previous_cum = previous[2].cumulative if previous else None
-            if cum[leg] is not None and t == first_bucket:
-                flow[leg] = cum[leg]
-            elif cum[leg] is not None and previous_cum is not None:
-                flow[leg] = cum[leg] - previous_cum
-            else:
-                flow[leg] = bar.bar if bar else None
+        calls, cum_calls = self._leg("calls", t, first_bucket)
+        puts, cum_puts = self._leg("puts", t, first_bucket)
         price = self.prices.get(t)
-        both = flow["calls"] is not None and flow["puts"] is not None
-        both_cum = cum["calls"] is not None and cum["puts"] is not None
         return Row(
             t=t,
-            calls=flow["calls"],
-            puts=flow["puts"],
-            all=flow["calls"] + flow["puts"] if both else None,
-            cum_calls=cum["calls"],
-            cum_puts=cum["puts"],
-            cum_all=cum["calls"] + cum["puts"] if both_cum else None,
-            spot=price[2].spot if price else None,
+            calls=calls,
+            puts=puts,
+            all=calls + puts if calls is not None and puts is not None else None,
+            cum_calls=cum_calls,
+            cum_puts=cum_puts,
+            cum_all=cum_calls + cum_puts
+            if cum_calls is not None and cum_puts is not None
+            else None,
+            spot=price.bar.spot if price else None,
         )
+
+    def _leg(
+        self, leg: str, t: datetime, first_bucket: datetime | None
+    ) -> tuple[float | None, float | None]:
+        """(flow, cumulative) of one leg in bucket `t`."""
+        held = self.legs[leg].get(t)
+        if held is None:
+            return None, None
+        cumulative = held.bar.cumulative
+        if cumulative is not None and t == first_bucket:
+            return cumulative, cumulative
+        previous = self.legs[leg].get(t - self.step)
+        previous_cum = previous.bar.cumulative if previous else None
+        if cumulative is not None and previous_cum is not None:
+            return cumulative - previous_cum, cumulative
+        return held.bar.bar, cumulative
 
     def gap_start(self) -> datetime | None:
         """The earliest bucket a leg lacks between the first and the last bucket held, or the
-        price series lacks between its own first and last (it may trail the legs when thinned)."""
+        price series lacks between its own first and last (it may trail the legs when thinned).
+
+        Scans only from where the session was last known whole: one or two buckets a poll."""
         if not self.times:
             return None
-        t, last = self.times[0], self.times[-1]
-        priced = (min(self.prices), max(self.prices)) if self.prices else None
+        first, last = self.times[0], self.times[-1]
+        if self._gap is not None:
+            return self._gap
+        t = first if self._whole_until is None else max(first, self._whole_until + self.step)
         while t <= last:
-            for leg in LEGS:
-                held = self.legs[leg].get(t)
-                if held is None or held[2].cumulative is None:
-                    return t
-            if priced and priced[0] <= t <= priced[1] and t not in self.prices:
+            if self._lacks(t):
+                self._gap = t
+                self._whole_until = t - self.step
                 return t
             t += self.step
+        self._whole_until = last
         return None
+
+    def _lacks(self, t: datetime) -> bool:
+        for leg in LEGS:
+            held = self.legs[leg].get(t)
+            if held is None or held.bar.cumulative is None:
+                return True
+        priced = self.priced
+        return priced is not None and priced[0] <= t <= priced[1] and t not in self.prices
 
     def make_view(self) -> SessionView:
         if self.view is None:
             regime = None
-            if self.prices:
-                newest = self.prices[max(self.prices)][2]
+            if self.priced is not None:
+                newest = self.prices[self.priced[1]].bar
                 regime = Regime(
                     t=newest.t,
                     spot=newest.spot,
@@ -217,13 +283,22 @@ class _Session:
         return self.view
 
 
-def _merge_into(held: dict, as_of: datetime, bars: Iterable, rank: Callable) -> datetime | None:
+def _merge_into(
+    held: dict[datetime, _Held[B]],
+    as_of: datetime,
+    bars: Iterable[B],
+    rank: Callable[[B], tuple[Any, ...]],
+    on_new: Callable[[datetime], None],
+) -> datetime | None:
+    """Merge `bars` into `held` by the merge rule; `on_new(t)` before a bucket new to `held`."""
     earliest = None
     for bar in bars:
-        candidate = (as_of, rank(bar), bar)
+        candidate = _Held(as_of, rank(bar), bar)
         current = held.get(bar.t)
+        if current is None:
+            on_new(bar.t)
         if current is None or candidate[:2] > current[:2]:
-            if current is None or current[2] != bar:
+            if current is None or current.bar != bar:
                 earliest = bar.t if earliest is None or bar.t < earliest else earliest
             held[bar.t] = candidate
     return earliest

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
+from textual.widgets import TabbedContent
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.sim import SimConfig, sim_clock
 from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.ui.app import HedgeflowApp
 from hedgeflow_tui.ui.help import HelpScreen
+from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
     AttributionBars,
@@ -29,7 +31,7 @@ DAY = date(2026, 6, 12)
 BEFORE_SQUEEZE = datetime(2026, 6, 12, 19, 33, 30, tzinfo=UTC)
 
 
-def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[HedgeflowApp, FrozenClock]:
+def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp, FrozenClock]:
     settings = Settings(
         symbols=list(symbols),
         bar=overrides.pop("bar", "1m"),
@@ -39,12 +41,12 @@ def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[Hedgeflo
     )
     clock = FrozenClock(at)
     source = open_source(settings, clock=clock)
-    return HedgeflowApp(settings, source), clock
+    return LiveApp(settings, source), clock
 
 
-def remote_app(url: str, **overrides) -> HedgeflowApp:
+def remote_app(url: str, **overrides) -> LiveApp:
     settings = Settings(symbols=["SPY"], bar="1m", base_url=url, timeout=1.0, **overrides)
-    return HedgeflowApp(settings, open_source(settings))
+    return LiveApp(settings, open_source(settings))
 
 
 async def until(pilot, condition, timeout: float = 15.0) -> None:  # noqa: ASYNC109
@@ -55,11 +57,11 @@ async def until(pilot, condition, timeout: float = 15.0) -> None:  # noqa: ASYNC
         waited += 0.05
 
 
-def rows(app: HedgeflowApp, symbol: str = "SPY") -> int:
+def rows(app: LiveApp, symbol: str = "SPY") -> int:
     return len(app.query_one(f"#view-{symbol}").query_one(FlowChart).series.get("all", []))
 
 
-def panel_text(app: HedgeflowApp, symbol: str = "SPY") -> str:
+def panel_text(app: LiveApp, symbol: str = "SPY") -> str:
     return str(app.query_one(f"#view-{symbol}").query_one("#state-panel").render())
 
 
@@ -102,7 +104,7 @@ async def test_tab_moves_to_the_next_symbol_and_help_opens():
     app, _ = make_app(symbols=("SPY", "QQQ"))
     async with app.run_test() as pilot:
         await until(pilot, lambda: rows(app, "QQQ") > 0 and rows(app, "SPY") > 0)
-        tabs = app.query_one("#symbols")
+        tabs = app.query_one("#symbols", TabbedContent)
         assert tabs.active == "tab-SPY"
         await pilot.press("tab")
         assert tabs.active == "tab-QQQ"
@@ -114,7 +116,7 @@ async def test_tab_moves_to_the_next_symbol_and_help_opens():
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path):
+async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path, monkeypatch):
     out = tmp_path / "alert.json"
     app, clock = make_app(
         alert_cmd=(
@@ -122,9 +124,14 @@ async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path):
         ),
         bell=True,
     )
-    notes = []
+    notes: list[tuple[str, dict[str, Any]]] = []
     original = app.notify
-    app.notify = lambda message, **kw: (notes.append((message, kw)), original(message, **kw))
+
+    def notify(message: str, **kw: Any) -> None:
+        notes.append((message, kw))
+        original(message, **kw)
+
+    monkeypatch.setattr(app, "notify", notify)
     async with app.run_test(notifications=True) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         log = app.query_one(AlertLog)
@@ -140,7 +147,8 @@ async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path):
         record = json.loads(out.read_text())
         assert record["type"] == "alert" and record["symbol"] == "SPY"
         assert app.query_one(SqueezeBanner).active
-        assert "SQUEEZE" in str(app.query_one("#symbols").get_tab("tab-SPY").label)
+        tab = app.query_one("#symbols", TabbedContent).get_tab("tab-SPY")
+        assert "SQUEEZE" in str(tab.label)
 
 
 async def test_a_failing_alert_command_is_shown_and_not_fatal():

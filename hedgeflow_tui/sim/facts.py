@@ -31,8 +31,8 @@ def minutes(path: SessionPath) -> Minutes:
         returns=np.diff(np.log(spot), prepend=np.log(path.spot[0])),
         flow=(path.calls + path.puts).reshape(-1, 2).sum(axis=1),
         gex=path.net_gex[1::2],
-        squeeze=squeeze.any(axis=1),
-        calm=calm.all(axis=1),
+        squeeze=np.asarray(squeeze.any(axis=1)),
+        calm=np.asarray(calm.all(axis=1)),
         contracts=path.contracts.reshape(-1, 2).sum(axis=1),
         sold=path.sold.reshape(-1, 2).sum(axis=1),
     )

@@ -236,6 +236,7 @@ class SessionRun:
         out = {name: np.zeros(samples) for name in (*SERIES, "contracts", "sold")}
         self._samples = _simulate(symbol, day, seed, out)
         schedule = next(self._samples)  # the hidden plan is drawn before any sample
+        assert schedule is not None
         spec = SYMBOLS[symbol]
         self.path = SessionPath(
             symbol=symbol,

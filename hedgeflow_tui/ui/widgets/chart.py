@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
-import plotext._utility as plotext_utility
 from rich.ansi import AnsiDecoder
-from rich.console import RenderResult
 from rich.segment import Segment, Segments
 from rich.style import Style
 from textual_plotext import PlotextPlot
 
 from hedgeflow_tui.store import SessionView
-from hedgeflow_tui.ui.format import axis_money, et_time
+from hedgeflow_tui.ui.format import OKABE_ITO, axis_money, et_time
+from hedgeflow_tui.ui.widgets.plotext_adapter import Matrix, build_matrix, colors_to_ansi
 
-PALETTES = {
-    # (all, calls, puts, price): the colour-blind palette is Okabe-Ito blue / orange / sky / grey
+PALETTES: dict[str, tuple[str | tuple[int, int, int], ...]] = {
+    # (all, calls, puts, price): the colour-blind palette is Okabe-Ito blue / orange / sky / purple
     "default": ("white", "green", "red", "yellow"),
-    "colorblind": ((0, 114, 178), (230, 159, 0), (86, 180, 233), (204, 121, 167)),
+    "colorblind": tuple(OKABE_ITO[name] for name in ("blue", "orange", "sky", "purple")),
 }
 MARKERS = ("hd", "braille", "braille", "·")
 TICKS = 6
@@ -33,20 +33,23 @@ class FlowChart(PlotextPlot):
         self.palette = palette
         self.series: dict[str, list[float]] = {}
         self.times: list[datetime] = []
+        self.price_x: list[int] = []  # the index into `times` of each price
         self.seconds = False  # tick labels with seconds (30s bars)
 
     def show(self, view: SessionView | None, bar_size: str) -> None:
-        rows = [r for r in (view.rows if view else ()) if r.cum_all is not None]
-        self.times = [r.t for r in rows]
+        self.times, self.price_x = [], []
+        self.series = {"all": [], "calls": [], "puts": [], "price": []}
+        for row in view.rows if view else ():
+            if row.cum_all is None or row.cum_calls is None or row.cum_puts is None:
+                continue
+            if row.spot is not None:
+                self.price_x.append(len(self.times))
+                self.series["price"].append(row.spot)
+            self.times.append(row.t)
+            self.series["all"].append(row.cum_all)
+            self.series["calls"].append(row.cum_calls)
+            self.series["puts"].append(row.cum_puts)
         self.seconds = bar_size == "30s"
-        self.series = {
-            "all": [r.cum_all for r in rows],
-            "calls": [r.cum_calls for r in rows],
-            "puts": [r.cum_puts for r in rows],
-        }
-        priced = [(i, r.spot) for i, r in enumerate(rows) if r.spot is not None]
-        self.price_x = [i for i, _ in priced]
-        self.series["price"] = [s for _, s in priced]
         self._draw()
         self.refresh()
 
@@ -54,18 +57,12 @@ class FlowChart(PlotextPlot):
         self._draw()  # thinning and the title depend on the size
         self.refresh()
 
-    def render(self) -> RenderResult:
+    def render(self) -> Segments:
         """The plot as segments read straight from plotext's character matrix: the same cells
         and colours as decoding the ANSI text of `plt.build()`, without writing and parsing it
         (which was half the chart's repaint cost)."""
-        plt = self.plt
         width, height = self.size
-        plt.plotsize(width, height)
-        plt._set_size(width, height)  # as PlotextPlot.render does: plotsize alone is not enough
-        plt.theme(self._get_plotext_theme_name(self.app.theme))
-        plt._set_sizes()
-        plt._build_matrix()
-        return Segments(matrix_segments(plt.monitor.matrix))
+        return Segments(matrix_segments(build_matrix(self, width, height)))
 
     def _draw(self) -> None:
         plt = self.plt
@@ -98,7 +95,7 @@ class FlowChart(PlotextPlot):
             )
         step = max(1, len(x) // TICKS)
         ticks = x[::step]
-        plt.xticks(ticks, [et_time(self.times[i], seconds=self.seconds) for i in ticks])
+        plt.xticks([float(i) for i in ticks], [et_time(self.times[i], self.seconds) for i in ticks])
         values = [v for name in ("all", "calls", "puts") for v in self.series[name]]
         low, high = min(values), max(values)
         if high > low:
@@ -118,7 +115,7 @@ def _thinned(count: int, width: int) -> list[int]:
     return keep
 
 
-def matrix_segments(matrix) -> list[Segment]:
+def matrix_segments(matrix: Matrix) -> list[Segment]:
     """Rows of a plotext matrix, top first, as runs of equally styled characters."""
     segments: list[Segment] = []
     for row in reversed(range(matrix.rows)):
@@ -135,12 +132,15 @@ def matrix_segments(matrix) -> list[Segment]:
     return segments
 
 
-def _style(fullground, style, background) -> Style:
+def _style(fullground: Any, style: Any, background: Any) -> Style:
     """The Rich style of one plotext colour triple (colours may be names, codes or RGB lists)."""
-    return _style_of_ansi(plotext_utility.colors_to_ansi(fullground, style, background))
+    return _style_of_ansi(colors_to_ansi(fullground, style, background))
 
 
 @lru_cache(maxsize=256)
 def _style_of_ansi(ansi: str) -> Style:
     decoded = AnsiDecoder().decode_line(ansi + " ")
-    return decoded.spans[0].style if decoded.spans else Style.null()
+    if not decoded.spans:
+        return Style.null()
+    style = decoded.spans[0].style
+    return Style.parse(style) if isinstance(style, str) else style
