@@ -35,6 +35,7 @@ YEAR_SECONDS = 365 * 24 * 3600
 TRADING_YEAR_SECONDS = 252 * 6.5 * 3600
 LAST_MINUTES_FLOOR = 15 * 60  # seconds: greeks use at least this much time left (see greeks())
 UNWIND_HALF_LIFE = 7200.0  # seconds: customers close what they opened, dealers' book relaxes back
+MAX_STEP_IMPACT = 0.0005  # the most a step's hedge trades can move price (log-return)
 HEDGE_SPEED = 0.2  # share of the gap to their target hedge dealers trade each step
 REGIMES = ("calm", "call_chase", "put_flush", "pin")
 SQUEEZE_REGIMES = {"call_chase": "up", "put_flush": "down"}
@@ -54,9 +55,9 @@ class Underlying:
 
 
 SYMBOLS: dict[str, Underlying] = {
-    "SPY": Underlying(590.0, 1.0, 40, 0.14, 2.5e6, 1.2e9, 550.0, 0.3),
-    "QQQ": Underlying(510.0, 1.0, 40, 0.18, 1.5e6, 0.62e9, 380.0, 0.38),
-    "SPX": Underlying(5900.0, 5.0, 40, 0.14, 1.6e6, 7.7e9, 176.0, 0.45),
+    "SPY": Underlying(590.0, 1.0, 40, 0.14, 2.5e6, 1.2e9, 550.0, 0.4),
+    "QQQ": Underlying(510.0, 1.0, 40, 0.18, 1.5e6, 0.62e9, 380.0, 0.45),
+    "SPX": Underlying(5900.0, 5.0, 40, 0.14, 1.6e6, 7.7e9, 200.0, 0.45),
 }
 
 MEAN_TRADE = 5.0  # contracts per ordinary customer trade (geometric sizes, whole contracts)
@@ -354,7 +355,7 @@ def _simulate(
             calls_flow += trade_calls * spot
             puts_flow += trade_puts * spot
             # price: a random walk plus the impact of the dealers' own hedge trades
-            impact = (trade_calls + trade_puts) * spot / liquidity[step] * 0.01
+            impact = _impact((trade_calls + trade_puts) * spot, liquidity[step])
             spot *= float(np.exp(step_vol[step] * rng.normal() + impact))
         out["calls"][sample] = round(calls_flow)
         out["puts"][sample] = round(puts_flow)
@@ -370,6 +371,13 @@ def _simulate(
         years_left = max(seconds_left, LAST_MINUTES_FLOOR) / YEAR_SECONDS
         out["gamma_flip"][sample] = gamma_flip(spot, strikes, vols, years_left, position)
         yield None
+
+
+def _impact(flow: float, liquidity: float) -> float:
+    """Log-return from `flow` delta-dollars of hedge trades in one step: linear for ordinary
+    flows (`liquidity` dollars per 1%), concave for huge ones, never beyond MAX_STEP_IMPACT."""
+    linear = flow / liquidity * 0.01
+    return linear / (1.0 + abs(linear) / MAX_STEP_IMPACT)
 
 
 def _customer_trades(
