@@ -37,7 +37,7 @@ async def record_session(path: Path, symbols=("SPY", "QQQ"), bar="1m", start="14
         symbols=list(symbols),
         bar=bar,
         headless=True,
-        seed=5,
+        seed=11,  # SPY squeezes at 14:12, 14:53 and 15:04 ET
         date=DAY.isoformat(),
         start=start,
         speed=SPEED,

@@ -24,7 +24,7 @@ async def recording(tmp_path):
         symbols=["SPY"],
         bar="1m",
         headless=True,
-        seed=5,
+        seed=13,  # a downside squeeze builds on the 15:38 ET bar
         date=DAY.isoformat(),
         start="15:20",
         speed=900.0,
