@@ -20,7 +20,7 @@ from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
 from hedgeflow_tui.clock import ET, Clock, session_bounds
 from hedgeflow_tui.model import BAR_SECONDS, Account, Response, bar_delta
 from hedgeflow_tui.quota import QuotaPlanner, QuotaView, polls_left
-from hedgeflow_tui.status import PollStatus
+from hedgeflow_tui.status import PollState, PollStatus, SourceKind
 from hedgeflow_tui.store import SessionView, Store
 
 __all__ = ["PollStatus", "Poller", "QuotaView"]
@@ -57,7 +57,7 @@ class Poller:
         bar_size: str,
         clock: Clock,
         *,
-        source: str,
+        source: SourceKind,
         minutes: int = MAX_MINUTES,
         planner: QuotaPlanner | None = None,
         on_status: StatusObserver | None = None,
@@ -117,9 +117,17 @@ class Poller:
                         "stopped", f"stopped: {error.message}", reason=type(error).__name__
                     )
                     return
+                if isinstance(error, RateLimited) and error.quota_exhausted and self._past_close():
+                    self._report(
+                        "stopped",
+                        f"stopped: the session is over and the server still refuses "
+                        f"({error.message}); bars after {_hhmm(self.status.last_bar)} missing",
+                        reason=type(error).__name__,
+                    )
+                    return
                 failures += 1
                 delay = self._backoff(failures, error)
-                state = "rate_limited" if isinstance(error, RateLimited) else "retrying"
+                state: PollState = "rate_limited" if isinstance(error, RateLimited) else "retrying"
                 self._report(
                     state,
                     f"{error.message}; retrying in {delay:.0f}s",
@@ -208,6 +216,14 @@ class Poller:
             return False
         return view.rows[-1].spot is not None or now >= close + PRICE_GRACE
 
+    def _past_close(self) -> bool:
+        """The session closed long enough ago that waiting for its bars is pointless; only known
+        once an answer has told the session's day and re-anchored the clock on its time."""
+        if self.store.session(self.symbol, self.bar_size) is None:
+            return False
+        _, close = session_bounds(self._session_day())
+        return self.clock.now() >= close + PRICE_GRACE
+
     def _seconds_to_next_poll(self) -> float:
         now = self.clock.now()
         size = BAR_SECONDS[self.bar_size]
@@ -254,7 +270,7 @@ class Poller:
 
     def _status(
         self,
-        state: str,
+        state: PollState,
         message: str,
         *,
         next_in: float | None = None,
@@ -277,7 +293,12 @@ class Poller:
         )
 
     def _report(
-        self, state: str, message: str, *, retry_in: float | None = None, reason: str | None = None
+        self,
+        state: PollState,
+        message: str,
+        *,
+        retry_in: float | None = None,
+        reason: str | None = None,
     ) -> None:
         self.status = self._status(state, message, retry_in=retry_in, reason=reason)
         self._emit()
@@ -285,6 +306,10 @@ class Poller:
     def _emit(self) -> None:
         if self.on_status is not None:
             self.on_status(self.status)
+
+
+def _hhmm(t: datetime | None) -> str:
+    return t.astimezone(ET).strftime("%H:%M ET") if t is not None else "the open"
 
 
 def _last_known(view: SessionView | None, field: str) -> datetime | None:
