@@ -35,7 +35,7 @@ class AlertTrackers:
         for symbol, (bar_size, _) in list(self._trackers.items()):
             tracker = AlertTracker(symbol, detector_config(bar_size, sensitivity))
             view = self.store.session(symbol, bar_size)
-            tracker.update(view.rows if view is not None else ())
+            tracker.update(view.rows if view is not None else (), history=True)
             self._trackers[symbol] = (bar_size, tracker)
 
     def signal(self, symbol: str) -> Signal | None:

@@ -74,16 +74,22 @@ class DetectorConfig:
 # raises fewer). Time-like settings are ~20 (size), ~15 (warm-up) and ~30 minutes (calm after).
 TUNED: dict[str, DetectorConfig] = {
     "30s": DetectorConfig(
-        threshold=2.5, ewma_bars=8, scale_bars=40, warmup_bars=30, calm_after=60, legs=False
+        threshold=2.0, ewma_bars=8, scale_bars=40, warmup_bars=30, calm_after=60, legs=True
     ),
     "1m": DetectorConfig(
-        threshold=2.5, ewma_bars=8, scale_bars=20, warmup_bars=15, calm_after=30, legs=False
+        threshold=4.0, ewma_bars=2, scale_bars=20, warmup_bars=15, calm_after=30, legs=True
     ),
     "5m": DetectorConfig(
-        threshold=4.0, ewma_bars=2, scale_bars=6, warmup_bars=3, calm_after=6, legs=False
+        threshold=3.0,
+        ewma_bars=2,
+        scale_bars=6,
+        warmup_bars=3,
+        calm_after=6,
+        legs=False,
+        price_gate=True,
     ),
     "15m": DetectorConfig(
-        threshold=2.0, ewma_bars=4, scale_bars=6, warmup_bars=2, calm_after=2, legs=False
+        threshold=4.0, ewma_bars=2, scale_bars=6, warmup_bars=2, calm_after=2, legs=True
     ),
 }
 
@@ -253,7 +259,9 @@ class AlertTracker:
         self._spots: list[float | None] = []
         self._times: list[datetime] = []
 
-    def update(self, rows: Sequence[Row]) -> list[Alert]:
+    def update(self, rows: Sequence[Row], *, history: bool = False) -> list[Alert]:
+        """Read the bars newer than the last one read; `history` marks every alert as history
+        (a re-read of bars already shown)."""
         start = len(rows)
         while start > 0 and (self._last_t is None or rows[start - 1].t > self._last_t):
             start -= 1
@@ -261,7 +269,7 @@ class AlertTracker:
         for index in range(start, len(rows)):
             alert = self._step(rows[index])
             if alert is not None:
-                if index < len(rows) - LIVE_BARS:
+                if history or index < len(rows) - LIVE_BARS:
                     alert = _as_history(alert)
                 fired.append(alert)
         if start < len(rows):

@@ -41,9 +41,9 @@ def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
 
 SCENES = [
     Scene("quiet", ("SPY",), 5, utc(15, 30), "-quiet"),
-    Scene("upside-squeeze", ("SPY",), 14, utc(14, 40), "-confirmed -up"),
-    Scene("downside-put-driven", ("SPY",), 13, utc(14, 47), "-confirmed -down"),
-    Scene("several-symbols", ("SPY", "QQQ", "SPX"), 14, utc(14, 40), None),
+    Scene("upside-squeeze", ("SPY",), 17, utc(17, 32), "-confirmed -up"),
+    Scene("downside-put-driven", ("SPY",), 43, utc(15, 38), "-confirmed -down"),
+    Scene("several-symbols", ("SPY", "QQQ", "SPX"), 17, utc(17, 32), None),
     Scene("network-down", ("SPY",), 7, utc(15, 0), None, dead_server=True),
 ]
 

@@ -30,7 +30,7 @@ from hedgeflow_tui.ui.widgets import (
 
 DAY = date(2026, 6, 12)
 SEED = 23  # the simulated session every dashboard test here watches
-# seed 23, SPY: an upside squeeze confirms on the 13:09 ET bar
+# a mid-session time of that session (the alert tests find their own, see first_squeeze)
 BEFORE_SQUEEZE = datetime(2026, 6, 12, 17, 6, 30, tzinfo=UTC)
 
 
