@@ -115,7 +115,7 @@ class SymbolView(Vertical):
     def show_gauge(self, reading: GaugeReading | None, about: str) -> None:
         """Today against past sessions; the gauge stays hidden in modes without a history."""
         gauge = self.query_one(RangeGauge)
-        gauge.display = True
+        gauge.add_class("-on")
         gauge.show(reading, about)
 
     def add_alert(self, alert: Alert) -> None:

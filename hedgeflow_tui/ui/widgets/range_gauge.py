@@ -107,8 +107,8 @@ def gauge_lines(reading: GaugeReading, width: int) -> list[Text]:
 
 
 class RangeGauge(Widget):
-    """`show(reading, about)` stores the figures; lines are laid out for the current size: a
-    header and four gauge lines, or (short terminals) the two cumulative lines only."""
+    """`show(reading, about)` stores the figures; lines are laid out for the current width: a
+    header and four gauge lines, the first lines only if it is given fewer rows."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
