@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from hedgeflow_tui.detector import Alert, AlertTracker, DetectorConfig
+from hedgeflow_tui.detector import Alert, AlertTracker, detector_config
 from hedgeflow_tui.history import History, running_peaks
 from hedgeflow_tui.model import BAR_SECONDS, BAR_SIZES
 from hedgeflow_tui.sim.market import SAMPLE_SECONDS, simulate_session
@@ -48,9 +48,7 @@ def past_days(day: date, count: int = PAST_SESSIONS) -> list[date]:
     return days
 
 
-def simulated_sessions(
-    symbol: str, day: date, seed: int, config: DetectorConfig
-) -> list[PastSession]:
+def simulated_sessions(symbol: str, day: date, seed: int, sensitivity: str) -> list[PastSession]:
     """One whole simulated session at every bar size (run in a worker process)."""
     path = simulate_session(symbol, day, seed)
     sessions = []
@@ -74,7 +72,7 @@ def simulated_sessions(
             )
             for i in range(len(calls))
         )
-        tracker = AlertTracker(symbol, config)
+        tracker = AlertTracker(symbol, detector_config(bar_size, sensitivity))
         alerts: list[Alert] = []
         for end in range(1, len(rows) + 1):
             alerts += tracker.update(rows[:end])
@@ -96,7 +94,7 @@ def store_sessions(history: History, sessions: list[PastSession], market: str) -
 
 
 def build_past(
-    history: History, symbols: list[str], today: date, seed: int, config: DetectorConfig, count: int
+    history: History, symbols: list[str], today: date, seed: int, sensitivity: str, count: int
 ) -> int:
     """Build the missing past sessions here and now (tests, benchmarks, screenshots); returns
     how many (symbol, day) were built."""
@@ -105,13 +103,14 @@ def build_past(
     for day in past_days(today, count):
         for symbol in symbols:
             if not history.has_session(symbol, day, "30s", market):
-                store_sessions(history, simulated_sessions(symbol, day, seed, config), market)
+                sessions = simulated_sessions(symbol, day, seed, sensitivity)
+                store_sessions(history, sessions, market)
                 built += 1
     return built
 
 
 async def stream_sessions(
-    todo: list[tuple[str, date]], seed: int, config: DetectorConfig
+    todo: list[tuple[str, date]], seed: int, sensitivity: str
 ) -> AsyncIterator[list[PastSession]]:
     """Simulate each (symbol, day) in a child process; yield each day's sessions as it is done.
     Closing the iterator (or cancelling its task) kills the child."""
@@ -125,7 +124,7 @@ async def stream_sessions(
     )
     assert process.stdin is not None and process.stdout is not None
     try:
-        process.stdin.write(pickle.dumps((todo, seed, config)))
+        process.stdin.write(pickle.dumps((todo, seed, sensitivity)))
         await process.stdin.drain()
         process.stdin.close()
         for _ in todo:
@@ -138,11 +137,12 @@ async def stream_sessions(
 
 
 def _serve() -> None:
-    """The child: read (todo, seed, config) from standard input, write each day's sessions."""
-    todo, seed, config = pickle.load(sys.stdin.buffer)
+    """The child: read (todo, seed, sensitivity) from standard input, write each day's
+    sessions."""
+    todo, seed, sensitivity = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     for symbol, day in todo:
-        payload = pickle.dumps(simulated_sessions(symbol, day, seed, config))
+        payload = pickle.dumps(simulated_sessions(symbol, day, seed, sensitivity))
         out.write(len(payload).to_bytes(8, "big") + payload)
         out.flush()
 

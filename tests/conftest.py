@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from hedgeflow_tui.demo_history import build_past
-from hedgeflow_tui.detector import DetectorConfig
 from hedgeflow_tui.history import History, history_path
 from hedgeflow_tui.sim import SimConfig, default_session_date, sim_clock
 from hedgeflow_tui.sim.threaded import ThreadedServer
@@ -61,7 +60,7 @@ def _past_templates(tmp_path_factory):
         if key not in built:
             path = tmp_path_factory.mktemp("past") / "history.sqlite3"
             history = History.open(path)
-            build_past(history, ["SPY"], day, seed, DetectorConfig(), count)
+            build_past(history, ["SPY"], day, seed, "normal", count)
             history.close()
             built[key] = path
         return built[key]

@@ -152,6 +152,6 @@ async def test_demo_builds_past_sessions_in_the_background_after_the_first_frame
     assert all(s.bars in (780, 390, 78, 26) for s in stored if s.day != DAY)
     # the same sessions the simulator serves for that day
     (june_11,) = [s for s in stored if s.day == date(2026, 6, 11) and s.bar_size == "1m"]
-    expected = demo_history.simulated_sessions("SPY", date(2026, 6, 11), 5, app.trackers.config)
+    expected = demo_history.simulated_sessions("SPY", date(2026, 6, 11), 5, "normal")
     assert tuple(history.rows(june_11.id)) == next(s.rows for s in expected if s.bar_size == "1m")
     history.close()

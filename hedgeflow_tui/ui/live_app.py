@@ -14,7 +14,6 @@ from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from hedgeflow_tui import demo_history
-from hedgeflow_tui.alerting import detector_config
 from hedgeflow_tui.client import FlashAlphaClient
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
@@ -141,10 +140,10 @@ class LiveApp(DashboardApp):
         self.building = (0, len(todo))
         for symbol in self.symbols:
             self._show_gauge(symbol)
-        seed, config = self.settings.seed, detector_config(self.settings)
+        seed, sensitivity = self.settings.seed, self.settings.sensitivity
         try:
             done = 0
-            async for sessions in demo_history.stream_sessions(todo, seed, config):
+            async for sessions in demo_history.stream_sessions(todo, seed, sensitivity):
                 await asyncio.to_thread(demo_history.store_sessions, history, sessions, self.market)
                 done += 1
                 self.building = (done, len(todo)) if done < len(todo) else None
