@@ -16,6 +16,7 @@ from pathlib import Path
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -204,13 +205,16 @@ class DashboardApp(App[None]):
 
     def show_status(self, status: PollStatus) -> None:
         view = self.store.session(status.symbol, self.bar_size)
-        self.view_of(status.symbol).show_status(
-            status,
-            bar_size=self.bar_size,
-            now=self.market_now() or datetime.now(ET),
-            expiration=view.expiration if view else None,
-            speed=self.market_speed(),
-        )
+        try:
+            self.view_of(status.symbol).show_status(
+                status,
+                bar_size=self.bar_size,
+                now=self.market_now() or datetime.now(ET),
+                expiration=view.expiration if view else None,
+                speed=self.market_speed(),
+            )
+        except NoMatches:  # a late status or the 1 s refresh while the app is torn down
+            return
 
     def refresh_statuses(self) -> None:
         for status in self.current_statuses():
