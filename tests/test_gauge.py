@@ -65,7 +65,7 @@ def test_today_against_the_same_time_in_the_last_5_and_30_sessions():
     history.close()
 
 
-def test_fewer_than_five_sessions_says_how_many(past_sessions):
+def test_fewer_than_five_sessions_says_how_many():
     history = History.open()
     _store_past(history, "live", [[1.0, 2.0, 3.0]] * 3)
     reading = read_gauge(history, "SPY", "1m", "live", DAY, _view(DAY, [1.0, 1.0, 1.0]).rows)
@@ -154,4 +154,31 @@ async def test_demo_builds_past_sessions_in_the_background_after_the_first_frame
     (june_11,) = [s for s in stored if s.day == date(2026, 6, 11) and s.bar_size == "1m"]
     expected = demo_history.simulated_sessions("SPY", date(2026, 6, 11), 5, "normal")
     assert tuple(history.rows(june_11.id)) == next(s.rows for s in expected if s.bar_size == "1m")
+    history.close()
+
+
+def test_run_context_compares_the_run_with_each_sessions_largest_run_of_its_length():
+    from hedgeflow_tui.detector import NO_ATTRIBUTION, Signal
+    from hedgeflow_tui.run_context import RunHistory, largest_run
+
+    assert largest_run([1.0, 5.0, None, 4.0, -9.0], 2, 1) == 6.0
+    assert largest_run([1.0, 5.0, None, 4.0, -9.0], 2, -1) == 5.0  # -(4 - 9)
+    history = History.open()
+    # session k: a 3-bar run of k each way, among small bars
+    _store_past(history, "live", [[1.0, k, k, k, 1.0, -k, -k, -k] for k in range(1, 31)])
+    _store_past(history, "sim:7", [[1e12] * 8] * 30)  # never compared with live runs
+
+    def signal(direction: str, bars: int, flow: float) -> Signal:
+        state = "confirmed"
+        return Signal(state, direction, bars, flow, NO_ATTRIBUTION, None, True, None, None, False)  # type: ignore[arg-type]
+
+    runs = RunHistory(history)
+    top = runs.context("SPY", "1m", "live", DAY, signal("up", 3, 95.0))
+    assert top is not None and top.text == "largest 3-bar run in 30 sessions"
+    mid = runs.context("SPY", "1m", "live", DAY, signal("down", 3, -45.5))
+    assert mid is not None and (mid.beaten, mid.sessions) == (15, 30)  # 3k < 45.5 for k <= 15
+    assert mid.text == "3-bar run beats 15 of 30 sessions' largest" and mid.percentile == 50.0
+    quiet = Signal("quiet", "up", 3, 95.0, NO_ATTRIBUTION, None, True, None, None, False)
+    assert runs.context("SPY", "1m", "live", DAY, quiet) is None
+    assert runs.context("SPY", "1m", "live", DAY - timedelta(days=27), signal("up", 3, 9.0)) is None
     history.close()

@@ -30,6 +30,7 @@ from hedgeflow_tui.history import (
     session_day,
 )
 from hedgeflow_tui.model import BAR_SIZES
+from hedgeflow_tui.run_context import RunHistory
 from hedgeflow_tui.sources import Source
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change
@@ -87,6 +88,7 @@ class LiveApp(DashboardApp):
         self.history_note: str | None = None
         self.market = ""  # the history's market of the source (market_of), once it is open
         self.building: tuple[int, int] | None = None  # past simulated sessions (done, to do)
+        self.run_history: RunHistory | None = None
 
     def current_statuses(self) -> Iterable[PollStatus]:
         return self.statuses.values()
@@ -210,7 +212,13 @@ class LiveApp(DashboardApp):
             about.append(f"building past sessions {self.building[0]}/{self.building[1]}")
         if self.history_note:
             about.append(self.history_note)
-        self.view_of(symbol).show_gauge(reading, " · ".join(about))
+        view_of = self.view_of(symbol)
+        view_of.show_gauge(reading, " · ".join(about))
+        if self.run_history is None:
+            self.run_history = RunHistory(history)
+        signal = self.trackers.signal(symbol)
+        context = self.run_history.context(symbol, self.bar_size, self.market, day, signal)
+        view_of.show_run_context(context.text if context is not None else None)
 
     def record_history(self, change: Change, alerts: list[Alert]) -> None:
         feed = self.history_feed

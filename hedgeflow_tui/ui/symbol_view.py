@@ -120,6 +120,9 @@ class SymbolView(Vertical):
             self.query_one("#state-panel", Static).update(Text(text), layout=False)
         self._toggle_panel()
 
+    def show_run_context(self, context: str | None) -> None:
+        self.query_one(SqueezeBanner).show_context(context)
+
     def show_gauge(self, reading: GaugeReading | None, about: str) -> None:
         """Today against past sessions; the gauge stays hidden in modes without a history."""
         gauge = self.query_one(RangeGauge)
