@@ -151,6 +151,7 @@ def main() -> None:
         )
     )
     count = 5 if args.quick else 30
+    asyncio.run(first_frame(0, folder / "warm-up"))  # imports and caches: not in the comparison
     without, _ = asyncio.run(first_frame(0, folder / "none"))
     with_build, built = asyncio.run(first_frame(count, folder / "build"))
     print()
