@@ -41,8 +41,8 @@ def test_quiet_session(snap_compare, past_sessions):
 
 
 def test_upside_squeeze_confirmed(snap_compare, past_sessions):
-    past_sessions(14, date(2026, 6, 12))
-    app = app_at(14, datetime(2026, 6, 12, 14, 40, 30, tzinfo=UTC))
+    past_sessions(23, date(2026, 6, 12))
+    app = app_at(23, datetime(2026, 6, 12, 17, 10, 30, tzinfo=UTC))
     assert snap_compare(app, terminal_size=SIZE, run_before=until_ready)
 
 
