@@ -53,7 +53,9 @@ class Cycle:
 
 MAX_SERIES_EVERY = 10  # beyond this the price overlay is too sparse to be worth thinning further
 RESERVE_SHARE = 0.05  # keep 5% of what remains for retries
-CATCHUP_SHARE = 0.5  # catch-up polls planned per bar close (a lagging upstream, the cache)
+CATCHUP_SHARE = (
+    0.1  # catch-up polls planned per bar close (measured: 0.05-0.1, bench/live_timing.py)
+)
 MAX_POLLS = 390 * 60 // 30  # a whole session at the smallest bar: no plan looks further
 
 
