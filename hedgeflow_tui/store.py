@@ -227,7 +227,7 @@ class _Session:
 
     def _add(self, t: datetime) -> None:
         """A bucket new to one series: a new bucket of the session unless another holds it."""
-        if t in self.prices or any(t in leg for leg in self.legs.values()):
+        if t in self.prices or t in self.legs["calls"] or t in self.legs["puts"]:
             return
         if not self.times or t > self.times[-1]:
             self.times.append(t)
