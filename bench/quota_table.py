@@ -13,12 +13,12 @@ import json
 
 import httpx
 from _common import DAY, table
+from threaded_server import ThreadedServer
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.model import BAR_SECONDS
 from hedgeflow_tui.sim import SimConfig, sim_clock
-from hedgeflow_tui.sim.threaded import ThreadedServer
 from hedgeflow_tui.sources import open_source
 
 SYMBOLS = ["SPY", "QQQ", "SPX"]

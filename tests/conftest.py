@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from threaded_server import ThreadedServer
 
 from hedgeflow_tui.sim import SimConfig, default_session_date, sim_clock
-from hedgeflow_tui.sim.threaded import ThreadedServer
 
 
 @pytest.fixture(autouse=True)
