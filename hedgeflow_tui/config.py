@@ -10,6 +10,7 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
     theme = "colorblind"     # or "default"
     bell = true
     record_dir = true        # always record into the user's data dir
+    history = false          # do not keep sessions in the history database
     timeout = 10
 
 Every value is checked by the same rule as its command-line flag (`RULES`).
@@ -18,8 +19,9 @@ Every value is checked by the same rule as its command-line flag (`RULES`).
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +41,9 @@ from hedgeflow_tui.model import BAR_SIZES
 APP_NAME = "hedgeflow-tui"
 KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
+DATA_ENV = "HEDGEFLOW_DATA_DIR"
 THEMES = ("default", "colorblind")
+MAX_CONFIG_BYTES = 64 * 1024
 
 
 class ConfigError(ValueError):
@@ -66,6 +70,7 @@ class Settings:
     theme: str = "default"
     record: Path | None = None
     record_dir: bool = False
+    history: bool = True  # keep every session in the history database (--no-history: off)
     replay: Path | None = None
     export: str | None = None
     timeout: float = 10.0
@@ -88,6 +93,7 @@ RULES: dict[str, Rule] = {
     "alert_cmd": Rule(str, "a command", lambda v: bool(v.strip())),
     "theme": Rule(str, f"one of {', '.join(THEMES)}", lambda v: v in THEMES),
     "record_dir": Rule(bool, "true or false"),
+    "history": Rule(bool, "true or false"),
     "timeout": Rule(float, "a positive number of seconds", lambda v: v > 0),
 }
 FILE_KEYS = (
@@ -100,6 +106,7 @@ FILE_KEYS = (
     "alert_cmd",
     "theme",
     "record_dir",
+    "history",
     "timeout",
     "base_url",
 )
@@ -113,19 +120,49 @@ def config_path() -> Path:
 
 
 def data_dir() -> Path:
+    """Recordings and the session history: the user data dir, or `HEDGEFLOW_DATA_DIR`."""
+    override = os.environ.get(DATA_ENV)
+    if override:
+        return Path(override)
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
-def load_file(path: Path) -> dict[str, Any]:
-    """The config file's settings, each checked by its rule; a missing file is an empty config.
-    Any problem is one line naming the file and the key."""
+def _read_config(path: Path) -> tuple[bytes, int] | None:
+    """(the bytes, the mode) of a regular config file of at most `MAX_CONFIG_BYTES`; None when
+    there is none. A FIFO, a device or a directory is refused without reading it."""
     try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise ConfigError(f"config file {path}: cannot read it: {error.strerror}") from None
+    too_big = f"config file {path}: over {MAX_CONFIG_BYTES // 1024} KiB"
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"config file {path}: not a regular file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(too_big)
+        data = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(too_big)
+    return data, info.st_mode
+
+
+def load_file(path: Path, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The config file's settings, each checked by its rule; a missing file is an empty config.
+    Any problem is one line naming the file and the key. `warn` is told when the file holds the
+    API key and others may read it."""
+    read = _read_config(path)
+    if read is None:
         return {}
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    data, mode = read
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"config file {path}: cannot read it: {error}") from None
+    if "api_key" in raw and mode & (stat.S_IRGRP | stat.S_IROTH) and warn is not None:
+        warn(f"{path} holds api_key and others can read it: chmod 600 it")
     unknown = sorted(set(raw) - set(FILE_KEYS))
     if unknown:
         raise ConfigError(
@@ -156,11 +193,12 @@ def layered(
     flags: dict[str, Any],
     environ: Mapping[str, str] | None = None,
     file_values: dict[str, Any] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Settings:
     """Flags (those not None; already checked by the parser) over environment over file over
     defaults."""
     values: dict[str, Any] = dict(
-        file_values if file_values is not None else load_file(config_path())
+        file_values if file_values is not None else load_file(config_path(), warn)
     )
     values.update(from_environment(os.environ if environ is None else environ))
     values.update({k: v for k, v in flags.items() if v is not None})

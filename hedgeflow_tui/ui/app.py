@@ -89,6 +89,9 @@ class DashboardApp(App[None]):
         """Market seconds per real second (turns market countdowns into real ones)."""
         raise NotImplementedError
 
+    def record_history(self, change: Change, alerts: list[Alert]) -> None:
+        """Keep what a store change brought in the session history (live mode only)."""
+
     # --- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -133,6 +136,7 @@ class DashboardApp(App[None]):
         if change.bar_size != self.bar_size:
             return  # a poller of the previous bar size finishing its last poll
         alerts = self.trackers.update(change)
+        self.record_history(change, alerts)
         if self._announcing:
             self.post_message(FlowChanged(change, alerts))
 

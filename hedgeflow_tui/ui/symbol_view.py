@@ -61,11 +61,12 @@ class SymbolView(Vertical):
         self.palette = palette
         self.status: PollStatus | None = None
         self.has_rows = False
+        self._panel_text = state_panel_text(symbol, None)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield SqueezeBanner(id="banner")
-        yield Static(state_panel_text(self.symbol, None), id="state-panel")
+        yield Static(self._panel_text, id="state-panel")
         with Vertical(id="dashboard"):
             yield FlowChart(id="chart", palette=self.palette)
             yield FlowSparkline(id="sparkline", palette=self.palette)
@@ -100,9 +101,11 @@ class SymbolView(Vertical):
         self.query_one(StatusBar).show(
             status, bar_size=bar_size, now=now, expiration=expiration, speed=speed
         )
-        # the status message holds server text: shown as plain text, never parsed as markup
-        panel = Text(state_panel_text(self.symbol, status))
-        self.query_one("#state-panel", Static).update(panel)
+        text = state_panel_text(self.symbol, status)
+        if text != self._panel_text:  # the panel's height is fixed: no layout for a new text
+            self._panel_text = text
+            # the status message holds server text: shown as plain text, never parsed as markup
+            self.query_one("#state-panel", Static).update(Text(text), layout=False)
         self._toggle_panel()
 
     def add_alert(self, alert: Alert) -> None:
