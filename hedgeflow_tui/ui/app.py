@@ -10,12 +10,14 @@ recording (`ui/replay_app.py`), each with its own keys.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -196,13 +198,16 @@ class DashboardApp(App[None]):
 
     def show_status(self, status: PollStatus) -> None:
         view = self.store.session(status.symbol, self.bar_size)
-        self.view_of(status.symbol).show_status(
-            status,
-            bar_size=self.bar_size,
-            now=self.market_now() or datetime.now(ET),
-            expiration=view.expiration if view else None,
-            speed=self.market_speed(),
-        )
+        # Before the view's widgets are mounted, or after they are gone, there is nothing to
+        # update: the status lines are redrawn every second anyway.
+        with suppress(NoMatches):
+            self.view_of(status.symbol).show_status(
+                status,
+                bar_size=self.bar_size,
+                now=self.market_now() or datetime.now(ET),
+                expiration=view.expiration if view else None,
+                speed=self.market_speed(),
+            )
 
     def refresh_statuses(self) -> None:
         for status in self.current_statuses():
