@@ -103,15 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(plain http only to loopback)",
     )
     add(
-        "--squeeze-bars",
-        type=_checked("squeeze_bars"),
-        help="same-signed, non-decreasing bars that make a squeeze (default 5)",
-    )
-    add(
-        "--noise-floor",
-        type=_checked("noise_floor"),
-        help="each squeeze bar must exceed this x the session's median |bar| (default 0.5; "
-        "0 = the plain rule)",
+        "--sensitivity",
+        type=_checked("sensitivity"),
+        help="squeeze alert sensitivity: low (fewer, later alerts), normal (default) or high "
+        "(earlier alerts, more false ones); the s key cycles it",
     )
     add("--bell", action="store_true", default=None, help="ring the terminal bell on alerts")
     add(
@@ -211,28 +206,35 @@ def _main(argv: Sequence[str] | None) -> int:
         return _replay(settings, settings.replay)
     if settings.export is not None:
         fail("--export needs --replay PATH")
-    from hedgeflow_tui.clock import ET
-    from hedgeflow_tui.record import RecordingError, recorders_for
-    from hedgeflow_tui.sources import open_source
+    from hedgeflow_tui.record import RecordingError
+    from hedgeflow_tui.sources import check_source, open_source
 
+    source, recorders = None, None
     try:
-        source = open_source(settings)
-        recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
+        check_source(settings)
+        if settings.headless or settings.record is not None or settings.record_dir:
+            # a recording's header names the source: open both now, so a bad path fails here
+            from hedgeflow_tui.clock import ET
+            from hedgeflow_tui.record import recorders_for
+
+            source = open_source(settings)
+            recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
     except (ConfigError, RecordingError) as error:
         fail(str(error))
     if settings.headless:
         from hedgeflow_tui.headless import run_headless
 
+        assert source is not None
         return asyncio.run(run_headless(settings, source, recorders=recorders))
     from hedgeflow_tui.ui.live_app import LiveApp
 
+    # without a recording to open first: paints first, then opens the source in a worker
     LiveApp(settings, source, recorders=recorders).run()
     return 0
 
 
 def _replay(settings: Settings, path: Path) -> int:
     from hedgeflow_tui import replay
-    from hedgeflow_tui.alerting import detector_config
     from hedgeflow_tui.record import RecordingError, RecordingStream, read_recording
 
     if settings.record is not None:
@@ -240,7 +242,7 @@ def _replay(settings: Settings, path: Path) -> int:
     try:
         if settings.export == "csv":
             stream = RecordingStream(path)
-            return replay.export_csv(detector_config(settings), stream, sys.stdout)
+            return replay.export_csv(settings.sensitivity, stream, sys.stdout)
         if settings.headless:
             return replay.replay_headless(settings, RecordingStream(path), sys.stdout)
         recording = read_recording(path)

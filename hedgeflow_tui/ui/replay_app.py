@@ -14,7 +14,7 @@ from textual.timer import Timer
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.record import Recording
 from hedgeflow_tui.status import PollState, PollStatus
-from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, DashboardApp
+from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, SENSITIVITY, DashboardApp
 from hedgeflow_tui.ui.replay_driver import ReplayDriver
 
 REPLAY_SPEED = 30.0
@@ -23,6 +23,7 @@ REPLAY_SPEED = 30.0
 class ReplayApp(DashboardApp):
     BINDINGS: ClassVar[list[BindingType]] = [
         QUIT,
+        SENSITIVITY,
         NEXT_SYMBOL,
         HELP,
         Binding(
@@ -137,11 +138,8 @@ class ReplayApp(DashboardApp):
         finally:
             self._announcing = True
         for symbol in self.symbols:
-            view = self.view_of(symbol)
-            view.reset(self.bar_size)
-            for alert in self.trackers.alerts(symbol):
-                view.add_alert(alert)
-            self.repaint(symbol)
+            self.view_of(symbol).reset(self.bar_size)
+            self.relog(symbol)
         self.refresh_statuses()
 
     # --- keys ---------------------------------------------------------------------------------
