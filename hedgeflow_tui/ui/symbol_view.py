@@ -24,6 +24,14 @@ from hedgeflow_tui.ui.widgets import (
 )
 
 
+def symbol_id(symbol: str) -> str:
+    """The symbol as a Textual id: letters, digits and '-' kept, anything else (the '.' of BRK.B,
+    the '^' of ^SPX) spelled as _hex_, so distinct symbols keep distinct ids."""
+    return "".join(
+        c if c.isascii() and (c.isalnum() or c == "-") else f"_{ord(c):x}_" for c in symbol
+    )
+
+
 def state_panel_text(symbol: str, status: PollStatus | None) -> str:
     """What to say while a symbol has no bars to show, and what to do about it."""
     if status is None or status.state == "loading":
@@ -56,7 +64,7 @@ def state_panel_text(symbol: str, status: PollStatus | None) -> str:
 
 class SymbolView(Vertical):
     def __init__(self, symbol: str, *, palette: str) -> None:
-        super().__init__(id=f"view-{symbol}", classes="symbol-view")
+        super().__init__(id=f"view-{symbol_id(symbol)}", classes="symbol-view")
         self.symbol = symbol
         self.palette = palette
         self.status: PollStatus | None = None
