@@ -289,6 +289,7 @@ class HedgeflowApp(App):
             self.store.session(symbol, self.bar_size),
             tracker.signal if tracker else None,
             self.bar_size,
+            tracker.alerts if tracker else (),
         )
         self._mark_tab(symbol)
 

@@ -3,6 +3,7 @@ a state panel standing in for the charts while there is nothing to chart."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -75,9 +76,15 @@ class SymbolView(Vertical):
     def on_mount(self) -> None:
         self._toggle_panel()
 
-    def show_data(self, view: SessionView | None, signal: Signal | None, bar_size: str) -> None:
+    def show_data(
+        self,
+        view: SessionView | None,
+        signal: Signal | None,
+        bar_size: str,
+        alerts: Sequence[Alert] = (),
+    ) -> None:
         rows = view.rows if view is not None else ()
-        self.query_one(FlowChart).show(view, bar_size)
+        self.query_one(FlowChart).show(view, bar_size, alerts)
         self.query_one(FlowSparkline).show(rows)
         run = signal.attribution if signal is not None and signal.bars else None
         self.query_one(AttributionBars).show(session_attribution(rows), run)
