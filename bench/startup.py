@@ -44,22 +44,22 @@ if kind == "bare":
 elif kind == "empty":  # our dashboard's first frame before any data: a replay of no polls
     from hedgeflow_tui.config import Settings
     from hedgeflow_tui.record import Recording
-    from hedgeflow_tui.ui.app import HedgeflowApp
+    from hedgeflow_tui.ui.replay_app import ReplayApp
 
-    class Empty(HedgeflowApp):
-        def on_mount(self):  # Textual calls HedgeflowApp's handler next
+    class Empty(ReplayApp):
+        def on_mount(self):  # Textual calls ReplayApp's handler next
             self.call_after_refresh(lambda: self.exit(time.perf_counter()))
 
     recording = Recording(headers=[{"bar_size": "1m"}], batches=[], symbols=["SPY"])
-    app = Empty.for_replay(Settings(symbols=["SPY"], bar="1m"), recording)
+    app = Empty(Settings(symbols=["SPY"], bar="1m"), recording)
 else:
     from hedgeflow_tui.config import Settings
     from hedgeflow_tui.sources import open_source
-    from hedgeflow_tui.ui.app import HedgeflowApp
+    from hedgeflow_tui.ui.live_app import LiveApp
     from hedgeflow_tui.ui.widgets import FlowChart
 
-    class Timed(HedgeflowApp):
-        def on_flow_changed(self, message):  # Textual calls HedgeflowApp's handler next
+    class Timed(LiveApp):
+        def on_flow_changed(self, message):  # Textual calls DashboardApp's handler next
             self.call_after_refresh(self.done)
 
         def done(self):

@@ -20,7 +20,7 @@ from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, SeriesBar, SeriesRes
 from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.store import Store
-from hedgeflow_tui.ui.app import HedgeflowApp
+from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart
 
 OPEN, CLOSE = session_bounds(DAY)
@@ -76,7 +76,7 @@ def data_path_cost(samples: int) -> tuple[float, float]:
 async def repaint_cost(samples: int, size: tuple[int, int]) -> float:
     settings = Settings(symbols=["SPY"], bar="30s", seed=7, date=DAY.isoformat())
     clock = FrozenClock(CLOSE + timedelta(minutes=5))
-    app = HedgeflowApp(settings, open_source(settings, clock=clock))
+    app = LiveApp(settings, open_source(settings, clock=clock))
     costs = []
     async with app.run_test(size=size) as pilot:
         while not app.query_one(FlowChart).series.get("all"):
@@ -84,7 +84,7 @@ async def repaint_cost(samples: int, size: tuple[int, int]) -> float:
         await pilot.pause(0.2)
         for _ in range(samples):
             started = time.process_time()  # CPU time: frame scheduling waits are not cost
-            app._repaint("SPY")
+            app.repaint("SPY")
             await pilot.pause()  # the compositor renders the refreshed widgets
             costs.append(time.process_time() - started)
     return median(costs)

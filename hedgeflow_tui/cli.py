@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from hedgeflow_tui import __version__
+from hedgeflow_tui.checks import flag_type, hhmm
 from hedgeflow_tui.config import THEMES, ConfigError, Settings, config_path, layered
 from hedgeflow_tui.model import BAR_SIZES
 
 SYMBOL_PATTERN = re.compile(r"^[A-Za-z0-9.^-]{1,10}$")
-TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 PROG = "hedgeflow-tui"
 
 
@@ -81,12 +81,6 @@ def _non_negative_float(name: str):
     return parse
 
 
-def _hhmm(text: str) -> str:
-    if not TIME_PATTERN.match(text):
-        raise argparse.ArgumentTypeError(f"--start must be HH:MM (ET), got {text!r}")
-    return text
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog=PROG,
@@ -129,7 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         "bar every 2 s); with --base-url, the --speed the hedgeflow-sim server was started with",
     )
     add("--seed", type=int, help="simulator seed (default 7)")
-    add("--start", type=_hhmm, help="simulator start time, HH:MM ET (default 10:30)")
+    add(
+        "--start",
+        type=flag_type("--start", hhmm),
+        help="simulator start time, HH:MM ET (default 10:30)",
+    )
     add("--date", help="simulator session date, YYYY-MM-DD (default the latest weekday)")
     add(
         "--base-url",
@@ -220,15 +218,15 @@ def _main(argv: Sequence[str] | None) -> int:
         from hedgeflow_tui.headless import run_headless
 
         return asyncio.run(run_headless(settings, source))
-    from hedgeflow_tui.ui.app import HedgeflowApp
+    from hedgeflow_tui.ui.live_app import LiveApp
 
-    HedgeflowApp(settings, source).run()
+    LiveApp(settings, source).run()
     return 0
 
 
 def _replay(settings: Settings) -> int:
     from hedgeflow_tui import replay
-    from hedgeflow_tui.headless import detector_config
+    from hedgeflow_tui.alerting import detector_config
     from hedgeflow_tui.record import RecordingError, read_recording
 
     if settings.record is not None:
@@ -241,7 +239,7 @@ def _replay(settings: Settings) -> int:
         return replay.export_csv(detector_config(settings), recording, sys.stdout)
     if settings.headless:
         return replay.replay_headless(settings, recording, sys.stdout)
-    from hedgeflow_tui.ui.app import HedgeflowApp
+    from hedgeflow_tui.ui.replay_app import ReplayApp
 
-    HedgeflowApp.for_replay(settings, recording).run()
+    ReplayApp(settings, recording).run()
     return 0

@@ -21,6 +21,7 @@ from hedgeflow_tui.model import (
     Account,
     DataError,
     HedgeFlowResponse,
+    RateLimit,
     SeriesResponse,
     parse_account,
     parse_hedge_flow,
@@ -31,7 +32,6 @@ LIVE_BASE_URL = "https://lab.flashalpha.com"
 HEDGE_FLOW_PATH = "/v1/flow/zero-dte/hedge-flow/{symbol}"
 SERIES_PATH = "/v1/flow/zero-dte/series/{symbol}"
 ACCOUNT_PATH = "/v1/account"
-HEALTH_PATH = "/health"
 
 
 class ApiError(Exception):
@@ -97,15 +97,6 @@ class ConnectionFailed(ApiError):
 
 class BadData(ApiError):
     """A 200 whose body is not usable data: not JSON, HTML from a proxy, truncated, wrong types."""
-
-
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    """The quota headers of the last authenticated answer. None = unlimited or not sent."""
-
-    limit: int | None
-    remaining: int | None
-    reset_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,12 +194,6 @@ class FlashAlphaClient:
 
     async def account(self) -> Account:
         return await self._fetch("account", ACCOUNT_PATH, {}, parse_account)
-
-    async def health(self) -> str:
-        body = await self._get("health", HEALTH_PATH, {})
-        if not isinstance(body, dict) or not isinstance(body.get("status"), str):
-            raise BadData("health answer has no status")
-        return body["status"]
 
     # --- plumbing -----------------------------------------------------------------------------
 

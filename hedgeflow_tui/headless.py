@@ -11,53 +11,14 @@ import signal
 import sys
 from typing import TextIO
 
+from hedgeflow_tui.alerting import detector_config
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import AlertTracker, DetectorConfig
-from hedgeflow_tui.jsonlines import alert_record, bar_record, dumps, status_record
-from hedgeflow_tui.poller import Poller, PollStatus
+from hedgeflow_tui.jsonlines import JsonLinesSink, status_record
+from hedgeflow_tui.poller import Poller
 from hedgeflow_tui.record import close_all, recorders_for
 from hedgeflow_tui.sources import Source
-from hedgeflow_tui.store import Change, Store
-
-
-def detector_config(settings: Settings) -> DetectorConfig:
-    return DetectorConfig(squeeze_bars=settings.squeeze_bars, noise_floor=settings.noise_floor)
-
-
-class JsonLinesSink:
-    """Writes a `bar` line per new or revised bucket, `alert` lines as the detector fires, and a
-    `status` line whenever a symbol's state or message changes."""
-
-    def __init__(self, store: Store, out: TextIO, config: DetectorConfig) -> None:
-        self.store = store
-        self.out = out
-        self.config = config
-        self.trackers: dict[str, AlertTracker] = {}
-        self._last_status: dict[str, tuple[str, str]] = {}
-        store.subscribe(self.on_change)
-
-    def write(self, record: dict) -> None:
-        self.out.write(dumps(record) + "\n")
-        self.out.flush()
-
-    def on_change(self, change: Change) -> None:
-        for row in change.rows:
-            self.write(bar_record(change.symbol, change.bar_size, row))
-        view = self.store.session(change.symbol, change.bar_size)
-        if view is None:
-            return
-        tracker = self.trackers.get(change.symbol)
-        if tracker is None or change.new_session:
-            tracker = self.trackers[change.symbol] = AlertTracker(change.symbol, self.config)
-        for alert in tracker.update(view.rows):
-            self.write(alert_record(alert))
-
-    def on_status(self, status: PollStatus) -> None:
-        key = (status.state, status.message)
-        if self._last_status.get(status.symbol) != key:
-            self._last_status[status.symbol] = key
-            self.write(status_record(status))
+from hedgeflow_tui.store import Store
 
 
 async def run_headless(settings: Settings, source: Source, out: TextIO = sys.stdout) -> int:

@@ -1,4 +1,5 @@
-"""The JSON objects of headless mode (one per line) and of `--alert-cmd`'s standard input.
+"""The JSON objects of headless mode (one per line) and of `--alert-cmd`'s standard input, and
+the sink that writes them for headless mode and headless replay.
 
     {"type": "status", "symbol", "source", "state", "message", "last_bar", "next_poll",
      "retry_in", "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
@@ -13,16 +14,13 @@ Times are ISO 8601 UTC with a Z; flows are delta-dollars; null means unknown (ne
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 
-from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.poller import PollStatus
-from hedgeflow_tui.store import Row
-
-
-def iso(t: datetime | None) -> str | None:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None
+from hedgeflow_tui.alerting import AlertTrackers
+from hedgeflow_tui.detector import Alert, DetectorConfig
+from hedgeflow_tui.model import iso
+from hedgeflow_tui.status import PollStatus
+from hedgeflow_tui.store import Change, Row, Store
 
 
 def status_record(status: PollStatus) -> dict[str, Any]:
@@ -81,3 +79,30 @@ def alert_record(alert: Alert) -> dict[str, Any]:
 
 def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, separators=(",", ":"), allow_nan=False)
+
+
+class JsonLinesSink:
+    """Writes a `bar` line per new or revised bucket, `alert` lines as the detector fires, and a
+    `status` line whenever a symbol's state or message changes."""
+
+    def __init__(self, store: Store, out: TextIO, config: DetectorConfig) -> None:
+        self.out = out
+        self.trackers = AlertTrackers(store, config)
+        self._last_status: dict[str, tuple[str, str]] = {}
+        store.subscribe(self.on_change)
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.out.write(dumps(record) + "\n")
+        self.out.flush()
+
+    def on_change(self, change: Change) -> None:
+        for row in change.rows:
+            self.write(bar_record(change.symbol, change.bar_size, row))
+        for alert in self.trackers.update(change):
+            self.write(alert_record(alert))
+
+    def on_status(self, status: PollStatus) -> None:
+        key = (status.state, status.message)
+        if self._last_status.get(status.symbol) != key:
+            self._last_status[status.symbol] = key
+            self.write(status_record(status))

@@ -12,11 +12,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 BAR_SECONDS: dict[str, int] = {"30s": 30, "1m": 60, "5m": 300, "15m": 900}
 BAR_SIZES: tuple[str, ...] = tuple(BAR_SECONDS)
-FETCHED_SIDES: tuple[str, ...] = ("calls", "puts")
 SIDES: tuple[str, ...] = ("all", "calls", "puts")
 
 
@@ -78,11 +77,29 @@ class Account:
     resets_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """The quota headers of the last authenticated answer. None = unlimited or not sent."""
+
+    limit: int | None
+    remaining: int | None
+    reset_at: datetime | None
+
+
 Response = HedgeFlowResponse | SeriesResponse
 
 
 def bar_delta(bar_size: str) -> timedelta:
     return timedelta(seconds=BAR_SECONDS[bar_size])
+
+
+@overload
+def iso(t: datetime) -> str: ...
+@overload
+def iso(t: None) -> None: ...
+def iso(t: datetime | None) -> str | None:
+    """The API's time format (ISO 8601 UTC with a Z, whole seconds); None stays None."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None
 
 
 # --- parsing helpers -------------------------------------------------------------------------

@@ -14,13 +14,13 @@ import asyncio
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
 from hedgeflow_tui.clock import ET, Clock, session_bounds
-from hedgeflow_tui.model import BAR_SECONDS, Response
+from hedgeflow_tui.model import BAR_SECONDS, Account, Response, bar_delta
 from hedgeflow_tui.quota import QuotaPlanner, QuotaView, polls_left
+from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import SessionView, Store
 
 __all__ = ["PollStatus", "Poller", "QuotaView"]
@@ -32,22 +32,6 @@ BACKOFF_BASE = 1.0  # market seconds
 BACKOFF_CAP = 60.0
 MAX_MINUTES = 390
 PRICE_GRACE = timedelta(minutes=5)  # after the close, stop waiting for a missing last price
-
-
-@dataclass(frozen=True, slots=True)
-class PollStatus:
-    """One symbol's connection state, as the status bar and headless `status` lines show it."""
-
-    symbol: str
-    source: str  # "LIVE" | "SIMULATED" | "REMOTE" | "REPLAY"
-    state: str  # loading, ok, no_session, closed, retrying, rate_limited, paused, stopped
-    message: str  # one line, never a traceback, never the key
-    last_success: datetime | None  # market time of the last successful poll
-    last_bar: datetime | None  # bucket start of the newest bar held
-    next_poll: datetime | None  # market time of the next scheduled poll
-    retry_in: float | None  # seconds until the next retry, when retrying
-    quota: QuotaView | None
-    reason: str | None = None  # the error type behind "stopped" / "retrying", e.g. "BadKey"
 
 
 StatusObserver = Callable[[PollStatus], None]
@@ -121,7 +105,7 @@ class Poller:
 
     async def run(self) -> None:
         """Poll until cancelled, until the session is over, or until a fatal error."""
-        await self.planner.start(self.client)
+        await self.planner.start(self._read_account)
         failures = 0
         while True:
             await self._resumed.wait()
@@ -167,7 +151,7 @@ class Poller:
             minutes = self._window(view, _last_known(view, "spot"))
             requests.append(self.client.series(self.symbol, self.bar_size, minutes))
         results = await asyncio.gather(*requests, return_exceptions=True)
-        self.planner.observe(self.client)
+        self.planner.observe(self.client.rate_limit)
         for result in results:
             if isinstance(result, BaseException) and not isinstance(result, ApiError):
                 raise result
@@ -188,6 +172,13 @@ class Poller:
             self._report("no_session", "no 0DTE session right now")
         else:
             self._report("ok", "ok")
+
+    async def _read_account(self) -> Account | None:
+        """The plan and quota from `/v1/account`; None when it cannot be read."""
+        try:
+            return await self.client.account()
+        except ApiError:
+            return None
 
     # --- schedule -----------------------------------------------------------------------------
 
@@ -211,7 +202,7 @@ class Poller:
         view = self.store.session(self.symbol, self.bar_size)
         if view is None or view.no_session or view.last_t is None:
             return False
-        last_bucket = close - timedelta(seconds=BAR_SECONDS[self.bar_size])
+        last_bucket = close - bar_delta(self.bar_size)
         now = self.clock.now()
         if now < close or view.last_t < last_bucket or view.backfill_from is not None:
             return False

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from hedgeflow_tui.client import ApiError, FlashAlphaClient
+from hedgeflow_tui.model import Account, RateLimit
 
 FLOW_REQUESTS_PER_POLL = 2  # calls + puts; `all` is derived, never fetched
 SERIES_REQUESTS_PER_POLL = 1
@@ -53,29 +54,25 @@ class QuotaPlanner:
     def register(self, symbol: str) -> None:
         self._symbols.add(symbol)
 
-    def unregister(self, symbol: str) -> None:
-        self._symbols.discard(symbol)
-
-    async def start(self, client: FlashAlphaClient) -> None:
-        """Read `/v1/account` once for all pollers; a failure leaves the plan unknown."""
+    async def start(self, read_account: Callable[[], Awaitable[Account | None]]) -> None:
+        """Read `/v1/account` once for all pollers; None (a failure) leaves the plan unknown."""
         async with self._started:
             if self._account_read:
                 return
             self._account_read = True
-            try:
-                account = await client.account()
-            except ApiError:
+            account = await read_account()
+            if account is None:
                 return
             self.plan = account.plan
             self.limit = account.daily_limit
             self.remaining = account.remaining
 
-    def observe(self, client: FlashAlphaClient) -> None:
-        """Follow the quota headers of the client's latest answer."""
-        if client.rate_limit is None:
+    def observe(self, rate_limit: RateLimit | None) -> None:
+        """Follow the quota headers of a client's latest answer."""
+        if rate_limit is None:
             return
-        self.limit = client.rate_limit.limit
-        self.remaining = client.rate_limit.remaining
+        self.limit = rate_limit.limit
+        self.remaining = rate_limit.remaining
 
     def requests_per_poll(self, flow_every: int, series_every: int) -> float:
         per_symbol = FLOW_REQUESTS_PER_POLL / flow_every + SERIES_REQUESTS_PER_POLL / series_every

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from hedgeflow_tui.client import Exchange
 from hedgeflow_tui.config import Settings, data_dir
-from hedgeflow_tui.model import DataError, Response, parse_hedge_flow, parse_series, parse_time
+from hedgeflow_tui.model import DataError, Response, iso, parse_hedge_flow, parse_series
 
 if TYPE_CHECKING:
     from hedgeflow_tui.sources import Source
@@ -65,7 +65,7 @@ class Recorder:
                 "kind": "header",
                 "format": FORMAT,
                 "version": VERSION,
-                "created": _iso(datetime.now(UTC)),
+                "created": iso(datetime.now(UTC)),
                 "source": source,
                 "description": description,
                 "bar_size": bar_size,
@@ -78,7 +78,7 @@ class Recorder:
         self._write(
             {
                 "kind": "response",
-                "received": _iso(exchange.received_at),
+                "received": iso(exchange.received_at),
                 "endpoint": exchange.endpoint,
                 "params": params,
                 "body": exchange.body,
@@ -96,17 +96,12 @@ class Recorder:
         self._file.flush()
 
 
-def _iso(t: datetime) -> str:
-    return t.isoformat().replace("+00:00", "Z")
-
-
 @dataclass(frozen=True, slots=True)
 class Batch:
     """One poll cycle as it was merged live."""
 
     symbol: str
     bar_size: str
-    received: datetime
     as_of: datetime
     responses: tuple[Response, ...]
 
@@ -181,7 +176,7 @@ def read_recording(path: Path) -> Recording:
     if not records or records[0] is None or records[0].get("kind") != "header":
         raise RecordingError(f"{path.name} is not a hedgeflow-tui recording")
     recording = Recording(headers=[], batches=[])
-    pending: dict[str, list[tuple[datetime, Response]]] = {}
+    pending: dict[str, list[Response]] = {}
     for record in records:
         if record is None:
             recording.skipped += 1
@@ -197,8 +192,7 @@ def read_recording(path: Path) -> Recording:
             elif kind == "response":
                 parsed = _parse_response(record)
                 if parsed is not None:
-                    received = parse_time(record.get("received"), "received")
-                    pending.setdefault(parsed[0], []).append((received, parsed[1]))
+                    pending.setdefault(parsed[0], []).append(parsed[1])
             elif kind == "batch":
                 symbol = record["symbol"]
                 batch = _batch(symbol, record["bar_size"], pending.pop(symbol, []))
@@ -209,21 +203,20 @@ def read_recording(path: Path) -> Recording:
         except (DataError, KeyError, TypeError):
             recording.skipped += 1
     for symbol, items in pending.items():
-        batch = _batch(symbol, items[-1][1].bar_size, items)
+        batch = _batch(symbol, items[-1].bar_size, items)
         if batch is not None:
             recording.batches.append(batch)
     return recording
 
 
-def _batch(symbol: str, bar_size: str, items: list[tuple[datetime, Response]]) -> Batch | None:
+def _batch(symbol: str, bar_size: str, items: list[Response]) -> Batch | None:
     if not items:
         return None
     return Batch(
         symbol=symbol,
         bar_size=bar_size,
-        received=max(r for r, _ in items),
-        as_of=max(resp.as_of for _, resp in items),
-        responses=tuple(resp for _, resp in items),
+        as_of=max(response.as_of for response in items),
+        responses=tuple(items),
     )
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
+from hedgeflow_tui.alerting import AlertTrackers, detector_config
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import AlertTracker, DetectorConfig
-from hedgeflow_tui.headless import JsonLinesSink, detector_config
-from hedgeflow_tui.jsonlines import iso
+from hedgeflow_tui.detector import DetectorConfig
+from hedgeflow_tui.jsonlines import JsonLinesSink
+from hedgeflow_tui.model import iso
 from hedgeflow_tui.record import Recording
 from hedgeflow_tui.store import Change, Store
 
@@ -51,13 +52,11 @@ def replay_headless(settings: Settings, recording: Recording, out: TextIO) -> in
 def export_csv(config: DetectorConfig, recording: Recording, out: TextIO) -> int:
     """The merged per-bar table, with the alerts each bar triggered."""
     store = Store()
-    trackers: dict[str, AlertTracker] = {}
+    trackers = AlertTrackers(store, config)
     alerts: dict[tuple[str, str, str], list[str]] = {}
 
     def on_change(change: Change) -> None:
-        tracker = trackers.setdefault(change.symbol, AlertTracker(change.symbol, config))
-        view = store.session(change.symbol, change.bar_size)
-        for alert in tracker.update(view.rows if view else ()):
+        for alert in trackers.update(change):
             key = (change.symbol, change.bar_size, iso(alert.t))
             alerts.setdefault(key, []).append(f"{alert.kind}:{alert.direction}")
 

@@ -9,7 +9,6 @@ Every source is reached through the same `FlashAlphaClient`.
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from hedgeflow_tui.checks import is_loopback
 from hedgeflow_tui.client import LIVE_BASE_URL, ExchangeObserver, FlashAlphaClient
 from hedgeflow_tui.clock import Clock, ScaledClock
 from hedgeflow_tui.config import ConfigError, Settings
@@ -49,20 +49,11 @@ def check_base_url(url: str) -> str:
         raise ConfigError(f"--base-url must be an http(s) URL, got {url!r}")
     if parts.query or parts.username or parts.password:
         raise ConfigError("--base-url must not carry a query or credentials")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ConfigError(
             "--base-url: plain http:// is allowed only to 127.0.0.1, ::1 or localhost"
         )
     return url.rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _parse_day(text: str | None) -> date | None:

@@ -18,15 +18,16 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from hedgeflow_tui.clock import session_bounds
 from hedgeflow_tui.model import (
-    BAR_SECONDS,
     FlowBar,
     HedgeFlowResponse,
     Response,
     SeriesBar,
     SeriesResponse,
+    bar_delta,
 )
 
 LEGS = ("calls", "puts")
@@ -88,11 +89,22 @@ class SessionView:
     last_t: datetime | None  # newest bucket held
 
 
-def _flow_rank(bar: FlowBar) -> tuple:
+B = TypeVar("B", FlowBar, SeriesBar)
+
+
+class _Held(NamedTuple, Generic[B]):
+    """One bucket's winning value and what it won on: the newest `as_of`, then the rank."""
+
+    as_of: datetime
+    rank: tuple[Any, ...]
+    bar: B
+
+
+def _flow_rank(bar: FlowBar) -> tuple[Any, ...]:
     return (bar.cumulative is not None, bar.cumulative or 0.0, bar.bar is not None, bar.bar or 0.0)
 
 
-def _series_rank(bar: SeriesBar) -> tuple:
+def _series_rank(bar: SeriesBar) -> tuple[Any, ...]:
     levels = (bar.spot, bar.net_gex, bar.gamma_flip, bar.call_wall, bar.put_wall)
     return (*((value is not None, value or 0.0) for value in levels), bar.regime or "")
 
@@ -111,19 +123,20 @@ class _Session:
     expiration: date | None = None
     as_of: datetime | None = None
     said_empty: bool = False
-    legs: dict[str, dict[datetime, tuple[datetime, tuple, FlowBar]]] = field(
+    legs: dict[str, dict[datetime, _Held[FlowBar]]] = field(
         default_factory=lambda: {leg: {} for leg in LEGS}
     )
-    prices: dict[datetime, tuple[datetime, tuple, SeriesBar]] = field(default_factory=dict)
+    prices: dict[datetime, _Held[SeriesBar]] = field(default_factory=dict)
     times: list[datetime] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     view: SessionView | None = None
     priced: tuple[datetime, datetime] | None = None  # first and last bucket of the price series
     _whole_until: datetime | None = None  # every bucket from times[0] up to here has no gap
     _gap: datetime | None = None  # the earliest gap after `_whole_until`, when one was found
+    step: timedelta = field(init=False)  # one bucket
 
     def __post_init__(self) -> None:
-        self.step = timedelta(seconds=BAR_SECONDS[self.bar_size])
+        self.step = bar_delta(self.bar_size)
 
     def holds_bars(self) -> bool:
         return bool(self.times)
@@ -186,10 +199,10 @@ class _Session:
         flow: dict[str, float | None] = {}
         for leg in LEGS:
             held = self.legs[leg].get(t)
-            bar = held[2] if held else None
+            bar = held.bar if held else None
             cum[leg] = bar.cumulative if bar else None
             previous = self.legs[leg].get(t - self.step)
-            previous_cum = previous[2].cumulative if previous else None
+            previous_cum = previous.bar.cumulative if previous else None
             if cum[leg] is not None and t == first_bucket:
                 flow[leg] = cum[leg]
             elif cum[leg] is not None and previous_cum is not None:
@@ -207,7 +220,7 @@ class _Session:
             cum_calls=cum["calls"],
             cum_puts=cum["puts"],
             cum_all=cum["calls"] + cum["puts"] if both_cum else None,
-            spot=price[2].spot if price else None,
+            spot=price.bar.spot if price else None,
         )
 
     def gap_start(self) -> datetime | None:
@@ -233,7 +246,7 @@ class _Session:
     def _lacks(self, t: datetime) -> bool:
         for leg in LEGS:
             held = self.legs[leg].get(t)
-            if held is None or held[2].cumulative is None:
+            if held is None or held.bar.cumulative is None:
                 return True
         priced = self.priced
         return priced is not None and priced[0] <= t <= priced[1] and t not in self.prices
@@ -242,7 +255,7 @@ class _Session:
         if self.view is None:
             regime = None
             if self.priced is not None:
-                newest = self.prices[self.priced[1]][2]
+                newest = self.prices[self.priced[1]].bar
                 regime = Regime(
                     t=newest.t,
                     spot=newest.spot,
@@ -267,17 +280,21 @@ class _Session:
 
 
 def _merge_into(
-    held: dict, as_of: datetime, bars: Iterable, rank: Callable, on_new: Callable
+    held: dict[datetime, _Held[B]],
+    as_of: datetime,
+    bars: Iterable[B],
+    rank: Callable[[B], tuple[Any, ...]],
+    on_new: Callable[[datetime], None],
 ) -> datetime | None:
     """Merge `bars` into `held` by the merge rule; `on_new(t)` before a bucket new to `held`."""
     earliest = None
     for bar in bars:
-        candidate = (as_of, rank(bar), bar)
+        candidate = _Held(as_of, rank(bar), bar)
         current = held.get(bar.t)
         if current is None:
             on_new(bar.t)
         if current is None or candidate[:2] > current[:2]:
-            if current is None or current[2] != bar:
+            if current is None or current.bar != bar:
                 earliest = bar.t if earliest is None or bar.t < earliest else earliest
             held[bar.t] = candidate
     return earliest

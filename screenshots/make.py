@@ -17,7 +17,7 @@ from pathlib import Path
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.ui.app import HedgeflowApp
+from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart, SqueezeBanner
 
 HERE = Path(__file__).parent
@@ -54,7 +54,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def build(scene: Scene) -> HedgeflowApp:
+def build(scene: Scene) -> LiveApp:
     if scene.dead_server:
         settings = Settings(
             symbols=list(scene.symbols),
@@ -62,12 +62,12 @@ def build(scene: Scene) -> HedgeflowApp:
             base_url=f"http://127.0.0.1:{free_port()}",
             timeout=1.0,
         )
-        return HedgeflowApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
+        return LiveApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
     settings = Settings(symbols=list(scene.symbols), bar="1m", seed=scene.seed, date=DAY)
-    return HedgeflowApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
+    return LiveApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
 
 
-async def settle(app: HedgeflowApp, pilot, scene: Scene) -> None:
+async def settle(app: LiveApp, pilot, scene: Scene) -> None:
     """Wait until every symbol has its data (or, for the error scene, its error)."""
     for _ in range(300):
         await pilot.pause(0.05)

@@ -12,8 +12,8 @@ from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.sim import SimConfig, sim_clock
 from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.ui.app import HedgeflowApp
 from hedgeflow_tui.ui.help import HelpScreen
+from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
     AttributionBars,
@@ -29,7 +29,7 @@ DAY = date(2026, 6, 12)
 BEFORE_SQUEEZE = datetime(2026, 6, 12, 19, 33, 30, tzinfo=UTC)
 
 
-def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[HedgeflowApp, FrozenClock]:
+def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp, FrozenClock]:
     settings = Settings(
         symbols=list(symbols),
         bar=overrides.pop("bar", "1m"),
@@ -39,12 +39,12 @@ def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[Hedgeflo
     )
     clock = FrozenClock(at)
     source = open_source(settings, clock=clock)
-    return HedgeflowApp(settings, source), clock
+    return LiveApp(settings, source), clock
 
 
-def remote_app(url: str, **overrides) -> HedgeflowApp:
+def remote_app(url: str, **overrides) -> LiveApp:
     settings = Settings(symbols=["SPY"], bar="1m", base_url=url, timeout=1.0, **overrides)
-    return HedgeflowApp(settings, open_source(settings))
+    return LiveApp(settings, open_source(settings))
 
 
 async def until(pilot, condition, timeout: float = 15.0) -> None:  # noqa: ASYNC109
@@ -55,11 +55,11 @@ async def until(pilot, condition, timeout: float = 15.0) -> None:  # noqa: ASYNC
         waited += 0.05
 
 
-def rows(app: HedgeflowApp, symbol: str = "SPY") -> int:
+def rows(app: LiveApp, symbol: str = "SPY") -> int:
     return len(app.query_one(f"#view-{symbol}").query_one(FlowChart).series.get("all", []))
 
 
-def panel_text(app: HedgeflowApp, symbol: str = "SPY") -> str:
+def panel_text(app: LiveApp, symbol: str = "SPY") -> str:
     return str(app.query_one(f"#view-{symbol}").query_one("#state-panel").render())
 
 

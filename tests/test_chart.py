@@ -243,7 +243,7 @@ async def test_at_80x24_the_app_draws_every_series_and_the_alerts_of_the_session
         body = picture.text()
         assert CALLS_GLYPH in body and PUTS_GLYPH in body
         assert any("\u2800" < char <= "\u28ff" for char in body)
-        alerts = app.trackers["SPY"].alerts
+        alerts = app.trackers.alerts("SPY")
         assert alerts and len(picture.marker_cells) == sum(
             a.kind != "squeeze_ended" for a in alerts
         )

@@ -11,7 +11,7 @@ from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.record import read_recording
 from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.ui.app import HedgeflowApp
+from hedgeflow_tui.ui.replay_app import ReplayApp
 from hedgeflow_tui.ui.widgets import AlertLog, FlowChart, StatusBar
 
 DAY = date(2026, 6, 12)
@@ -42,10 +42,10 @@ def rows(app) -> int:
 
 async def test_replay_keys(recording):
     recorded, _ = recording
-    app = HedgeflowApp.for_replay(Settings(symbols=["SPY"], speed=1e6), recorded)
+    app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), recorded)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("space")  # pause
-        driver = app.replay
+        driver = app.driver
         assert not driver.playing
         await pilot.press("home")
         assert driver.position == 0 and rows(app) == 0
@@ -67,16 +67,16 @@ async def test_replay_keys(recording):
         await pilot.press("minus")
         assert driver.speed == speed / 2
         assert "REPLAY" in str(app.query_one(StatusBar).render())
-        assert not app.check_action("cycle_bar", ())
+        assert "b" not in app.active_bindings and "space" in app.active_bindings
 
 
 async def test_alerts_fire_in_replay_as_they_fired_live(recording):
     recorded, live_alerts = recording
     assert live_alerts > 0
-    app = HedgeflowApp.for_replay(Settings(symbols=["SPY"], speed=1e6), recorded)
+    app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), recorded)
     async with app.run_test() as pilot:
         waited = 0.0
-        while not app.replay.at_end and waited < 20:
+        while not app.driver.at_end and waited < 20:
             await pilot.pause(0.05)
             waited += 0.05
         await pilot.pause()

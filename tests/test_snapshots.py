@@ -11,15 +11,15 @@ from datetime import UTC, datetime
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.ui.app import HedgeflowApp
+from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart
 
 SIZE = (120, 40)
 
 
-def app_at(seed: int, at: datetime, symbols=("SPY",), day: str = "2026-06-12") -> HedgeflowApp:
+def app_at(seed: int, at: datetime, symbols=("SPY",), day: str = "2026-06-12") -> LiveApp:
     settings = Settings(symbols=list(symbols), bar="1m", seed=seed, date=day)
-    return HedgeflowApp(settings, open_source(settings, clock=FrozenClock(at)))
+    return LiveApp(settings, open_source(settings, clock=FrozenClock(at)))
 
 
 async def until_ready(pilot) -> None:

@@ -1,4 +1,5 @@
-"""The simulator's ASGI app: the FlashAlpha API (as `api-contract.md` describes it) over the model.
+"""The simulator's ASGI app: the FlashAlpha API (its documented routes, defaults, validation,
+quota headers and errors) over the model.
 
 Simulated now comes from the clock given to `create_app`; only buckets closed by then are served
 (bucket start + bar size <= now). A `minutes` window holds the buckets starting at or after
@@ -22,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hedgeflow_tui.clock import Clock, session_bounds
-from hedgeflow_tui.model import BAR_SECONDS
+from hedgeflow_tui.model import BAR_SECONDS, iso
 from hedgeflow_tui.sim.faults import ALL_FAULTS, FaultInjector
 from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, session_run
 from hedgeflow_tui.sim.session import default_session_date
@@ -43,10 +44,6 @@ class SimConfig:
     fault_seed: int = 0
     slow_seconds: float = 2.0  # real seconds a "slow" fault waits
     latency: float = 0.0  # real seconds added to every answer (benchmarks)
-
-
-def iso(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class _Quota:

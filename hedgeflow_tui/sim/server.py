@@ -4,7 +4,6 @@ otherwise."""
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import sys
 from collections.abc import Sequence
@@ -12,6 +11,7 @@ from datetime import date
 from typing import NoReturn
 
 from hedgeflow_tui import __version__
+from hedgeflow_tui.checks import flag_type, hhmm, is_loopback
 from hedgeflow_tui.sim.app import PLANS, SimConfig, create_app
 from hedgeflow_tui.sim.faults import ALL_FAULTS
 from hedgeflow_tui.sim.session import DEFAULT_START, default_session_date, sim_clock
@@ -36,19 +36,6 @@ def _checked(kind, test, what: str):
         return value
 
     return parse
-
-
-def _hhmm(text: str) -> str:
-    hours, _, minutes = text.partition(":")
-    if not (
-        hours.isdigit()
-        and minutes.isdigit()
-        and int(hours) < 24
-        and int(minutes) < 60
-        and len(minutes) == 2
-    ):
-        raise argparse.ArgumentTypeError(f"--start must be HH:MM (ET), got {text!r}")
-    return text
 
 
 def _day(text: str) -> date:
@@ -82,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--start",
-        type=_hhmm,
+        type=flag_type("--start", hhmm),
         default=DEFAULT_START,
         help=f"start time HH:MM ET (default {DEFAULT_START})",
     )
@@ -115,19 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not _is_loopback(args.host) and not args.allow_remote:
+    if not is_loopback(args.host) and not args.allow_remote:
         parser.error(f"--host {args.host} is not loopback: add --allow-remote to serve the network")
     kinds = tuple(k for k in args.fault_kinds.split(",") if k)
     if set(kinds) - set(ALL_FAULTS):

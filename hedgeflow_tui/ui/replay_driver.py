@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hedgeflow_tui.record import Recording
 from hedgeflow_tui.store import Store
 
@@ -47,7 +49,7 @@ class ReplayDriver:
         ).total_seconds()
         return min(MAX_DELAY, max(MIN_DELAY, gap / self.speed))
 
-    def now(self):
+    def now(self) -> datetime | None:
         """Market time of the last batch applied."""
         if self.position == 0:
             return self.recording.batches[0].as_of if self.recording.batches else None

@@ -4,14 +4,14 @@ a state panel standing in for the charts while there is nothing to chart."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
 from hedgeflow_tui.detector import Alert, Signal, session_attribution
-from hedgeflow_tui.poller import PollStatus
+from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import SessionView
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
@@ -68,8 +68,8 @@ class SymbolView(Vertical):
         yield Static(state_panel_text(self.symbol, None), id="state-panel")
         with Vertical(id="dashboard"):
             yield FlowChart(id="chart", palette=self.palette)
-            yield FlowSparkline(id="sparkline")
-            yield AttributionBars(id="attribution")
+            yield FlowSparkline(id="sparkline", palette=self.palette)
+            yield AttributionBars(id="attribution", palette=self.palette)
             yield RegimeLine(id="regime")
             yield AlertLog(id="alerts")
 
@@ -94,7 +94,13 @@ class SymbolView(Vertical):
         self._toggle_panel()
 
     def show_status(
-        self, status: PollStatus, *, bar_size: str, now: datetime, expiration, speed: float
+        self,
+        status: PollStatus,
+        *,
+        bar_size: str,
+        now: datetime,
+        expiration: date | None,
+        speed: float,
     ) -> None:
         self.status = status
         self.query_one(StatusBar).show(
@@ -106,14 +112,11 @@ class SymbolView(Vertical):
     def add_alert(self, alert: Alert) -> None:
         self.query_one(AlertLog).add(alert)
 
-    def reset(self) -> None:
+    def reset(self, bar_size: str) -> None:
+        """Forget the alerts and the bars shown: a new bar size, or a replay seeking."""
         self.query_one(AlertLog).clear()
         self.has_rows = False
-        self.show_data(None, None, "1m")
-
-    @property
-    def squeeze_active(self) -> bool:
-        return self.query_one(SqueezeBanner).active
+        self.show_data(None, None, bar_size)
 
     def _toggle_panel(self) -> None:
         panel = not self.has_rows

@@ -34,8 +34,9 @@ def _bar(title: str, share: Attribution, palette: str, width: int) -> Text:
 class AttributionBars(Widget):
     """Rendered for its current width on every refresh, resizes included."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, palette: str = "default") -> None:
         super().__init__(id=id)
+        self.palette = palette
         self.shares: tuple[Attribution, Attribution | None] | None = None
 
     def show(self, session: Attribution, run: Attribution | None) -> None:
@@ -46,12 +47,11 @@ class AttributionBars(Widget):
         if self.shares is None:
             return Text()
         session, run = self.shares
-        palette = getattr(self.app, "palette", "default")
         width = self.size.width or 80
-        text = _bar("session", session, palette, width)
+        text = _bar("session", session, self.palette, width)
         text.append("\n")
         text.append(
-            _bar("run", run, palette, width)
+            _bar("run", run, self.palette, width)
             if run is not None
             else Text("run      no run", style="dim")
         )

@@ -20,8 +20,9 @@ PREFIX = "per-bar flow   "
 class FlowSparkline(Widget):
     """Rendered for its current width on every refresh, resizes included."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, palette: str = "default") -> None:
         super().__init__(id=id)
+        self.palette = palette
         self.values: list[float | None] = []
 
     def show(self, rows: Sequence[Row]) -> None:
@@ -37,7 +38,7 @@ class FlowSparkline(Widget):
         recent = self.values[-max(10, (self.size.width or 60) - reserve) :]
         known = [abs(v) for v in recent if v is not None]
         top = max(known) if known else 0.0
-        buy, sell = side_colours(getattr(self.app, "palette", "default"))
+        buy, sell = side_colours(self.palette)
         upper, lower = [], []  # (character, style) cells
         for value in recent:
             if value is None or top == 0:

@@ -3,13 +3,13 @@ quota, and the connection state."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from rich.text import Text
 from textual.widgets import Static
 
-from hedgeflow_tui.model import BAR_SECONDS
-from hedgeflow_tui.poller import PollStatus
+from hedgeflow_tui.model import BAR_SECONDS, bar_delta
+from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.ui.format import ago, et_time
 
 BADGE_STYLES = {
@@ -44,7 +44,7 @@ def status_text(
     text.append(f" {status.symbol} ", style="bold")
     text.append(f"0DTE {expiration.isoformat() if expiration else '—'} · {bar_size} bars · ")
     if status.last_bar is not None:
-        closed = status.last_bar + timedelta(seconds=BAR_SECONDS[bar_size])
+        closed = status.last_bar + bar_delta(bar_size)
         text.append(
             f"last bar {et_time(status.last_bar, bar_size == '30s')} ET "
             f"({ago((now - closed).total_seconds())} ago) · "

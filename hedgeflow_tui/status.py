@@ -1,0 +1,26 @@
+"""One symbol's connection state: what the poller reports and the status line, the state panel,
+headless `status` lines and replay show. Plain data, so those can import it without the poller
+(and without httpx)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from hedgeflow_tui.quota import QuotaView
+
+
+@dataclass(frozen=True, slots=True)
+class PollStatus:
+    """One symbol's connection state, as the status bar and headless `status` lines show it."""
+
+    symbol: str
+    source: str  # "LIVE" | "SIMULATED" | "REMOTE" | "REPLAY"
+    state: str  # loading, ok, no_session, closed, retrying, rate_limited, paused, stopped
+    message: str  # one line, never a traceback, never the key
+    last_success: datetime | None  # market time of the last successful poll
+    last_bar: datetime | None  # bucket start of the newest bar held
+    next_poll: datetime | None  # market time of the next scheduled poll
+    retry_in: float | None  # seconds until the next retry, when retrying
+    quota: QuotaView | None
+    reason: str | None = None  # the error type behind "stopped" / "retrying", e.g. "BadKey"

@@ -1,0 +1,148 @@
+"""The live dashboard: one poller per symbol in a worker, merging into the shared store; keys to
+pause, poll now and change the bar size. Poller status changes arrive as `StatusChanged`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from hedgeflow_tui.client import FlashAlphaClient
+from hedgeflow_tui.clock import ET
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.model import BAR_SIZES
+from hedgeflow_tui.poller import Poller
+from hedgeflow_tui.record import Recorder, close_all, recorders_for
+from hedgeflow_tui.sources import Source
+from hedgeflow_tui.status import PollStatus
+from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, DashboardApp, worker_error
+
+
+class StatusChanged(Message):
+    def __init__(self, status: PollStatus) -> None:
+        super().__init__()
+        self.status = status
+
+
+class LiveApp(DashboardApp):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        QUIT,
+        Binding("p", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume polling"),
+        Binding("r", "refresh", "Refresh", id="refresh", tooltip="Poll every symbol now"),
+        Binding(
+            "b",
+            "cycle_bar",
+            "Bar size",
+            id="bar",
+            tooltip="Next bar size (30s, 1m, 5m, 15m); reloads the session",
+        ),
+        NEXT_SYMBOL,
+        HELP,
+    ]
+
+    def __init__(self, settings: Settings, source: Source) -> None:
+        super().__init__(settings, settings.symbols, settings.bar)
+        self.source = source
+        self.pollers: dict[str, Poller] = {}
+        self.statuses: dict[str, PollStatus] = {}
+        self.recorders: dict[str, Recorder] = {}
+
+    def current_statuses(self) -> Iterable[PollStatus]:
+        return self.statuses.values()
+
+    def market_now(self) -> datetime:
+        return self.source.clock.now()
+
+    def market_speed(self) -> float:
+        return self.source.clock.speed
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.source.kind} · {self.source.description}"
+        self._start_pollers()
+
+    def on_unmount(self) -> None:
+        close_all(self.recorders)
+
+    # --- polling ------------------------------------------------------------------------------
+
+    def _start_pollers(self) -> None:
+        source = self.source
+        if not self.recorders:
+            day = source.clock.now().astimezone(ET).date()
+            self.recorders = recorders_for(replace(self.settings, bar=self.bar_size), source, day)
+        planner = source.make_planner()
+        for symbol in self.symbols:
+            recorder = self.recorders.get(symbol)
+            client = source.make_client(recorder.exchange if recorder else None)
+            poller = Poller(
+                client,
+                self.store,
+                symbol,
+                self.bar_size,
+                source.clock,
+                source=source.kind,
+                minutes=self.settings.minutes,
+                planner=planner,
+                on_status=self._post_status,
+                on_batch=recorder.batch if recorder else None,
+            )
+            self.pollers[symbol] = poller
+            self.statuses[symbol] = poller.status
+            self.run_worker(
+                self._poll(poller, client),
+                name=f"poll-{symbol}",
+                group="pollers",
+                exit_on_error=False,
+            )
+
+    def _post_status(self, status: PollStatus) -> None:
+        self.post_message(StatusChanged(status))  # the poller runs in a worker: via a message
+
+    @staticmethod
+    async def _poll(poller: Poller, client: FlashAlphaClient) -> None:
+        try:
+            await poller.run()
+        finally:
+            await client.aclose()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A poller that failed shows it in its status line (the notification is the base's)."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR or worker.group != "pollers":
+            return
+        status = self.statuses.get(worker.name.removeprefix("poll-"))
+        if status is not None:
+            message = f"stopped: {worker_error(worker)}"
+            self.post_message(StatusChanged(replace(status, state="stopped", message=message)))
+
+    def on_status_changed(self, message: StatusChanged) -> None:
+        status = message.status
+        self.statuses[status.symbol] = status
+        self.show_status(status)
+
+    # --- keys ---------------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        pause = not any(p.paused for p in self.pollers.values())
+        for poller in self.pollers.values():
+            poller.pause() if pause else poller.resume()
+
+    def action_refresh(self) -> None:
+        for poller in self.pollers.values():
+            poller.refresh_now()
+
+    def action_cycle_bar(self) -> None:
+        """Next bar size: stop the pollers, forget the old bars, back-fill at the new size."""
+        self.workers.cancel_group(self, "pollers")
+        self.store.clear(bar_size=self.bar_size)
+        self.bar_size = BAR_SIZES[(BAR_SIZES.index(self.bar_size) + 1) % len(BAR_SIZES)]
+        self.trackers.clear()
+        for symbol in self.symbols:
+            self.view_of(symbol).reset(self.bar_size)
+        self.notify(f"bar size {self.bar_size}: loading the session", timeout=3)
+        self._start_pollers()

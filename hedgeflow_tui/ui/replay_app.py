@@ -1,0 +1,181 @@
+"""A recording played through the dashboard: the REPLAY badge, and keys to play, pause, step,
+seek and change the speed. Seeking rebuilds the store and the detector quietly up to the poll
+sought, so the alert log shows what had fired by then."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.record import Recording
+from hedgeflow_tui.status import PollStatus
+from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, DashboardApp
+from hedgeflow_tui.ui.replay_driver import ReplayDriver
+
+REPLAY_SPEED = 30.0
+
+
+class ReplayApp(DashboardApp):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        QUIT,
+        NEXT_SYMBOL,
+        HELP,
+        Binding(
+            "space",
+            "replay_play",
+            "Play/pause",
+            id="replay.play",
+            tooltip="Play or pause the replay",
+            priority=True,
+        ),
+        Binding(
+            "left", "replay_back", "Back", id="replay.back", tooltip="One poll back", priority=True
+        ),
+        Binding(
+            "right",
+            "replay_forward",
+            "Forward",
+            id="replay.forward",
+            tooltip="One poll forward",
+            priority=True,
+        ),
+        Binding(
+            "home",
+            "replay_home",
+            "Start",
+            id="replay.home",
+            tooltip="Start of recording",
+            priority=True,
+        ),
+        Binding(
+            "end", "replay_end", "End", id="replay.end", tooltip="End of recording", priority=True
+        ),
+        Binding(
+            "plus,equals_sign",
+            "replay_faster",
+            "Faster",
+            id="replay.faster",
+            key_display="+",
+            tooltip="Replay twice as fast",
+        ),
+        Binding(
+            "minus",
+            "replay_slower",
+            "Slower",
+            id="replay.slower",
+            key_display="-",
+            tooltip="Replay half as fast",
+        ),
+    ]
+
+    def __init__(self, settings: Settings, recording: Recording) -> None:
+        in_batches = list(dict.fromkeys(batch.symbol for batch in recording.batches))
+        super().__init__(settings, recording.symbols or in_batches, recording.bar_size)
+        self.driver = ReplayDriver(recording, self.store, settings.speed or REPLAY_SPEED)
+        self._timer: Timer | None = None
+
+    def current_statuses(self) -> Iterable[PollStatus]:
+        return [self._status(symbol) for symbol in self.symbols]
+
+    def market_now(self) -> datetime | None:
+        return self.driver.now()
+
+    def market_speed(self) -> float:
+        return self.driver.speed
+
+    def on_mount(self) -> None:
+        self.sub_title = f"REPLAY · {self.driver.total} polls"
+        self._schedule()
+
+    def _status(self, symbol: str) -> PollStatus:
+        driver = self.driver
+        view = self.store.session(symbol, self.bar_size)
+        state = "closed" if driver.at_end else "ok" if driver.playing else "paused"
+        where = "end of recording" if driver.at_end else "playing" if driver.playing else "paused"
+        return PollStatus(
+            symbol=symbol,
+            source="REPLAY",
+            state=state,
+            message=f"poll {driver.position}/{driver.total} · {driver.speed:g}x · {where}",
+            last_success=driver.now(),
+            last_bar=view.last_t if view else None,
+            next_poll=None,
+            retry_in=None,
+            quota=None,
+        )
+
+    # --- playing ------------------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.driver.delay(), self._tick)
+
+    def _tick(self) -> None:
+        driver = self.driver
+        if driver.playing and driver.step():
+            self.refresh_statuses()
+            self._schedule()
+        elif driver.at_end:
+            driver.playing = False
+            self.refresh_statuses()
+
+    def _seek(self, position: int) -> None:
+        """Rebuild the store and detector from the first poll to `position`, quietly."""
+        driver = self.driver
+        self._announcing = False
+        try:
+            driver.rewind()
+            self.trackers.clear()
+            while driver.position < position and driver.step():
+                pass
+        finally:
+            self._announcing = True
+        for symbol in self.symbols:
+            view = self.view_of(symbol)
+            view.reset(self.bar_size)
+            for alert in self.trackers.alerts(symbol):
+                view.add_alert(alert)
+            self.repaint(symbol)
+        self.refresh_statuses()
+
+    # --- keys ---------------------------------------------------------------------------------
+
+    def action_replay_play(self) -> None:
+        driver = self.driver
+        if driver.at_end:
+            self._seek(0)
+        driver.playing = not driver.playing
+        if driver.playing:
+            self._schedule()
+        self.refresh_statuses()
+
+    def action_replay_forward(self) -> None:
+        self.driver.playing = False
+        self.driver.step()
+        self.refresh_statuses()
+
+    def action_replay_back(self) -> None:
+        self.driver.playing = False
+        self._seek(max(0, self.driver.position - 1))
+
+    def action_replay_home(self) -> None:
+        self.driver.playing = False
+        self._seek(0)
+
+    def action_replay_end(self) -> None:
+        self.driver.playing = False
+        self._seek(self.driver.total)
+
+    def action_replay_faster(self) -> None:
+        self.driver.speed *= 2
+        self.refresh_statuses()
+
+    def action_replay_slower(self) -> None:
+        self.driver.speed /= 2
+        self.refresh_statuses()

@@ -1,0 +1,54 @@
+"""The per-symbol alert trackers shared by the dashboard, headless mode and replay."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hedgeflow_tui.alerting import AlertTrackers
+from hedgeflow_tui.clock import session_bounds
+from hedgeflow_tui.detector import DetectorConfig
+from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, Response, SeriesBar, SeriesResponse
+from hedgeflow_tui.store import Change, Store
+
+BARS = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]  # a growing buying run: a squeeze, confirmed by price
+
+
+def session(day: date) -> list[Response]:
+    """Calls, puts and prices of a six-bar upside squeeze on `day`."""
+    open_ = session_bounds(day)[0]
+    times = [open_ + timedelta(minutes=i) for i in range(len(BARS))]
+    as_of = times[-1] + timedelta(minutes=1)
+    legs: list[Response] = []
+    for side, share in (("calls", 0.8), ("puts", 0.2)):
+        cumulative, bars = 0.0, []
+        for t, value in zip(times, BARS, strict=True):
+            cumulative += value * share * 1e6
+            bars.append(FlowBar(t=t, bar=value * share * 1e6, cumulative=cumulative))
+        legs.append(HedgeFlowResponse("SPY", day, as_of, side, "1m", tuple(bars)))
+    spots = tuple(SeriesBar(t=t, spot=500.0 + i) for i, t in enumerate(times))
+    return [*legs, SeriesResponse("SPY", day, as_of, "1m", spots)]
+
+
+def test_a_new_session_starts_a_fresh_tracker():
+    store = Store()
+    trackers = AlertTrackers(store, DetectorConfig())
+    fired: list[tuple[Change, list[str]]] = []
+
+    def on_change(change: Change) -> None:
+        fired.append((change, [alert.kind for alert in trackers.update(change)]))
+
+    store.subscribe(on_change)
+    store.apply(session(date(2026, 6, 11)))
+    assert fired[-1][1] == ["squeeze_confirmed"]
+    store.apply(session(date(2026, 6, 12)))
+    change, kinds = fired[-1]
+    assert change.new_session and kinds == ["squeeze_confirmed"]
+    alerts = trackers.alerts("SPY")
+    assert len(alerts) == 1 and alerts[0].t.date() == date(2026, 6, 12)
+    signal = trackers.signal("SPY")
+    assert signal is not None and signal.state == "confirmed"
+
+
+def test_unknown_symbols_have_no_signal_and_no_alerts():
+    trackers = AlertTrackers(Store(), DetectorConfig())
+    assert trackers.signal("QQQ") is None and trackers.alerts("QQQ") == []
