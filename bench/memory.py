@@ -4,6 +4,9 @@ poll by poll (780 polls per symbol), as a live day would feed them.
     python3 bench/memory.py
 """
 
+# mypy: disable-error-code="union-attr"
+# (`store.session(...)` is used directly: a None there stops the benchmark loudly, as it should)
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +38,8 @@ def main(samples: int) -> None:
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    rows = sum(len(store.session(s, "30s").rows) for s in SYMBOLS)
+    views = [store.session(s, "30s") for s in SYMBOLS]
+    rows = sum(len(view.rows) for view in views if view is not None)
     print(f"store + detectors after {samples} polls x {len(SYMBOLS)} symbols", end="")
     print(f" of 30s bars ({rows} rows)")
     print(

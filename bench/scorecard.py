@@ -12,7 +12,7 @@ other episode-opening alert is a false alert. Bars are fed one at a time, as liv
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from _common import DAY, median, session_rows, table
@@ -30,10 +30,7 @@ class Score:
     found: int = 0
     false_alerts: int = 0
     sessions: int = 0
-    delays: list = None
-
-    def __post_init__(self):
-        self.delays = []
+    delays: list[float] = field(default_factory=list)
 
     @property
     def recall(self) -> float:
@@ -56,7 +53,7 @@ def score(config: DetectorConfig, seeds, kinds: set[str], symbol: str = "SPY") -
         for end in range(2, len(rows) + 1):
             alerts += [a for a in tracker.update(rows[:end]) if a.kind in kinds]
         alerts = _first_per_episode(alerts)
-        matched = set()
+        matched: set[int] = set()
         for start, last, direction in episodes:
             window_end = last + timedelta(minutes=GRACE)
             hits = [a for a in alerts if a.direction == direction and start <= a.t <= window_end]

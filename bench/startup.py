@@ -106,7 +106,7 @@ def _drain(fd: int) -> None:
 
 
 def main(runs: int) -> None:
-    seconds = {"bare": [], "empty": [], "ours": []}
+    seconds: dict[str, list[float]] = {"bare": [], "empty": [], "ours": []}
     for _ in range(runs):  # alternate, so machine noise hits all alike
         for kind, runs_of_kind in seconds.items():
             runs_of_kind.append(launch(kind))

@@ -4,6 +4,9 @@ merge plus the detector, and the repaint of every widget.
     python3 bench/update_cost.py [--quick]
 """
 
+# mypy: disable-error-code="union-attr"
+# (`store.session(...)` is used directly: a None there stops the benchmark loudly, as it should)
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +19,7 @@ from _common import DAY, median, table
 from hedgeflow_tui.clock import FrozenClock, session_bounds
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import AlertTracker, DetectorConfig
-from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, SeriesBar, SeriesResponse
+from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, Response, SeriesBar, SeriesResponse
 from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.store import Store
@@ -27,11 +30,11 @@ OPEN, CLOSE = session_bounds(DAY)
 SIZES = [(80, 24), (120, 40), (160, 50)]
 
 
-def batch(path, upto: int, window: int = 2, symbol: str = "SPY") -> list:
+def batch(path, upto: int, window: int = 2, symbol: str = "SPY") -> list[Response]:
     """The answers of the poll made after 30s bucket `upto` closed: a 2-bucket window each."""
     first = max(0, upto - window + 1)
     as_of = OPEN + timedelta(seconds=30 * (upto + 1) + 2)
-    answers = []
+    answers: list[Response] = []
     for side, flows in (("calls", path.calls), ("puts", path.puts)):
         running = float(flows[:first].sum())
         bars = []

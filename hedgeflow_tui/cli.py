@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     settings = parse_settings(argv)
     if settings.replay is not None:
-        return _replay(settings)
+        return _replay(settings, settings.replay)
     if settings.export is not None:
         fail("--export needs --replay PATH")
     from hedgeflow_tui.sources import open_source
@@ -224,7 +224,7 @@ def _main(argv: Sequence[str] | None) -> int:
     return 0
 
 
-def _replay(settings: Settings) -> int:
+def _replay(settings: Settings, path: Path) -> int:
     from hedgeflow_tui import replay
     from hedgeflow_tui.alerting import detector_config
     from hedgeflow_tui.record import RecordingError, read_recording
@@ -232,7 +232,7 @@ def _replay(settings: Settings) -> int:
     if settings.record is not None:
         fail("--record and --replay cannot be used together")
     try:
-        recording = read_recording(settings.replay)
+        recording = read_recording(path)
     except RecordingError as error:
         fail(str(error))
     if settings.export == "csv":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,12 @@ def load_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"unknown key(s) in {path.name}: {', '.join(unknown)}")
     types = {f.name: f.type for f in fields(Settings)}
     for key, value in raw.items():
-        expected = {"bool": bool, "int": int, "float": (int, float)}.get(str(types[key]), str)
+        kinds: dict[str, type | tuple[type, ...]] = {
+            "bool": bool,
+            "int": int,
+            "float": (int, float),
+        }
+        expected = kinds.get(str(types[key]), str)
         if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
             raise ConfigError(f"config key '{key}' has the wrong type in {path.name}")
     return raw
@@ -104,7 +110,7 @@ def load_file(path: Path) -> dict[str, Any]:
 
 def layered(
     flags: dict[str, Any],
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     file_values: dict[str, Any] | None = None,
 ) -> Settings:
     """Flags (those not None) over environment over file over defaults."""

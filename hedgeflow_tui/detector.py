@@ -116,6 +116,11 @@ def _sign(value: float | None) -> int:
     return 1 if value > 0 else -1
 
 
+def _size(row: Row) -> float:
+    """|all| of a bar inside a run (where it is known: an unknown bar ends a run)."""
+    return abs(row.all or 0.0)
+
+
 def _run_start(rows: Sequence[Row], end: int) -> int:
     """Index of the first bar of the same-signed run ending at `end`."""
     sign = _sign(rows[end].all)
@@ -146,8 +151,8 @@ def evaluate(
     floor = config.noise_floor * typical
     building = (
         len(run) >= n
-        and all(abs(b.all) >= abs(a.all) for a, b in itertools.pairwise(window))
-        and all(abs(r.all) > floor for r in window)
+        and all(_size(b) >= _size(a) for a, b in itertools.pairwise(window))
+        and all(_size(r) > floor for r in window)
     )
     before = end - len(window)
     has_before = before >= 0 and rows[before].spot is not None
@@ -167,7 +172,7 @@ def evaluate(
         state=state,
         direction="up" if sign > 0 else "down",
         bars=len(run),
-        run_flow=sum(r.all for r in run),
+        run_flow=sum(r.all or 0.0 for r in run),
         attribution=attribution(sum(r.calls or 0.0 for r in run), sum(r.puts or 0.0 for r in run)),
         price_move=price_move,
         price_confirms=price_confirms,
@@ -224,7 +229,7 @@ class AlertTracker:
                 fired.append(self._alert("squeeze_ended", episode, row))
             elif signal.direction != episode.direction:
                 fired.append(self._alert("reversal", episode, row))
-            elif abs(row.all) <= self.config.noise_floor * typical:
+            elif _size(row) <= self.config.noise_floor * typical:
                 self._weak += 1
                 if self._weak >= WEAK_BARS_TO_END:
                     fired.append(self._alert("squeeze_ended", signal, row))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
 from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
@@ -139,7 +139,7 @@ class Poller:
         error."""
         view = self.store.session(self.symbol, self.bar_size)
         fetch_flow, fetch_series = self.planner.should_fetch(self._poll_index)
-        requests = []
+        requests: list[Awaitable[Response]] = []
         if fetch_flow or view is None:
             for side, since in (
                 ("calls", _last_known(view, "cum_calls")),

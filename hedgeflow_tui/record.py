@@ -159,10 +159,13 @@ def _check_header(record: dict[str, Any]) -> None:
 def _parse_response(record: dict[str, Any]) -> tuple[str, Response] | None:
     """(symbol, parsed answer) for a hedge-flow or series record; None for account answers."""
     endpoint = record.get("endpoint")
-    parser = {"hedge-flow": parse_hedge_flow, "series": parse_series}.get(endpoint)
-    if parser is None:
+    parsed: Response
+    if endpoint == "hedge-flow":
+        parsed = parse_hedge_flow(record.get("body"))
+    elif endpoint == "series":
+        parsed = parse_series(record.get("body"))
+    else:
         return None
-    parsed = parser(record.get("body"))
     return parsed.symbol, parsed
 
 

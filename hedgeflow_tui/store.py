@@ -195,33 +195,37 @@ class _Session:
         return [row for row in fresh if old.get(row.t) != row]
 
     def _row(self, t: datetime, first_bucket: datetime | None) -> Row:
-        cum: dict[str, float | None] = {}
-        flow: dict[str, float | None] = {}
-        for leg in LEGS:
-            held = self.legs[leg].get(t)
-            bar = held.bar if held else None
-            cum[leg] = bar.cumulative if bar else None
-            previous = self.legs[leg].get(t - self.step)
-            previous_cum = previous.bar.cumulative if previous else None
-            if cum[leg] is not None and t == first_bucket:
-                flow[leg] = cum[leg]
-            elif cum[leg] is not None and previous_cum is not None:
-                flow[leg] = cum[leg] - previous_cum
-            else:
-                flow[leg] = bar.bar if bar else None
+        calls, cum_calls = self._leg("calls", t, first_bucket)
+        puts, cum_puts = self._leg("puts", t, first_bucket)
         price = self.prices.get(t)
-        both = flow["calls"] is not None and flow["puts"] is not None
-        both_cum = cum["calls"] is not None and cum["puts"] is not None
         return Row(
             t=t,
-            calls=flow["calls"],
-            puts=flow["puts"],
-            all=flow["calls"] + flow["puts"] if both else None,
-            cum_calls=cum["calls"],
-            cum_puts=cum["puts"],
-            cum_all=cum["calls"] + cum["puts"] if both_cum else None,
+            calls=calls,
+            puts=puts,
+            all=calls + puts if calls is not None and puts is not None else None,
+            cum_calls=cum_calls,
+            cum_puts=cum_puts,
+            cum_all=cum_calls + cum_puts
+            if cum_calls is not None and cum_puts is not None
+            else None,
             spot=price.bar.spot if price else None,
         )
+
+    def _leg(
+        self, leg: str, t: datetime, first_bucket: datetime | None
+    ) -> tuple[float | None, float | None]:
+        """(flow, cumulative) of one leg in bucket `t`."""
+        held = self.legs[leg].get(t)
+        if held is None:
+            return None, None
+        cumulative = held.bar.cumulative
+        if cumulative is not None and t == first_bucket:
+            return cumulative, cumulative
+        previous = self.legs[leg].get(t - self.step)
+        previous_cum = previous.bar.cumulative if previous else None
+        if cumulative is not None and previous_cum is not None:
+            return cumulative - previous_cum, cumulative
+        return held.bar.bar, cumulative
 
     def gap_start(self) -> datetime | None:
         """The earliest bucket a leg lacks between the first and the last bucket held, or the

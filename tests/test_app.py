@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
+from textual.widgets import TabbedContent
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
@@ -102,7 +104,7 @@ async def test_tab_moves_to_the_next_symbol_and_help_opens():
     app, _ = make_app(symbols=("SPY", "QQQ"))
     async with app.run_test() as pilot:
         await until(pilot, lambda: rows(app, "QQQ") > 0 and rows(app, "SPY") > 0)
-        tabs = app.query_one("#symbols")
+        tabs = app.query_one("#symbols", TabbedContent)
         assert tabs.active == "tab-SPY"
         await pilot.press("tab")
         assert tabs.active == "tab-QQQ"
@@ -114,7 +116,7 @@ async def test_tab_moves_to_the_next_symbol_and_help_opens():
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path):
+async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path, monkeypatch):
     out = tmp_path / "alert.json"
     app, clock = make_app(
         alert_cmd=(
@@ -122,9 +124,14 @@ async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path):
         ),
         bell=True,
     )
-    notes = []
+    notes: list[tuple[str, dict[str, Any]]] = []
     original = app.notify
-    app.notify = lambda message, **kw: (notes.append((message, kw)), original(message, **kw))
+
+    def notify(message: str, **kw: Any) -> None:
+        notes.append((message, kw))
+        original(message, **kw)
+
+    monkeypatch.setattr(app, "notify", notify)
     async with app.run_test(notifications=True) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         log = app.query_one(AlertLog)
@@ -140,7 +147,8 @@ async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path):
         record = json.loads(out.read_text())
         assert record["type"] == "alert" and record["symbol"] == "SPY"
         assert app.query_one(SqueezeBanner).active
-        assert "SQUEEZE" in str(app.query_one("#symbols").get_tab("tab-SPY").label)
+        tab = app.query_one("#symbols", TabbedContent).get_tab("tab-SPY")
+        assert "SQUEEZE" in str(tab.label)
 
 
 async def test_a_failing_alert_command_is_shown_and_not_fatal():

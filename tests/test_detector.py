@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,13 +23,13 @@ OURS = DetectorConfig()
 
 
 def series(
-    bars: list[float | None], spots: list[float] | None = None, call_share: float = 0.8
+    bars: Sequence[float | None], spots: list[float] | None = None, call_share: float = 0.8
 ) -> list[Row]:
     """Rows whose `all` is `bars`, split call_share / 1 - call_share between the legs."""
     rows, cum = [], 0.0
     for i, value in enumerate(bars):
         calls = None if value is None else value * call_share
-        puts = None if value is None else value - calls
+        puts = None if value is None or calls is None else value - calls
         cum += value or 0.0
         spot = spots[i] if spots else 500.0 + (0.1 * i if value is None or value >= 0 else -0.1 * i)
         rows.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -112,7 +113,7 @@ async def test_bad_key_stops_with_a_clear_status_and_exit_1(sim_server):
 
 async def test_resilient_under_thirty_percent_faults(sim_server):
     """Every fault kind at 30% for a whole session: the same final series as the fault-free run."""
-    config = {"seed": 5, "date": DAY}
+    config: dict[str, Any] = {"seed": 5, "date": DAY}
     clean = sim_server(config=SimConfig(**config), clock=sim_clock(DAY, "14:30", SPEED))
     clean_status, clean_lines = await run_against(clean.url)
     faulty = sim_server(
@@ -171,6 +172,7 @@ def test_ctrl_c_or_sigterm_end_headless_cleanly_with_status_0(signum):
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert process.stdout is not None and process.stderr is not None
     first = json.loads(process.stdout.readline())
     assert first["type"] == "status" and first["source"] == "SIMULATED"
     while json.loads(process.stdout.readline())["type"] != "bar":

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import TypedDict
 
 import numpy as np
 
@@ -48,8 +49,17 @@ SYMBOLS: dict[str, Underlying] = {
     "SPX": Underlying(5900.0, 5.0, 40, 0.14, 0.25, 1.0e10),
 }
 
+
 # per regime: arrivals per step, mean contracts, P(call), customer buys?, strike offset in steps
-_FLOW = {
+class _CustomerFlow(TypedDict):
+    rate: float  # trades per 30 s sample
+    size: float  # mean contracts per trade, x the symbol's contract scale
+    p_call: float  # share of trades in calls
+    buy: float  # share of trades where the customer buys
+    offset: tuple[int, int]  # strikes from the money, low and high
+
+
+_FLOW: dict[str, _CustomerFlow] = {
     "calm": {"rate": 2.0, "size": 40, "p_call": 0.5, "buy": 0.5, "offset": (-6, 6)},
     "call_chase": {"rate": 10.0, "size": 30, "p_call": 0.95, "buy": 0.95, "offset": (0, 5)},
     "put_flush": {"rate": 10.0, "size": 30, "p_call": 0.05, "buy": 0.95, "offset": (-5, 0)},
@@ -162,6 +172,7 @@ class SessionRun:
         out = {name: np.zeros(SAMPLES) for name in SERIES}
         self._samples = _simulate(symbol, day, seed, out)
         regime = next(self._samples)  # the hidden regime schedule is drawn before any sample
+        assert regime is not None
         self.path = SessionPath(
             symbol=symbol,
             day=day,

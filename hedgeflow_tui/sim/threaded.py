@@ -49,7 +49,7 @@ class ThreadedServer:
         raise RuntimeError("simulator server did not start")
 
     def stop(self) -> None:
-        if self._server is not None:
+        if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._server.force_exit = True
             self._thread.join(timeout=10)

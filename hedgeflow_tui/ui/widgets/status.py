@@ -24,6 +24,8 @@ STALE_AFTER_BARS = 2
 
 def countdown(status: PollStatus, now: datetime, speed: float) -> str:
     """Real seconds until the next poll (market time runs `speed` times faster)."""
+    if status.next_poll is None:
+        return ago(None)
     return ago((status.next_poll - now).total_seconds() / speed)
 
 
