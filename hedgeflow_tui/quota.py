@@ -101,7 +101,9 @@ class QuotaPlanner:
         return poll_index % self.flow_every == 0, poll_index % self.series_every == 0
 
     def view(self) -> QuotaView:
-        if self.remaining is None:
+        if self.remaining is None and self.plan is None:
+            note = "plan not known yet"  # never "unlimited" before the account says so
+        elif self.remaining is None:
             note = "unlimited" if self.plan == "alpha" or self.limit is None else "quota unknown"
         elif self.projected > self.remaining:
             note = f"needs {self.projected} but {self.remaining} left"

@@ -33,6 +33,7 @@ class Source:
     clock: Clock
     description: str  # one line for the badge and status lines; never the key
     _connect: Callable[[ExchangeObserver | None], FlashAlphaClient] = field(repr=False)
+    host: str | None = None  # the server's host[:port], named when it cannot be reached
 
     def make_client(self, observer: ExchangeObserver | None = None) -> FlashAlphaClient:
         return self._connect(observer)
@@ -91,6 +92,7 @@ def open_source(settings: Settings, clock: Clock | None = None) -> Source:
             clock,
             f"server {host}",
             lambda observer: _client(settings, base_url, observer),
+            host,
         )
     if not simulated:
         if settings.speed not in (None, 1.0):
@@ -100,6 +102,7 @@ def open_source(settings: Settings, clock: Clock | None = None) -> Source:
             clock or ScaledClock(),
             "FlashAlpha live API",
             lambda observer: _client(settings, LIVE_BASE_URL, observer),
+            urlsplit(LIVE_BASE_URL).netloc,
         )
     return _simulator(settings, clock)
 

@@ -16,6 +16,7 @@ from hedgeflow_tui.sim import SimConfig, sim_clock
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.ui.help import HelpScreen
 from hedgeflow_tui.ui.live_app import LiveApp
+from hedgeflow_tui.ui.palette import palette_for
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
     AttributionBars,
@@ -270,8 +271,9 @@ async def test_colorblind_theme():
     app, _ = make_app(theme="colorblind")
     async with app.run_test() as pilot:
         await until(pilot, lambda: rows(app) > 0)
-        assert app.has_class("-colorblind")
         assert app.query_one(FlowChart).palette == "colorblind"
+        blue = palette_for("colorblind", dark=True).up  # the banner's colours, from one place
+        assert app.get_css_variables()["flow-up"] == blue
 
 
 async def test_every_key_is_also_in_the_command_palette():

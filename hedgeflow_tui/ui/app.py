@@ -29,7 +29,7 @@ from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change, Store
 from hedgeflow_tui.ui.alert_command import run_alert_command
-from hedgeflow_tui.ui.format import OKABE_ITO, rgb
+from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
 from hedgeflow_tui.ui.symbol_view import SymbolView
 from hedgeflow_tui.ui.widgets.alert_log import LABELS
 
@@ -65,6 +65,8 @@ class DashboardApp(App[None]):
 
     def __init__(self, settings: Settings, symbols: list[str], bar_size: str) -> None:
         super().__init__()
+        for theme in UNCHECKABLE_THEMES:
+            self.unregister_theme(theme)
         self.settings = settings
         self.palette = settings.theme
         self.symbols = symbols
@@ -89,6 +91,10 @@ class DashboardApp(App[None]):
         """Market seconds per real second (turns market countdowns into real ones)."""
         raise NotImplementedError
 
+    def source_host(self) -> str | None:
+        """The data source's server, named when it cannot be reached."""
+        return None
+
     # --- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -96,16 +102,16 @@ class DashboardApp(App[None]):
         with TabbedContent(id="symbols"):
             for symbol in self.symbols:
                 with TabPane(symbol, id=f"tab-{symbol}"):
-                    yield SymbolView(symbol, palette=self.palette)
+                    yield SymbolView(symbol, palette=self.palette, host=self.source_host())
         yield Footer()
 
     def get_css_variables(self) -> dict[str, str]:
-        """The colour-blind palette for app.tcss ($okabe-blue, ...), from its one definition."""
-        return super().get_css_variables() | {f"okabe-{name}": rgb(name) for name in OKABE_ITO}
+        """The data colours for app.tcss ($flow-up, $flow-down, ...) from ui/palette.py, for
+        the current theme: light themes get the palette's light variant."""
+        palette = getattr(self, "palette", "default")  # Textual asks before __init__ is done
+        return super().get_css_variables() | css_variables(palette, self.current_theme.dark)
 
     def on_mount(self) -> None:
-        if self.palette == "colorblind":
-            self.add_class("-colorblind")
         self.set_interval(1.0, self.refresh_statuses)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -150,11 +156,14 @@ class DashboardApp(App[None]):
         self._mark_tab(symbol)
 
     def _mark_tab(self, symbol: str) -> None:
-        """A symbol whose banner is up says so on its tab, so another tab still sees it."""
+        """A symbol whose banner is up, or whose data is stale, says so on its tab, so another
+        tab still sees it."""
         signal = self.trackers.signal(symbol)
         label = symbol
         if signal is not None and signal.state != "quiet":
             label = f"{symbol} {'▲' if signal.direction == 'up' else '▼'} SQUEEZE"
+        if self.view_of(symbol).stale_since is not None:
+            label = f"{label} · STALE"
         tab = self.query_one(TabbedContent).get_tab(f"tab-{symbol}")
         if str(tab.label) != label:
             tab.label = label
@@ -196,8 +205,12 @@ class DashboardApp(App[None]):
             expiration=view.expiration if view else None,
             speed=self.market_speed(),
         )
+        self._mark_tab(status.symbol)
 
     def refresh_statuses(self) -> None:
+        """Every second (ages and countdowns move), and after replay steps."""
+        if not self.query("#symbols"):
+            return  # the app is closing: its screen has gone, a last tick may still come
         for status in self.current_statuses():
             self.show_status(status)
 

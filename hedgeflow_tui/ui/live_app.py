@@ -61,6 +61,9 @@ class LiveApp(DashboardApp):
     def market_speed(self) -> float:
         return self.source.clock.speed
 
+    def source_host(self) -> str | None:
+        return self.source.host
+
     def on_mount(self) -> None:
         self.sub_title = f"{self.source.kind} · {self.source.description}"
         self._start_pollers()

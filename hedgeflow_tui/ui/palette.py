@@ -9,6 +9,10 @@ also publishes them as CSS variables (`$flow-up`, `$flow-down`, ...) for app.tcs
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from textual.app import App
+from textual.color import Color
 
 
 @dataclass(frozen=True)
@@ -62,10 +66,31 @@ PALETTES: dict[tuple[str, bool], Palette] = {
     ),
 }
 PALETTE_NAMES = ("default", "colorblind")
+# Themes that leave the colours to the terminal: no contrast can be promised, so not offered.
+UNCHECKABLE_THEMES = ("ansi-dark", "ansi-light")
 
 
 def palette_for(name: str, dark: bool) -> Palette:
     return PALETTES.get((name, dark), PALETTES[("default", dark)])
+
+
+def text_on(colour: str) -> str:
+    """Black or white, whichever reads better on a `colour` background."""
+    return Color.parse(colour).get_contrast_text().hex6
+
+
+class PaletteUser(Protocol):
+    """A widget with a palette name, in an app with a theme."""
+
+    palette: str
+
+    @property
+    def app(self) -> App[Any]: ...
+
+
+def widget_palette(widget: PaletteUser) -> Palette:
+    """The colours for a widget under the app's current theme (light or dark)."""
+    return palette_for(widget.palette, widget.app.current_theme.dark)
 
 
 def css_variables(name: str, dark: bool) -> dict[str, str]:

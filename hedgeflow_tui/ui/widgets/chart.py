@@ -20,7 +20,7 @@ from hedgeflow_tui.model import BAR_SECONDS
 from hedgeflow_tui.store import SessionView
 from hedgeflow_tui.ui.chart_axes import DEFAULT_TICK_SIZE, TICK_SIZES
 from hedgeflow_tui.ui.chart_canvas import ChartData, Level, Marker, Picture, render
-from hedgeflow_tui.ui.palette import Palette, palette_for
+from hedgeflow_tui.ui.palette import Palette, widget_palette
 
 MARKED_ALERTS = ("squeeze_building", "squeeze_confirmed", "reversal")
 
@@ -81,8 +81,7 @@ class FlowChart(Widget):
         return render(self.data, *self.size)
 
     def render(self) -> Segments:
-        colours = palette_for(self.palette, self.app.current_theme.dark)
-        return Segments(picture_segments(self.picture(), colours))
+        return Segments(picture_segments(self.picture(), widget_palette(self)))
 
 
 def picture_segments(picture: Picture, colours: Palette) -> list[Segment]:
