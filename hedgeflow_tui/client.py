@@ -3,12 +3,22 @@
 Every failure becomes one of the `ApiError` types below with a short, key-free message; the
 caller decides whether to retry (`retryable`) or stop (`fatal`). Each successful answer can be
 handed to an observer (the recorder) as plain JSON, without headers or the key.
+
+Nothing a server sends can take more than bounded time or memory: `timeout` covers the whole
+request (connect, headers and body), the body is read as a stream and refused past
+`max_body` bytes both as sent and once decompressed (decompressed here, in bounded steps, so a
+gzip bomb never inflates), any malformed answer is `BadData` (retried, never fatal), every wait
+the server asks for is capped at `MAX_SERVER_WAIT`, and every server-given string is cleaned
+(`safe_text`) and scrubbed of the key before it reaches a message.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import ssl
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,11 +37,17 @@ from hedgeflow_tui.model import (
     parse_hedge_flow,
     parse_series,
 )
+from hedgeflow_tui.safe_text import safe_text
 
 LIVE_BASE_URL = "https://lab.flashalpha.com"
 HEDGE_FLOW_PATH = "/v1/flow/zero-dte/hedge-flow/{symbol}"
 SERIES_PATH = "/v1/flow/zero-dte/series/{symbol}"
 ACCOUNT_PATH = "/v1/account"
+
+MAX_BODY = 4 * 1024 * 1024  # bytes; a whole 390-minute session at 30s bars is ~100 KiB
+MAX_SERVER_WAIT = 900.0  # seconds: the longest Retry-After / reset wait honoured as given
+MAX_HEADER_DIGITS = 18
+DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
 class ApiError(Exception):
@@ -78,9 +94,18 @@ class SymbolNotFound(ApiError):
 class RateLimited(ApiError):
     status = 429
 
-    def __init__(self, message: str, retry_after: float | None):
+    def __init__(
+        self,
+        message: str,
+        retry_after: float | None,
+        reset_at: datetime | None = None,
+        *,
+        quota_exhausted: bool = False,
+    ) -> None:
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after = retry_after  # seconds, already capped at MAX_SERVER_WAIT
+        self.reset_at = reset_at  # when the server says the quota resets, if it said
+        self.quota_exhausted = quota_exhausted  # the day's quota, not a burst limit
 
 
 class ServerError(ApiError):
@@ -96,7 +121,12 @@ class ConnectionFailed(ApiError):
 
 
 class BadData(ApiError):
-    """A 200 whose body is not usable data: not JSON, HTML from a proxy, truncated, wrong types."""
+    """A 200 whose body is not usable data: not JSON, HTML from a proxy, truncated, wrong types,
+    too big, or an answer to another question (another symbol, side or bar size)."""
+
+
+class BodyTooLarge(BadData):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,25 +143,132 @@ ExchangeObserver = Callable[[Exchange], Awaitable[None] | None]
 
 
 def _header_int(value: str | None) -> int | None:
-    if value is None or not value.strip().lstrip("-").isdigit():
+    """A header's whole number; None when absent, malformed or absurdly long."""
+    if value is None:
         return None
-    return int(value)
+    text = value.strip()
+    digits = text.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > MAX_HEADER_DIGITS:
+        return None
+    return int(text)
 
 
-def _message(body: Any, fallback: str) -> str:
+def _timestamp(seconds: int | None) -> datetime | None:
+    """A Unix time as UTC; None when it is not a time this side of year 1 or 9999."""
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _message(body: Any, fallback: str, secret: str | None) -> str:
     if isinstance(body, dict):
         for key in ("message", "detail", "title", "error"):
             value = body.get(key)
-            if isinstance(value, str) and value:
-                return value[:160]
+            if isinstance(value, str):
+                cleaned = safe_text(value, secrets=(secret,))
+                if cleaned:
+                    return cleaned
     return fallback
 
 
-def _retry_after(value: str | None) -> float | None:
+def _retry_after(value: str | None) -> tuple[float | None, float | None]:
+    """(the wait to honour, capped; the wait asked for when it was over the cap)."""
+    if value is None:
+        return None, None
     try:
-        return max(0.0, float(value)) if value is not None else None
+        asked = float(value.strip()[:32])
     except ValueError:
-        return None
+        return None, None  # an HTTP date, or garbage: our own backoff decides
+    if math.isnan(asked):
+        return None, None
+    asked = max(0.0, asked)
+    if asked > MAX_SERVER_WAIT:
+        return MAX_SERVER_WAIT, asked
+    return asked, None
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "forever"
+    if seconds >= 86400 * 2:
+        return f"{seconds / 86400:.0f}d"
+    if seconds >= 3600:
+        return f"{seconds // 3600:.0f}h{seconds % 3600 // 60:02.0f}m"
+    if seconds >= 60:
+        return f"{seconds // 60:.0f}m{seconds % 60:02.0f}s"
+    return f"{seconds:.0f}s"
+
+
+def _same_symbol(asked: str, answered: str) -> bool:
+    """`^SPX` and `SPX` name the same index."""
+    return asked.upper().lstrip("^") == answered.upper().lstrip("^")
+
+
+def _check_echo(endpoint: str, params: dict[str, Any], parsed: Any) -> None:
+    """An answer to another question than asked is bad data, not data."""
+    symbol = getattr(parsed, "symbol", None)
+    if symbol is not None and not _same_symbol(params["symbol"], symbol):
+        raise BadData(f"{endpoint}: answer is for {safe_text(symbol, 12)}, not {params['symbol']}")
+    for field in ("side", "bar_size"):
+        asked = params.get("side" if field == "side" else "bar")
+        echoed = getattr(parsed, field, None)
+        if asked is not None and echoed is not None and echoed != asked:
+            raise BadData(f"{endpoint}: answer is for {field} {echoed}, not {asked}")
+
+
+class _BodyReader:
+    """Reads a streamed body under two caps: bytes as sent, and bytes once decompressed."""
+
+    def __init__(self, endpoint: str, encoding: str, limit: int) -> None:
+        self.endpoint = endpoint
+        self.limit = limit
+        self.raw = 0
+        self.parts: list[bytes] = []
+        self.size = 0
+        codings = [c.strip() for c in encoding.lower().split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in DECODERS):
+            raise BadData(f"{endpoint}: bad data (unsupported encoding)")
+        self._decoder = zlib.decompressobj(DECODERS[codings[0]]) if codings else None
+
+    def feed(self, chunk: bytes) -> None:
+        self.raw += len(chunk)
+        if self.raw > self.limit:
+            raise self._too_large()
+        if self._decoder is None:
+            self._keep(chunk)
+            return
+        data = chunk
+        while data:
+            try:
+                out = self._decoder.decompress(data, self.limit - self.size + 1)
+            except zlib.error:
+                raise BadData(f"{self.endpoint}: bad data (corrupt compression)") from None
+            self._keep(out)
+            data = self._decoder.unconsumed_tail
+            if self._decoder.eof:
+                break
+
+    def body(self) -> bytes:
+        if self._decoder is not None:
+            try:
+                self._keep(self._decoder.flush())
+            except zlib.error:
+                raise BadData(f"{self.endpoint}: bad data (corrupt compression)") from None
+        return b"".join(self.parts)
+
+    def _keep(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.limit:
+            raise self._too_large()
+        if data:
+            self.parts.append(data)
+
+    def _too_large(self) -> BodyTooLarge:
+        return BodyTooLarge(f"{self.endpoint}: answer over {self.limit // 1024} KiB, refused")
 
 
 class FlashAlphaClient:
@@ -147,10 +284,18 @@ class FlashAlphaClient:
         timeout: float = 10.0,
         observer: ExchangeObserver | None = None,
         tls: ssl.SSLContext | bool = True,
+        max_body: int = MAX_BODY,
     ) -> None:
-        headers = {"User-Agent": f"hedgeflow-tui/{__version__}", "Accept": "application/json"}
+        headers = {
+            "User-Agent": f"hedgeflow-tui/{__version__}",
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",  # the two this client decodes itself, bounded
+        }
         if api_key:
             headers["X-Api-Key"] = api_key
+        self._secret = api_key
+        self.timeout = timeout
+        self.max_body = max_body
         self._http = httpx.AsyncClient(
             base_url=base_url,
             headers=headers,
@@ -205,7 +350,12 @@ class FlashAlphaClient:
         try:
             parsed = parser(body)
         except DataError as error:
-            raise BadData(f"{endpoint}: bad data: {error.reason}") from None
+            reason = safe_text(error.reason, 80, secrets=(self._secret,))
+            raise BadData(f"{endpoint}: bad data: {reason}") from None
+        except (RecursionError, OverflowError, ValueError, TypeError):
+            raise BadData(f"{endpoint}: bad data (unreadable values)") from None
+        if "symbol" in params:
+            _check_echo(endpoint, params, parsed)
         if self.observer is not None:
             result = self.observer(Exchange(endpoint, params, datetime.now(UTC), body))
             if result is not None:
@@ -213,58 +363,108 @@ class FlashAlphaClient:
         return parsed
 
     async def _get(self, endpoint: str, path: str, params: dict[str, Any]) -> Any:
-        """One request; the path's symbol is sent in the path, never twice."""
+        """One request, all of it (connect, headers, body) within `timeout`; the path's symbol is
+        sent in the path, never twice."""
         query = {k: v for k, v in params.items() if k != "symbol"}
         self.requests_sent += 1
         try:
-            response = await self._http.get(path, params=query)
+            async with asyncio.timeout(self.timeout):
+                status, headers, content = await self._read(endpoint, path, query)
+        except TimeoutError:
+            raise RequestTimeout(f"{endpoint}: timed out after {self.timeout:g}s") from None
         except httpx.TimeoutException:
             raise RequestTimeout(f"{endpoint}: timed out") from None
         except httpx.TransportError as error:
             raise ConnectionFailed(f"{endpoint}: cannot connect ({type(error).__name__})") from None
-        self.bytes_received += len(response.content)
-        self._read_rate_limit(response)
-        if response.status_code != 200:
-            raise self._error(endpoint, response, params.get("symbol"))
+        except httpx.HTTPError as error:  # e.g. a redirect to a malformed URL
+            raise ServerError(f"{endpoint}: bad answer ({type(error).__name__})") from None
+        self._read_rate_limit(headers)
+        if status != 200:
+            raise self._error(endpoint, status, headers, content, params.get("symbol"))
         try:
-            return json.loads(response.content)
-        except ValueError:
-            kind = "HTML" if response.content.lstrip()[:1] == b"<" else "not JSON"
+            return json.loads(content)
+        except (ValueError, RecursionError):
+            kind = "HTML" if content.lstrip()[:1] == b"<" else "not JSON"
             raise BadData(f"{endpoint}: bad data ({kind})") from None
 
-    def _read_rate_limit(self, response: httpx.Response) -> None:
-        headers = response.headers
+    async def _read(
+        self, endpoint: str, path: str, query: dict[str, Any]
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """Stream the answer under the body caps; the connection is dropped past a cap."""
+        async with self._http.stream("GET", path, params=query) as response:
+            length = _header_int(response.headers.get("Content-Length"))
+            reader = _BodyReader(
+                endpoint, response.headers.get("Content-Encoding", ""), self.max_body
+            )
+            if length is not None and length > self.max_body:
+                raise reader._too_large()
+            try:
+                async for chunk in response.aiter_raw():
+                    reader.feed(chunk)
+            finally:
+                self.bytes_received += reader.raw
+            return response.status_code, response.headers, reader.body()
+
+    def _read_rate_limit(self, headers: httpx.Headers) -> None:
         if "X-RateLimit-Limit" not in headers and "X-RateLimit-Remaining" not in headers:
             return
-        reset = _header_int(headers.get("X-RateLimit-Reset"))
+        remaining = _header_int(headers.get("X-RateLimit-Remaining"))
+        limit = _header_int(headers.get("X-RateLimit-Limit"))
         self.rate_limit = RateLimit(
-            limit=_header_int(headers.get("X-RateLimit-Limit")),
-            remaining=_header_int(headers.get("X-RateLimit-Remaining")),
-            reset_at=datetime.fromtimestamp(reset, UTC) if reset is not None else None,
+            limit=max(0, limit) if limit is not None else None,
+            remaining=max(0, remaining) if remaining is not None else None,
+            reset_at=_timestamp(_header_int(headers.get("X-RateLimit-Reset"))),
         )
 
-    @staticmethod
-    def _error(endpoint: str, response: httpx.Response, symbol: str | None) -> ApiError:
-        status = response.status_code
+    def _error(
+        self,
+        endpoint: str,
+        status: int,
+        headers: httpx.Headers,
+        content: bytes,
+        symbol: str | None,
+    ) -> ApiError:
         try:
-            body = response.json()
-        except ValueError:
+            body = json.loads(content)
+        except (ValueError, RecursionError):
             body = None
+        secret = self._secret
         if status == 400:
-            return BadRequest(f"bad request: {_message(body, 'the server refused the query')}")
+            return BadRequest(
+                f"bad request: {_message(body, 'the server refused the query', secret)}"
+            )
         if status == 401:
-            return BadKey(f"bad API key: {_message(body, 'unauthorized')}")
+            return BadKey(f"bad API key: {_message(body, 'unauthorized', secret)}")
         if status == 403:
             body = body if isinstance(body, dict) else {}
-            current, required = body.get("current_plan"), body.get("required_plan")
+            current, required = (
+                safe_text(body[k], 20, secrets=(secret,)) if isinstance(body.get(k), str) else None
+                for k in ("current_plan", "required_plan")
+            )
             needs = f" (plan {current}, needs {required})" if current and required else ""
             return PlanTooLow(f"plan too low{needs}", current, required)
         if status == 404:
             return SymbolNotFound(f"no 0DTE data for {symbol or endpoint}")
         if status == 429:
-            wait = _retry_after(response.headers.get("Retry-After"))
-            after = f", retry in {wait:.0f}s" if wait is not None else ""
-            return RateLimited(f"rate limited{after}", wait)
+            return self._rate_limited(headers)
         if status >= 500:
             return ServerError(f"{endpoint}: server error {status}")
         return ServerError(f"{endpoint}: unexpected status {status}")
+
+    def _rate_limited(self, headers: httpx.Headers) -> RateLimited:
+        """A 429: how long to wait (capped, and said so) and, when the day's quota is spent,
+        when it resets."""
+        wait, asked = _retry_after(headers.get("Retry-After"))
+        rate = self.rate_limit
+        reset_at = rate.reset_at if rate is not None else None
+        parts = ["rate limited"]
+        exhausted = rate is not None and rate.remaining == 0
+        if exhausted:
+            parts = ["daily quota used up"]
+            if reset_at is not None:
+                parts.append(f"resets {reset_at:%Y-%m-%d %H:%M} UTC")
+        if asked is not None:
+            parts.append(
+                f"server asked to wait {_duration(asked)}, capped at {_duration(MAX_SERVER_WAIT)}"
+            )
+        return RateLimited(", ".join(parts), wait, reset_at, quota_exhausted=exhausted)

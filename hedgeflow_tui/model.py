@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, overload
 
+from hedgeflow_tui.safe_text import safe_text
+
 BAR_SECONDS: dict[str, int] = {"30s": 30, "1m": 60, "5m": 300, "15m": 900}
 BAR_SIZES: tuple[str, ...] = tuple(BAR_SECONDS)
 SIDES: tuple[str, ...] = ("all", "calls", "puts")
+MAX_ABS_VALUE = 1e15  # delta-dollars or prices beyond this are broken data, not a market
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # times outside are broken data
 
 
 class DataError(ValueError):
@@ -128,11 +132,13 @@ def parse_time(value: Any, what: str = "t") -> datetime:
     if not isinstance(value, str):
         raise DataError(f"'{what}' is not a time string")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value[:64].replace("Z", "+00:00"))
     except ValueError:
         raise DataError(f"'{what}' is not an ISO time: {value[:40]!r}") from None
     if parsed.tzinfo is None:
         raise DataError(f"'{what}' has no UTC offset: {value[:40]!r}")
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        raise DataError(f"'{what}' is out of range: {value[:40]!r}")
     return parsed.astimezone(UTC)
 
 
@@ -156,6 +162,8 @@ def _number(value: Any, what: str) -> float | None:
     number = float(value)
     if not math.isfinite(number):
         raise DataError(f"'{what}' is not finite")
+    if abs(number) > MAX_ABS_VALUE:
+        raise DataError(f"'{what}' is out of range")
     return number
 
 
@@ -220,7 +228,7 @@ def parse_series(payload: Any) -> SeriesResponse:
                 gamma_flip=_number(raw.get("gamma_flip"), "gamma_flip"),
                 call_wall=_number(raw.get("call_wall"), "call_wall"),
                 put_wall=_number(raw.get("put_wall"), "put_wall"),
-                regime=regime if isinstance(regime, str) else None,
+                regime=(safe_text(regime, 24) or None) if isinstance(regime, str) else None,
             )
         )
     _ascending([b.t for b in bars])
@@ -239,10 +247,16 @@ def _limit(value: Any, what: str) -> int | None:
         return None
     if isinstance(value, bool):
         raise DataError(f"'{what}' is not a count")
+    text = str(value)
     try:
-        return int(str(value))
+        if len(text) > 18:
+            raise ValueError
+        count = int(text)
     except ValueError:
         raise DataError(f"'{what}' is not a count: {str(value)[:20]!r}") from None
+    if count < 0:
+        raise DataError(f"'{what}' is negative")
+    return count
 
 
 def parse_account(payload: Any) -> Account:

@@ -117,6 +117,14 @@ class Poller:
                         "stopped", f"stopped: {error.message}", reason=type(error).__name__
                     )
                     return
+                if isinstance(error, RateLimited) and error.quota_exhausted and self._past_close():
+                    self._report(
+                        "stopped",
+                        f"stopped: the session is over and the server still refuses "
+                        f"({error.message}); bars after {_hhmm(self.status.last_bar)} missing",
+                        reason=type(error).__name__,
+                    )
+                    return
                 failures += 1
                 delay = self._backoff(failures, error)
                 state = "rate_limited" if isinstance(error, RateLimited) else "retrying"
@@ -208,6 +216,14 @@ class Poller:
             return False
         return view.rows[-1].spot is not None or now >= close + PRICE_GRACE
 
+    def _past_close(self) -> bool:
+        """The session closed long enough ago that waiting for its bars is pointless; only known
+        once an answer has told the session's day and re-anchored the clock on its time."""
+        if self.store.session(self.symbol, self.bar_size) is None:
+            return False
+        _, close = session_bounds(self._session_day())
+        return self.clock.now() >= close + PRICE_GRACE
+
     def _seconds_to_next_poll(self) -> float:
         now = self.clock.now()
         size = BAR_SECONDS[self.bar_size]
@@ -285,6 +301,10 @@ class Poller:
     def _emit(self) -> None:
         if self.on_status is not None:
             self.on_status(self.status)
+
+
+def _hhmm(t: datetime | None) -> str:
+    return t.astimezone(ET).strftime("%H:%M ET") if t is not None else "the open"
 
 
 def _last_known(view: SessionView | None, field: str) -> datetime | None:

@@ -37,6 +37,7 @@ class QuotaView:
 
 MAX_SERIES_EVERY = 10  # beyond this the price overlay is too sparse to be worth thinning further
 RESERVE_SHARE = 0.05  # keep 5% of what remains for retries
+MAX_POLLS = 390 * 60 // 30  # a whole session at the smallest bar: no plan looks further
 
 
 class QuotaPlanner:
@@ -47,6 +48,7 @@ class QuotaPlanner:
         self.series_every = 1
         self.flow_every = 1
         self.projected = 0
+        self.last_poll = False  # the coming poll is the session's last: fetch everything
         self._symbols: set[str] = set()
         self._started = asyncio.Lock()
         self._account_read = False
@@ -78,26 +80,45 @@ class QuotaPlanner:
         per_symbol = FLOW_REQUESTS_PER_POLL / flow_every + SERIES_REQUESTS_PER_POLL / series_every
         return max(1, len(self._symbols)) * per_symbol
 
+    def final_poll_cost(self) -> int:
+        """What one full poll of every symbol costs: kept back so the session's last bars come
+        in however thin the cadence before them."""
+        return math.ceil(self.requests_per_poll(1, 1))
+
     def replan(self, polls_left: int) -> QuotaView:
-        """Choose the cadence that fits the rest of the session into what remains."""
+        """Choose the cadence that fits the rest of the session into what remains, keeping a
+        reserve for retries and for a full last poll. Bounded time whatever the clock says."""
+        polls_left = max(0, min(polls_left, MAX_POLLS))
+        self.last_poll = polls_left <= 1
         self.flow_every, self.series_every = 1, 1
         if self.remaining is not None:
-            budget = self.remaining * (1 - RESERVE_SHARE)
-            while self._cost(polls_left) > budget:
-                if self.series_every < MAX_SERIES_EVERY:
-                    self.series_every += 1
-                elif self.flow_every < max(1, polls_left):
-                    self.flow_every += 1
-                else:
-                    break
+            budget = self.remaining * (1 - RESERVE_SHARE) - self.final_poll_cost()
+            while self._cost(polls_left) > budget and self.series_every < MAX_SERIES_EVERY:
+                self.series_every += 1
+            if self._cost(polls_left) > budget:
+                self.flow_every = self._flow_every_within(budget, polls_left)
         self.projected = self._cost(polls_left)
         return self.view()
+
+    def _flow_every_within(self, budget: float, polls_left: int) -> int:
+        """The smallest flow cadence (1..polls_left) whose cost fits `budget`, by bisection."""
+        low, high = 1, max(1, polls_left)
+        while low < high:
+            middle = (low + high) // 2
+            self.flow_every = middle
+            if self._cost(polls_left) <= budget:
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
     def _cost(self, polls_left: int) -> int:
         return math.ceil(polls_left * self.requests_per_poll(self.flow_every, self.series_every))
 
     def should_fetch(self, poll_index: int) -> tuple[bool, bool]:
         """(hedge flow, series) for the n-th bar close since start."""
+        if self.last_poll:
+            return True, True
         return poll_index % self.flow_every == 0, poll_index % self.series_every == 0
 
     def view(self) -> QuotaView:
@@ -127,4 +148,4 @@ class QuotaPlanner:
 def polls_left(now: datetime, close: datetime, bar_seconds: int) -> int:
     """Bar closes from now to the session close, inclusive of the last one."""
     seconds = (close - now).total_seconds()
-    return max(0, math.ceil(seconds / bar_seconds))
+    return max(0, min(MAX_POLLS, math.ceil(seconds / bar_seconds)))

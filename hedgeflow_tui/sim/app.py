@@ -52,23 +52,34 @@ class _Quota:
     def __init__(self, limit: int | None) -> None:
         self.limit = limit
         self.used = 0
+        self._day: date | None = None  # the UTC day `used` counts
         self._lock = threading.Lock()
 
-    def spend(self) -> bool:
+    def spend(self, now: datetime) -> bool:
+        """Count one request at market time `now`; the count starts again at the reset time the
+        headers announce (midnight UTC)."""
         with self._lock:
+            day = now.astimezone(UTC).date()
+            if self._day != day:
+                self._day, self.used = day, 0
             if self.limit is not None and self.used >= self.limit:
                 return False
             self.used += 1
             return True
 
     def headers(self, now: datetime) -> dict[str, str]:
-        reset = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+        reset = _next_midnight(now)
         remaining = "unlimited" if self.limit is None else str(max(0, self.limit - self.used))
         return {
             "X-RateLimit-Limit": "unlimited" if self.limit is None else str(self.limit),
             "X-RateLimit-Remaining": remaining,
             "X-RateLimit-Reset": str(int(reset.timestamp())),
         }
+
+
+def _next_midnight(now: datetime) -> datetime:
+    day = now.astimezone(UTC).date()
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
 
 
 def _error(status: int, body: dict, headers: dict | None = None) -> JSONResponse:
@@ -124,7 +135,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             return _error(
                 401, {"title": "Unauthorized", "status": 401, "detail": "Invalid API key."}
             )
-        if not quota.spend():
+        if not quota.spend(now):
             reset = quota.headers(now)["X-RateLimit-Reset"]
             return _error(
                 429,
@@ -257,9 +268,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             "daily_limit": "unlimited" if limit is None else str(limit),
             "remaining": "unlimited" if limit is None else str(max(0, limit - quota.used)),
             "usage_today": quota.used,
-            "resets_at": iso(
-                datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
-            ),
+            "resets_at": iso(_next_midnight(now)),
         }
 
     def truth(request: Request) -> JSONResponse:

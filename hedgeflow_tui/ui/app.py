@@ -125,7 +125,11 @@ class DashboardApp(App[None]):
         the symbol's status; Textual runs both handlers)."""
         if event.state == WorkerState.ERROR:
             self.notify(
-                worker_error(event.worker), title="hedgeflow-tui", severity="error", timeout=10
+                worker_error(event.worker),
+                title="hedgeflow-tui",
+                severity="error",
+                timeout=10,
+                markup=False,
             )
 
     # --- data ---------------------------------------------------------------------------------
@@ -192,7 +196,9 @@ class DashboardApp(App[None]):
         problem = await run_alert_command(command, alert)
         if problem is not None:
             self.alert_errors.append(problem)
-            self.notify(problem, title="--alert-cmd failed", severity="error", timeout=8)
+            self.notify(
+                problem, title="--alert-cmd failed", severity="error", timeout=8, markup=False
+            )
 
     # --- status -------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -141,7 +142,8 @@ class SymbolView(Vertical):
         )
         self.stale_since = stale_since(status, bar_size, now)
         self._show_banner()
-        panel = state_panel_text(self.symbol, status, now=now, speed=speed, host=self.host)
+        # the status message holds server text: shown as plain text, never parsed as markup
+        panel = Text(state_panel_text(self.symbol, status, now=now, speed=speed, host=self.host))
         self.query_one("#state-panel", Static).update(panel)
         self._toggle_panel()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.widget import Widget
 
 from hedgeflow_tui.store import Regime
@@ -38,5 +39,5 @@ class RegimeLine(Widget):
         self.regime = regime
         self.refresh()
 
-    def render(self) -> str:
-        return regime_text(self.regime, self.size.width or 200)
+    def render(self) -> Text:
+        return Text(regime_text(self.regime, self.size.width or 200))  # server text: no markup
