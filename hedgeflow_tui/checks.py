@@ -1,15 +1,81 @@
-"""Checks of values a user types, shared by `hedgeflow-tui` and `hedgeflow-sim`."""
+"""Checks of values a user types: one `Rule` per setting, applied the same way whether the value
+arrives as text (a flag, the environment) or as a TOML value (the config file), so every way in
+refuses the same values with the same words. Shared with `hedgeflow-sim`."""
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import math
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
 
-T = TypeVar("T")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+SYMBOL = re.compile(r"^[A-Za-z0-9.^-]{1,10}$")
+
+
+def _anything(value: Any) -> bool:
+    return True
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _truth(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise ValueError(text)
+    return text.lower() == "true"
+
+
+FROM_TEXT: dict[type, Callable[[str], Any]] = {str: str, int: int, float: _number, bool: _truth}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one setting accepts. `test` returns whether a value (already of `kind`) is allowed,
+    or raises ValueError saying what is wrong with it."""
+
+    kind: type  # str, int, float or bool (an int is accepted where a float is asked)
+    what: str  # what is allowed, e.g. "a whole number from 1 to 390"
+    test: Callable[[Any], bool] = _anything
+    secret: bool = False  # never echo the value (the API key)
+
+    def from_text(self, text: str) -> Any:
+        """The value of a flag or an environment variable."""
+        try:
+            value = FROM_TEXT[self.kind](text)
+        except ValueError:
+            raise self.refusal(text) from None
+        return self._checked(value, text)
+
+    def from_value(self, value: object) -> Any:
+        """The value of a config file key (TOML types)."""
+        if self.kind is float:  # an int will do; a bool will not
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise self.refusal(value)
+            if not math.isfinite(value):
+                raise self.refusal(value)
+            return self._checked(float(value), value)
+        if isinstance(value, bool) != (self.kind is bool) or not isinstance(value, self.kind):
+            raise self.refusal(value)
+        return self._checked(value, value)
+
+    def _checked(self, value: Any, shown: object) -> Any:
+        if not self.test(value):
+            raise self.refusal(shown)
+        return value
+
+    def refusal(self, shown: object) -> ValueError:
+        got = "" if self.secret else f", got {shown!r}"
+        return ValueError(f"must be {self.what}{got}")
 
 
 def is_loopback(host: str) -> bool:
@@ -22,20 +88,49 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def hhmm(text: str) -> str:
-    """A time of day, HH:MM (ET)."""
-    if not HHMM.match(text):
-        raise ValueError(f"must be HH:MM (ET), got {text!r}")
-    return text
+def is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
-def flag_type(flag: str, check: Callable[[str], T]) -> Callable[[str], T]:
-    """An argparse `type` that words a check's failure as "FLAG must ..."."""
+def is_base_url(url: str) -> bool:
+    """https anywhere; plain http only to a loopback host; no query, no credentials."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http(s) URL, got {url!r}")
+    if parts.query or parts.username or parts.password:
+        raise ValueError("must not carry a query or credentials")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ValueError(
+            "must use https: plain http:// is allowed only to 127.0.0.1, ::1 or localhost"
+        )
+    return True
 
-    def parse(text: str) -> T:
+
+def is_api_key(text: str) -> bool:
+    """Something that can travel in an HTTP header: printable ASCII, no spaces."""
+    return bool(text) and text.isascii() and text.isprintable() and " " not in text
+
+
+HHMM_RULE = Rule(str, "HH:MM (ET)", lambda v: bool(HHMM.match(v)))
+SYMBOL_RULE = Rule(str, "1-10 letters, digits, '.', '^' or '-'", lambda v: bool(SYMBOL.match(v)))
+
+
+def flag_error(message: str) -> str:
+    """argparse's "argument --minutes: must be ..." as "--minutes must be ..."."""
+    return re.sub(r"^argument ([^:]+): must ", r"\1 must ", message)
+
+
+def flag_type(rule: Rule, normal: Callable[[Any], Any] = lambda v: v) -> Callable[[str], Any]:
+    """An argparse `type` checking a flag's text by `rule` (argparse names the flag)."""
+
+    def parse(text: str) -> Any:
         try:
-            return check(text)
+            return normal(rule.from_text(text))
         except ValueError as error:
-            raise argparse.ArgumentTypeError(f"{flag} {error}") from None
+            raise argparse.ArgumentTypeError(str(error)) from None
 
     return parse

@@ -8,18 +8,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from hedgeflow_tui import __version__
-from hedgeflow_tui.checks import flag_type, hhmm
-from hedgeflow_tui.config import THEMES, ConfigError, Settings, config_path, layered
+from hedgeflow_tui.checks import flag_error, flag_type
+from hedgeflow_tui.config import RULES, THEMES, ConfigError, Settings, config_path, layered
 from hedgeflow_tui.model import BAR_SIZES
 
-SYMBOL_PATTERN = re.compile(r"^[A-Za-z0-9.^-]{1,10}$")
 PROG = "hedgeflow-tui"
 
 
@@ -27,7 +25,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but an error is one line naming what is allowed, not the usage block."""
 
     def error(self, message: str) -> NoReturn:
-        fail(message)
+        fail(flag_error(message))
 
 
 def fail(message: str) -> NoReturn:
@@ -35,50 +33,9 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def _symbol(text: str) -> str:
-    if not SYMBOL_PATTERN.match(text):
-        raise argparse.ArgumentTypeError(
-            f"bad symbol {text!r}: use 1-10 letters, digits, '.', '^' or '-'"
-        )
-    return text.upper()
-
-
-def _minutes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= 390:
-        raise argparse.ArgumentTypeError(
-            f"--minutes must be a whole number from 1 to 390, got {text!r}"
-        )
-    return value
-
-
-def _positive(name: str, kind: type = float):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            value = 0
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a positive number, got {text!r}")
-        return value
-
-    return parse
-
-
-def _non_negative_float(name: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = -1.0
-        if not value >= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a number >= 0, got {text!r}")
-        return value
-
-    return parse
+def _checked(key: str, normal: Callable[[Any], Any] = lambda v: v) -> Callable[[str], Any]:
+    """The argparse type of a setting's flag: the same rule as the config file's."""
+    return flag_type(RULES[key], normal)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,14 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "symbols",
         nargs="*",
-        type=_symbol,
+        type=_checked("symbols", str.upper),
         metavar="SYMBOL",
         help="0DTE symbols to watch, e.g. SPY QQQ SPX (default SPY)",
     )
-    add("--bar", choices=BAR_SIZES, help="bar size (default 1m)")
+    add(
+        "--bar",
+        type=_checked("bar"),
+        metavar="{" + ",".join(BAR_SIZES) + "}",
+        help="bar size (default 1m)",
+    )
     add(
         "--minutes",
-        type=_minutes,
+        type=_checked("minutes"),
         help="minutes of the session to load and show, 1..390 (default 390: the whole session)",
     )
     add(
@@ -118,42 +80,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--speed",
-        type=_positive("--speed"),
+        type=_checked("speed"),
         help="simulated seconds per real second (default 30 on the built-in simulator: a 1m "
         "bar every 2 s); with --base-url, the --speed the hedgeflow-sim server was started with",
     )
-    add("--seed", type=int, help="simulator seed (default 7)")
+    add("--seed", type=_checked("seed"), help="simulator seed (default 7)")
     add(
         "--start",
-        type=flag_type("--start", hhmm),
+        type=_checked("start"),
         help="simulator start time, HH:MM ET (default 10:30)",
     )
-    add("--date", help="simulator session date, YYYY-MM-DD (default the latest weekday)")
+    add(
+        "--date",
+        type=_checked("date"),
+        help="simulator session date, YYYY-MM-DD (default the latest weekday)",
+    )
     add(
         "--base-url",
+        type=_checked("base_url"),
         help="server speaking the FlashAlpha API, e.g. http://127.0.0.1:8787 "
         "(plain http only to loopback)",
     )
     add(
         "--squeeze-bars",
-        type=_positive("--squeeze-bars", int),
+        type=_checked("squeeze_bars"),
         help="same-signed, non-decreasing bars that make a squeeze (default 5)",
     )
     add(
         "--noise-floor",
-        type=_non_negative_float("--noise-floor"),
+        type=_checked("noise_floor"),
         help="each squeeze bar must exceed this x the session's median |bar| (default 0.5; "
         "0 = the plain rule)",
     )
     add("--bell", action="store_true", default=None, help="ring the terminal bell on alerts")
     add(
         "--alert-cmd",
+        type=_checked("alert_cmd"),
         metavar="CMD",
         help="run CMD on every alert with the alert as JSON on its standard input",
     )
     add(
         "--theme",
-        choices=THEMES,
+        type=_checked("theme"),
+        metavar="{" + ",".join(THEMES) + "}",
         help="colour theme (colorblind: blue/orange, safe for red-green colour blindness)",
     )
     add(
@@ -177,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--timeout",
-        type=_positive("--timeout"),
+        type=_checked("timeout"),
         help="seconds before a request times out (default 10)",
     )
     add("--version", action="version", version=f"{PROG} {__version__}")

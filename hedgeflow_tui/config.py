@@ -4,11 +4,15 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
 
     api_key = "..."          # or FLASHALPHA_API_KEY in the environment
     bar = "1m"
+    minutes = 390
     squeeze_bars = 5
     noise_floor = 0.5
     theme = "colorblind"     # or "default"
     bell = true
     record_dir = true        # always record into the user's data dir
+    timeout = 10
+
+Every value is checked by the same rule as its command-line flag (`RULES`).
 """
 
 from __future__ import annotations
@@ -16,11 +20,21 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from hedgeflow_tui.checks import (
+    HHMM_RULE,
+    SYMBOL_RULE,
+    Rule,
+    is_api_key,
+    is_base_url,
+    is_date,
+)
+from hedgeflow_tui.model import BAR_SIZES
 
 APP_NAME = "hedgeflow-tui"
 KEY_ENV = "FLASHALPHA_API_KEY"
@@ -57,7 +71,26 @@ class Settings:
     timeout: float = 10.0
 
 
-FILE_KEYS = {
+# How each setting that a user can give is checked (flags and the config file alike).
+RULES: dict[str, Rule] = {
+    "symbols": SYMBOL_RULE,
+    "bar": Rule(str, f"one of {', '.join(BAR_SIZES)}", lambda v: v in BAR_SIZES),
+    "minutes": Rule(int, "a whole number from 1 to 390", lambda v: 1 <= v <= 390),
+    "speed": Rule(float, "a positive number", lambda v: v > 0),
+    "seed": Rule(int, "a whole number"),
+    "start": HHMM_RULE,
+    "date": Rule(str, "YYYY-MM-DD", is_date),
+    "base_url": Rule(str, "an http(s) URL", is_base_url),
+    "api_key": Rule(str, "printable ASCII with no spaces", is_api_key, secret=True),
+    "squeeze_bars": Rule(int, "a whole number >= 1", lambda v: v >= 1),
+    "noise_floor": Rule(float, "a number >= 0", lambda v: v >= 0),
+    "bell": Rule(bool, "true or false"),
+    "alert_cmd": Rule(str, "a command", lambda v: bool(v.strip())),
+    "theme": Rule(str, f"one of {', '.join(THEMES)}", lambda v: v in THEMES),
+    "record_dir": Rule(bool, "true or false"),
+    "timeout": Rule(float, "a positive number of seconds", lambda v: v > 0),
+}
+FILE_KEYS = (
     "api_key",
     "bar",
     "minutes",
@@ -69,7 +102,7 @@ FILE_KEYS = {
     "record_dir",
     "timeout",
     "base_url",
-}
+)
 
 
 def config_path() -> Path:
@@ -84,28 +117,39 @@ def data_dir() -> Path:
 
 
 def load_file(path: Path) -> dict[str, Any]:
-    """The config file's known keys; a missing file is an empty config."""
+    """The config file's settings, each checked by its rule; a missing file is an empty config.
+    Any problem is one line naming the file and the key."""
     try:
         with path.open("rb") as handle:
             raw = tomllib.load(handle)
     except FileNotFoundError:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"cannot read config file {path.name}: {error}") from None
-    unknown = sorted(set(raw) - FILE_KEYS)
+        raise ConfigError(f"config file {path}: cannot read it: {error}") from None
+    unknown = sorted(set(raw) - set(FILE_KEYS))
     if unknown:
-        raise ConfigError(f"unknown key(s) in {path.name}: {', '.join(unknown)}")
-    types = {f.name: f.type for f in fields(Settings)}
+        raise ConfigError(
+            f"config file {path}: unknown key(s) {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(FILE_KEYS))})"
+        )
+    values = {}
     for key, value in raw.items():
-        kinds: dict[str, type | tuple[type, ...]] = {
-            "bool": bool,
-            "int": int,
-            "float": (int, float),
-        }
-        expected = kinds.get(str(types[key]), str)
-        if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
-            raise ConfigError(f"config key '{key}' has the wrong type in {path.name}")
-    return raw
+        try:
+            values[key] = RULES[key].from_value(value)
+        except ValueError as error:
+            raise ConfigError(f"config file {path}: {key} {error}") from None
+    return values
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings the environment gives: the API key."""
+    key = environ.get(KEY_ENV)
+    if not key:
+        return {}
+    try:
+        return {"api_key": RULES["api_key"].from_text(key)}
+    except ValueError as error:
+        raise ConfigError(f"{KEY_ENV} {error}") from None
 
 
 def layered(
@@ -113,15 +157,11 @@ def layered(
     environ: Mapping[str, str] | None = None,
     file_values: dict[str, Any] | None = None,
 ) -> Settings:
-    """Flags (those not None) over environment over file over defaults."""
-    environ = os.environ if environ is None else environ
+    """Flags (those not None; already checked by the parser) over environment over file over
+    defaults."""
     values: dict[str, Any] = dict(
         file_values if file_values is not None else load_file(config_path())
     )
-    if environ.get(KEY_ENV):
-        values["api_key"] = environ[KEY_ENV]
+    values.update(from_environment(os.environ if environ is None else environ))
     values.update({k: v for k, v in flags.items() if v is not None})
-    settings = Settings(**values)
-    if settings.theme not in THEMES:
-        raise ConfigError(f"theme must be one of {', '.join(THEMES)}")
-    return settings
+    return Settings(**values)

@@ -23,8 +23,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from statistics import median
+from typing import Literal
 
 from hedgeflow_tui.store import Row
+
+SignalState = Literal["quiet", "building", "confirmed"]
+Direction = Literal["up", "down"]  # dealers buying (upside) or selling (downside)
+AlertKind = Literal["squeeze_building", "squeeze_confirmed", "squeeze_ended", "reversal"]
+AttributionLabel = Literal["call-driven", "put-driven", "mixed", "none"]
 
 CALL_DRIVEN = 0.65
 PUT_DRIVEN = 0.35
@@ -46,15 +52,15 @@ class Attribution:
     calls: float  # delta-dollars from the call leg
     puts: float  # delta-dollars from the put leg
     call_share: float | None  # |calls| / (|calls| + |puts|), None when both are 0
-    label: str  # "call-driven" | "put-driven" | "mixed" | "none"
+    label: AttributionLabel
 
 
 @dataclass(frozen=True, slots=True)
 class Signal:
     """The detector's reading of the latest bars."""
 
-    state: str  # "quiet" | "building" | "confirmed"
-    direction: str | None  # "up" (dealers buying) | "down" (dealers selling) | None
+    state: SignalState
+    direction: Direction | None
     bars: int  # length of the current same-signed run
     run_flow: float  # sum of `all` over the run, delta-dollars
     attribution: Attribution  # of the run
@@ -70,11 +76,11 @@ class Alert:
     """One edge of an episode: never one per bar."""
 
     symbol: str
-    kind: str  # "squeeze_building" | "squeeze_confirmed" | "squeeze_ended" | "reversal"
-    direction: str  # "up" | "down"
+    kind: AlertKind
+    direction: Direction
     bars: int
     run_flow: float
-    attribution: str  # attribution label of the run
+    attribution: AttributionLabel  # of the run
     price_confirms: bool
     cum_all: float | None
     t: datetime  # bucket that triggered it
@@ -85,7 +91,7 @@ def attribution(calls: float, puts: float) -> Attribution:
     if total == 0:
         return Attribution(calls, puts, None, "none")
     share = abs(calls) / total
-    label = (
+    label: AttributionLabel = (
         "call-driven" if share >= CALL_DRIVEN else "put-driven" if share <= PUT_DRIVEN else "mixed"
     )
     return Attribution(calls, puts, share, label)
@@ -165,7 +171,7 @@ def evaluate(
     previous_run = 0
     if start > 0 and _sign(rows[start - 1].all) == -sign:
         previous_run = start - _run_start(rows, start - 1)
-    state = "quiet"
+    state: SignalState = "quiet"
     if building:
         state = "confirmed" if config.confirm_with_price and price_confirms else "building"
     return Signal(
@@ -246,11 +252,13 @@ class AlertTracker:
         if signal.state != "quiet" and signal.start != self._spent_run:
             self._episode = signal
             self._weak = 0
-            kind = "squeeze_confirmed" if signal.state == "confirmed" else "squeeze_building"
+            kind: AlertKind = (
+                "squeeze_confirmed" if signal.state == "confirmed" else "squeeze_building"
+            )
             fired.append(self._alert(kind, signal, row))
         return fired
 
-    def _alert(self, kind: str, signal: Signal, row: Row) -> Alert:
+    def _alert(self, kind: AlertKind, signal: Signal, row: Row) -> Alert:
         return Alert(
             symbol=self.symbol,
             kind=kind,
@@ -264,9 +272,9 @@ class AlertTracker:
         )
 
 
-_RANK = {"quiet": 0, "building": 1, "confirmed": 2}
+_RANK: dict[SignalState, int] = {"quiet": 0, "building": 1, "confirmed": 2}
 
 
-def max_state(a: Signal, b: Signal) -> str:
+def max_state(a: Signal, b: Signal) -> SignalState:
     """The higher state an episode has reached: it never steps back from CONFIRMED."""
     return a.state if _RANK[a.state] >= _RANK[b.state] else b.state

@@ -20,7 +20,7 @@ from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
 from hedgeflow_tui.clock import ET, Clock, session_bounds
 from hedgeflow_tui.model import BAR_SECONDS, Account, Response, bar_delta
 from hedgeflow_tui.quota import QuotaPlanner, QuotaView, polls_left
-from hedgeflow_tui.status import PollStatus
+from hedgeflow_tui.status import PollState, PollStatus, SourceKind
 from hedgeflow_tui.store import SessionView, Store
 
 __all__ = ["PollStatus", "Poller", "QuotaView"]
@@ -57,7 +57,7 @@ class Poller:
         bar_size: str,
         clock: Clock,
         *,
-        source: str,
+        source: SourceKind,
         minutes: int = MAX_MINUTES,
         planner: QuotaPlanner | None = None,
         on_status: StatusObserver | None = None,
@@ -127,7 +127,7 @@ class Poller:
                     return
                 failures += 1
                 delay = self._backoff(failures, error)
-                state = "rate_limited" if isinstance(error, RateLimited) else "retrying"
+                state: PollState = "rate_limited" if isinstance(error, RateLimited) else "retrying"
                 self._report(
                     state,
                     f"{error.message}; retrying in {delay:.0f}s",
@@ -270,7 +270,7 @@ class Poller:
 
     def _status(
         self,
-        state: str,
+        state: PollState,
         message: str,
         *,
         next_in: float | None = None,
@@ -293,7 +293,12 @@ class Poller:
         )
 
     def _report(
-        self, state: str, message: str, *, retry_in: float | None = None, reason: str | None = None
+        self,
+        state: PollState,
+        message: str,
+        *,
+        retry_in: float | None = None,
+        reason: str | None = None,
     ) -> None:
         self.status = self._status(state, message, retry_in=retry_in, reason=reason)
         self._emit()

@@ -18,18 +18,18 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from hedgeflow_tui.checks import is_loopback
 from hedgeflow_tui.client import LIVE_BASE_URL, ExchangeObserver, FlashAlphaClient
 from hedgeflow_tui.clock import Clock, ScaledClock
 from hedgeflow_tui.config import ConfigError, Settings
 from hedgeflow_tui.quota import QuotaPlanner
+from hedgeflow_tui.status import SourceKind
 
 SIM_BASE_URL = "http://simulator"
 
 
 @dataclass
 class Source:
-    kind: str  # "LIVE" | "SIMULATED" | "REMOTE"
+    kind: SourceKind  # LIVE, SIMULATED or REMOTE (REPLAY is not a source to poll)
     clock: Clock
     description: str  # one line for the badge and status lines; never the key
     _connect: Callable[[ExchangeObserver | None], FlashAlphaClient] = field(repr=False)
@@ -41,29 +41,6 @@ class Source:
     @staticmethod
     def make_planner() -> QuotaPlanner:
         return QuotaPlanner()
-
-
-def check_base_url(url: str) -> str:
-    """https anywhere; plain http only to a loopback host. Returns the URL without a trailing /."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"--base-url must be an http(s) URL, got {url!r}")
-    if parts.query or parts.username or parts.password:
-        raise ConfigError("--base-url must not carry a query or credentials")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ConfigError(
-            "--base-url: plain http:// is allowed only to 127.0.0.1, ::1 or localhost"
-        )
-    return url.rstrip("/")
-
-
-def _parse_day(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"--date must be YYYY-MM-DD, got {text!r}") from None
 
 
 def open_source(settings: Settings, clock: Clock | None = None) -> Source:
@@ -84,7 +61,7 @@ def open_source(settings: Settings, clock: Clock | None = None) -> Source:
                 f"{', '.join(sim_only)} apply only to the built-in simulator (--demo)"
             )
     if settings.base_url is not None and not settings.demo:
-        base_url = check_base_url(settings.base_url)
+        base_url = settings.base_url.rstrip("/")  # checked with the settings (config.RULES)
         clock = clock or ScaledClock(speed=settings.speed or 1.0)
         host = urlsplit(base_url).netloc
         return Source(
@@ -117,7 +94,7 @@ def _simulator(settings: Settings, clock: Clock | None) -> Source:
         sim_clock,
     )
 
-    day = _parse_day(settings.date) or default_session_date()
+    day = date.fromisoformat(settings.date) if settings.date else default_session_date()
     start = settings.start or DEFAULT_START
     clock = clock or sim_clock(day, start, settings.speed or DEMO_SPEED)
     app = create_app(SimConfig(seed=settings.seed, date=day), clock)

@@ -6,8 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from hedgeflow_tui.quota import QuotaView
+
+SourceKind = Literal["LIVE", "SIMULATED", "REMOTE", "REPLAY"]
+PollState = Literal[
+    "loading", "ok", "no_session", "closed", "retrying", "rate_limited", "paused", "stopped"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,8 +21,8 @@ class PollStatus:
     """One symbol's connection state, as the status bar and headless `status` lines show it."""
 
     symbol: str
-    source: str  # "LIVE" | "SIMULATED" | "REMOTE" | "REPLAY"
-    state: str  # loading, ok, no_session, closed, retrying, rate_limited, paused, stopped
+    source: SourceKind
+    state: PollState
     message: str  # one line, never a traceback, never the key
     last_success: datetime | None  # market time of the last successful poll
     last_bar: datetime | None  # bucket start of the newest bar held

@@ -27,11 +27,11 @@ MAX_SENT = 64 * 1024 * 1024  # no misbehaviour sends more than this
 MAX_DRIP_SECONDS = 5.0
 
 
-def flow_body(symbol: str, side: str, bar: str, **changes: object) -> dict:
+def flow_body(symbol: str, side: str, bar: str, **changes: object) -> dict[str, object]:
     bars = [
         {"t": t, "bar": 1e6 * (i + 1), "cumulative": 1e6 * (i + 1)} for i, t in enumerate(BARS_T)
     ]
-    body = {
+    body: dict[str, object] = {
         "symbol": symbol,
         "expiration": DAY,
         "as_of": AS_OF,
@@ -43,9 +43,15 @@ def flow_body(symbol: str, side: str, bar: str, **changes: object) -> dict:
     return body
 
 
-def series_body(symbol: str, bar: str, **changes: object) -> dict:
+def series_body(symbol: str, bar: str, **changes: object) -> dict[str, object]:
     bars = [{"t": t, "spot": 600.0 + i} for i, t in enumerate(BARS_T)]
-    body = {"symbol": symbol, "expiration": DAY, "as_of": AS_OF, "bar_size": bar, "bars": bars}
+    body: dict[str, object] = {
+        "symbol": symbol,
+        "expiration": DAY,
+        "as_of": AS_OF,
+        "bar_size": bar,
+        "bars": bars,
+    }
     body.update(changes)
     return body
 

@@ -90,17 +90,49 @@ def test_flags_override_env_which_overrides_file(tmp_path):
     assert "from-env" not in repr(settings)
 
 
-def test_bad_config_file_is_refused_in_one_line(tmp_path):
+@pytest.mark.parametrize(
+    "line, key, says",
+    [
+        ('bar = "2m"', "bar", "one of 30s, 1m, 5m, 15m"),
+        ("minutes = 5000", "minutes", "from 1 to 390"),
+        ("squeeze_bars = 'five'", "squeeze_bars", "a whole number >= 1"),
+        ("noise_floor = -1", "noise_floor", "a number >= 0"),
+        ("timeout = 0", "timeout", "positive"),
+        ('theme = "pink"', "theme", "one of default, colorblind"),
+        ("bell = 1", "bell", "true or false"),
+        ('base_url = "http://example.com"', "base_url", "only to 127.0.0.1"),
+        ("colour = 'red'", "colour", "unknown key"),
+        ("minutes = ", "cannot read", "cannot read"),
+    ],
+)
+def test_a_bad_config_file_value_is_one_line_naming_file_and_key_and_exit_2(
+    tmp_path, line, key, says
+):
     path = tmp_path / "config.toml"
-    path.write_text("squeeze_bars = 'five'\n")
-    with pytest.raises(ConfigError, match="wrong type"):
+    path.write_text(line + "\n")
+    with pytest.raises(ConfigError, match=key):
         load_file(path)
-    path.write_text("colour = 'red'\n")
-    with pytest.raises(ConfigError, match="unknown key"):
-        load_file(path)
-    env = {"HEDGEFLOW_CONFIG": str(path), "PATH": "/usr/bin:/bin"}
-    result = run_cli("SPY", env=env)
-    assert result.returncode == 2 and "unknown key(s) in config.toml: colour" in result.stderr
+    result = run_cli("SPY", "--headless", env={"HEDGEFLOW_CONFIG": str(path), "PATH": "/bin"})
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"hedgeflow-tui: error: config file {path}: ")
+    assert key in lines[0] and says in lines[0]
+
+
+def test_flags_and_the_config_file_refuse_with_the_same_words(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("minutes = 5000\n")
+    from_file = run_cli("SPY", env={"HEDGEFLOW_CONFIG": str(path), "PATH": "/bin"}).stderr
+    from_flag = run_cli("SPY", "--minutes", "5000").stderr
+    words = "minutes must be a whole number from 1 to 390, got"
+    assert f": {words} 5000" in from_file and f"error: --{words} '5000'" in from_flag
+
+
+def test_a_bad_key_in_the_environment_is_refused_without_echoing_it():
+    env = {"FLASHALPHA_API_KEY": "secret with spaces", "PATH": "/bin"}
+    result = run_cli("SPY", "--headless", env=env)
+    assert result.returncode == 2 and "FLASHALPHA_API_KEY must be" in result.stderr
+    assert "secret" not in result.stderr
 
 
 def test_source_choice_follows_key_base_url_and_demo():

@@ -17,6 +17,7 @@ import time
 from datetime import UTC, date, datetime
 
 import pytest
+from hostile_server import HostileServer
 
 from hedgeflow_tui.client import (
     MAX_SERVER_WAIT,
@@ -32,8 +33,8 @@ from hedgeflow_tui.client import (
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.poller import Poller
 from hedgeflow_tui.quota import QuotaPlanner, polls_left
+from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Store
-from tests.hostile_server import HostileServer
 
 KEY = "sk-hostile-test-key-0042"
 CAP = 256 * 1024
@@ -235,7 +236,7 @@ async def test_the_poller_retries_every_misbehaviour_then_merges_good_data(hosti
     for mode in RETRIED:
         hostile.modes.extend([mode] * 3)  # calls, puts and series of one poll
     clock = FrozenClock(datetime(2026, 6, 12, 16, 0, tzinfo=UTC), advance_on_sleep=True)
-    statuses = []
+    statuses: list[PollStatus] = []
     store = Store()
     async with client_of(hostile, timeout=0.3) as client:
         poller = Poller(
@@ -353,6 +354,7 @@ async def test_the_simulator_resets_its_count_at_the_announced_reset(sim_server)
             await client.account()
         with pytest.raises(RateLimited):
             await client.account()
+        assert client.rate_limit is not None
         reset = client.rate_limit.reset_at
         assert reset == datetime(2026, 6, 13, tzinfo=UTC)
         clock.advance((reset - clock.now()).total_seconds())

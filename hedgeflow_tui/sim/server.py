@@ -11,38 +11,24 @@ from datetime import date
 from typing import NoReturn
 
 from hedgeflow_tui import __version__
-from hedgeflow_tui.checks import flag_type, hhmm, is_loopback
+from hedgeflow_tui.checks import HHMM_RULE, Rule, flag_error, flag_type, is_date, is_loopback
 from hedgeflow_tui.sim.app import PLANS, SimConfig, create_app
 from hedgeflow_tui.sim.faults import ALL_FAULTS
 from hedgeflow_tui.sim.session import DEFAULT_START, default_session_date, sim_clock
 
 PROG = "hedgeflow-sim"
+SEED = Rule(int, "a whole number")
+PORT = Rule(int, "a port number, 0..65535", lambda v: 0 <= v <= 65535)
+SPEED = Rule(float, "a positive number", lambda v: v > 0)
+SHARE = Rule(float, "a number in 0..1", lambda v: 0 <= v <= 1)
+SECONDS = Rule(float, "a number of seconds >= 0", lambda v: v >= 0)
+DATE = Rule(str, "YYYY-MM-DD", is_date)
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{PROG}: error: {message}\n")
+        sys.stderr.write(f"{PROG}: error: {flag_error(message)}\n")
         raise SystemExit(2)
-
-
-def _checked(kind, test, what: str):
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what}, got {text!r}") from None
-        if not test(value):
-            raise argparse.ArgumentTypeError(f"{what}, got {text!r}")
-        return value
-
-    return parse
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--date must be YYYY-MM-DD, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,25 +41,34 @@ def build_parser() -> argparse.ArgumentParser:
     add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     add(
         "--port",
-        type=_checked(int, lambda v: 0 <= v <= 65535, "--port must be 0..65535"),
+        type=flag_type(PORT),
         default=8787,
         help="port (default 8787)",
     )
     add("--allow-remote", action="store_true", help="allow a --host that is not loopback")
-    add("--seed", type=int, default=7, help="market seed (default 7)")
+    add(
+        "--seed",
+        type=flag_type(SEED),
+        default=7,
+        help="market seed (default 7)",
+    )
     add(
         "--speed",
-        type=_checked(float, lambda v: v > 0, "--speed must be a positive number"),
+        type=flag_type(SPEED),
         default=1.0,
         help="simulated seconds per real second (default 1)",
     )
     add(
         "--start",
-        type=flag_type("--start", hhmm),
+        type=flag_type(HHMM_RULE),
         default=DEFAULT_START,
         help=f"start time HH:MM ET (default {DEFAULT_START})",
     )
-    add("--date", type=_day, help="session date YYYY-MM-DD (default the latest weekday)")
+    add(
+        "--date",
+        type=flag_type(DATE, date.fromisoformat),
+        help="session date YYYY-MM-DD (default the latest weekday)",
+    )
     add("--api-key", help="require this X-Api-Key (or HEDGEFLOW_SIM_API_KEY)")
     add(
         "--plan",
@@ -83,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--faults",
-        type=_checked(float, lambda v: 0 <= v <= 1, "--faults must be 0..1"),
+        type=flag_type(SHARE),
         default=0.0,
         help="share of hedge-flow and series requests that fail (default 0)",
     )
@@ -94,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--latency",
-        type=_checked(float, lambda v: v >= 0, "--latency must be >= 0"),
+        type=flag_type(SECONDS),
         default=0.0,
         help="seconds added to every answer (default 0)",
     )

@@ -13,7 +13,7 @@ from textual.timer import Timer
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.record import Recording
-from hedgeflow_tui.status import PollStatus
+from hedgeflow_tui.status import PollState, PollStatus
 from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, DashboardApp
 from hedgeflow_tui.ui.replay_driver import ReplayDriver
 
@@ -95,7 +95,7 @@ class ReplayApp(DashboardApp):
     def _status(self, symbol: str) -> PollStatus:
         driver = self.driver
         view = self.store.session(symbol, self.bar_size)
-        state = "closed" if driver.at_end else "ok" if driver.playing else "paused"
+        state: PollState = "closed" if driver.at_end else "ok" if driver.playing else "paused"
         where = "end of recording" if driver.at_end else "playing" if driver.playing else "paused"
         return PollStatus(
             symbol=symbol,
