@@ -16,6 +16,7 @@ from pathlib import Path
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -61,6 +62,7 @@ class DashboardApp(App[None]):
     """The shared dashboard; `LiveApp` and `ReplayApp` feed it and add their keys."""
 
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
+    PALETTE_IN_FOOTER = True  # the ^p hint; the replay needs its room for its keys at 80 columns
     TITLE = "hedgeflow-tui"
 
     def __init__(self, settings: Settings, symbols: list[str], bar_size: str) -> None:
@@ -103,7 +105,7 @@ class DashboardApp(App[None]):
             for symbol in self.symbols:
                 with TabPane(symbol, id=f"tab-{symbol}"):
                     yield SymbolView(symbol, palette=self.palette, host=self.source_host())
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=self.PALETTE_IN_FOOTER)
 
     def get_css_variables(self) -> dict[str, str]:
         """The data colours for app.tcss ($flow-up, $flow-down, ...) from ui/palette.py, for
@@ -215,12 +217,18 @@ class DashboardApp(App[None]):
 
     def refresh_statuses(self) -> None:
         """Every second (ages and countdowns move), and after replay steps."""
-        if not self.query("#symbols"):
-            return  # the app is closing: its screen has gone, a last tick may still come
-        for status in self.current_statuses():
-            self.show_status(status)
+        try:
+            for status in self.current_statuses():
+                self.show_status(status)
+        except NoMatches:
+            pass  # the app is closing: a last tick came while its widgets were going
 
     # --- keys ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_symbol":
+            return len(self.symbols) > 1  # one tab: no key for it in the footer
+        return True
 
     def action_next_symbol(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -238,6 +246,8 @@ class DashboardApp(App[None]):
         for binding in self.BINDINGS:
             if not isinstance(binding, Binding) or binding.action in ("quit", "help"):
                 continue
+            if not self.check_action(binding.action, ()):
+                continue  # e.g. Resume while polling
             yield SystemCommand(
                 binding.description,
                 binding.tooltip,
