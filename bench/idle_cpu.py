@@ -1,9 +1,11 @@
-"""CPU use between polls at 1m bars: the real app on a pseudo-terminal, simulator in real time.
+"""CPU use between polls at 1m bars: the real app on a pseudo-terminal, simulator in real time
+and at the default --speed 30, against a bare Textual app showing a label.
 
-    python3 bench/idle_cpu.py [--seconds S]
+    python3 bench/idle_cpu.py [--seconds S] [--runs N]
 
-Starts `hedgeflow-tui SPY --bar 1m --demo --speed 1`, lets it load, then reads the process's
-user + system CPU time from /proc over S seconds of ordinary running (polls included).
+Starts `hedgeflow-tui SPY --bar 1m --demo --speed X` (X = 1 and 30) and the bare app side by side,
+lets them load, then reads each process's user + system CPU time from /proc over S seconds of
+ordinary running (polls and repaints included: at speed 30 a bar closes every 2 s).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 import threading
 import time
 
-from _common import table
+from _common import median, table
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -34,43 +36,80 @@ def drain(fd: int) -> None:
         pass
 
 
-def main(seconds: float) -> None:
+BARE = """
+from textual.app import App
+from textual.widgets import Static
+
+class Bare(App):
+    def compose(self):
+        yield Static("hello")
+
+Bare().run()
+"""
+
+
+def launch(args: list[str]) -> tuple[subprocess.Popen, int]:
     primary, secondary = os.openpty()
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hedgeflow_tui",
-            "SPY",
-            "--bar",
-            "1m",
-            "--demo",
-            "--speed",
-            "1",
-            "--date",
-            "2026-06-12",
-        ],
-        stdin=secondary,
-        stdout=secondary,
-        stderr=secondary,
-        env=env,
+        [sys.executable, *args], stdin=secondary, stdout=secondary, stderr=secondary, env=env
     )
+    os.close(secondary)
     threading.Thread(target=drain, args=(primary,), daemon=True).start()
+    return process, primary
+
+
+def app_args(speed: str) -> list[str]:
+    return [
+        *("-m", "hedgeflow_tui", "SPY", "--bar", "1m", "--demo"),
+        *("--speed", speed, "--date", "2026-06-12"),
+    ]
+
+
+KINDS = {  # what runs: its arguments and its target
+    "bare Textual app, one static label": (["-c", BARE], ""),
+    "hedgeflow-tui, real time (--speed 1)": (app_args("1"), "< 0.5%"),
+    "hedgeflow-tui, --speed 30 (a bar every 2 s)": (app_args("30"), "< 1%"),
+}
+
+
+def one_run(seconds: float) -> dict[str, float]:
+    """Each process's share of one core over `seconds`, all running at once."""
+    running = {kind: launch(args) for kind, (args, _) in KINDS.items()}
     try:
-        time.sleep(5)  # start-up and the back-fill
-        before, started = cpu_seconds(process.pid), time.monotonic()
+        time.sleep(6)  # start-up and the back-fill
+        before = {kind: cpu_seconds(p.pid) for kind, (p, _) in running.items()}
+        started = time.monotonic()
         time.sleep(seconds)
-        used, elapsed = cpu_seconds(process.pid) - before, time.monotonic() - started
+        elapsed = time.monotonic() - started
+        used = {kind: cpu_seconds(p.pid) - before[kind] for kind, (p, _) in running.items()}
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        os.close(secondary)
-    print(f"hedgeflow-tui SPY --bar 1m on the simulator in real time, {elapsed:.0f} s after load")
+        for process, primary in running.values():
+            process.terminate()
+            process.wait(timeout=10)
+            os.close(primary)
+    return {kind: 100 * cpu / elapsed for kind, cpu in used.items()}
+
+
+def main(seconds: float, runs: int) -> None:
+    shares: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for kind, share in one_run(seconds).items():
+            shares.setdefault(kind, []).append(share)
+    print(f"CPU share of one core, 1m bars on the simulator, {seconds:.0f} s after load,")
+    print(f"median of {runs} runs (min-max)")
     print(
         table(
-            ["CPU seconds", "share of one core", "target"],
-            [[f"{used:.2f}", f"{100 * used / elapsed:.2f}%", "< 2%"]],
+            ["app", "share of one core", "range", "target"],
+            [
+                [
+                    kind,
+                    f"{median(values):.2f}%",
+                    f"{min(values):.2f}-{max(values):.2f}%",
+                    KINDS[kind][1],
+                ]
+                for kind, values in shares.items()
+            ],
         )
     )
 
@@ -78,6 +117,7 @@ def main(seconds: float) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--quick", action="store_true", help="15 seconds")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one run of 15 seconds")
     args = parser.parse_args()
-    main(15 if args.quick else args.seconds)
+    main(15 if args.quick else args.seconds, 1 if args.quick else args.runs)

@@ -11,6 +11,7 @@ import asyncio
 import gzip
 import io
 import tempfile
+import zlib
 from pathlib import Path
 
 from _common import DAY, table
@@ -19,6 +20,17 @@ from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.record import read_recording
 from hedgeflow_tui.sources import open_source
+
+
+def flushed_per_record(raw: bytes) -> bytes:
+    """gzip -6 of the lines with a sync flush after each line, as the writer did before."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = []
+    for line in raw.splitlines(keepends=True):
+        parts.append(packer.compress(line))
+        parts.append(packer.flush(zlib.Z_SYNC_FLUSH))
+    parts.append(packer.flush())
+    return b"".join(parts)
 
 
 async def main(start: str) -> None:
@@ -38,7 +50,8 @@ async def main(start: str) -> None:
         raw = path.read_bytes()
         packed = gzip.compress(raw, 6)
         polls = len(read_recording(path).batches)
-        live = Path(folder) / "spy.jsonl.gz"  # what --record PATH.gz writes, flushed per record
+        per_record = len(flushed_per_record(raw))
+        live = Path(folder) / "spy.jsonl.gz"  # what --record PATH.gz writes, flushed per poll
         settings = Settings(
             symbols=["SPY"],
             bar="30s",
@@ -52,15 +65,21 @@ async def main(start: str) -> None:
         await run_headless(settings, open_source(settings), io.StringIO())
         flushed = live.stat().st_size
     print(f"recording of SPY at 30s bars from {start} ET to the close ({polls} polls)")
+    print(f"flushed per poll / whole file compressed: {flushed / len(packed):.2f}x")
     print(
         table(
             ["form", "KiB", "per poll"],
             [
                 ["JSON lines", f"{len(raw) / 1024:.0f}", f"{len(raw) / polls:.0f} B"],
                 [
-                    "--record PATH.gz (flushed per record)",
+                    "--record PATH.gz (flushed at the end of each poll)",
                     f"{flushed / 1024:.0f}",
                     f"{flushed / polls:.0f} B",
+                ],
+                [
+                    "the same flushed after every record (the writer before)",
+                    f"{per_record / 1024:.0f}",
+                    f"{per_record / polls:.0f} B",
                 ],
                 [
                     "gzip -6 of the whole file afterwards",

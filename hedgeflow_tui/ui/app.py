@@ -62,7 +62,7 @@ class DashboardApp(App[None]):
     """The shared dashboard; `LiveApp` and `ReplayApp` feed it and add their keys."""
 
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
-    PALETTE_IN_FOOTER = True  # the ^p hint; the replay needs its room for its keys at 80 columns
+    COMPACT_FOOTER = False  # the replay's: its keys need all of 80 columns (no ^p hint either)
     TITLE = "hedgeflow-tui"
 
     def __init__(self, settings: Settings, symbols: list[str], bar_size: str) -> None:
@@ -105,7 +105,7 @@ class DashboardApp(App[None]):
             for symbol in self.symbols:
                 with TabPane(symbol, id=f"tab-{symbol}"):
                     yield SymbolView(symbol, palette=self.palette, host=self.source_host())
-        yield Footer(compact=True, show_command_palette=self.PALETTE_IN_FOOTER)
+        yield Footer(compact=self.COMPACT_FOOTER, show_command_palette=self.COMPACT_FOOTER is False)
 
     def get_css_variables(self) -> dict[str, str]:
         """The data colours for app.tcss ($flow-up, $flow-down, ...) from ui/palette.py, for

@@ -29,7 +29,7 @@ def speed_text(speed: float) -> str:
 
 
 class ReplayApp(DashboardApp):
-    PALETTE_IN_FOOTER = False
+    COMPACT_FOOTER = True
     BINDINGS: ClassVar[list[BindingType]] = [
         QUIT,
         NEXT_SYMBOL,

@@ -94,11 +94,12 @@ class SymbolView(Vertical):
         self._signal: Signal | None = None
         self._rows: Sequence[Row] = ()
         self._alerts: Sequence[Alert] = ()
+        self._panel_text = state_panel_text(symbol, None)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         yield SqueezeBanner(id="banner")
-        yield Static(state_panel_text(self.symbol, None), id="state-panel")
+        yield Static(self._panel_text, id="state-panel")
         with Vertical(id="dashboard"):
             yield FlowChart(id="chart", palette=self.palette)
             yield FlowSparkline(id="sparkline", palette=self.palette)
@@ -142,9 +143,11 @@ class SymbolView(Vertical):
         )
         self.stale_since = stale_since(status, bar_size, now)
         self._show_banner()
-        # the status message holds server text: shown as plain text, never parsed as markup
-        panel = Text(state_panel_text(self.symbol, status, now=now, speed=speed, host=self.host))
-        self.query_one("#state-panel", Static).update(panel)
+        text = state_panel_text(self.symbol, status, now=now, speed=speed, host=self.host)
+        if text != self._panel_text:  # the panel's height is fixed: no layout for a new text
+            self._panel_text = text
+            # the status message holds server text: shown as plain text, never parsed as markup
+            self.query_one("#state-panel", Static).update(Text(text), layout=False)
         self._toggle_panel()
 
     def _show_banner(self) -> None:

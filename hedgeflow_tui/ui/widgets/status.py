@@ -18,7 +18,7 @@ BADGE_STYLES = {
     "REMOTE": "bold white on blue",
     "REPLAY": "bold white on magenta",
 }
-STATE_CLASSES = ("-ok", "-retrying", "-stale", "-stopped")
+STATE_CLASSES = ("-ok", "-retrying", "-stopped")  # and "-stale", on top of one of them
 STALE_AFTER_BARS = 2
 STALE_GRACE_SECONDS = 10  # the source publishes a bar a few seconds after it closes
 STALE_STYLE = "bold white on red"
@@ -81,6 +81,16 @@ def status_text(
 
 
 class StatusBar(Static):
+    """Refreshed every second: repaints its line only when the text changed and touches its
+    classes only when the state changed (each class change restyles the widget). Its height
+    (one line, or two when the text is wider than the terminal) only grows until the width
+    changes, so a text that comes and goes between polls (the countdown) never lays the screen
+    out again and never makes the chart below jump."""
+
+    _shown: Text | None = None
+    _width = -1
+    _lines = 0
+
     def show(
         self,
         status: PollStatus,
@@ -90,15 +100,26 @@ class StatusBar(Static):
         expiration: date | None,
         speed: float = 1.0,
     ) -> None:
-        self.update(
-            status_text(status, bar_size=bar_size, now=now, expiration=expiration, speed=speed)
-        )
-        self.remove_class(*STATE_CLASSES)
-        if status.state == "stopped":
-            self.add_class("-stopped")
-        elif status.state in ("retrying", "rate_limited"):
-            self.add_class("-retrying")
-        else:
-            self.add_class("-ok")
-        if stale_since(status, bar_size, now) is not None:
-            self.add_class("-stale")
+        text = status_text(status, bar_size=bar_size, now=now, expiration=expiration, speed=speed)
+        if text != self._shown:
+            self._shown = text
+            width = self.size.width
+            if width != self._width:
+                self._width, self._lines = width, 0
+            lines = 1 if text.cell_len <= width else 2
+            if lines > self._lines:
+                self._lines = lines
+                self.styles.height = lines  # lays the screen out again
+            self.update(text, layout=False)
+        state = status_class(status)
+        for name in STATE_CLASSES:
+            self.set_class(name == state, name)
+        self.set_class(stale_since(status, bar_size, now) is not None, "-stale")
+
+
+def status_class(status: PollStatus) -> str:
+    if status.state == "stopped":
+        return "-stopped"
+    if status.state in ("retrying", "rate_limited"):
+        return "-retrying"
+    return "-ok"
