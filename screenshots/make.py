@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,8 @@ class Scene:
     at: datetime  # frozen market time, UTC
     banner: str | None  # the banner classes the scene must show, e.g. "-confirmed -up"
     dead_server: bool = False
+    chart: tuple[str, ...] = ("zero",)  # what the chart must show: zero line, levels, markers
+    source_gone: float = 0.0  # market seconds the source stays silent after the data (STALE)
 
 
 def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
@@ -40,11 +43,19 @@ def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
 
 
 SCENES = [
-    Scene("quiet", ("SPY",), 5, utc(19, 33), "-quiet"),
-    Scene("upside-squeeze", ("SPY",), 14, utc(14, 35), "-confirmed -up"),
-    Scene("downside-put-driven", ("SPY",), 13, utc(14, 46), "-confirmed -down"),
+    Scene("quiet", ("SPY",), 5, utc(19, 33), "-quiet", chart=("zero", "levels")),
+    Scene("upside-squeeze", ("SPY",), 14, utc(14, 35), "-confirmed -up", chart=("zero", "markers")),
+    Scene(
+        "downside-put-driven",
+        ("SPY",),
+        13,
+        utc(14, 46),
+        "-confirmed -down",
+        chart=("zero", "markers"),
+    ),
     Scene("several-symbols", ("SPY", "QQQ", "SPX"), 14, utc(14, 35), None),
-    Scene("network-down", ("SPY",), 7, utc(15, 0), None, dead_server=True),
+    Scene("stale", ("SPY",), 5, utc(19, 33), "-stale", chart=("zero", "levels"), source_gone=1260),
+    Scene("network-down", ("SPY",), 7, utc(15, 0), None, dead_server=True, chart=()),
 ]
 
 
@@ -86,6 +97,18 @@ async def capture(scene: Scene, size: tuple[int, int] = (120, 40)) -> Path:
     app = build(scene)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot, scene)
+        if scene.source_gone:
+            app.source.clock.advance(scene.source_gone)  # type: ignore[attr-defined]
+            app.refresh_statuses()
+            await pilot.pause(0.3)
+        picture = app.query_one(FlowChart).picture()
+        shown = {
+            "zero": picture.zero_row is not None,
+            "levels": bool(picture.level_rows),
+            "markers": bool(picture.marker_cells),
+        }
+        missing_on_chart = [thing for thing in scene.chart if not shown[thing]]
+        assert not missing_on_chart, f"{scene.name}: the chart lacks {missing_on_chart}"
         if scene.banner is not None:
             banner = app.query_one(SqueezeBanner)
             missing = [c for c in scene.banner.split() if not banner.has_class(c)]
@@ -96,8 +119,10 @@ async def capture(scene: Scene, size: tuple[int, int] = (120, 40)) -> Path:
 
 
 async def main() -> None:
+    only = set(sys.argv[1:])  # scene names; all of them by default
     for scene in SCENES:
-        print(await capture(scene))
+        if not only or scene.name in only:
+            print(await capture(scene))
 
 
 if __name__ == "__main__":

@@ -206,22 +206,22 @@ class DashboardApp(App[None]):
 
     def show_status(self, status: PollStatus) -> None:
         view = self.store.session(status.symbol, self.bar_size)
-        self.view_of(status.symbol).show_status(
-            status,
-            bar_size=self.bar_size,
-            now=self.market_now() or datetime.now(ET),
-            expiration=view.expiration if view else None,
-            speed=self.market_speed(),
-        )
-        self._mark_tab(status.symbol)
+        try:
+            self.view_of(status.symbol).show_status(
+                status,
+                bar_size=self.bar_size,
+                now=self.market_now() or datetime.now(ET),
+                expiration=view.expiration if view else None,
+                speed=self.market_speed(),
+            )
+            self._mark_tab(status.symbol)
+        except NoMatches:
+            pass  # the app is closing: a last status came while its widgets were going
 
     def refresh_statuses(self) -> None:
         """Every second (ages and countdowns move), and after replay steps."""
-        try:
-            for status in self.current_statuses():
-                self.show_status(status)
-        except NoMatches:
-            pass  # the app is closing: a last tick came while its widgets were going
+        for status in self.current_statuses():
+            self.show_status(status)
 
     # --- keys ---------------------------------------------------------------------------------
 

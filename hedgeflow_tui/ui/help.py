@@ -21,21 +21,25 @@ Dealer hedge flow on today's 0DTE chain: the cumulative flow of the **call** and
 | `q` | quit | quit |
 | `p` | pause / resume polling | |
 | `r` | poll now | |
-| `b` | next bar size (30s, 1m, 5m, 15m), reloads the session | |
+| `b` | next bar size (30s, 1m, 5m, 15m), reloads the session | next bar size recorded |
 | `tab` | next symbol | next symbol |
 | `space` | | play / pause |
 | `←` `→` | | one poll back / forward |
 | `home` `end` | | start / end of the recording |
-| `+` `-` | | faster / slower |
+| `+` `-` | | faster / slower (1/8x .. 64x) |
 | `?` | this help | this help |
 | `ctrl+p` | command palette | command palette |
 
 **Banner.** BUILDING: the last N bars share a sign, do not shrink and stand above the session's
 noise floor. CONFIRMED: price moved the same way. ▲ dealers buying (upside), ▼ selling (downside).
-A reversal notice shows when hedging flips after a run.
+A reversal notice shows when hedging flips after a run. After the close: the day's summary.
 
-**Status.** ok · retrying in Ns (last data kept, marked stale) · rate-limited · stopped: reason
-(bad key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
+**Chart.** `⠤` all, `+` calls, `x` puts, `·` price (right axis); the solid line is zero; dashed
+lines are the gamma flip and the call and put walls; ▲ / ▼ mark alerts at their bar.
+
+**Status.** ok · retrying in Ns (last data kept) · STALE with its age once no new bar has come
+for two bar intervals (banner dimmed, tab marked) · rate-limited · stopped: reason (bad key,
+plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
 
 Press `escape` to close.
 """
