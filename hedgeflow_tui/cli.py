@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         "call and put legs over price, and a banner when a gamma squeeze builds. With no "
         "FlashAlpha key it runs on the built-in market simulator.",
         epilog=f"Config file: {config_path().name} in the user config dir (override with "
-        "HEDGEFLOW_CONFIG). API key: FLASHALPHA_API_KEY or api_key in the config file.",
+        "HEDGEFLOW_CONFIG). API key: FLASHALPHA_API_KEY or api_key in the config file. "
+        "`hedgeflow-tui history --help`: the stored sessions.",
     )
     add = parser.add_argument
     add(
@@ -145,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(with the alerts each bar fired) to standard output",
     )
     add(
+        "--no-history",
+        dest="history",
+        action="store_false",
+        default=None,
+        help="do not keep this session in the history database (config: history = false)",
+    )
+    add(
         "--timeout",
         type=_checked("timeout"),
         help="seconds before a request times out (default 10)",
@@ -172,7 +180,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    settings = parse_settings(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["history"]:
+        from hedgeflow_tui import history_cli
+
+        return history_cli.run(args[1:], OneLineParser)
+    settings = parse_settings(args)
     if settings.replay is not None:
         return _replay(settings, settings.replay)
     if settings.export is not None:

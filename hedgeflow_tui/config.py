@@ -10,6 +10,7 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
     theme = "colorblind"     # or "default"
     bell = true
     record_dir = true        # always record into the user's data dir
+    history = false          # do not keep sessions in the history database
     timeout = 10
 
 Every value is checked by the same rule as its command-line flag (`RULES`).
@@ -39,6 +40,7 @@ from hedgeflow_tui.model import BAR_SIZES
 APP_NAME = "hedgeflow-tui"
 KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
+DATA_ENV = "HEDGEFLOW_DATA_DIR"
 THEMES = ("default", "colorblind")
 
 
@@ -66,6 +68,7 @@ class Settings:
     theme: str = "default"
     record: Path | None = None
     record_dir: bool = False
+    history: bool = True  # keep every session in the history database (--no-history: off)
     replay: Path | None = None
     export: str | None = None
     timeout: float = 10.0
@@ -88,6 +91,7 @@ RULES: dict[str, Rule] = {
     "alert_cmd": Rule(str, "a command", lambda v: bool(v.strip())),
     "theme": Rule(str, f"one of {', '.join(THEMES)}", lambda v: v in THEMES),
     "record_dir": Rule(bool, "true or false"),
+    "history": Rule(bool, "true or false"),
     "timeout": Rule(float, "a positive number of seconds", lambda v: v > 0),
 }
 FILE_KEYS = (
@@ -100,6 +104,7 @@ FILE_KEYS = (
     "alert_cmd",
     "theme",
     "record_dir",
+    "history",
     "timeout",
     "base_url",
 )
@@ -113,6 +118,10 @@ def config_path() -> Path:
 
 
 def data_dir() -> Path:
+    """Recordings and the session history: the user data dir, or `HEDGEFLOW_DATA_DIR`."""
+    override = os.environ.get(DATA_ENV)
+    if override:
+        return Path(override)
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 

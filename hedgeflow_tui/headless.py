@@ -14,6 +14,7 @@ from typing import TextIO
 from hedgeflow_tui.alerting import detector_config
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
+from hedgeflow_tui.history import HistoryFeed, market_of, open_history
 from hedgeflow_tui.jsonlines import JsonLinesSink, status_record
 from hedgeflow_tui.poller import Poller
 from hedgeflow_tui.record import close_all, recorders_for
@@ -24,7 +25,11 @@ from hedgeflow_tui.store import Store
 async def run_headless(settings: Settings, source: Source, out: TextIO = sys.stdout) -> int:
     """Poll every symbol until its session is over; return the process exit status."""
     store = Store()
-    sink = JsonLinesSink(store, out, detector_config(settings))
+    history, note = open_history(settings.history)
+    if note:
+        sys.stderr.write(f"hedgeflow-tui: {note}\n")
+    feed = HistoryFeed(history, market_of(source.kind, settings.seed)) if history else None
+    sink = JsonLinesSink(store, out, detector_config(settings), feed)
     recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
     planner = source.make_planner()
     pollers, clients = [], []
@@ -66,6 +71,8 @@ async def run_headless(settings: Settings, source: Source, out: TextIO = sys.std
         for client in clients:
             await client.aclose()
         close_all(recorders)
+        if history is not None:
+            history.close()
     for poller, outcome in zip(pollers, outcomes, strict=False):
         if isinstance(outcome, Exception):
             message = f"internal error: {type(outcome).__name__}: {outcome}"

@@ -14,10 +14,12 @@ Times are ISO 8601 UTC with a Z; flows are delta-dollars; null means unknown (ne
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any, TextIO
 
 from hedgeflow_tui.alerting import AlertTrackers
 from hedgeflow_tui.detector import Alert, DetectorConfig
+from hedgeflow_tui.history import HistoryFeed
 from hedgeflow_tui.model import iso
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change, Row, Store
@@ -85,9 +87,16 @@ class JsonLinesSink:
     """Writes a `bar` line per new or revised bucket, `alert` lines as the detector fires, and a
     `status` line whenever a symbol's state or message changes."""
 
-    def __init__(self, store: Store, out: TextIO, config: DetectorConfig) -> None:
+    def __init__(
+        self,
+        store: Store,
+        out: TextIO,
+        config: DetectorConfig,
+        history: HistoryFeed | None = None,
+    ) -> None:
         self.out = out
         self.trackers = AlertTrackers(store, config)
+        self.history = history
         self._last_status: dict[str, tuple[str, str]] = {}
         store.subscribe(self.on_change)
 
@@ -96,9 +105,17 @@ class JsonLinesSink:
         self.out.flush()
 
     def on_change(self, change: Change) -> None:
+        """The history is written first: a line on standard output is already in it."""
+        alerts = self.trackers.update(change)
+        history = self.history
+        view = self.trackers.store.session(change.symbol, change.bar_size)
+        if history is not None and history.error is None and view is not None:
+            history.record(view, change.rows, alerts)
+            if history.error is not None:
+                sys.stderr.write(f"hedgeflow-tui: {history.error}\n")
         for row in change.rows:
             self.write(bar_record(change.symbol, change.bar_size, row))
-        for alert in self.trackers.update(change):
+        for alert in alerts:
             self.write(alert_record(alert))
 
     def on_status(self, status: PollStatus) -> None:

@@ -9,7 +9,8 @@ poll in flight and the file stays readable up to the last whole poll; each flush
 block, so flushing per record instead would cost a fifth more bytes for no gain.
 
     {"kind": "header", "format": "hedgeflow-recording", "version": 1, "created": ISO,
-     "source": "SIMULATED", "description": "...", "bar_size": "1m", "symbols": ["SPY"]}
+     "source": "SIMULATED", "description": "...", "bar_size": "1m", "symbols": ["SPY"],
+     "seed": 7}   (seed: simulated sources only)
     {"kind": "response", "received": ISO, "endpoint": "hedge-flow" | "series" | "account",
      "params": {"symbol": ..., "side": ..., "bar": ..., "minutes": ...}, "body": {...}}
     {"kind": "batch", "symbol": "SPY", "bar_size": "1m"}
@@ -52,7 +53,14 @@ class Recorder:
     """Appends to a recording; usable as the client's observer and the poller's `on_batch`."""
 
     def __init__(
-        self, path: Path, *, source: str, description: str, bar_size: str, symbols: list[str]
+        self,
+        path: Path,
+        *,
+        source: str,
+        description: str,
+        bar_size: str,
+        symbols: list[str],
+        seed: int | None = None,
     ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -72,7 +80,8 @@ class Recorder:
                 "description": description,
                 "bar_size": bar_size,
                 "symbols": symbols,
-            },
+            }
+            | ({} if seed is None else {"seed": seed}),
             flush=True,
         )
 
@@ -230,15 +239,25 @@ def _batch(symbol: str, bar_size: str, items: list[Response]) -> Batch | None:
 def recorders_for(settings: Settings, source: Source, day: date) -> dict[str, Recorder]:
     """The recorder each symbol writes to: one `--record PATH` for all symbols, or, with
     `record_dir` in the config file, one file per symbol and session date in the data dir."""
-    header = {"source": source.kind, "description": source.description, "bar_size": settings.bar}
+
+    def recorder(path: Path, symbols: list[str]) -> Recorder:
+        return Recorder(
+            path,
+            source=source.kind,
+            description=source.description,
+            bar_size=settings.bar,
+            symbols=symbols,
+            seed=settings.seed if source.kind == "SIMULATED" else None,
+        )
+
     if settings.record is not None:
-        shared = Recorder(settings.record, symbols=settings.symbols, **header)
+        shared = recorder(settings.record, settings.symbols)
         return dict.fromkeys(settings.symbols, shared)
     if settings.record_dir:
         folder = data_dir() / "recordings"
         stamp = f"{day.isoformat()}-{settings.bar}"
         return {
-            symbol: Recorder(folder / f"{symbol}-{stamp}.jsonl.gz", symbols=[symbol], **header)
+            symbol: recorder(folder / f"{symbol}-{stamp}.jsonl.gz", [symbol])
             for symbol in settings.symbols
         }
     return {}

@@ -15,7 +15,7 @@ from hedgeflow_tui.detector import DetectorConfig
 from hedgeflow_tui.jsonlines import JsonLinesSink
 from hedgeflow_tui.model import iso
 from hedgeflow_tui.record import Recording
-from hedgeflow_tui.store import Change, Store
+from hedgeflow_tui.store import Change, Row, Store
 
 CSV_COLUMNS = (
     "symbol",
@@ -70,27 +70,14 @@ def export_csv(config: DetectorConfig, recording: Recording, out: TextIO) -> int
         view = store.session(symbol, bar_size)
         for row in view.rows if view else ():
             fired = alerts.get((symbol, bar_size, iso(row.t)), [])
-            writer.writerow(
-                [
-                    symbol,
-                    bar_size,
-                    iso(row.t),
-                    *(
-                        _cell(v)
-                        for v in (
-                            row.calls,
-                            row.puts,
-                            row.all,
-                            row.cum_calls,
-                            row.cum_puts,
-                            row.cum_all,
-                            row.spot,
-                        )
-                    ),
-                    ";".join(fired),
-                ]
-            )
+            writer.writerow([symbol, bar_size, iso(row.t), *csv_cells(row), ";".join(fired)])
     return 0
+
+
+def csv_cells(row: Row) -> list[str]:
+    """The flow and price columns of a bar, as the CSV export writes them."""
+    values = (row.calls, row.puts, row.all, row.cum_calls, row.cum_puts, row.cum_all, row.spot)
+    return [_cell(v) for v in values]
 
 
 def _cell(value: float | None) -> str:

@@ -10,9 +10,11 @@ from hedgeflow_tui.sim.threaded import ThreadedServer
 
 @pytest.fixture(autouse=True)
 def no_user_config(tmp_path, monkeypatch):
-    """Tests never read the user's config file or API key."""
+    """Tests never read the user's config file or API key, and write their recordings and
+    history under tmp_path, never into the user's data dir."""
     monkeypatch.delenv("FLASHALPHA_API_KEY", raising=False)
     monkeypatch.setenv("HEDGEFLOW_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("HEDGEFLOW_DATA_DIR", str(tmp_path / "data"))
 
 
 @pytest.fixture

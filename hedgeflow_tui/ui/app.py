@@ -97,6 +97,9 @@ class DashboardApp(App[None]):
         """The data source's server, named when it cannot be reached."""
         return None
 
+    def record_history(self, change: Change, alerts: list[Alert]) -> None:
+        """Keep what a store change brought in the session history (live mode only)."""
+
     # --- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -141,6 +144,7 @@ class DashboardApp(App[None]):
         if change.bar_size != self.bar_size:
             return  # a poller of the previous bar size finishing its last poll
         alerts = self.trackers.update(change)
+        self.record_history(change, alerts)
         if self._announcing:
             self.post_message(FlowChanged(change, alerts))
 

@@ -15,11 +15,14 @@ from textual.worker import Worker, WorkerState
 from hedgeflow_tui.client import FlashAlphaClient
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
+from hedgeflow_tui.detector import Alert
+from hedgeflow_tui.history import History, HistoryFeed, market_of, open_history
 from hedgeflow_tui.model import BAR_SIZES
 from hedgeflow_tui.poller import Poller
 from hedgeflow_tui.record import Recorder, close_all, recorders_for
 from hedgeflow_tui.sources import Source
 from hedgeflow_tui.status import PollStatus
+from hedgeflow_tui.store import Change
 from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, DashboardApp, worker_error
 
 
@@ -52,6 +55,9 @@ class LiveApp(DashboardApp):
         self.pollers: dict[str, Poller] = {}
         self.statuses: dict[str, PollStatus] = {}
         self.recorders: dict[str, Recorder] = {}
+        self.history: History | None = None
+        self.history_feed: HistoryFeed | None = None
+        self.history_note: str | None = None
 
     def current_statuses(self) -> Iterable[PollStatus]:
         return self.statuses.values()
@@ -67,10 +73,34 @@ class LiveApp(DashboardApp):
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.source.kind} · {self.source.description}"
+        self._open_history()
         self._start_pollers()
 
     def on_unmount(self) -> None:
         close_all(self.recorders)
+        if self.history is not None:
+            self.history.close()
+
+    # --- history ------------------------------------------------------------------------------
+
+    def _open_history(self) -> None:
+        """Every session goes into the history database (unless --no-history)."""
+        self.history, self.history_note = open_history(self.settings.history)
+        if self.history is not None:
+            market = market_of(self.source.kind, self.settings.seed)
+            self.history_feed = HistoryFeed(self.history, market)
+        if self.history_note:
+            self.notify(self.history_note, title="history", severity="warning", timeout=8)
+
+    def record_history(self, change: Change, alerts: list[Alert]) -> None:
+        feed = self.history_feed
+        view = self.store.session(change.symbol, change.bar_size)
+        if feed is None or view is None or feed.error is not None:
+            return
+        feed.record(view, change.rows, alerts)
+        if feed.error is not None:
+            self.history_note = feed.error
+            self.notify(feed.error, title="history", severity="error", timeout=10)
 
     # --- polling ------------------------------------------------------------------------------
 

@@ -1,0 +1,357 @@
+"""The session history: written as bars arrive, exported like a replay, imported from recordings,
+kept apart per market, one writer, nothing committed lost to SIGKILL, no secret stored."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hedgeflow_tui import history as history_module
+from hedgeflow_tui.cli import main
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.headless import run_headless
+from hedgeflow_tui.history import (
+    SCHEMA_VERSION,
+    History,
+    HistoryError,
+    HistoryFeed,
+    history_path,
+)
+from hedgeflow_tui.sim import SimConfig, sim_clock
+from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.store import Row, SessionView
+
+DAY = date(2026, 6, 12)
+SPEED = 900.0
+
+
+async def headless_session(tmp_path: Path, **overrides: Any) -> str:
+    defaults: dict[str, Any] = {
+        "symbols": ["SPY", "QQQ"],
+        "bar": "1m",
+        "headless": True,
+        "seed": 5,
+        "date": DAY.isoformat(),
+        "start": "14:00",
+        "speed": SPEED,
+    }
+    settings = Settings(**(defaults | overrides))
+    out = io.StringIO()
+    assert await run_headless(settings, open_source(settings), out) == 0
+    return out.getvalue()
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(args))
+    except SystemExit as stop:
+        code = int(stop.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def replay_csv(capsys, path: Path, symbol: str) -> list[str]:
+    code, out, _ = cli(capsys, "--replay", str(path), "--export", "csv")
+    assert code == 0
+    lines = out.splitlines()
+    return [lines[0]] + [line for line in lines[1:] if line.startswith(f"{symbol},")]
+
+
+async def test_a_session_is_stored_as_it_runs_and_exports_like_the_replay_csv(tmp_path, capsys):
+    recording = tmp_path / "session.jsonl"
+    printed = await headless_session(tmp_path, record=recording)
+    code, exported, _ = cli(capsys, "history", "--symbol", "SPY", "--export", "csv")
+    assert code == 0
+    assert exported.splitlines() == replay_csv(capsys, recording, "SPY")
+    assert len(exported.splitlines()) == 1 + 390
+    alerts = [json.loads(x) for x in printed.splitlines() if '"type":"alert"' in x]
+    assert alerts and "squeeze_" in exported  # the session's alerts are stored with their bars
+
+    code, listing, _ = cli(capsys, "history")
+    assert code == 0
+    lines = listing.splitlines()
+    assert lines[0].split() == ["symbol", "day", "bar", "market", "bars", "net", "flow", "squeezes"]
+    spy = next(line.split() for line in lines if line.startswith("SPY"))
+    assert spy[:5] == ["SPY", DAY.isoformat(), "1m", "sim:5", "390"]
+    episodes, inside = 0, False  # an episode: from building/confirmed to ended/reversal
+    for alert in (a for a in alerts if a["symbol"] == "SPY"):
+        if alert["kind"] in ("squeeze_building", "squeeze_confirmed") and not inside:
+            episodes, inside = episodes + 1, True
+        elif alert["kind"] in ("squeeze_ended", "reversal"):
+            inside = False
+    assert int(spy[6]) == episodes >= 1
+    assert any(line.startswith("QQQ") for line in lines)
+
+
+async def test_import_of_a_recording_builds_the_same_history(tmp_path, capsys):
+    recording = tmp_path / "session.jsonl.gz"
+    await headless_session(tmp_path, record=recording, history=False, symbols=["SPY"])
+    assert not history_path().exists()  # --no-history: nothing written
+    code, out, _ = cli(capsys, "history", "--import", str(recording))
+    assert code == 0 and "1 sessions imported" in out
+    code, exported, _ = cli(
+        capsys, "history", "--symbol", "SPY", "--day", "2026-06-12", "--export", "csv"
+    )
+    assert exported.splitlines() == replay_csv(capsys, recording, "SPY")
+    code, listing, _ = cli(capsys, "history", "--market", "sim")
+    assert "sim:5" in listing  # the recording's header says which simulated market it was
+    code, _, _ = cli(capsys, "history", "--import", str(recording))
+    assert code == 0
+    assert cli(capsys, "history", "--symbol", "SPY", "--export", "csv")[1] == exported  # idempotent
+
+
+def test_config_file_can_turn_history_off(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text("history = false\n")
+    monkeypatch.setenv("HEDGEFLOW_CONFIG", str(config))
+    from hedgeflow_tui.cli import parse_settings
+
+    assert parse_settings(["SPY"]).history is False
+    config.write_text("")
+    assert parse_settings(["SPY"]).history is True
+    assert parse_settings(["SPY", "--no-history"]).history is False
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("history", "--export", "csv"),
+        ("history", "--day", "12/06/2026"),
+        ("history", "--bar", "2m"),
+        ("history", "--import", "missing.jsonl"),
+    ],
+)
+def test_bad_history_arguments_fail_in_one_line(capsys, args):
+    code, _, err = cli(capsys, *args)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "error" in err
+
+
+def test_empty_history_lists_nothing(capsys):
+    assert cli(capsys, "history") == (0, "no sessions stored yet\n", "")
+    assert not history_path().exists()  # listing never creates the database
+
+
+async def test_no_api_key_or_host_is_stored(sim_server, tmp_path):
+    key = "sk-very-secret-0123456789"
+    server = sim_server(
+        config=SimConfig(seed=1, date=DAY, api_key=key), clock=sim_clock(DAY, "15:40", SPEED)
+    )
+    await headless_session(
+        tmp_path,
+        symbols=["SPY"],
+        seed=7,
+        date=None,
+        start=None,
+        base_url=server.url,
+        api_key=key,
+        speed=SPEED,
+    )
+    files = list(history_path().parent.iterdir())
+    assert history_path() in files
+    stored = History.open(write=False).sessions()
+    assert [(s.symbol, s.market) for s in stored] == [("SPY", "remote")] and stored[0].bars > 0
+    for file in files:
+        data = file.read_bytes()
+        for secret in (key, "127.0.0.1", "localhost", "http"):
+            assert secret.encode() not in data, f"{secret} in {file.name}"
+
+
+def _view(day: date, cums: list[float], symbol: str = "SPY") -> SessionView:
+    opened = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=13, minutes=30)
+    rows, cum = [], 0.0
+    for i, flow in enumerate(cums):
+        cum += flow
+        t = opened + timedelta(minutes=i)
+        rows.append(Row(t, flow, 0.0, flow, cum, 0.0, cum, 100.0))
+    return SessionView(symbol, "1m", day, None, tuple(rows), None, False, None, rows[-1].t)
+
+
+def test_sessions_of_each_market_stay_apart_and_peaks_are_running_maxima(tmp_path):
+    history = History.open()
+    live, sim = HistoryFeed(history, "live"), HistoryFeed(history, "sim:7")
+    for back in range(1, 4):
+        day = DAY - timedelta(days=back)
+        view = _view(day, [1.0, -5.0, 2.0, 3.0])
+        live.record(view, view.rows, [])
+        view = _view(day, [100.0, 100.0, 100.0, 100.0])
+        sim.record(view, view.rows, [])
+    points = history.same_time("SPY", "1m", "live", DAY, timedelta(minutes=2))
+    assert [(p.day, p.cum_all, p.peak) for p in points] == [
+        (DAY - timedelta(days=k), -2.0, 5.0) for k in (1, 2, 3)
+    ]
+    assert {p.cum_all for p in history.same_time("SPY", "1m", "sim:7", DAY, timedelta(0))} == {
+        100.0
+    }
+    # an hour in, none of them was recorded: their points are empty, not the last known value
+    late = history.same_time("SPY", "1m", "live", DAY, timedelta(hours=1))
+    assert all(p.cum_all is None for p in late)
+    assert history.same_time("SPY", "1m", "live", DAY - timedelta(days=3), timedelta(0)) == []
+    history.close()
+
+
+def test_a_revised_bar_rewrites_the_later_peaks(tmp_path):
+    history = History.open()
+    feed = HistoryFeed(history, "live")
+    view = _view(DAY, [1.0, 2.0, 3.0])
+    feed.record(view, view.rows, [])
+    revised = _view(DAY, [9.0, 2.0, 3.0])
+    feed.record(revised, revised.rows[:1], [])
+    (session,) = history.sessions()
+    stored = history._query("SELECT peak FROM bars WHERE session_id=? ORDER BY t", (session.id,))
+    assert [p for (p,) in stored] == [9.0, 9.0, 9.0]
+    history.close()
+
+
+def test_one_writer_a_second_opens_read_only_and_sees_the_data(tmp_path):
+    writer = History.open()
+    view = _view(DAY, [1.0, 2.0])
+    HistoryFeed(writer, "live").record(view, view.rows, [])
+    second = History.open()  # e.g. a second dashboard
+    assert writer.writable and not second.writable
+    assert second.note and "read-only" in second.note
+    assert [s.bars for s in second.sessions()] == [2]
+    feed = HistoryFeed(second, "live")
+    feed.record(view, view.rows, [])  # a reader's feed writes nothing and does not fail
+    assert feed.error is None
+    view = _view(DAY, [1.0, 2.0, 3.0])
+    HistoryFeed(writer, "live").record(view, view.rows[2:], [])  # the writer is not blocked
+    assert [s.bars for s in second.sessions()] == [3]
+    writer.close()
+    third = History.open()  # the lock goes with the writer
+    assert third.writable
+    third.close()
+    second.close()
+
+
+def test_a_second_headless_run_keeps_running_without_writing(tmp_path):
+    holder = History.open()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "hedgeflow_tui",
+            "SPY",
+            "--headless",
+            "--demo",
+            "--bar",
+            "5m",
+            "--speed",
+            "3000",
+            "--date",
+            DAY.isoformat(),
+            "--start",
+            "15:30",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert "history read-only: another hedgeflow-tui is writing it" in result.stderr
+    assert '"type":"bar"' in result.stdout
+    assert holder.sessions() == []
+    holder.close()
+
+
+def test_schema_is_versioned_and_migrated_once(tmp_path, monkeypatch):
+    history = History.open()
+    view = _view(DAY, [1.0])
+    HistoryFeed(history, "live").record(view, view.rows, [])
+    history.close()
+    db = sqlite3.connect(history_path())
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+    # a new migration applies on open and keeps the data
+    extra = "CREATE INDEX bars_by_spot ON bars (spot)"
+    monkeypatch.setattr(history_module, "MIGRATIONS", (*history_module.MIGRATIONS, extra))
+    monkeypatch.setattr(history_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    history = History.open()
+    assert history._query("PRAGMA user_version") == [(SCHEMA_VERSION + 1,)]
+    assert [s.bars for s in history.sessions()] == [1]
+    history.close()
+    # a failing migration is rolled back whole
+    broken = (*history_module.MIGRATIONS, "CREATE TABLE fine (x); CREATE TABLE bars (x)")
+    monkeypatch.setattr(history_module, "MIGRATIONS", broken)
+    monkeypatch.setattr(history_module, "SCHEMA_VERSION", SCHEMA_VERSION + 2)
+    with pytest.raises(HistoryError):
+        History.open()
+    db = sqlite3.connect(history_path())
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
+    assert not db.execute("SELECT name FROM sqlite_master WHERE name='fine'").fetchall()
+    db.close()
+    monkeypatch.setattr(history_module, "MIGRATIONS", broken[:-1])
+    monkeypatch.setattr(history_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    assert History.open().writable  # and the failed open let the lock go
+
+
+def test_a_newer_schema_is_refused_in_one_line(tmp_path, capsys):
+    history_path().parent.mkdir(parents=True)
+    db = sqlite3.connect(history_path())
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 5}")
+    db.close()
+    with pytest.raises(HistoryError, match="newer than this hedgeflow-tui"):
+        History.open()
+    code, _, err = cli(capsys, "history")
+    assert code == 2 and "upgrade hedgeflow-tui" in err
+
+
+def test_sigkill_loses_no_bar_already_printed(tmp_path):
+    """Every bar line the process printed was committed before it was printed: after a kill -9
+    each one is in the database with the same values, and the database is intact."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hedgeflow_tui",
+            "SPY",
+            "QQQ",
+            "--headless",
+            "--demo",
+            "--bar",
+            "30s",
+            "--speed",
+            "240",
+            "--date",
+            DAY.isoformat(),
+            "--start",
+            "12:00",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    printed: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(printed) < 700:
+        line = process.stdout.readline()
+        if '"type":"bar"' in line:
+            printed.append(json.loads(line))
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    assert len(printed) >= 700
+    db = sqlite3.connect(history_path())
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    db.close()
+    history = History.open()
+    stored = {}
+    for session in history.sessions():
+        for row in history.rows(session.id):
+            stored[(session.symbol, row.t.strftime("%Y-%m-%dT%H:%M:%SZ"))] = row
+    latest = {(bar["symbol"], bar["t"]): bar for bar in printed}  # a revision is printed again
+    for key, bar in latest.items():
+        row = stored[key]
+        assert (row.cum_all, row.all, row.spot) == (bar["cum_all"], bar["all"], bar["spot"])
+    history.close()
