@@ -161,12 +161,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+IGNORED_WITH_REPLAY = {
+    "symbols": "SYMBOL",
+    "bar": "--bar",
+    "minutes": "--minutes",
+    "demo": "--demo",
+    "seed": "--seed",
+    "start": "--start",
+    "date": "--date",
+    "base_url": "--base-url",
+    "timeout": "--timeout",
+}
+
+
+def warn(message: str) -> None:
+    sys.stderr.write(f"{PROG}: warning: {message}\n")
+
+
 def parse_settings(argv: Sequence[str] | None = None) -> Settings:
     args = build_parser().parse_args(argv)
     flags = vars(args)
     flags["symbols"] = list(dict.fromkeys(flags["symbols"])) or None
+    if flags.get("replay") is not None:
+        ignored = [name for key, name in IGNORED_WITH_REPLAY.items() if flags.get(key) is not None]
+        if ignored:
+            warn(f"{', '.join(ignored)} ignored with --replay: the recording sets them")
     try:
-        return layered(flags)
+        return layered(flags, warn=warn)
     except ConfigError as error:
         fail(str(error))
 
@@ -190,37 +211,41 @@ def _main(argv: Sequence[str] | None) -> int:
         return _replay(settings, settings.replay)
     if settings.export is not None:
         fail("--export needs --replay PATH")
+    from hedgeflow_tui.clock import ET
+    from hedgeflow_tui.record import RecordingError, recorders_for
     from hedgeflow_tui.sources import open_source
 
     try:
         source = open_source(settings)
-    except ConfigError as error:
+        recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
+    except (ConfigError, RecordingError) as error:
         fail(str(error))
     if settings.headless:
         from hedgeflow_tui.headless import run_headless
 
-        return asyncio.run(run_headless(settings, source))
+        return asyncio.run(run_headless(settings, source, recorders=recorders))
     from hedgeflow_tui.ui.live_app import LiveApp
 
-    LiveApp(settings, source).run()
+    LiveApp(settings, source, recorders=recorders).run()
     return 0
 
 
 def _replay(settings: Settings, path: Path) -> int:
     from hedgeflow_tui import replay
     from hedgeflow_tui.alerting import detector_config
-    from hedgeflow_tui.record import RecordingError, read_recording
+    from hedgeflow_tui.record import RecordingError, RecordingStream, read_recording
 
     if settings.record is not None:
         fail("--record and --replay cannot be used together")
     try:
+        if settings.export == "csv":
+            stream = RecordingStream(path)
+            return replay.export_csv(detector_config(settings), stream, sys.stdout)
+        if settings.headless:
+            return replay.replay_headless(settings, RecordingStream(path), sys.stdout)
         recording = read_recording(path)
     except RecordingError as error:
         fail(str(error))
-    if settings.export == "csv":
-        return replay.export_csv(detector_config(settings), recording, sys.stdout)
-    if settings.headless:
-        return replay.replay_headless(settings, recording, sys.stdout)
     from hedgeflow_tui.ui.replay_app import ReplayApp
 
     ReplayApp(settings, recording).run()

@@ -19,8 +19,9 @@ Every value is checked by the same rule as its command-line flag (`RULES`).
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
 DATA_ENV = "HEDGEFLOW_DATA_DIR"
 THEMES = ("default", "colorblind")
+MAX_CONFIG_BYTES = 64 * 1024
 
 
 class ConfigError(ValueError):
@@ -125,16 +127,42 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
-def load_file(path: Path) -> dict[str, Any]:
-    """The config file's settings, each checked by its rule; a missing file is an empty config.
-    Any problem is one line naming the file and the key."""
+def _read_config(path: Path) -> tuple[bytes, int] | None:
+    """(the bytes, the mode) of a regular config file of at most `MAX_CONFIG_BYTES`; None when
+    there is none. A FIFO, a device or a directory is refused without reading it."""
     try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise ConfigError(f"config file {path}: cannot read it: {error.strerror}") from None
+    too_big = f"config file {path}: over {MAX_CONFIG_BYTES // 1024} KiB"
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"config file {path}: not a regular file")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(too_big)
+        data = handle.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(too_big)
+    return data, info.st_mode
+
+
+def load_file(path: Path, warn: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The config file's settings, each checked by its rule; a missing file is an empty config.
+    Any problem is one line naming the file and the key. `warn` is told when the file holds the
+    API key and others may read it."""
+    read = _read_config(path)
+    if read is None:
         return {}
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    data, mode = read
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"config file {path}: cannot read it: {error}") from None
+    if "api_key" in raw and mode & (stat.S_IRGRP | stat.S_IROTH) and warn is not None:
+        warn(f"{path} holds api_key and others can read it: chmod 600 it")
     unknown = sorted(set(raw) - set(FILE_KEYS))
     if unknown:
         raise ConfigError(
@@ -165,11 +193,12 @@ def layered(
     flags: dict[str, Any],
     environ: Mapping[str, str] | None = None,
     file_values: dict[str, Any] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Settings:
     """Flags (those not None; already checked by the parser) over environment over file over
     defaults."""
     values: dict[str, Any] = dict(
-        file_values if file_values is not None else load_file(config_path())
+        file_values if file_values is not None else load_file(config_path(), warn)
     )
     values.update(from_environment(os.environ if environ is None else environ))
     values.update({k: v for k, v in flags.items() if v is not None})

@@ -1,7 +1,7 @@
 """Headless mode: the same pollers, store and detector as the dashboard, printed as JSON lines.
 
 Ends by itself once every symbol's session has closed and all its bars are in, or when a poller
-stops on a fatal error (exit 1); Ctrl-C or SIGTERM end it cleanly with status 0.
+stops on a fatal error (exit 1); Ctrl-C, SIGTERM or SIGHUP end it cleanly with status 0.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from hedgeflow_tui.alerting import detector_config
@@ -17,20 +18,29 @@ from hedgeflow_tui.config import Settings
 from hedgeflow_tui.history import HistoryFeed, market_of, open_history
 from hedgeflow_tui.jsonlines import JsonLinesSink, status_record
 from hedgeflow_tui.poller import Poller
-from hedgeflow_tui.record import close_all, recorders_for
+from hedgeflow_tui.record import Recorder, close_all, recorders_for
 from hedgeflow_tui.sources import Source
 from hedgeflow_tui.store import Store
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
-async def run_headless(settings: Settings, source: Source, out: TextIO = sys.stdout) -> int:
-    """Poll every symbol until its session is over; return the process exit status."""
+
+async def run_headless(
+    settings: Settings,
+    source: Source,
+    out: TextIO = sys.stdout,
+    recorders: dict[str, Recorder] | None = None,
+) -> int:
+    """Poll every symbol until its session is over; return the process exit status. The
+    recorders are opened by the caller when it wants a bad `--record` refused before starting."""
     store = Store()
     history, note = open_history(settings.history)
     if note:
         sys.stderr.write(f"hedgeflow-tui: {note}\n")
     feed = HistoryFeed(history, market_of(source.kind, settings.seed)) if history else None
     sink = JsonLinesSink(store, out, detector_config(settings), feed)
-    recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
+    if recorders is None:
+        recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
     planner = source.make_planner()
     pollers, clients = [], []
     for symbol in settings.symbols:
@@ -53,17 +63,21 @@ async def run_headless(settings: Settings, source: Source, out: TextIO = sys.std
         )
     for poller in pollers:
         sink.write(status_record(poller.status) | {"message": source.description})
+    for recorder in set(recorders.values()):
+        recorder.on_failure = _say_on(
+            sink, [p for p in pollers if recorders.get(p.symbol) is recorder]
+        )
     tasks = [asyncio.ensure_future(poller.run()) for poller in pollers]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop.set)
     stopper = asyncio.ensure_future(stop.wait())
     try:
         while not stop.is_set() and not all(task.done() for task in tasks):
             await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)
         for task in [*tasks, stopper]:
             task.cancel()
@@ -81,3 +95,13 @@ async def run_headless(settings: Settings, source: Source, out: TextIO = sys.std
     if stop.is_set():
         return 0
     return 1 if any(p.status.state == "stopped" for p in pollers) else 0
+
+
+def _say_on(sink: JsonLinesSink, pollers: list[Poller]) -> Callable[[str], None]:
+    """A status line per symbol carrying `message` (a recording that stopped, for instance)."""
+
+    def say(message: str) -> None:
+        for poller in pollers:
+            sink.write(status_record(poller.status) | {"message": message})
+
+    return say

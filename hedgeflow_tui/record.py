@@ -23,18 +23,30 @@ Only the answer bodies and the query are stored: never a header, a host, or the 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gzip
+import io
 import json
+import os
+import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
 from hedgeflow_tui.client import Exchange
 from hedgeflow_tui.config import Settings, data_dir
-from hedgeflow_tui.model import DataError, Response, iso, parse_hedge_flow, parse_series
+from hedgeflow_tui.model import (
+    BAR_SECONDS,
+    DataError,
+    Response,
+    iso,
+    parse_hedge_flow,
+    parse_series,
+)
 
 if TYPE_CHECKING:
     from hedgeflow_tui.sources import Source
@@ -43,14 +55,51 @@ FORMAT = "hedgeflow-recording"
 VERSION = 1
 GZIP_MAGIC = b"\x1f\x8b"
 SECRET_PARAMS = {"apikey", "api_key", "x-api-key", "key", "token"}
+MAX_LINE = 16 * 1024 * 1024  # bytes; one recorded answer is capped at the client's 4 MiB body
+READ_CHUNK = 1024 * 1024
+MAX_SYMBOL = 10
 
 
 class RecordingError(ValueError):
     """A file that is not a recording this version can read; the message is one line."""
 
 
+FailureObserver = Callable[[str], None]
+
+
+def _open_private(path: Path) -> tuple[BinaryIO, IO[str]]:
+    """(the raw file, the text stream to write) for appending to `path`: created 0600, never
+    through a symlink, only a regular file (a FIFO, a device or /dev/full is refused)."""
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
+    with contextlib.suppress(OSError):  # said plainly here; the checks after open() are the guard
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            raise RecordingError(f"cannot record to {path}: it is a symlink")
+        if not stat.S_ISREG(mode):
+            raise RecordingError(f"cannot record to {path}: not a regular file")
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise RecordingError(f"cannot record to {path}: it is a symlink") from None
+        raise RecordingError(f"cannot record to {path}: {error.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise RecordingError(f"cannot record to {path}: not a regular file")
+    os.set_blocking(fd, True)
+    raw = os.fdopen(fd, "ab")
+    if path.suffix == ".gz":
+        compressed = gzip.GzipFile(fileobj=raw, mode="ab")
+        return raw, io.TextIOWrapper(compressed, encoding="utf-8")
+    return raw, io.TextIOWrapper(raw, encoding="utf-8")
+
+
 class Recorder:
-    """Appends to a recording; usable as the client's observer and the poller's `on_batch`."""
+    """Appends to a recording; usable as the client's observer and the poller's `on_batch`.
+
+    Opening it writes the header, so a path that cannot be written fails here (`RecordingError`,
+    one line). A write that fails later (a full disk) stops the recording, keeps what is on disk
+    and tells `on_failure` once; polling goes on."""
 
     def __init__(
         self,
@@ -62,28 +111,25 @@ class Recorder:
         symbols: list[str],
         seed: int | None = None,
     ) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.on_failure: FailureObserver | None = None
+        self.failure: str | None = None
+        self.records = 0
         self._flush_each_record = path.suffix != ".gz"  # a gzip file: at each poll's end
-        self._file = (
-            gzip.open(path, "at", encoding="utf-8")  # noqa: SIM115 (kept open for the session; closed by close())
-            if path.suffix == ".gz"
-            else path.open("a", encoding="utf-8")
-        )
-        self._write(
-            {
-                "kind": "header",
-                "format": FORMAT,
-                "version": VERSION,
-                "created": iso(datetime.now(UTC)),
-                "source": source,
-                "description": description,
-                "bar_size": bar_size,
-                "symbols": symbols,
-            }
-            | ({} if seed is None else {"seed": seed}),
-            flush=True,
-        )
+        self._raw, self._file = _open_private(path)
+        header = {
+            "kind": "header",
+            "format": FORMAT,
+            "version": VERSION,
+            "created": iso(datetime.now(UTC)),
+            "source": source,
+            "description": description,
+            "bar_size": bar_size,
+            "symbols": symbols,
+        }
+        self._write(header | ({} if seed is None else {"seed": seed}), flush=True)
+        if self.failure is not None:
+            raise RecordingError(f"cannot record to {path}: {self.failure}")
 
     def exchange(self, exchange: Exchange) -> None:
         params = {k: v for k, v in exchange.params.items() if k.lower() not in SECRET_PARAMS}
@@ -101,12 +147,28 @@ class Recorder:
         self._write({"kind": "batch", "symbol": symbol, "bar_size": bar_size}, flush=True)
 
     def close(self) -> None:
-        self._file.close()
+        for stream in (self._file, self._raw):
+            with contextlib.suppress(OSError, ValueError):
+                stream.close()
 
     def _write(self, record: dict[str, Any], flush: bool = False) -> None:
-        self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
-        if flush or self._flush_each_record:
-            self._file.flush()
+        if self.failure is not None:
+            return
+        try:
+            self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
+            if flush or self._flush_each_record:
+                self._file.flush()
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) else None
+            self.failure = reason or "write failed"
+            self.close()
+            if self.records and self.on_failure is not None:
+                self.on_failure(
+                    f"recording stopped: {self.path.name}: {self.failure} "
+                    f"({self.records} records kept)"
+                )
+            return
+        self.records += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,26 +193,45 @@ class Recording:
         return self.batches[0].bar_size if self.batches else self.headers[0]["bar_size"]
 
 
-def _raw_lines(path: Path) -> Iterator[bytes]:
+def _bounded_lines(handle: BinaryIO | gzip.GzipFile) -> Iterator[bytes | None]:
+    """The handle's lines, None for one longer than `MAX_LINE` (skipped without holding it)."""
+    while True:
+        line = handle.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            while True:  # drain the rest of the over-long line, a bounded piece at a time
+                rest = handle.readline(READ_CHUNK)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield line
+
+
+def _raw_lines(path: Path) -> Iterator[bytes | None]:
     """The file's lines; a gzip file is read up to its last whole flush (a kill cuts it short)."""
     with path.open("rb") as handle:
         compressed = handle.read(2) == GZIP_MAGIC
     if not compressed:
         with path.open("rb") as handle:
-            yield from handle
+            yield from _bounded_lines(handle)
         return
     with gzip.open(path, "rb") as handle:
         try:
-            yield from handle
+            yield from _bounded_lines(handle)
         except (EOFError, zlib.error, gzip.BadGzipFile):
             return
 
 
 def _lines(path: Path) -> Iterator[dict[str, Any] | None]:
     for raw in _raw_lines(path):
+        if raw is None:
+            yield None
+            continue
         try:
             record = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             yield None
             continue
         yield record if isinstance(record, dict) else None
@@ -167,6 +248,13 @@ def _check_header(record: dict[str, Any]) -> None:
             f"recording format v{version} is newer than this hedgeflow-tui "
             f"reads (v{VERSION}): upgrade hedgeflow-tui"
         )
+    if record.get("bar_size") not in BAR_SECONDS:
+        raise RecordingError("recording header has no valid bar_size")
+    symbols = record.get("symbols", [])
+    if not isinstance(symbols, list) or not all(
+        isinstance(s, str) and 0 < len(s) <= MAX_SYMBOL for s in symbols
+    ):
+        raise RecordingError("recording header has no valid symbols list")
 
 
 def _parse_response(record: dict[str, Any]) -> tuple[str, Response] | None:
@@ -182,47 +270,88 @@ def _parse_response(record: dict[str, Any]) -> tuple[str, Response] | None:
     return parsed.symbol, parsed
 
 
-def read_recording(path: Path) -> Recording:
-    """Every whole batch of the file, in order; a trailing cycle without its batch line (the run
-    was killed mid-cycle) is kept as a last batch."""
-    try:
-        records = list(_lines(path))
-    except OSError as error:
-        raise RecordingError(f"cannot read recording {path.name}: {error.strerror}") from None
-    if not records or records[0] is None or records[0].get("kind") != "header":
-        raise RecordingError(f"{path.name} is not a hedgeflow-tui recording")
-    recording = Recording(headers=[], batches=[])
-    pending: dict[str, list[Response]] = {}
-    for record in records:
-        if record is None:
-            recording.skipped += 1
-            continue
+class RecordingStream:
+    """A recording read front to back, one batch at a time: memory for one poll, not the file.
+
+    Opening it reads and checks the first header (`RecordingError`, one line); iterating yields
+    every whole batch in order, and a trailing cycle without its batch line (the run was killed
+    mid-cycle) as a last batch. `skipped` counts the unreadable lines passed over."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.headers: list[dict[str, Any]] = []
+        self.symbols: list[str] = []
+        self.skipped = 0
+        self.batches_read = 0
+        try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                raise RecordingError(f"cannot read recording {path.name}: not a regular file")
+        except OSError as error:
+            raise RecordingError(f"cannot read recording {path.name}: {error.strerror}") from None
+        self._records = _lines(path)
+        try:
+            first = next(self._records, None)
+        except OSError as error:
+            raise RecordingError(f"cannot read recording {path.name}: {error.strerror}") from None
+        if first is None or first.get("kind") != "header":
+            raise RecordingError(f"{path.name} is not a hedgeflow-tui recording")
+        self._header(first)
+
+    @property
+    def bar_size(self) -> str:
+        return str(self.headers[0]["bar_size"])
+
+    def _header(self, record: dict[str, Any]) -> None:
+        _check_header(record)
+        self.headers.append(record)
+        for symbol in record.get("symbols", []):
+            if symbol not in self.symbols:
+                self.symbols.append(symbol)
+
+    def __iter__(self) -> Iterator[Batch]:
+        pending: dict[str, list[Response]] = {}
+        try:
+            for record in self._records:
+                batch = self._take(record, pending) if record is not None else None
+                if record is None:
+                    self.skipped += 1
+                if batch is not None:
+                    self.batches_read += 1
+                    yield batch
+        except OSError as error:
+            raise RecordingError(
+                f"cannot read recording {self.path.name}: {error.strerror}"
+            ) from None
+        for symbol, items in pending.items():
+            batch = _batch(symbol, items[-1].bar_size, items)
+            if batch is not None:
+                self.batches_read += 1
+                yield batch
+
+    def _take(self, record: dict[str, Any], pending: dict[str, list[Response]]) -> Batch | None:
         kind = record.get("kind")
         try:
             if kind == "header":
-                _check_header(record)
-                recording.headers.append(record)
-                for symbol in record.get("symbols", []):
-                    if symbol not in recording.symbols:
-                        recording.symbols.append(symbol)
+                self._header(record)
             elif kind == "response":
                 parsed = _parse_response(record)
                 if parsed is not None:
                     pending.setdefault(parsed[0], []).append(parsed[1])
             elif kind == "batch":
                 symbol = record["symbol"]
-                batch = _batch(symbol, record["bar_size"], pending.pop(symbol, []))
-                if batch is not None:
-                    recording.batches.append(batch)
+                return _batch(symbol, record["bar_size"], pending.pop(symbol, []))
             else:
-                recording.skipped += 1
-        except (DataError, KeyError, TypeError):
-            recording.skipped += 1
-    for symbol, items in pending.items():
-        batch = _batch(symbol, items[-1].bar_size, items)
-        if batch is not None:
-            recording.batches.append(batch)
-    return recording
+                self.skipped += 1
+        except (DataError, RecordingError, KeyError, TypeError):
+            self.skipped += 1
+        return None
+
+
+def read_recording(path: Path) -> Recording:
+    """The whole recording in memory, for the replay screen's seeking back and forth."""
+    stream = RecordingStream(path)
+    batches = list(stream)
+    return Recording(stream.headers, batches, stream.skipped, stream.symbols)
 
 
 def _batch(symbol: str, bar_size: str, items: list[Response]) -> Batch | None:
@@ -255,6 +384,10 @@ def recorders_for(settings: Settings, source: Source, day: date) -> dict[str, Re
         return dict.fromkeys(settings.symbols, shared)
     if settings.record_dir:
         folder = data_dir() / "recordings"
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as error:
+            raise RecordingError(f"cannot record to {folder}: {error.strerror}") from None
         stamp = f"{day.isoformat()}-{settings.bar}"
         return {
             symbol: recorder(folder / f"{symbol}-{stamp}.jsonl.gz", [symbol])

@@ -1,7 +1,8 @@
 """Replaying a recording without a screen: JSON lines as fast as it goes, or a CSV export.
 
 Both merge the recorded batches into a fresh store in their recorded order, the same way the
-pollers merged them live, so the bar and alert lines equal the live run's.
+pollers merged them live, so the bar and alert lines equal the live run's. Both stream the file
+(`RecordingStream`): memory for the session's bars, not for the recording.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import DetectorConfig
 from hedgeflow_tui.jsonlines import JsonLinesSink
 from hedgeflow_tui.model import iso
-from hedgeflow_tui.record import Recording
+from hedgeflow_tui.record import RecordingStream
 from hedgeflow_tui.store import Change, Row, Store
 
 CSV_COLUMNS = (
@@ -32,24 +33,24 @@ CSV_COLUMNS = (
 )
 
 
-def replay_headless(settings: Settings, recording: Recording, out: TextIO) -> int:
+def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO) -> int:
     store = Store()
     sink = JsonLinesSink(store, out, detector_config(settings))
-    for batch in recording.batches:
+    for batch in recording:
         store.apply(batch.responses)
     sink.write(
         {
             "type": "status",
             "source": "REPLAY",
             "state": "closed",
-            "message": f"replayed {len(recording.batches)} polls, "
+            "message": f"replayed {recording.batches_read} polls, "
             f"{recording.skipped} unreadable lines skipped",
         }
     )
     return 0
 
 
-def export_csv(config: DetectorConfig, recording: Recording, out: TextIO) -> int:
+def export_csv(config: DetectorConfig, recording: RecordingStream, out: TextIO) -> int:
     """The merged per-bar table, with the alerts each bar triggered."""
     store = Store()
     trackers = AlertTrackers(store, config)
@@ -61,11 +62,12 @@ def export_csv(config: DetectorConfig, recording: Recording, out: TextIO) -> int
             alerts.setdefault(key, []).append(f"{alert.kind}:{alert.direction}")
 
     store.subscribe(on_change)
-    for batch in recording.batches:
+    keys: dict[tuple[str, str], None] = {}
+    for batch in recording:
         store.apply(batch.responses)
+        keys[batch.symbol, batch.bar_size] = None
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    keys = dict.fromkeys((b.symbol, b.bar_size) for b in recording.batches)
     for symbol, bar_size in keys:
         view = store.session(symbol, bar_size)
         for row in view.rows if view else ():

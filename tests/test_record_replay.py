@@ -18,7 +18,7 @@ import pytest
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.record import RecordingError, read_recording
+from hedgeflow_tui.record import RecordingError, RecordingStream, read_recording
 from hedgeflow_tui.replay import replay_headless
 from hedgeflow_tui.sim import SimConfig, sim_clock
 from hedgeflow_tui.sources import open_source
@@ -61,7 +61,8 @@ async def test_replay_prints_the_same_bar_and_alert_lines_as_the_live_run(tmp_pa
     recording = read_recording(path)
     assert recording.skipped == 0 and recording.symbols == ["SPY", "QQQ"]
     out = io.StringIO()
-    assert replay_headless(Settings(symbols=["SPY"], replay=path), recording, out) == 0
+    stream = RecordingStream(path)
+    assert replay_headless(Settings(symbols=["SPY"], replay=path), stream, out) == 0
     assert data_lines(out.getvalue()) == data_lines(live)
     assert any(json.loads(line)["type"] == "alert" for line in data_lines(live))
 

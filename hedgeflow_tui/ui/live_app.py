@@ -49,12 +49,14 @@ class LiveApp(DashboardApp):
         HELP,
     ]
 
-    def __init__(self, settings: Settings, source: Source) -> None:
+    def __init__(
+        self, settings: Settings, source: Source, recorders: dict[str, Recorder] | None = None
+    ) -> None:
         super().__init__(settings, settings.symbols, settings.bar)
         self.source = source
         self.pollers: dict[str, Poller] = {}
         self.statuses: dict[str, PollStatus] = {}
-        self.recorders: dict[str, Recorder] = {}
+        self.recorders: dict[str, Recorder] = recorders or {}
         self.history: History | None = None
         self.history_feed: HistoryFeed | None = None
         self.history_note: str | None = None
@@ -75,6 +77,13 @@ class LiveApp(DashboardApp):
         self.sub_title = f"{self.source.kind} · {self.source.description}"
         self._open_history()
         self._start_pollers()
+        for recorder in set(self.recorders.values()):
+            recorder.on_failure = self._recording_failed
+
+    def _recording_failed(self, message: str) -> None:
+        """A recording that stopped mid-session (a full disk): said, and kept in the title."""
+        self.sub_title = f"{self.sub_title} · {message}"
+        self.notify(message, title="--record", severity="error", timeout=30, markup=False)
 
     def on_unmount(self) -> None:
         close_all(self.recorders)
