@@ -17,7 +17,7 @@ import tracemalloc
 from _common import DAY, table
 from update_cost import batch
 
-from hedgeflow_tui.detector import AlertTracker, DetectorConfig
+from hedgeflow_tui.detector import AlertTracker, detector_config
 from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.store import Store
 
@@ -29,7 +29,7 @@ def main(samples: int) -> None:
     gc.collect()
     tracemalloc.start()
     store = Store()
-    trackers = {s: AlertTracker(s, DetectorConfig()) for s in SYMBOLS}
+    trackers = {s: AlertTracker(s, detector_config("30s")) for s in SYMBOLS}
     for i in range(samples):
         for symbol, path in paths.items():
             store.apply(batch(path, i, symbol=symbol))

@@ -26,7 +26,6 @@ from _common import DAY, median, table
 
 from hedgeflow_tui.client import Exchange
 from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.detector import DetectorConfig
 from hedgeflow_tui.headless import JsonLinesSink
 from hedgeflow_tui.record import Recorder, read_recording
 from hedgeflow_tui.sim import simulate_session
@@ -94,7 +93,7 @@ def per_poll_costs(path: Path) -> dict[int, float]:
     costs = {}
     for mark in MARKS:
         store = Store()
-        JsonLinesSink(store, io.StringIO(), DetectorConfig())
+        JsonLinesSink(store, io.StringIO(), "normal")
         stop = mark * len(SYMBOLS)
         start = stop - SAMPLES * len(SYMBOLS)
         for batch in batches[:start]:

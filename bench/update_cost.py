@@ -18,7 +18,7 @@ from _common import DAY, median, table
 
 from hedgeflow_tui.clock import FrozenClock, session_bounds
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import AlertTracker, DetectorConfig
+from hedgeflow_tui.detector import AlertTracker, detector_config
 from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, Response, SeriesBar, SeriesResponse
 from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.sources import open_source
@@ -59,7 +59,7 @@ def batch(path, upto: int, window: int = 2, symbol: str = "SPY") -> list[Respons
 
 def data_path_cost(samples: int) -> tuple[float, float]:
     path = simulate_session("SPY", DAY, 7)
-    store, tracker = Store(), AlertTracker("SPY", DetectorConfig())
+    store, tracker = Store(), AlertTracker("SPY", detector_config("30s"))
     for i in range(780 - samples):
         store.apply(batch(path, i))
     tracker.update(store.session("SPY", "30s").rows)

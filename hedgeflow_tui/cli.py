@@ -103,15 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
         "(plain http only to loopback)",
     )
     add(
-        "--squeeze-bars",
-        type=_checked("squeeze_bars"),
-        help="same-signed, non-decreasing bars that make a squeeze (default 5)",
-    )
-    add(
-        "--noise-floor",
-        type=_checked("noise_floor"),
-        help="each squeeze bar must exceed this x the session's median |bar| (default 0.5; "
-        "0 = the plain rule)",
+        "--sensitivity",
+        type=_checked("sensitivity"),
+        help="squeeze alert sensitivity: low (fewer, later alerts), normal (default) or high "
+        "(earlier alerts, more false ones); the s key cycles it",
     )
     add("--bell", action="store_true", default=None, help="ring the terminal bell on alerts")
     add(
@@ -232,7 +227,6 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _replay(settings: Settings, path: Path) -> int:
     from hedgeflow_tui import replay
-    from hedgeflow_tui.alerting import detector_config
     from hedgeflow_tui.record import RecordingError, RecordingStream, read_recording
 
     if settings.record is not None:
@@ -240,7 +234,7 @@ def _replay(settings: Settings, path: Path) -> int:
     try:
         if settings.export == "csv":
             stream = RecordingStream(path)
-            return replay.export_csv(detector_config(settings), stream, sys.stdout)
+            return replay.export_csv(settings.sensitivity, stream, sys.stdout)
         if settings.headless:
             return replay.replay_headless(settings, RecordingStream(path), sys.stdout)
         recording = read_recording(path)

@@ -5,8 +5,7 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
     api_key = "..."          # or FLASHALPHA_API_KEY in the environment
     bar = "1m"
     minutes = 390
-    squeeze_bars = 5
-    noise_floor = 0.5
+    sensitivity = "normal"   # squeeze alerts: low, normal or high
     theme = "colorblind"     # or "default"
     bell = true
     record_dir = true        # always record into the user's data dir
@@ -43,6 +42,7 @@ KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
 DATA_ENV = "HEDGEFLOW_DATA_DIR"
 THEMES = ("default", "colorblind")
+SENSITIVITIES = ("low", "normal", "high")  # the detector's, in the order the key cycles them
 MAX_CONFIG_BYTES = 64 * 1024
 
 
@@ -63,8 +63,7 @@ class Settings:
     date: str | None = None  # YYYY-MM-DD, simulator only
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    squeeze_bars: int = 5
-    noise_floor: float = 0.5
+    sensitivity: str = "normal"  # the squeeze alert's: low | normal | high
     bell: bool = False
     alert_cmd: str | None = None
     theme: str = "default"
@@ -87,8 +86,7 @@ RULES: dict[str, Rule] = {
     "date": Rule(str, "YYYY-MM-DD", is_date),
     "base_url": Rule(str, "an http(s) URL", is_base_url),
     "api_key": Rule(str, "printable ASCII with no spaces", is_api_key, secret=True),
-    "squeeze_bars": Rule(int, "a whole number >= 1", lambda v: v >= 1),
-    "noise_floor": Rule(float, "a number >= 0", lambda v: v >= 0),
+    "sensitivity": Rule(str, f"one of {', '.join(SENSITIVITIES)}", lambda v: v in SENSITIVITIES),
     "bell": Rule(bool, "true or false"),
     "alert_cmd": Rule(str, "a command", lambda v: bool(v.strip())),
     "theme": Rule(str, f"one of {', '.join(THEMES)}", lambda v: v in THEMES),
@@ -100,8 +98,7 @@ FILE_KEYS = (
     "api_key",
     "bar",
     "minutes",
-    "squeeze_bars",
-    "noise_floor",
+    "sensitivity",
     "bell",
     "alert_cmd",
     "theme",

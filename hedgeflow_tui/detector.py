@@ -1,50 +1,99 @@
-"""Pure squeeze / reversal / attribution detection over a session's rows.
+"""Squeeze detection over a session's bars: scaled flow, accumulated evidence, edge alerts.
 
-Rules (the article's reading of hedge flow, made precise), on the `all` series:
+Evidence (from what the live API gives, nothing else): each bar's hedge flow, of both legs
+together (and of each leg on its own where `legs` is set), divided by that series' own robust
+flow size this session: an EWMA of |flow|, winsorised so a squeeze does not inflate its own
+yardstick, so SPX and SPY (10x apart in dollars) read alike. The scaled flow (capped at `max_z`
+a bar) is accumulated over bars, so a run with one small bar is not lost: as an EWMA over
+`ewma_bars` bars (the tuned choice), or as a CUSUM `S = max(0, S + z - allowance)` per direction.
 
-- A run is the streak of same-signed bars ending at the latest bar. An unknown bar (None) or a
-  zero bar ends a run: unknown is never treated as 0.
-- BUILDING: the last N bars of the run (N = `squeeze_bars`) do not shrink in magnitude and each
-  exceeds `noise_floor` x the session's typical bar (the median |bar| so far).
-- CONFIRMED: building, and the underlying's price moved the same way over those N bars.
-- The article's plain rule (`PLAIN_RULE`) has no noise floor and no price confirmation: it only
-  ever reports BUILDING.
-- Reversal: the latest bar's sign is opposite to a run of at least N bars that ended just before.
-- Attribution: the share of a run's (or the session's) flow from the call leg: >= 65% call-driven
-  (upside call chasing), <= 35% put-driven (downside protection hedging), otherwise mixed.
+- BUILDING: the evidence in one direction reaches `threshold`.
+- CONFIRMED: building, and the underlying's price moved the same way since the run began.
+- `squeeze_ended`: the episode's evidence fell under `end_level` x threshold.
+- `reversal`: during an episode the opposite evidence reached `reversal_level` x threshold, or
+  the episode faded on a bar that ran hard the other way, or, within `calm_after` bars of its
+  end, the flow turned hard against it. The alert carries the *new* direction. In that window
+  no new squeeze opens: the unwind after a squeeze is not one.
+- Attribution reads the sign of each leg: call-driven buying (upside call chasing) is not
+  call-driven selling.
 
-`AlertTracker` turns readings into edge-triggered alerts, one per episode edge.
+`AlertTracker` keeps one symbol's evidence incrementally (constant work a bar), fed the whole
+session after every change; alerts on bars older than the newest `LIVE_BARS` of an update (a
+back-fill, a catch-up) are `history`: logged, never announced. Sensitivity scales the threshold.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from statistics import median
 from typing import Literal
 
+from hedgeflow_tui.config import SENSITIVITIES
 from hedgeflow_tui.store import Row
 
 SignalState = Literal["quiet", "building", "confirmed"]
 Direction = Literal["up", "down"]  # dealers buying (upside) or selling (downside)
 AlertKind = Literal["squeeze_building", "squeeze_confirmed", "squeeze_ended", "reversal"]
-AttributionLabel = Literal["call-driven", "put-driven", "mixed", "none"]
+AttributionLabel = Literal[
+    "call-driven buying",  # upside call chasing
+    "call-driven selling",
+    "put-driven buying",
+    "put-driven selling",  # downside, protection hedging
+    "mixed",
+    "none",
+]
 
 CALL_DRIVEN = 0.65
 PUT_DRIVEN = 0.35
-WEAK_BARS_TO_END = 2  # consecutive bars under the noise floor that end an episode
+LIVE_BARS = 2  # alerts on the newest bars of an update are news; older ones are history
+WATCH_LEVEL = 0.5  # quiet, but evidence at this share of the threshold is a run worth naming
+SERIES = ("all", "calls", "puts")
+SENSITIVITY_FACTOR = {"low": 1.4, "normal": 1.0, "high": 0.7}  # x the tuned threshold
+OPENING = ("squeeze_building", "squeeze_confirmed")
 
 
 @dataclass(frozen=True, slots=True)
 class DetectorConfig:
-    squeeze_bars: int = 5  # N: the run of same-signed bars that makes a squeeze
-    noise_floor: float = 0.5  # each bar of the run must exceed this x the session's median |bar|
-    confirm_with_price: bool = True  # CONFIRMED needs price moving the same way over the run
+    threshold: float  # evidence (in session flow sizes) that makes a squeeze
+    allowance: float = 0.5  # CUSUM: subtracted per bar, so ordinary flow does not accumulate
+    ewma_bars: float = 0.0  # > 0: evidence is an EWMA of scaled flow over this many bars instead
+    end_level: float = 0.3  # the episode ends when its evidence falls under this x threshold
+    reversal_level: float = 0.5  # opposite evidence at this x threshold reverses the episode
+    scale_bars: float = 60.0  # EWMA window of the session's flow size, in bars
+    winsor: float = 3.0  # a bar adds at most this x the flow size to the flow size
+    max_z: float = 6.0  # a single bar adds at most this much evidence
+    warmup_bars: int = 3  # no alert before this many bars have set the flow size
+    calm_after: int = 0  # bars after an episode ends in which no new one opens (its unwind)
+    legs: bool = True  # each leg's own evidence counts, not only both legs' sum
+    price_gate: bool = False  # an episode opens only while price moves with the flow
 
 
-PLAIN_RULE = DetectorConfig(noise_floor=0.0, confirm_with_price=False)
+# Tuned per bar size on the tuning seeds (bench/scorecard.py --tune), never on the held-out ones:
+# the best recall with no more false alerts a session than the plain rule (or 0.5 where it
+# raises fewer). Time-like settings are ~20 (size), ~15 (warm-up) and ~30 minutes (calm after).
+TUNED: dict[str, DetectorConfig] = {
+    "30s": DetectorConfig(
+        threshold=2.5, ewma_bars=8, scale_bars=40, warmup_bars=30, calm_after=60, legs=False
+    ),
+    "1m": DetectorConfig(
+        threshold=2.5, ewma_bars=8, scale_bars=20, warmup_bars=15, calm_after=30, legs=False
+    ),
+    "5m": DetectorConfig(
+        threshold=4.0, ewma_bars=2, scale_bars=6, warmup_bars=3, calm_after=6, legs=False
+    ),
+    "15m": DetectorConfig(
+        threshold=2.0, ewma_bars=4, scale_bars=6, warmup_bars=2, calm_after=2, legs=False
+    ),
+}
+
+
+def detector_config(bar_size: str, sensitivity: str = "normal") -> DetectorConfig:
+    """The tuned detector for `bar_size`, its threshold scaled by the user's sensitivity."""
+    if sensitivity not in SENSITIVITY_FACTOR:
+        raise ValueError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}")
+    tuned = TUNED[bar_size]
+    return replace(tuned, threshold=tuned.threshold * SENSITIVITY_FACTOR[sensitivity])
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +106,21 @@ class Attribution:
 
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """The detector's reading of the latest bars."""
+    """The detector's reading after the latest bar: what the banner and the tab label show."""
 
     state: SignalState
     direction: Direction | None
-    bars: int  # length of the current same-signed run
+    bars: int  # bars since the run's evidence began to accumulate
     run_flow: float  # sum of `all` over the run, delta-dollars
     attribution: Attribution  # of the run
     price_move: float | None  # spot change over the run
     price_confirms: bool
     start: datetime | None  # first bucket of the run
     end: datetime | None  # last bucket of the run
-    reversal: bool  # the last bar flipped sign after a run of at least N bars
+    reversal: bool  # the latest bar reversed an episode (direction: the new one)
+    evidence: float = 0.0  # the strongest evidence now, as a share of the alert threshold
+    largest: bool = False  # the latest bar is the session's largest |flow| so far
+    last_flow: float | None = None  # the latest bar's `all`
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,23 +129,27 @@ class Alert:
 
     symbol: str
     kind: AlertKind
-    direction: Direction
+    direction: Direction  # for a reversal, the new direction of the hedging
     bars: int
     run_flow: float
     attribution: AttributionLabel  # of the run
     price_confirms: bool
     cum_all: float | None
     t: datetime  # bucket that triggered it
+    history: bool = False  # found while back-filling or catching up: logged, not announced
 
 
 def attribution(calls: float, puts: float) -> Attribution:
+    """Which leg drives the flow, and which way: the label names the leg and its sign."""
     total = abs(calls) + abs(puts)
     if total == 0:
         return Attribution(calls, puts, None, "none")
     share = abs(calls) / total
-    label: AttributionLabel = (
-        "call-driven" if share >= CALL_DRIVEN else "put-driven" if share <= PUT_DRIVEN else "mixed"
-    )
+    label: AttributionLabel = "mixed"
+    if share >= CALL_DRIVEN:
+        label = "call-driven buying" if calls > 0 else "call-driven selling"
+    elif share <= PUT_DRIVEN:
+        label = "put-driven buying" if puts > 0 else "put-driven selling"
     return Attribution(calls, puts, share, label)
 
 
@@ -110,171 +166,241 @@ def session_attribution(rows: Sequence[Row]) -> Attribution:
     return attribution(calls or 0.0, puts or 0.0)
 
 
-def typical_bar(rows: Sequence[Row], end: int | None = None) -> float:
-    """Median |all| over the known bars up to index `end` (inclusive); 0.0 with none."""
-    sizes = [abs(r.all) for r in rows[: None if end is None else end + 1] if r.all is not None]
-    return median(sizes) if sizes else 0.0
+@dataclass(slots=True)
+class _Cusum:
+    """One series' evidence of buying (`up`) and of selling (`down`), and where each began."""
+
+    up: float = 0.0
+    down: float = 0.0
+    up_since: int = 0
+    down_since: int = 0
+
+    def add(self, z: float, allowance: float, index: int) -> None:
+        if self.up == 0.0:
+            self.up_since = index
+        if self.down == 0.0:
+            self.down_since = index
+        self.up = max(0.0, self.up + z - allowance)
+        self.down = max(0.0, self.down - z - allowance)
+
+    def average(self, z: float, weight: float, index: int) -> None:
+        """EWMA of z: `up` holds its positive part, `down` its negative part."""
+        mean = self.up - self.down
+        if mean <= 0.0:
+            self.up_since = index
+        if mean >= 0.0:
+            self.down_since = index
+        mean += weight * (z - mean)
+        self.up, self.down = max(0.0, mean), max(0.0, -mean)
+
+    def level(self, direction: str) -> tuple[float, int]:
+        return (self.up, self.up_since) if direction == "up" else (self.down, self.down_since)
 
 
-def _sign(value: float | None) -> int:
-    if value is None or value == 0:
-        return 0
-    return 1 if value > 0 else -1
+@dataclass(slots=True)
+class _Series:
+    """A series' robust flow size (winsorised EWMA of |flow|) and its evidence."""
+
+    size: float = 0.0
+    seen: int = 0
+    last_z: float = 0.0  # the latest bar's scaled flow
+    cusum: _Cusum = field(default_factory=_Cusum)
+
+    def add(self, flow: float, config: DetectorConfig, index: int) -> None:
+        if self.seen and self.size > 0:
+            z = self.last_z = max(-config.max_z, min(config.max_z, flow / self.size))
+            if config.ewma_bars:
+                self.cusum.average(z, 1.0 / config.ewma_bars, index)
+            else:
+                self.cusum.add(z, config.allowance, index)
+        magnitude = abs(flow) if self.seen == 0 else min(abs(flow), config.winsor * self.size)
+        self.seen += 1
+        weight = max(1.0 / self.seen, 1.0 / config.scale_bars)
+        self.size += weight * (magnitude - self.size)
 
 
-def _size(row: Row) -> float:
-    """|all| of a bar inside a run (where it is known: an unknown bar ends a run)."""
-    return abs(row.all or 0.0)
-
-
-def _run_start(rows: Sequence[Row], end: int) -> int:
-    """Index of the first bar of the same-signed run ending at `end`."""
-    sign = _sign(rows[end].all)
-    start = end
-    while start > 0 and _sign(rows[start - 1].all) == sign:
-        start -= 1
-    return start
-
-
-def evaluate(
-    rows: Sequence[Row],
-    config: DetectorConfig,
-    end: int | None = None,
-    typical: float | None = None,
-) -> Signal:
-    """The reading at row `end` (default: the last row), from rows up to it only."""
-    if not rows:
-        return QUIET
-    end = len(rows) - 1 if end is None else end
-    sign = _sign(rows[end].all)
-    if sign == 0:
-        return QUIET
-    start = _run_start(rows, end)
-    run = rows[start : end + 1]
-    n = config.squeeze_bars
-    typical = typical_bar(rows, end) if typical is None else typical
-    window = run[-n:]
-    floor = config.noise_floor * typical
-    building = (
-        len(run) >= n
-        and all(_size(b) >= _size(a) for a, b in itertools.pairwise(window))
-        and all(_size(r) > floor for r in window)
-    )
-    before = end - len(window)
-    has_before = before >= 0 and rows[before].spot is not None
-    first_spot = rows[before].spot if has_before else window[0].spot
-    last_spot = rows[end].spot
-    price_move = (
-        last_spot - first_spot if last_spot is not None and first_spot is not None else None
-    )
-    price_confirms = _sign(price_move) == sign
-    previous_run = 0
-    if start > 0 and _sign(rows[start - 1].all) == -sign:
-        previous_run = start - _run_start(rows, start - 1)
-    state: SignalState = "quiet"
-    if building:
-        state = "confirmed" if config.confirm_with_price and price_confirms else "building"
-    return Signal(
-        state=state,
-        direction="up" if sign > 0 else "down",
-        bars=len(run),
-        run_flow=sum(r.all or 0.0 for r in run),
-        attribution=attribution(sum(r.calls or 0.0 for r in run), sum(r.puts or 0.0 for r in run)),
-        price_move=price_move,
-        price_confirms=price_confirms,
-        start=run[0].t,
-        end=run[-1].t,
-        reversal=end == start and previous_run >= n,
-    )
+@dataclass(slots=True)
+class _Episode:
+    direction: Direction
+    state: SignalState  # "building" | "confirmed"
+    since: int  # index of the run's first bar
 
 
 class AlertTracker:
-    """Edge-triggered alerts for one symbol: fed the whole session after every change.
+    """Edge-triggered alerts for one symbol, fed the whole session after every change.
 
-    An episode starts when a run reads BUILDING or CONFIRMED, may step up to CONFIRMED once, and
-    ends on a sign flip (`reversal`), an unknown or zero bar, or two bars in a row under the noise
-    floor (`squeeze_ended`). A shrinking bar inside the run does not end it. The first update
-    reports only the episode in progress, if any, so opening mid-session replays no history.
+    Only bars newer than the last one seen are read (a revised older bar is not re-read); every
+    bar of a first update is read too, so a session opened mid-day gets its past alerts as
+    history.
     """
 
     def __init__(self, symbol: str, config: DetectorConfig) -> None:
         self.symbol = symbol
         self.config = config
-        self.signal: Signal | None = None
+        self.signal: Signal = QUIET
         self.alerts: list[Alert] = []
         self._last_t: datetime | None = None
-        self._episode: Signal | None = None  # the latest reading of the episode in progress
-        self._weak = 0
-        self._spent_run: datetime | None = None  # start of the run whose episode ended
+        self._series = {name: _Series() for name in SERIES}
+        self._episode: _Episode | None = None
+        self._ended_at = -(10**9)  # index of the bar that ended the last episode
+        self._ended: _Episode | None = None  # an episode that ended without a reversal
+        self._bars = 0
+        self._largest = 0.0
+        # running sums since the session's first bar: run sums are differences of these
+        self._sum_all: list[float] = []
+        self._sum_calls: list[float] = []
+        self._sum_puts: list[float] = []
+        self._spots: list[float | None] = []
+        self._times: list[datetime] = []
 
     def update(self, rows: Sequence[Row]) -> list[Alert]:
-        if not rows:
-            return []
-        if self._last_t is None:
-            todo = [len(rows) - 1]
-        else:
-            todo = [i for i in range(len(rows) - 1, -1, -1) if rows[i].t > self._last_t][::-1]
+        start = len(rows)
+        while start > 0 and (self._last_t is None or rows[start - 1].t > self._last_t):
+            start -= 1
         fired: list[Alert] = []
-        for index in todo:
-            fired.extend(self._step(rows, index))
-        if todo:
+        for index in range(start, len(rows)):
+            alert = self._step(rows[index])
+            if alert is not None:
+                if index < len(rows) - LIVE_BARS:
+                    alert = _as_history(alert)
+                fired.append(alert)
+        if start < len(rows):
             self._last_t = rows[-1].t
-        self.signal = evaluate(rows, self.config)
         self.alerts.extend(fired)
         return fired
 
-    def _step(self, rows: Sequence[Row], index: int) -> list[Alert]:
-        typical = typical_bar(rows, index)
-        signal = evaluate(rows, self.config, index, typical)
-        row = rows[index]
-        fired = []
-        episode = self._episode
-        if episode is not None:
-            sign = _sign(row.all)
-            if sign == 0:
-                fired.append(self._alert("squeeze_ended", episode, row))
-            elif signal.direction != episode.direction:
-                fired.append(self._alert("reversal", episode, row))
-            elif _size(row) <= self.config.noise_floor * typical:
-                self._weak += 1
-                if self._weak >= WEAK_BARS_TO_END:
-                    fired.append(self._alert("squeeze_ended", signal, row))
-            else:
-                self._weak = 0
-                if episode.state == "building" and signal.state == "confirmed":
-                    fired.append(self._alert("squeeze_confirmed", signal, row))
-            if fired and fired[-1].kind in ("squeeze_ended", "reversal"):
-                self._spent_run = episode.start
-                self._episode = None
-            else:  # the run goes on: keep its latest figures and the highest state reached
-                self._episode = replace(signal, state=max_state(episode, signal))
-            return fired
-        if signal.state != "quiet" and signal.start != self._spent_run:
-            self._episode = signal
-            self._weak = 0
-            kind: AlertKind = (
-                "squeeze_confirmed" if signal.state == "confirmed" else "squeeze_building"
-            )
-            fired.append(self._alert(kind, signal, row))
-        return fired
+    # --- one bar ------------------------------------------------------------------------------
 
-    def _alert(self, kind: AlertKind, signal: Signal, row: Row) -> Alert:
+    def _step(self, row: Row) -> Alert | None:
+        index = self._bars
+        self._bars += 1
+        self._sum_all.append((self._sum_all[-1] if index else 0.0) + (row.all or 0.0))
+        self._sum_calls.append((self._sum_calls[-1] if index else 0.0) + (row.calls or 0.0))
+        self._sum_puts.append((self._sum_puts[-1] if index else 0.0) + (row.puts or 0.0))
+        self._spots.append(row.spot)
+        self._times.append(row.t)
+        for name in SERIES if self.config.legs else ("all",):
+            value = getattr(row, name)
+            if value is not None:
+                self._series[name].add(value, self.config, index)
+        largest = False
+        if row.all is not None and abs(row.all) > self._largest:
+            self._largest = abs(row.all)
+            largest = index >= self.config.warmup_bars
+        alert = self._transition(row, index)
+        self.signal = self._reading(row, index, largest, alert)
+        return alert
+
+    def _strongest(self, direction: Direction) -> tuple[float, int]:
+        """The direction's evidence, as a share of the threshold, and where its run began."""
+        level, since = max(s.cusum.level(direction) for s in self._series.values())
+        return level / self.config.threshold, since
+
+    def _leading(self) -> tuple[Direction, tuple[float, int]]:
+        """The direction with the stronger evidence, and its `_strongest` reading."""
+        up, down = self._strongest("up"), self._strongest("down")
+        return ("up", up) if up[0] >= down[0] else ("down", down)
+
+    def _transition(self, row: Row, index: int) -> Alert | None:
+        config = self.config
+        episode = self._episode
+        if index < config.warmup_bars:
+            return None
+        if episode is None:
+            direction, (level, since) = self._leading()
+            if level < 1.0:
+                return None
+            if index - self._ended_at <= config.calm_after:
+                # the unwind of the episode that just ended: no new squeeze, but hedging
+                # turning hard against the episode is its reversal, said once
+                if self._ended is None or self._ended.direction == direction:
+                    return None
+                self._ended = None
+                return self._alert("reversal", direction, since, index, row)
+            confirms = self._price_confirms(direction, since, index)
+            if config.price_gate and not confirms:
+                return None
+            self._episode = _Episode(direction, "confirmed" if confirms else "building", since)
+            kind: AlertKind = "squeeze_confirmed" if confirms else "squeeze_building"
+            return self._alert(kind, direction, since, index, row)
+        opposite: Direction = "down" if episode.direction == "up" else "up"
+        fading = self._strongest(episode.direction)[0] < config.end_level
+        turned = self._series["all"].last_z * (1 if opposite == "up" else -1) >= config.threshold
+        if self._strongest(opposite)[0] >= config.reversal_level or (fading and turned):
+            self._episode, self._ended_at, self._ended = None, index, None
+            since = min(index, self._strongest(opposite)[1])  # the new run, not the old one
+            return self._alert("reversal", opposite, since, index, row)
+        if fading:
+            self._episode, self._ended_at, self._ended = None, index, episode
+            return self._alert("squeeze_ended", episode.direction, episode.since, index, row)
+        if episode.state == "building" and self._price_confirms(
+            episode.direction, episode.since, index
+        ):
+            episode.state = "confirmed"
+            return self._alert("squeeze_confirmed", episode.direction, episode.since, index, row)
+        return None
+
+    def _price_move(self, since: int, index: int) -> float | None:
+        before = self._spots[since - 1] if since > 0 else self._spots[since]
+        now = self._spots[index]
+        return now - before if now is not None and before is not None else None
+
+    def _price_confirms(self, direction: Direction, since: int, index: int) -> bool:
+        move = self._price_move(since, index)
+        return move is not None and (move > 0 if direction == "up" else move < 0)
+
+    def _run(self, since: int, index: int) -> tuple[float, Attribution]:
+        def total(sums: list[float]) -> float:
+            return sums[index] - (sums[since - 1] if since > 0 else 0.0)
+
+        calls, puts = total(self._sum_calls), total(self._sum_puts)
+        return total(self._sum_all), attribution(calls, puts)
+
+    def _alert(
+        self, kind: AlertKind, direction: Direction, since: int, index: int, row: Row
+    ) -> Alert:
+        run_flow, share = self._run(since, index)
         return Alert(
             symbol=self.symbol,
             kind=kind,
-            direction=signal.direction or "up",
-            bars=signal.bars,
-            run_flow=signal.run_flow,
-            attribution=signal.attribution.label,
-            price_confirms=signal.price_confirms,
+            direction=direction,
+            bars=index - since + 1,
+            run_flow=run_flow,
+            attribution=share.label,
+            price_confirms=self._price_confirms(direction, since, index),
             cum_all=row.cum_all,
             t=row.t,
         )
 
+    def _reading(self, row: Row, index: int, largest: bool, alert: Alert | None) -> Signal:
+        episode = self._episode
+        state: SignalState = "quiet"
+        if episode is not None:
+            direction, since, state = episode.direction, episode.since, episode.state
+            evidence = self._strongest(direction)[0]
+        else:
+            direction, (evidence, since) = self._leading()
+            if alert is not None and alert.kind == "reversal":
+                direction, since = alert.direction, index - alert.bars + 1
+            elif (largest or evidence < WATCH_LEVEL) and row.all:
+                direction, since = ("up" if row.all > 0 else "down"), index  # just this bar
+        run_flow, share = self._run(since, index)
+        return Signal(
+            state=state,
+            direction=direction,
+            bars=index - since + 1,
+            run_flow=run_flow,
+            attribution=share,
+            price_move=self._price_move(since, index),
+            price_confirms=self._price_confirms(direction, since, index),
+            start=self._times[since],
+            end=row.t,
+            reversal=alert is not None and alert.kind == "reversal",
+            evidence=evidence,
+            largest=largest,
+            last_flow=row.all,
+        )
 
-_RANK: dict[SignalState, int] = {"quiet": 0, "building": 1, "confirmed": 2}
 
-
-def max_state(a: Signal, b: Signal) -> SignalState:
-    """The higher state an episode has reached: it never steps back from CONFIRMED."""
-    return a.state if _RANK[a.state] >= _RANK[b.state] else b.state
+def _as_history(alert: Alert) -> Alert:
+    return replace(alert, history=True)

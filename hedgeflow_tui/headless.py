@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from hedgeflow_tui.alerting import detector_config
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.history import HistoryFeed, market_of, open_history
@@ -38,7 +37,7 @@ async def run_headless(
     if note:
         sys.stderr.write(f"hedgeflow-tui: {note}\n")
     feed = HistoryFeed(history, market_of(source.kind, settings.seed)) if history else None
-    sink = JsonLinesSink(store, out, detector_config(settings), feed)
+    sink = JsonLinesSink(store, out, settings.sensitivity, feed)
     if recorders is None:
         recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
     planner = source.make_planner()

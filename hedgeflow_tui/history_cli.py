@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from hedgeflow_tui.config import ConfigError, layered
-from hedgeflow_tui.detector import AlertTracker, DetectorConfig
+from hedgeflow_tui.detector import AlertTracker, detector_config
 from hedgeflow_tui.history import History, HistoryError, HistoryFeed, history_path, market_of
 from hedgeflow_tui.model import BAR_SIZES, iso
 from hedgeflow_tui.record import Recording, RecordingError, read_recording
@@ -76,7 +76,7 @@ def run(argv: Sequence[str], parser_class: type[argparse.ArgumentParser]) -> int
         parser.error("--export needs --symbol")
     try:
         if args.imports:
-            return _import(args.imports, _detector_config(), sys.stdout)
+            return _import(args.imports, layered({}).sensitivity, sys.stdout)
         history = History.open(write=False)
     except (HistoryError, ConfigError) as error:
         parser.error(str(error))
@@ -87,11 +87,6 @@ def run(argv: Sequence[str], parser_class: type[argparse.ArgumentParser]) -> int
         return _list(sessions, sys.stdout)
     finally:
         history.close()
-
-
-def _detector_config() -> DetectorConfig:
-    settings = layered({})
-    return DetectorConfig(squeeze_bars=settings.squeeze_bars, noise_floor=settings.noise_floor)
 
 
 def _list(sessions, out: TextIO) -> int:
@@ -129,7 +124,7 @@ def _export(history: History, sessions, out: TextIO) -> int:
     return 0
 
 
-def _import(paths: list[Path], config: DetectorConfig, out: TextIO) -> int:
+def _import(paths: list[Path], sensitivity: str, out: TextIO) -> int:
     recordings: list[tuple[Path, Recording]] = []
     for path in paths:
         try:
@@ -143,7 +138,7 @@ def _import(paths: list[Path], config: DetectorConfig, out: TextIO) -> int:
                 "the history is being written by another hedgeflow-tui: import once it exits"
             )
         for path, recording in recordings:
-            count = import_recording(history, recording, config)
+            count = import_recording(history, recording, sensitivity)
             skipped = recording.skipped
             out.write(f"{path.name}: {count} sessions imported ({skipped} lines skipped)\n")
     finally:
@@ -151,7 +146,7 @@ def _import(paths: list[Path], config: DetectorConfig, out: TextIO) -> int:
     return 0
 
 
-def import_recording(history: History, recording: Recording, config: DetectorConfig) -> int:
+def import_recording(history: History, recording: Recording, sensitivity: str) -> int:
     """Replay a recording through the store and detector, as the live run did, into the history.
     Returns the number of sessions (symbol, day, bar size) written."""
     header = recording.headers[0] if recording.headers else {}
@@ -163,6 +158,7 @@ def import_recording(history: History, recording: Recording, config: DetectorCon
     def on_change(change: Change) -> None:
         key = (change.symbol, change.bar_size)
         if key not in trackers or change.new_session:
+            config = detector_config(change.bar_size, sensitivity)
             trackers[key] = AlertTracker(change.symbol, config)
         view = store.session(*key)
         if view is None:

@@ -6,9 +6,11 @@ the sink that writes them for headless mode and headless replay.
     {"type": "bar", "symbol", "bar_size", "t", "calls", "puts", "all",
      "cum_calls", "cum_puts", "cum_all", "spot"}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
-     "price_confirms", "cum_all", "t"}
+     "price_confirms", "cum_all", "t", "history"}
 
-Times are ISO 8601 UTC with a Z; flows are delta-dollars; null means unknown (never 0).
+Times are ISO 8601 UTC with a Z; flows are delta-dollars; null means unknown (never 0). An alert
+with `"history": true` was found in back-filled bars (the session before the program started, or
+bars caught up after an outage): it is a record of the past, not news.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 from typing import Any, TextIO
 
 from hedgeflow_tui.alerting import AlertTrackers
-from hedgeflow_tui.detector import Alert, DetectorConfig
+from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.history import HistoryFeed
 from hedgeflow_tui.model import iso
 from hedgeflow_tui.status import PollStatus
@@ -76,6 +78,7 @@ def alert_record(alert: Alert) -> dict[str, Any]:
         "price_confirms": alert.price_confirms,
         "cum_all": alert.cum_all,
         "t": iso(alert.t),
+        "history": alert.history,
     }
 
 
@@ -85,17 +88,18 @@ def dumps(record: dict[str, Any]) -> str:
 
 class JsonLinesSink:
     """Writes a `bar` line per new or revised bucket, `alert` lines as the detector fires, and a
-    `status` line whenever a symbol's state or message changes."""
+    `status` line whenever a symbol's state or message changes. Alerts found in back-filled
+    bars are printed too, marked `"history": true`."""
 
     def __init__(
         self,
         store: Store,
         out: TextIO,
-        config: DetectorConfig,
+        sensitivity: str,
         history: HistoryFeed | None = None,
     ) -> None:
         self.out = out
-        self.trackers = AlertTrackers(store, config)
+        self.trackers = AlertTrackers(store, sensitivity)
         self.history = history
         self._last_status: dict[str, tuple[str, str]] = {}
         store.subscribe(self.on_change)

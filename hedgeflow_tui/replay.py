@@ -10,9 +10,8 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from hedgeflow_tui.alerting import AlertTrackers, detector_config
+from hedgeflow_tui.alerting import AlertTrackers
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import DetectorConfig
 from hedgeflow_tui.jsonlines import JsonLinesSink
 from hedgeflow_tui.model import iso
 from hedgeflow_tui.record import RecordingStream
@@ -35,7 +34,7 @@ CSV_COLUMNS = (
 
 def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO) -> int:
     store = Store()
-    sink = JsonLinesSink(store, out, detector_config(settings))
+    sink = JsonLinesSink(store, out, settings.sensitivity)
     for batch in recording:
         store.apply(batch.responses)
     sink.write(
@@ -50,10 +49,10 @@ def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO)
     return 0
 
 
-def export_csv(config: DetectorConfig, recording: RecordingStream, out: TextIO) -> int:
+def export_csv(sensitivity: str, recording: RecordingStream, out: TextIO) -> int:
     """The merged per-bar table, with the alerts each bar triggered."""
     store = Store()
-    trackers = AlertTrackers(store, config)
+    trackers = AlertTrackers(store, sensitivity)
     alerts: dict[tuple[str, str, str], list[str]] = {}
 
     def on_change(change: Change) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,8 +15,10 @@ from textual.widgets._toast import Toast
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.sim import SimConfig, sim_clock
+from hedgeflow_tui.detector import OPENING, AlertTracker, detector_config
+from hedgeflow_tui.sim import SimConfig, sim_clock, simulate_session
 from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.store import Row
 from hedgeflow_tui.ui.help import HelpScreen
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.palette import palette_for
@@ -46,6 +48,28 @@ def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp,
     clock = FrozenClock(at)
     source = open_source(settings, clock=clock)
     return LiveApp(settings, source), clock
+
+
+def first_squeeze(seed: int = 5, bar_minutes: int = 1) -> datetime:
+    """When the detector's first squeeze alert of the simulated SPY session is known (its bar's
+    close), found from the model directly, so the tests follow the detector's tuning."""
+    path = simulate_session("SPY", DAY, seed)
+    per = 2 * bar_minutes
+    calls = path.calls.reshape(-1, per).sum(axis=1)
+    puts = path.puts.reshape(-1, per).sum(axis=1)
+    spots = path.spot[per - 1 :: per]
+    session: list[Row] = []
+    cum_calls, cum_puts = 0.0, 0.0
+    tracker = AlertTracker("SPY", detector_config(f"{bar_minutes}m"))
+    for i, (call, put, spot) in enumerate(zip(calls, puts, spots, strict=True)):
+        cum_calls, cum_puts = cum_calls + call, cum_puts + put
+        t = path.open + timedelta(minutes=bar_minutes * i)
+        session.append(
+            Row(t, call, put, call + put, cum_calls, cum_puts, cum_calls + cum_puts, spot)
+        )
+        if any(alert.kind in OPENING for alert in tracker.update(session)):
+            return t + timedelta(minutes=bar_minutes)
+    raise AssertionError(f"no squeeze alert in seed {seed}")
 
 
 def remote_app(url: str, **overrides) -> LiveApp:
@@ -123,6 +147,7 @@ async def test_tab_moves_to_the_next_symbol_and_help_opens():
 async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path, monkeypatch):
     out = tmp_path / "alert.json"
     app, clock = make_app(
+        at=first_squeeze() - timedelta(minutes=3, seconds=30),
         alert_cmd=(
             f"{sys.executable} -c \"import sys; open(r'{out}', 'w').write(sys.stdin.read())\""
         ),
@@ -140,23 +165,70 @@ async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path, monke
         await until(pilot, lambda: rows(app) > 0)
         log = app.query_one(AlertLog)
         for _ in range(8):
-            if log.alerts:
+            if any(not alert.history for alert in log.alerts):
                 break
             clock.advance(60)
             await pilot.press("r")
             await pilot.pause(0.3)
-        assert log.alerts, "no alert fired"
+        live = [alert for alert in log.alerts if not alert.history]
+        assert live and live[-1].kind in OPENING, "no squeeze alert fired"
         assert any("squeeze alert" in kw.get("title", "") for _, kw in notes)
         await until(pilot, lambda: out.exists() and out.read_text())
         record = json.loads(out.read_text())
         assert record["type"] == "alert" and record["symbol"] == "SPY"
+        assert record["history"] is False
         assert app.query_one(SqueezeBanner).active
         tab = app.query_one("#symbols", TabbedContent).get_tab("tab-SPY")
         assert "SQUEEZE" in str(tab.label)
 
 
+async def test_alerts_before_the_start_are_logged_as_history_and_not_announced(
+    tmp_path, monkeypatch
+):
+    out = tmp_path / "alert.json"
+    app, _ = make_app(
+        at=datetime(2026, 6, 12, 20, 0, tzinfo=UTC),
+        alert_cmd=f"{sys.executable} -c \"open(r'{out}', 'w').write('ran')\"",
+        bell=True,
+    )
+    bells: list[int] = []
+    notes: list[tuple[str, dict[str, Any]]] = []
+    original = app.notify
+
+    def notify(message: str, **kw: Any) -> None:
+        notes.append((message, kw))
+        original(message, **kw)
+
+    monkeypatch.setattr(app, "notify", notify)
+    monkeypatch.setattr(app, "bell", lambda: bells.append(1))
+    async with app.run_test(notifications=True) as pilot:
+        await until(pilot, lambda: rows(app) == 390)
+        await pilot.pause(0.5)
+        log = app.query_one(AlertLog)
+        assert log.alerts and all(alert.history for alert in log.alerts)
+        assert log.alerts == list(reversed(app.trackers.alerts("SPY")))  # for the chart too
+        assert not any("squeeze alert" in kw.get("title", "") for _, kw in notes)
+        assert not bells and not out.exists()
+
+
+async def test_s_cycles_the_squeeze_sensitivity_and_rereads_the_session_quietly():
+    app, _ = make_app(at=datetime(2026, 6, 12, 20, 0, tzinfo=UTC))
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: rows(app) == 390)
+        assert app.trackers.sensitivity == "normal"
+        await pilot.press("s")
+        assert app.trackers.sensitivity == "high"
+        log = app.query_one(AlertLog)
+        assert log.alerts == list(reversed(app.trackers.alerts("SPY")))
+        assert all(alert.history for alert in log.alerts)
+        await pilot.press("s")
+        assert app.trackers.sensitivity == "low"
+        await pilot.press("s")
+        assert app.trackers.sensitivity == "normal"
+
+
 async def test_a_failing_alert_command_is_shown_and_not_fatal():
-    app, clock = make_app(alert_cmd="exit 3")
+    app, clock = make_app(at=first_squeeze() - timedelta(minutes=3, seconds=30), alert_cmd="exit 3")
     async with app.run_test(notifications=True) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         for _ in range(8):

@@ -58,8 +58,7 @@ def test_help_documents_every_flag_and_version_prints():
         "--start",
         "--date",
         "--base-url",
-        "--squeeze-bars",
-        "--noise-floor",
+        "--sensitivity",
         "--bell",
         "--alert-cmd",
         "--theme",
@@ -79,10 +78,12 @@ def test_symbols_are_upper_cased_and_deduplicated(monkeypatch, tmp_path):
 
 def test_flags_override_env_which_overrides_file(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('api_key = "from-file"\nbar = "5m"\nsqueeze_bars = 4\ntheme = "colorblind"\n')
+    path.write_text(
+        'api_key = "from-file"\nbar = "5m"\nsensitivity = "high"\ntheme = "colorblind"\n'
+    )
     from_file = load_file(path)
     settings = layered({"bar": None}, environ={}, file_values=from_file)
-    assert (settings.api_key, settings.bar, settings.squeeze_bars) == ("from-file", "5m", 4)
+    assert (settings.api_key, settings.bar, settings.sensitivity) == ("from-file", "5m", "high")
     settings = layered(
         {"bar": "30s"}, environ={"FLASHALPHA_API_KEY": "from-env"}, file_values=from_file
     )
@@ -95,8 +96,8 @@ def test_flags_override_env_which_overrides_file(tmp_path):
     [
         ('bar = "2m"', "bar", "one of 30s, 1m, 5m, 15m"),
         ("minutes = 5000", "minutes", "from 1 to 390"),
-        ("squeeze_bars = 'five'", "squeeze_bars", "a whole number >= 1"),
-        ("noise_floor = -1", "noise_floor", "a number >= 0"),
+        ("sensitivity = 5", "sensitivity", "one of low, normal, high"),
+        ('sensitivity = "loud"', "sensitivity", "one of low, normal, high"),
         ("timeout = 0", "timeout", "positive"),
         ('theme = "pink"', "theme", "one of default, colorblind"),
         ("bell = 1", "bell", "true or false"),

@@ -1,129 +1,71 @@
-"""The detector on hand-built series, including the article's plain rule."""
+"""The detector on hand-built series: scaled evidence, one meaning per alert, history."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from hedgeflow_tui.detector import (
-    PLAIN_RULE,
+    TUNED,
     AlertTracker,
     DetectorConfig,
     attribution,
-    evaluate,
+    detector_config,
     session_attribution,
-    typical_bar,
 )
 from hedgeflow_tui.store import Row
+from hedgeflow_tui.ui.widgets.banner import banner_text
 
 T0 = datetime(2026, 6, 12, 13, 30, tzinfo=UTC)
-OURS = DetectorConfig()
+# A fixed detector, so these tests do not move when the tuned settings do.
+CONFIG = DetectorConfig(
+    threshold=2.0, ewma_bars=3.0, scale_bars=20, warmup_bars=5, calm_after=4, legs=True
+)
+
+
+def calm(n: int, seed: int = 1, size: float = 1.0) -> list[float]:
+    """Two-way flow of about `size` a bar, no drift."""
+    rng = random.Random(seed)
+    return [size * rng.uniform(0.5, 1.5) * rng.choice((-1, 1)) for _ in range(n)]
 
 
 def series(
-    bars: Sequence[float | None], spots: list[float] | None = None, call_share: float = 0.8
+    bars: Sequence[float | None],
+    spots: list[float] | None = None,
+    call_share: float = 0.9,
+    start: int = 0,
 ) -> list[Row]:
-    """Rows whose `all` is `bars`, split call_share / 1 - call_share between the legs."""
-    rows, cum = [], 0.0
+    """Rows whose `all` is `bars`, split call_share / 1 - call_share between the legs; price
+    follows the flow unless `spots` says otherwise."""
+    rows, cum, spot = [], 0.0, 500.0
     for i, value in enumerate(bars):
         calls = None if value is None else value * call_share
-        puts = None if value is None or calls is None else value - calls
+        puts = None if value is None else value * (1 - call_share)
         cum += value or 0.0
-        spot = spots[i] if spots else 500.0 + (0.1 * i if value is None or value >= 0 else -0.1 * i)
+        spot += 0.01 * (value or 0.0)
         rows.append(
             Row(
-                t=T0 + timedelta(minutes=i),
+                t=T0 + timedelta(minutes=start + i),
                 calls=calls,
                 puts=puts,
                 all=value,
                 cum_calls=cum * call_share,
                 cum_puts=cum * (1 - call_share),
                 cum_all=cum,
-                spot=spot,
+                spot=spots[i] if spots else spot,
             )
         )
     return rows
 
 
-QUIET_START = [1.0, -1.0, 2.0, -2.0, 1.0, -1.0, 1.5, -1.5]
-
-
-def test_n_accelerating_same_signed_bars_with_price_confirm_a_squeeze():
-    rows = series([*QUIET_START, 2, 3, 4, 5, 6])
-    signal = evaluate(rows, OURS)
-    assert (signal.state, signal.direction, signal.bars) == ("confirmed", "up", 5)
-    assert signal.run_flow == 20 and signal.price_confirms
-    assert signal.attribution.label == "call-driven"
-
-
-def test_one_bar_short_or_a_shrinking_bar_is_quiet():
-    assert evaluate(series([*QUIET_START, 2, 3, 4, 5]), OURS).state == "quiet"
-    assert evaluate(series([*QUIET_START, 2, 3, 5, 4, 6]), OURS).state == "quiet"
-
-
-def test_building_without_price_confirmation():
-    bars = [*QUIET_START, 2, 3, 4, 5, 6]
-    flat = [500.0] * len(bars)
-    signal = evaluate(series(bars, spots=flat), OURS)
-    assert signal.state == "building" and not signal.price_confirms
-
-
-def test_noise_floor_separates_our_rule_from_the_plain_rule():
-    bars = [10.0, -10.0] * 6 + [0.5, 0.6, 0.7, 0.8, 0.9]
-    rows = series(bars)
-    assert evaluate(rows, OURS).state == "quiet"
-    assert evaluate(rows, PLAIN_RULE).state == "building"
-    assert evaluate(series([10.0, -10.0] * 6 + [6, 7, 8, 9, 10]), OURS).state == "confirmed"
-
-
-def test_plain_rule_never_confirms():
-    assert evaluate(series([*QUIET_START, 2, 3, 4, 5, 6]), PLAIN_RULE).state == "building"
-
-
-def test_downside_put_driven_squeeze():
-    rows = series([*QUIET_START, -2, -3, -4, -5, -6], call_share=0.1)
-    signal = evaluate(rows, OURS)
-    assert (signal.state, signal.direction) == ("confirmed", "down")
-    assert signal.attribution.label == "put-driven"
-    assert session_attribution(rows).label == "put-driven"
-
-
-@pytest.mark.parametrize(
-    "calls, puts, label",
-    [
-        (65, 35, "call-driven"),
-        (64, 36, "mixed"),
-        (35, 65, "put-driven"),
-        (36, 64, "mixed"),
-        (-65, 35, "call-driven"),
-        (0, 0, "none"),
-    ],
-)
-def test_attribution_thresholds(calls, puts, label):
-    assert attribution(calls, puts).label == label
-
-
-def test_reversal_after_a_run():
-    rows = series([*QUIET_START, 2, 3, 4, 5, 6, -1])
-    signal = evaluate(rows, OURS)
-    assert signal.reversal and signal.direction == "down"
-    assert not evaluate(series([*QUIET_START, 2, 3, -1]), OURS).reversal
-
-
-def test_an_unknown_bar_ends_a_run():
-    assert evaluate(series([*QUIET_START, 2, 3, None, 4, 5, 6]), OURS).bars == 3
-
-
-def test_typical_bar_is_the_median_size():
-    assert typical_bar(series([1, -3, 2, None])) == 2
-
-
 def feed(tracker: AlertTracker, rows: list[Row], step: int = 1) -> list:
     alerts = []
     for end in range(step, len(rows) + step, step):
-        alerts += tracker.update(rows[:end])
+        alerts += tracker.update(rows[: min(end, len(rows))])
     return alerts
 
 
@@ -131,51 +73,138 @@ def kinds(alerts) -> list[tuple[str, str]]:
     return [(a.kind, a.direction) for a in alerts]
 
 
-def test_a_long_run_gives_one_building_one_confirmed_then_a_reversal():
-    bars = [*QUIET_START, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, -3]
-    spots = [500.0] * (len(QUIET_START) + 5) + [501.0 + i for i in range(6)]
-    alerts = feed(AlertTracker("SPY", OURS), series(bars, spots=spots))
-    assert kinds(alerts) == [
-        ("squeeze_building", "up"),
-        ("squeeze_confirmed", "up"),
-        ("reversal", "up"),
-    ]
-    assert alerts[-1].bars == 10 and alerts[0].t == T0 + timedelta(minutes=len(QUIET_START) + 4)
+SQUEEZE_UP = [*calm(30), 3, 4, 5, 6, 7, 8, 8, 8]
 
 
-def test_a_small_dip_inside_the_run_does_not_end_the_episode():
-    bars = [*QUIET_START, 2, 3, 4, 5, 6, 5, 7, 8, 9, 10]
-    alerts = feed(AlertTracker("SPY", OURS), series(bars))
-    assert kinds(alerts) == [("squeeze_confirmed", "up")]
+def test_a_one_sided_run_builds_then_confirms_once_each():
+    spots = [500.0] * 33 + [500.0 + i for i in range(1, 6)]  # price moves up two bars later
+    alerts = feed(AlertTracker("SPY", CONFIG), series(SQUEEZE_UP, spots=spots))
+    assert kinds(alerts) == [("squeeze_building", "up"), ("squeeze_confirmed", "up")]
+    assert not alerts[0].price_confirms and alerts[1].price_confirms
+    assert alerts[0].t == T0 + timedelta(minutes=32)  # the third bar of the run
+    assert alerts[0].attribution == "call-driven buying"
 
 
-def test_weak_bars_end_the_episode_and_the_same_run_cannot_restart_it():
-    bars = [10.0, -10.0] * 6 + [6, 7, 8, 9, 10, 0.1, 0.1, 1, 2, 3, 4, 5]
-    alerts = feed(AlertTracker("SPY", OURS), series(bars))
+def test_calm_two_way_flow_raises_nothing():
+    assert feed(AlertTracker("SPY", CONFIG), series(calm(200, seed=4))) == []
+
+
+def test_evidence_is_scaled_by_the_symbols_own_flow_size():
+    """SPX flows are ~10x SPY's: the same shape in bigger dollars gives the same alerts."""
+    small = feed(AlertTracker("SPY", CONFIG), series(SQUEEZE_UP))
+    big = feed(AlertTracker("SPX", CONFIG), series([10 * b for b in SQUEEZE_UP]))
+    assert kinds(small) == kinds(big) and [a.t for a in small] == [a.t for a in big]
+
+
+def test_one_small_bar_inside_a_run_does_not_lose_it():
+    bars = [*calm(30), 3, 4, 0.2, 5, 6, 7]
+    alerts = feed(AlertTracker("SPY", CONFIG), series(bars))
+    assert kinds(alerts)[:1] == [("squeeze_confirmed", "up")]
+
+
+def test_a_downside_squeeze_driven_by_puts_is_put_driven_selling():
+    rows = series([*calm(30), -3, -4, -5, -6, -7], call_share=0.1)
+    alerts = feed(AlertTracker("SPY", CONFIG), rows)
+    assert kinds(alerts)[0] == ("squeeze_confirmed", "down")
+    assert alerts[0].attribution == "put-driven selling"
+
+
+def test_call_selling_is_not_called_upside_call_chasing():
+    rows = series([*calm(30), -3, -4, -5, -6, -7], call_share=0.93)
+    alerts = feed(AlertTracker("SPY", CONFIG), rows)
+    assert alerts[0].direction == "down" and alerts[0].attribution == "call-driven selling"
+    assert session_attribution(rows).label == "call-driven selling"
+
+
+@pytest.mark.parametrize(
+    "calls, puts, label",
+    [
+        (65, 35, "call-driven buying"),
+        (-65, 35, "call-driven selling"),
+        (64, 36, "mixed"),
+        (35, 65, "put-driven buying"),
+        (35, -65, "put-driven selling"),
+        (36, -64, "mixed"),
+        (0, 0, "none"),
+    ],
+)
+def test_attribution_names_the_leg_and_its_sign(calls, puts, label):
+    assert attribution(calls, puts).label == label
+
+
+def test_a_reversal_carries_the_new_direction_and_ends_the_episode():
+    rows = series([*SQUEEZE_UP, -6, -8, -9])
+    alerts = feed(AlertTracker("SPY", CONFIG), rows)
+    assert kinds(alerts) == [("squeeze_confirmed", "up"), ("reversal", "down")]
+    tracker = AlertTracker("SPY", CONFIG)
+    feed(tracker, [r for r in rows if r.t <= alerts[1].t])  # the banner on the reversal's bar
+    assert tracker.signal.state == "quiet" and tracker.signal.reversal
+    assert tracker.signal.direction == "down"
+    assert "dealers now selling" in banner_text(tracker.signal)[0]
+
+
+def test_a_fading_squeeze_is_said_to_have_ended():
+    bars = [*SQUEEZE_UP, *calm(12, seed=9, size=0.3)]
+    tracker = AlertTracker("SPY", CONFIG)
+    alerts = feed(tracker, series(bars))
     assert kinds(alerts) == [("squeeze_confirmed", "up"), ("squeeze_ended", "up")]
+    assert tracker.signal.state == "quiet"
 
 
-def test_first_update_mid_episode_reports_it_once_without_history():
-    bars = [*QUIET_START, -2, -3, -4, -5, -6, 1, 2, 3, 4, 5, 6]
-    tracker = AlertTracker("SPY", OURS)
-    alerts = tracker.update(series(bars))
-    assert kinds(alerts) == [("squeeze_confirmed", "up")]
+def test_an_unknown_bar_is_no_evidence_either_way():
+    with_gap = [*calm(30), 3, 4, None, 5, 6, 7]
+    alerts = feed(AlertTracker("SPY", CONFIG), series(with_gap))
+    assert kinds(alerts)[0] == ("squeeze_confirmed", "up")
+
+
+def test_started_mid_session_past_alerts_come_back_as_history():
+    bars = [*SQUEEZE_UP, -6, -8, -9, *calm(20, seed=2)]
+    live = feed(AlertTracker("SPY", CONFIG), series(bars))
+    tracker = AlertTracker("SPY", CONFIG)
+    backfilled = tracker.update(series(bars))
+    assert kinds(backfilled) == kinds(live)
+    assert all(a.history for a in backfilled) and not any(a.history for a in live)
     assert tracker.update(series(bars)) == []
 
 
+def test_alerts_on_the_newest_bars_of_a_first_update_are_news():
+    tracker = AlertTracker("SPY", CONFIG)
+    alerts = tracker.update(series(SQUEEZE_UP[:33]))
+    assert kinds(alerts) == [("squeeze_confirmed", "up")] and not alerts[0].history
+
+
 def test_bars_arriving_several_at_a_time_give_the_same_alerts():
-    bars = [*QUIET_START, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, -6, 0, 1, *QUIET_START]
-    rows = series(bars)
-    one = feed(AlertTracker("SPY", OURS), rows, 1)
-    tracker = AlertTracker("SPY", OURS)
-    tracker.update(rows[:3])
-    three = feed_from(tracker, rows, 3, 3)
-    assert kinds(one) == kinds(three)
-    assert ("squeeze_confirmed", "down") in kinds(one)
+    rows = series([*SQUEEZE_UP, -6, -8, -9, *calm(30, seed=3)])
+    one = feed(AlertTracker("SPY", CONFIG), rows, 1)
+    three = feed(AlertTracker("SPY", CONFIG), rows, 3)
+    assert kinds(one) == kinds(three) and [a.t for a in one] == [a.t for a in three]
 
 
-def feed_from(tracker, rows, start, step):
-    alerts = []
-    for end in range(start + step, len(rows) + step, step):
-        alerts += tracker.update(rows[:end])
-    return alerts
+def test_largest_bar_of_the_session_is_never_called_quiet():
+    tracker = AlertTracker("SPY", replace(CONFIG, threshold=50.0))  # no alert can fire
+    tracker.update(series([*calm(30), -40.0]))
+    assert tracker.signal.state == "quiet" and tracker.signal.largest
+    text, _ = banner_text(tracker.signal)
+    assert "quiet" not in text and "largest" in text and "selling" in text
+
+
+def test_sensitivity_scales_the_tuned_threshold():
+    normal = detector_config("1m")
+    assert normal == TUNED["1m"]
+    assert detector_config("1m", "high").threshold < normal.threshold
+    assert detector_config("1m", "low").threshold > normal.threshold
+    with pytest.raises(ValueError):
+        detector_config("1m", "loud")
+
+
+def test_higher_sensitivity_alerts_no_later():
+    rows = series([*calm(30), 1.5, 2, 2.5, 3, 3.5, 4, 5, 6])
+    firsts = {}
+    for level in ("low", "normal", "high"):
+        config = replace(
+            CONFIG, threshold=CONFIG.threshold * {"low": 1.4, "normal": 1, "high": 0.7}[level]
+        )
+        alerts = feed(AlertTracker("SPY", config), rows)
+        firsts[level] = alerts[0].t if alerts else datetime.max.replace(tzinfo=UTC)
+    assert firsts["high"] <= firsts["normal"] <= firsts["low"]
+    assert firsts["high"] < firsts["low"]

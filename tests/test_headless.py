@@ -84,6 +84,7 @@ async def test_headless_prints_alerts_with_the_documented_fields(sim_server):
     server = sim_server(config=SimConfig(seed=11, date=DAY), clock=sim_clock(DAY, "15:00", SPEED))
     _, lines = await run_against(server.url, symbols=["SPY", "QQQ"])
     alerts = [line for line in lines if line["type"] == "alert"]
+    assert alerts
     for alert in alerts:
         assert {
             "kind",
@@ -93,7 +94,12 @@ async def test_headless_prints_alerts_with_the_documented_fields(sim_server):
             "cum_all",
             "t",
             "symbol",
+            "history",
         } <= alert.keys()
+    # started at 15:00: the session's earlier alerts come first, as history
+    assert alerts[0]["history"] and alerts[0]["t"] < "2026-06-12T19:00:00Z"
+    # an episode's end is printed too: it fades (squeeze_ended) or turns (reversal)
+    assert {"squeeze_ended", "reversal"} & {alert["kind"] for alert in alerts}
     bar_symbols = {line["symbol"] for line in lines if line["type"] == "bar"}
     assert bar_symbols == {"SPY", "QQQ"}
 

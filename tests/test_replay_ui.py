@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from textual.widgets._footer import FooterKey
+from textual.widgets._footer import FooterKey, FooterLabel
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
@@ -86,29 +86,43 @@ async def test_alerts_fire_in_replay_as_they_fired_live(recording):
         assert len(app.query_one(AlertLog).alerts) == live_alerts
 
 
-def footer_keys(app) -> dict[str, tuple[int, int]]:
-    """Each footer key's description and the columns it spans on screen."""
-    return {
-        key.description: (key.region.x, key.region.right)
+def footer(app) -> tuple[dict[str, tuple[int, int]], set[str]]:
+    """Each footer key and the columns it spans on screen; the words shown (descriptions and
+    the labels of grouped keys)."""
+    keys = {
+        key.key_display: (key.region.x, key.region.right)
         for key in app.query(FooterKey)
         if key.display and key.region.width
     }
+    words = {key.description for key in app.query(FooterKey)} | {
+        str(label.render()) for label in app.query(FooterLabel)
+    }
+    return keys, words
+
+
+async def laid_out(pilot) -> tuple[dict[str, tuple[int, int]], set[str]]:
+    """The footer once it has been laid out (it is rebuilt when the keys change)."""
+    for _ in range(40):
+        await pilot.pause(0.05)
+        keys, words = footer(pilot.app)
+        if keys:
+            return keys, words
+    raise AssertionError("the footer never showed its keys")
 
 
 async def test_at_80_columns_every_replay_key_is_in_the_footer_and_speeds_are_round(recording):
     recorded, _ = recording
     app = ReplayApp(Settings(symbols=["SPY"]), recorded)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.2)
-        keys = footer_keys(app)
-        assert {"Pause", "Back", "Step", "Start", "End", "Faster", "Slower", "Quit", "Help"} <= set(
-            keys
-        ), keys
+        keys, words = await laid_out(pilot)
+        assert {"space", "←", "→", "home", "end", "+", "-", "q", "?"} <= set(keys), keys
+        assert {"Pause", "Step", "Start/End", "Speed", "Quit", "Help"} <= words, words
         spans = sorted(keys.values())
         assert spans[-1][1] <= 80 and all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), keys
         await pilot.press("space")
         await pilot.pause(0.1)
-        assert "Play" in footer_keys(app) and "Pause" not in footer_keys(app)
+        _, words = await laid_out(pilot)
+        assert "Play" in words and "Pause" not in words
         speeds = []
         for _ in range(12):
             await pilot.press("minus")

@@ -35,12 +35,12 @@ async def until_ready(pilot) -> None:
 
 
 def test_quiet_session(snap_compare):
-    app = app_at(5, datetime(2026, 6, 12, 19, 33, 30, tzinfo=UTC))
+    app = app_at(5, datetime(2026, 6, 12, 15, 30, 30, tzinfo=UTC))
     assert snap_compare(app, terminal_size=SIZE, run_before=until_ready)
 
 
 def test_upside_squeeze_confirmed(snap_compare):
-    app = app_at(14, datetime(2026, 6, 12, 14, 35, 30, tzinfo=UTC))
+    app = app_at(14, datetime(2026, 6, 12, 14, 40, 30, tzinfo=UTC))
     assert snap_compare(app, terminal_size=SIZE, run_before=until_ready)
 
 

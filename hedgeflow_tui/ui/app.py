@@ -23,9 +23,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from hedgeflow_tui.alerting import AlertTrackers, detector_config
+from hedgeflow_tui.alerting import AlertTrackers
 from hedgeflow_tui.clock import ET
-from hedgeflow_tui.config import Settings
+from hedgeflow_tui.config import SENSITIVITIES, Settings
 from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change, Store
@@ -48,6 +48,13 @@ NEXT_SYMBOL = Binding(
 )
 HELP = Binding(
     "question_mark", "help", "Help", id="help", key_display="?", tooltip="Keys and states"
+)
+SENSITIVITY = Binding(
+    "s",
+    "cycle_sensitivity",
+    "Sensitivity",
+    id="sensitivity",
+    tooltip="Squeeze alert sensitivity: low, normal, high (re-reads the session quietly)",
 )
 
 
@@ -74,7 +81,7 @@ class DashboardApp(App[None]):
         self.symbols = symbols
         self.bar_size = bar_size
         self.store = Store()
-        self.trackers = AlertTrackers(self.store, detector_config(settings))
+        self.trackers = AlertTrackers(self.store, settings.sensitivity)
         self.store.subscribe(self._on_store_change)
         self.alert_errors: list[str] = []
         self._announcing = True  # off while a replay seeks: alerts go to the log only
@@ -154,7 +161,8 @@ class DashboardApp(App[None]):
         view = self.view_of(symbol)
         for alert in message.alerts:
             view.add_alert(alert)
-            self._announce(alert)
+            if not alert.history:  # past alerts from back-filled bars: logged, not announced
+                self._announce(alert)
 
     def repaint(self, symbol: str) -> None:
         self.view_of(symbol).show_data(
@@ -238,6 +246,25 @@ class DashboardApp(App[None]):
         tabs = self.query_one(TabbedContent)
         ids = [f"tab-{symbol}" for symbol in self.symbols]
         tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)] if tabs.active in ids else ids[0]
+
+    def action_cycle_sensitivity(self) -> None:
+        """Next sensitivity: the detector re-reads every symbol's session; its alerts go to the
+        log as history, announced by nothing."""
+        now = SENSITIVITIES[
+            (SENSITIVITIES.index(self.trackers.sensitivity) + 1) % len(SENSITIVITIES)
+        ]
+        self.trackers.set_sensitivity(now)
+        for symbol in self.symbols:
+            self.relog(symbol)
+        self.notify(f"squeeze alert sensitivity: {now}", timeout=3)
+
+    def relog(self, symbol: str) -> None:
+        """Show `symbol`'s alert log and banner afresh from its tracker."""
+        view = self.view_of(symbol)
+        view.clear_alerts()
+        for alert in self.trackers.alerts(symbol):
+            view.add_alert(alert)
+        self.repaint(symbol)
 
     def action_help(self) -> None:
         from hedgeflow_tui.ui.help import HelpScreen  # Markdown is slow to import: not at launch

@@ -22,6 +22,7 @@ Dealer hedge flow on today's 0DTE chain: the cumulative flow of the **call** and
 | `p` | pause / resume polling | |
 | `r` | poll now | |
 | `b` | next bar size (30s, 1m, 5m, 15m), reloads the session | next bar size recorded |
+| `s` | squeeze alert sensitivity: low, normal, high | same |
 | `tab` | next symbol | next symbol |
 | `space` | | play / pause |
 | `←` `→` | | one poll back / forward |
@@ -30,9 +31,12 @@ Dealer hedge flow on today's 0DTE chain: the cumulative flow of the **call** and
 | `?` | this help | this help |
 | `ctrl+p` | command palette | command palette |
 
-**Banner.** BUILDING: the last N bars share a sign, do not shrink and stand above the session's
-noise floor. CONFIRMED: price moved the same way. ▲ dealers buying (upside), ▼ selling (downside).
-A reversal notice shows when hedging flips after a run. After the close: the day's summary.
+**Banner.** BUILDING: the hedge flow, scaled by this session's own typical flow, has run one way
+long and hard enough. CONFIRMED: price moved the same way. ▲ dealers buying (upside), ▼ selling
+(downside). ENDED when the flow fades; REVERSAL (with the new direction) when it turns. The run's
+driver names the leg and its sign: call-driven buying is upside call chasing, call-driven selling
+is not. Alerts from before the program started are in the log as history, never announced.
+After the close: the day's summary.
 
 **Chart.** `⠤` all, `+` calls, `x` puts, `·` price (right axis); the solid line is zero; dashed
 lines are the gamma flip and the call and put walls; ▲ / ▼ mark alerts at their bar.

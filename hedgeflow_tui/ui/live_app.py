@@ -23,7 +23,14 @@ from hedgeflow_tui.record import Recorder, close_all, recorders_for
 from hedgeflow_tui.sources import Source
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change
-from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, DashboardApp, worker_error
+from hedgeflow_tui.ui.app import (
+    HELP,
+    NEXT_SYMBOL,
+    QUIT,
+    SENSITIVITY,
+    DashboardApp,
+    worker_error,
+)
 
 
 class StatusChanged(Message):
@@ -45,6 +52,7 @@ class LiveApp(DashboardApp):
             id="bar",
             tooltip="Next bar size (30s, 1m, 5m, 15m); reloads the session",
         ),
+        SENSITIVITY,
         NEXT_SYMBOL,
         HELP,
     ]

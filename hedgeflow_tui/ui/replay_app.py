@@ -14,11 +14,15 @@ from textual.timer import Timer
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.record import Recording
 from hedgeflow_tui.status import PollState, PollStatus
-from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, DashboardApp
+from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, SENSITIVITY, DashboardApp
 from hedgeflow_tui.ui.replay_driver import ReplayDriver
 
 SPEEDS = tuple(2.0**k for k in range(-3, 7))  # 1/8x .. 64x: + and - step through these
 REPLAY_SPEED = 32.0
+# keys shown as one footer entry each, so every replay key fits in 80 columns
+STEP = Binding.Group("Step", compact=True)
+ENDS = Binding.Group("Start/End", compact=True)
+SPEED = Binding.Group("Speed", compact=True)
 
 
 def speed_text(speed: float) -> str:
@@ -32,6 +36,7 @@ class ReplayApp(DashboardApp):
     COMPACT_FOOTER = True
     BINDINGS: ClassVar[list[BindingType]] = [
         QUIT,
+        SENSITIVITY,
         NEXT_SYMBOL,
         HELP,
         Binding(
@@ -46,7 +51,13 @@ class ReplayApp(DashboardApp):
             tooltip="Next bar size held in the recording",
         ),
         Binding(
-            "left", "replay_back", "Back", id="replay.back", tooltip="One poll back", priority=True
+            "left",
+            "replay_back",
+            "Back",
+            id="replay.back",
+            tooltip="One poll back",
+            priority=True,
+            group=STEP,
         ),
         Binding(
             "right",
@@ -55,6 +66,7 @@ class ReplayApp(DashboardApp):
             id="replay.forward",
             tooltip="One poll forward",
             priority=True,
+            group=STEP,
         ),
         Binding(
             "home",
@@ -63,9 +75,16 @@ class ReplayApp(DashboardApp):
             id="replay.home",
             tooltip="Start of recording",
             priority=True,
+            group=ENDS,
         ),
         Binding(
-            "end", "replay_end", "End", id="replay.end", tooltip="End of recording", priority=True
+            "end",
+            "replay_end",
+            "End",
+            id="replay.end",
+            tooltip="End of recording",
+            priority=True,
+            group=ENDS,
         ),
         Binding(
             "plus,equals_sign",
@@ -74,6 +93,7 @@ class ReplayApp(DashboardApp):
             id="replay.faster",
             key_display="+",
             tooltip="Replay twice as fast",
+            group=SPEED,
         ),
         Binding(
             "minus",
@@ -82,6 +102,7 @@ class ReplayApp(DashboardApp):
             id="replay.slower",
             key_display="-",
             tooltip="Replay half as fast",
+            group=SPEED,
         ),
     ]
 
@@ -156,11 +177,8 @@ class ReplayApp(DashboardApp):
         finally:
             self._announcing = True
         for symbol in self.symbols:
-            view = self.view_of(symbol)
-            view.reset(self.bar_size)
-            for alert in self.trackers.alerts(symbol):
-                view.add_alert(alert)
-            self.repaint(symbol)
+            self.view_of(symbol).reset(self.bar_size)
+            self.relog(symbol)
         self.refresh_statuses()
 
     # --- keys ---------------------------------------------------------------------------------

@@ -161,6 +161,9 @@ class SymbolView(Vertical):
     def add_alert(self, alert: Alert) -> None:
         self.query_one(AlertLog).add(alert)
 
+    def clear_alerts(self) -> None:
+        self.query_one(AlertLog).clear()
+
     def reset(self, bar_size: str) -> None:
         """Forget the alerts and the bars shown: a new bar size, or a replay seeking."""
         self.query_one(AlertLog).clear()

@@ -22,9 +22,9 @@ def alert_line(alert: Alert, colours: Palette) -> Text:
     arrow = "▲" if alert.direction == "up" else "▼"
     style = f"bold {colours.up if alert.direction == 'up' else colours.down}"
     line = Text(f"{et_time(alert.t)} ", style="dim")
-    line.append(f"{arrow} {LABELS.get(alert.kind, alert.kind):<9}", style=style)
+    line.append(f"{arrow} {LABELS.get(alert.kind, alert.kind):<9} ", style=style)
     line.append(
-        f" {alert.bars} bars {money(alert.run_flow)} {alert.attribution}"
+        f"{alert.bars} bars {money(alert.run_flow)} {alert.attribution}"
         f"{' · price confirms' if alert.price_confirms else ''}"
     )
     return line

@@ -1,6 +1,12 @@
-"""The squeeze banner: quiet, BUILDING or CONFIRMED, up or down, and reversals; STALE (dimmed,
-saying since when) while no new bar arrives; the day's summary once the session has closed.
-Never flickers: content and classes change only when what it says changes."""
+"""The squeeze banner: what the detector reads now, in the words of its alerts. Never flickers:
+content and classes change only when what it says changes.
+
+It agrees with the alert log and the tab label because all three come from the same tracker:
+BUILDING / CONFIRMED while an episode is open, a reversal notice on the bar that reversed one,
+and never "quiet" on the session's largest bar or while evidence is half-way to an alert.
+While no new bar arrives it is dimmed and says since when (STALE); once the session has closed it
+sums up the day.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from datetime import datetime
 
 from textual.widgets import Static
 
-from hedgeflow_tui.detector import Alert, Signal, session_attribution
+from hedgeflow_tui.detector import WATCH_LEVEL, Alert, Signal, session_attribution
 from hedgeflow_tui.store import Row
 from hedgeflow_tui.ui.format import et_time, money
 
@@ -59,16 +65,30 @@ def summary_text(rows: Sequence[Row], alerts: Sequence[Alert]) -> str:
 
 
 def banner_text(signal: Signal | None) -> tuple[str, set[str]]:
-    if signal is None or signal.state == "quiet":
-        if signal is not None and signal.reversal:
-            arrow = "▲" if signal.direction == "up" else "▼"
-            now = "buying" if signal.direction == "up" else "selling"
-            return (
-                f"{arrow} HEDGING REVERSED: dealers now {now} after a run the other way",
-                {"-quiet", "-reversal"},
-            )
+    if signal is None or signal.direction is None:
         return "No squeeze: dealer hedge flow is quiet", {"-quiet"}
     up = signal.direction == "up"
+    arrow = "▲" if up else "▼"
+    doing = "buying" if up else "selling"
+    if signal.state == "quiet":
+        if signal.reversal:
+            return (
+                f"{arrow} HEDGING REVERSED: dealers now {doing} after a squeeze the other way",
+                {"-quiet", "-reversal"},
+            )
+        if signal.largest and signal.last_flow is not None:
+            return (
+                f"{arrow} No squeeze yet: dealers {doing} {money(signal.last_flow)} in one bar, "
+                "the session's largest",
+                {"-quiet"},
+            )
+        if signal.evidence >= WATCH_LEVEL:
+            return (
+                f"{arrow} No squeeze yet: dealer {doing} at {signal.evidence:.0%} of the alert "
+                f"level · {signal.bars} bars · {money(signal.run_flow)}",
+                {"-quiet"},
+            )
+        return "No squeeze: dealer hedge flow is quiet", {"-quiet"}
     side = "▲ UPSIDE" if up else "▼ DOWNSIDE"
     state = "SQUEEZE CONFIRMED" if signal.state == "confirmed" else "SQUEEZE BUILDING"
     price = "price confirms" if signal.price_confirms else "price not confirming yet"
