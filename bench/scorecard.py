@@ -27,14 +27,13 @@ import argparse
 import hashlib
 import itertools
 import os
-import pickle
 import statistics
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -100,12 +99,36 @@ def sessions(seeds: Sequence[int]) -> list[Session]:
     digest = hashlib.sha256(Path(market.__file__).read_bytes()).hexdigest()[:16]
     folder = CACHE / digest
     folder.mkdir(parents=True, exist_ok=True)
-    missing = [s for s in seeds if not (folder / f"{SYMBOL}-{s}.pickle").exists()]
+    missing = [s for s in seeds if not (folder / f"{SYMBOL}-{s}.npz").exists()]
     if missing:
         with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
             for session in pool.map(_simulate, missing, chunksize=4):
-                (folder / f"{SYMBOL}-{session.seed}.pickle").write_bytes(pickle.dumps(session))
-    return [pickle.loads((folder / f"{SYMBOL}-{s}.pickle").read_bytes()) for s in seeds]
+                _save(folder / f"{SYMBOL}-{session.seed}.npz", session)
+    return [_load(folder / f"{SYMBOL}-{s}.npz", s) for s in seeds]
+
+
+def _save(path: Path, session: Session) -> None:
+    with path.open("wb") as handle:
+        np.savez(
+            handle,
+            open=np.array(session.open.timestamp()),
+            calls=session.calls,
+            puts=session.puts,
+            spot=session.spot,
+            regime=np.array(session.regime),
+        )
+
+
+def _load(path: Path, seed: int) -> Session:
+    with np.load(path) as data:
+        return Session(
+            seed=seed,
+            open=datetime.fromtimestamp(float(data["open"]), UTC),
+            calls=data["calls"],
+            puts=data["puts"],
+            spot=data["spot"],
+            regime=tuple(str(r) for r in data["regime"]),
+        )
 
 
 def bars(session: Session, seconds: int) -> list[Row]:
@@ -135,7 +158,7 @@ class Episode:
     seed: int
     start: datetime
     end: datetime  # end of its last 30 s sample
-    direction: str
+    direction: detector.Direction
 
     def closes(self, open_: datetime, seconds: int) -> int:
         """How many bar closes of size `seconds` fall inside (start, end]."""
@@ -152,7 +175,8 @@ def episodes(session: Session) -> list[Episode]:
         samples = [i for i, _ in group]
         start = session.open + timedelta(seconds=market.SAMPLE_SECONDS * samples[0])
         end = session.open + timedelta(seconds=market.SAMPLE_SECONDS * (samples[-1] + 1))
-        found.append(Episode(session.seed, start, end, market.SQUEEZE_REGIMES[regime]))
+        direction: detector.Direction = "up" if market.SQUEEZE_REGIMES[regime] == "up" else "down"
+        found.append(Episode(session.seed, start, end, direction))
     return found
 
 
@@ -171,6 +195,10 @@ def previous_detector(bar_size: str):
 
 def current_detector(bar_size: str, config: detector.DetectorConfig | None = None):
     return detector.AlertTracker(SYMBOL, config or detector.detector_config(bar_size))
+
+
+def current_high(bar_size: str):
+    return detector.AlertTracker(SYMBOL, detector.detector_config(bar_size, "high"))
 
 
 def opening_alerts(tracker, rows: list[Row]) -> list:
@@ -302,7 +330,8 @@ def summary_row(bar_size: str, name: str, s: Summary) -> list[str]:
 DETECTORS: dict[str, Callable[[str], object]] = {
     "plain rule (article)": plain_rule,
     "previous (N=5, floor 0.5)": previous_detector,
-    "current (scaled CUSUM)": current_detector,
+    "current (scaled EWMA)": current_detector,
+    "current, sensitivity high": current_high,
 }
 
 
@@ -311,7 +340,7 @@ def _score_job(job: tuple[str, str, Sequence[int]]) -> tuple[str, str, list[Tall
     return name, bar_size, score(DETECTORS[name], sessions(seeds), bar_size)
 
 
-def report(seeds: range, bar_sizes: Iterable[str], markdown: bool) -> None:
+def report(seeds: range, bar_sizes: Iterable[str], markdown: bool, list_short: bool) -> None:
     sessions(seeds)  # simulate (and cache) once, before the scoring processes read them
     jobs = [(name, bar, seeds) for bar in bar_sizes for name in DETECTORS]
     with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
@@ -321,20 +350,64 @@ def report(seeds: range, bar_sizes: Iterable[str], markdown: bool) -> None:
     rows = [summary_row(bar, name, summarise(results[name, bar])) for name, bar, _ in jobs]
     print(markdown_table(HEADERS, rows) if markdown else table(HEADERS, rows))
     for bar in dict.fromkeys(bar for _, bar, _ in jobs):
-        short = results[next(iter(DETECTORS)), bar]
-        listed = [e for t in short for e in t.too_short]
+        listed = [e for t in results[next(iter(DETECTORS)), bar] for e in t.too_short]
         minutes = [round((e.end - e.start).total_seconds() / 60) for e in listed]
+        lengths = f", {min(minutes)}-{max(minutes)} minutes long" if minutes else ""
         print(
-            f"\n{bar}: {len(listed)} episodes too short (< {MIN_CLOSES} bar closes inside), "
-            "seed/start ET/minutes:"
+            f"{bar}: {len(listed)} episodes too short (< {MIN_CLOSES} bar closes inside){lengths}"
         )
-        print(
-            "  "
-            + ", ".join(
-                f"{e.seed}/{e.start.astimezone(ET):%H:%M}/{m}"
-                for e, m in zip(listed, minutes, strict=True)
+        if list_short and listed:
+            print(
+                "  seed/start ET/minutes: "
+                + ", ".join(
+                    f"{e.seed}/{e.start.astimezone(ET):%H:%M}/{m}"
+                    for e, m in zip(listed, minutes, strict=True)
+                )
             )
-        )
+    print()
+    print(separability(sessions(seeds), bar_sizes))
+
+
+def separability(items: Sequence[Session], bar_sizes: Iterable[str]) -> str:
+    """Why early alerts are hard: the current detector's evidence (share of its threshold) on
+    calm bars (no episode within CALM_GAP) against bars in the first half of an episode (in the
+    episode's direction). Where first-half bars rarely reach what calm bars reach once in a
+    hundred, no threshold alerts early without false alerts."""
+    lines = [
+        "evidence (share of the alert threshold): calm bars vs bars in an episode's first half",
+        table(
+            ["bar", "calm p99", "first half: median", "first half: share above calm p99"],
+            [_separability_row(items, bar) for bar in bar_sizes],
+        ),
+    ]
+    return "\n".join(lines)
+
+
+CALM_GAP = timedelta(minutes=30)
+
+
+def _separability_row(items: Sequence[Session], bar_size: str) -> list[str]:
+    step = timedelta(seconds=BAR_SECONDS[bar_size])
+    calm: list[float] = []
+    early: list[float] = []
+    for session in items:
+        truth = episodes(session)
+        tracker = detector.AlertTracker(SYMBOL, detector.detector_config(bar_size))
+        rows = bars(session, BAR_SECONDS[bar_size])
+        for end in range(1, len(rows) + 1):
+            tracker.update(rows[:end])
+            known = rows[end - 1].t + step
+            inside = [e for e in truth if e.start < known <= e.end]
+            if inside:
+                episode = inside[0]
+                if known <= episode.start + (episode.end - episode.start) / 2:
+                    early.append(tracker._strongest(episode.direction)[0])
+            elif not any(e.start - CALM_GAP < known <= e.end + CALM_GAP for e in truth):
+                calm.append(tracker.signal.evidence)
+    threshold = float(np.percentile(calm, 99)) if calm else float("nan")
+    above = float(np.mean(np.array(early) > threshold)) if early else float("nan")
+    median_early = statistics.median(early) if early else float("nan")
+    return [bar_size, f"{threshold:.2f}", f"{median_early:.2f}", f"{above:.0%}"]
 
 
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -349,7 +422,8 @@ def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
 FIXED_MINUTES = {"scale_bars": 20, "warmup_bars": 15, "calm_after": 30}
 FIXED_AT_LEAST = {"scale_bars": 6, "warmup_bars": 2, "calm_after": 1}  # bars, at long bar sizes
 FALSE_BUDGET = 0.5  # false alerts a session allowed when the plain rule raises fewer
-EVIDENCE = ("ewma 2", "ewma 4", "ewma 8", "cusum 0.5", "cusum 1.0")
+EVIDENCE = ("ewma 2", "ewma 4", "ewma 8", "cusum 1.0")
+CONTEXT = ((False, False), (True, False), (False, True))  # (per-leg evidence, price gate)
 CUSUM_THRESHOLDS = (4.0, 6.0, 8.0, 12.0)  # a CUSUM adds up, an EWMA averages: other scales
 EWMA_THRESHOLDS = (1.5, 2.0, 2.5, 3.0, 4.0)
 
@@ -362,7 +436,7 @@ def grid_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
         for k in ("scale_bars", "warmup_bars", "calm_after")
     )
     found = []
-    for evidence, legs in itertools.product(EVIDENCE, (False, True)):
+    for evidence, (legs, gate) in itertools.product(EVIDENCE, CONTEXT):
         kind, value = evidence.split()
         cusum = kind == "cusum"
         for threshold in CUSUM_THRESHOLDS if cusum else EWMA_THRESHOLDS:
@@ -371,11 +445,13 @@ def grid_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
                 allowance=float(value) if cusum else 0.0,
                 ewma_bars=0.0 if cusum else float(value),
                 legs=legs,
+                price_gate=gate,
                 scale_bars=scale,
                 warmup_bars=warmup,
                 calm_after=calm,
             )
-            found.append((f"{evidence} h={threshold} legs={'yes' if legs else 'no'}", config))
+            name = f"{evidence} h={threshold} legs={'yes' if legs else 'no'}"
+            found.append((name + (" price-gate" if gate else ""), config))
     return found
 
 
@@ -416,10 +492,11 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="20 sessions")
     parser.add_argument("--bar", action="append", choices=BAR_SECONDS, help="bar size(s)")
     parser.add_argument("--markdown", action="store_true", help="the table as Markdown")
+    parser.add_argument("--list-short", action="store_true", help="list every too-short episode")
     args = parser.parse_args()
     bar_sizes = args.bar or list(BAR_SECONDS)
     if args.tune:
         seeds = TUNING[:20] if args.quick else TUNING
         tune(seeds, bar_sizes)
     else:
-        report(HELD_OUT[:20] if args.quick else HELD_OUT, bar_sizes, args.markdown)
+        report(HELD_OUT[:20] if args.quick else HELD_OUT, bar_sizes, args.markdown, args.list_short)

@@ -206,21 +206,29 @@ def _main(argv: Sequence[str] | None) -> int:
         return _replay(settings, settings.replay)
     if settings.export is not None:
         fail("--export needs --replay PATH")
-    from hedgeflow_tui.clock import ET
-    from hedgeflow_tui.record import RecordingError, recorders_for
-    from hedgeflow_tui.sources import open_source
+    from hedgeflow_tui.record import RecordingError
+    from hedgeflow_tui.sources import check_source, open_source
 
+    source, recorders = None, None
     try:
-        source = open_source(settings)
-        recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
+        check_source(settings)
+        if settings.headless or settings.record is not None or settings.record_dir:
+            # a recording's header names the source: open both now, so a bad path fails here
+            from hedgeflow_tui.clock import ET
+            from hedgeflow_tui.record import recorders_for
+
+            source = open_source(settings)
+            recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
     except (ConfigError, RecordingError) as error:
         fail(str(error))
     if settings.headless:
         from hedgeflow_tui.headless import run_headless
 
+        assert source is not None
         return asyncio.run(run_headless(settings, source, recorders=recorders))
     from hedgeflow_tui.ui.live_app import LiveApp
 
+    # without a recording to open first: paints first, then opens the source in a worker
     LiveApp(settings, source, recorders=recorders).run()
     return 0
 

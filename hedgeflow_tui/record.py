@@ -37,7 +37,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from hedgeflow_tui.client import Exchange
 from hedgeflow_tui.config import Settings, data_dir
 from hedgeflow_tui.model import (
     BAR_SECONDS,
@@ -49,6 +48,7 @@ from hedgeflow_tui.model import (
 )
 
 if TYPE_CHECKING:
+    from hedgeflow_tui.client import Exchange
     from hedgeflow_tui.sources import Source
 
 FORMAT = "hedgeflow-recording"

@@ -4,7 +4,9 @@
 - else a FlashAlpha key (environment or config file) → the live API (LIVE);
 - else, or with `--demo` → the built-in simulator in-process through `httpx.ASGITransport`
   (SIMULATED), sharing one scaled clock with the poller.
-Every source is reached through the same `FlashAlphaClient`.
+Every source is reached through the same `FlashAlphaClient`. `check_source` says whether the
+settings make a source at all without importing the HTTP stack or the simulator, so the dashboard
+can paint first and open the source in a worker.
 """
 
 from __future__ import annotations
@@ -14,15 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
-from hedgeflow_tui.client import LIVE_BASE_URL, ExchangeObserver, FlashAlphaClient
 from hedgeflow_tui.clock import Clock, ScaledClock
 from hedgeflow_tui.config import ConfigError, Settings
 from hedgeflow_tui.quota import QuotaPlanner
 from hedgeflow_tui.status import SourceKind
+
+# the host of client.LIVE_BASE_URL (tested), named when it cannot be reached: not imported from
+# the client, so that a source opens without the HTTP stack
+LIVE_HOST = "lab.flashalpha.com"
+
+if TYPE_CHECKING:  # httpx and the client are imported when a source is opened
+    from hedgeflow_tui.client import ExchangeObserver, FlashAlphaClient
 
 SIM_BASE_URL = "http://simulator"
 
@@ -43,23 +50,32 @@ class Source:
         return QuotaPlanner()
 
 
+def check_source(settings: Settings) -> None:
+    """Raise `ConfigError` when the settings name no usable source (cheap: imports nothing)."""
+    if _simulated(settings):
+        return
+    sim_only = [
+        flag
+        for flag, value in (
+            ("--seed", settings.seed != Settings.seed),
+            ("--start", settings.start),
+            ("--date", settings.date),
+        )
+        if value
+    ]
+    if sim_only:
+        raise ConfigError(f"{', '.join(sim_only)} apply only to the built-in simulator (--demo)")
+    if settings.base_url is None and settings.speed not in (None, 1.0):
+        raise ConfigError("--speed applies only to the simulator (--demo or --base-url)")
+
+
+def _simulated(settings: Settings) -> bool:
+    return settings.demo or (settings.base_url is None and not settings.api_key)
+
+
 def open_source(settings: Settings, clock: Clock | None = None) -> Source:
     """Pick the source the settings ask for. `clock` overrides the source's own (tests)."""
-    simulated = settings.demo or (settings.base_url is None and not settings.api_key)
-    if not simulated:
-        sim_only = [
-            flag
-            for flag, value in (
-                ("--seed", settings.seed != Settings.seed),
-                ("--start", settings.start),
-                ("--date", settings.date),
-            )
-            if value
-        ]
-        if sim_only:
-            raise ConfigError(
-                f"{', '.join(sim_only)} apply only to the built-in simulator (--demo)"
-            )
+    check_source(settings)
     if settings.base_url is not None and not settings.demo:
         base_url = settings.base_url.rstrip("/")  # checked with the settings (config.RULES)
         clock = clock or ScaledClock(speed=settings.speed or 1.0)
@@ -71,20 +87,21 @@ def open_source(settings: Settings, clock: Clock | None = None) -> Source:
             lambda observer: _client(settings, base_url, observer),
             host,
         )
-    if not simulated:
-        if settings.speed not in (None, 1.0):
-            raise ConfigError("--speed applies only to the simulator (--demo or --base-url)")
+    if not _simulated(settings):
         return Source(
             "LIVE",
             clock or ScaledClock(),
             "FlashAlpha live API",
-            lambda observer: _client(settings, LIVE_BASE_URL, observer),
-            urlsplit(LIVE_BASE_URL).netloc,
+            lambda observer: _client(settings, None, observer),
+            LIVE_HOST,
         )
     return _simulator(settings, clock)
 
 
 def _simulator(settings: Settings, clock: Clock | None) -> Source:
+    import httpx
+
+    from hedgeflow_tui.client import FlashAlphaClient
     from hedgeflow_tui.sim import (
         DEFAULT_START,
         DEMO_SPEED,
@@ -110,14 +127,23 @@ def _simulator(settings: Settings, clock: Clock | None) -> Source:
 
 
 def _client(
-    settings: Settings, base_url: str, observer: ExchangeObserver | None
+    settings: Settings, base_url: str | None, observer: ExchangeObserver | None
 ) -> FlashAlphaClient:
+    """A client of `base_url`, or of the live API when None."""
+    from hedgeflow_tui.client import LIVE_BASE_URL, FlashAlphaClient
+
     return FlashAlphaClient(
-        base_url, settings.api_key, timeout=settings.timeout, observer=observer, tls=_tls()
+        base_url or LIVE_BASE_URL,
+        settings.api_key,
+        timeout=settings.timeout,
+        observer=observer,
+        tls=_tls(),
     )
 
 
 @cache
 def _tls() -> ssl.SSLContext:
     """One TLS context for every symbol's client: each would load the CA bundle (~20 ms)."""
+    import httpx
+
     return httpx.create_ssl_context()

@@ -65,7 +65,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def build(scene: Scene) -> LiveApp:
+def build(scene: Scene, clock: FrozenClock) -> LiveApp:
     if scene.dead_server:
         settings = Settings(
             symbols=list(scene.symbols),
@@ -73,9 +73,9 @@ def build(scene: Scene) -> LiveApp:
             base_url=f"http://127.0.0.1:{free_port()}",
             timeout=1.0,
         )
-        return LiveApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
+        return LiveApp(settings, open_source(settings, clock=clock))
     settings = Settings(symbols=list(scene.symbols), bar="1m", seed=scene.seed, date=DAY)
-    return LiveApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
+    return LiveApp(settings, open_source(settings, clock=clock))
 
 
 async def settle(app: LiveApp, pilot, scene: Scene) -> None:
@@ -94,11 +94,12 @@ async def settle(app: LiveApp, pilot, scene: Scene) -> None:
 
 
 async def capture(scene: Scene, size: tuple[int, int] = (120, 40)) -> Path:
-    app = build(scene)
+    clock = FrozenClock(scene.at)
+    app = build(scene, clock)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot, scene)
         if scene.source_gone:
-            app.source.clock.advance(scene.source_gone)  # type: ignore[attr-defined]
+            clock.advance(scene.source_gone)
             app.refresh_statuses()
             await pilot.pause(0.3)
         picture = app.query_one(FlowChart).picture()

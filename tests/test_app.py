@@ -17,7 +17,7 @@ from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import OPENING, AlertTracker, detector_config
 from hedgeflow_tui.sim import SimConfig, sim_clock, simulate_session
-from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.sources import Source, open_source
 from hedgeflow_tui.store import Row
 from hedgeflow_tui.ui.help import HelpScreen
 from hedgeflow_tui.ui.live_app import LiveApp
@@ -100,6 +100,32 @@ async def test_first_frame_shows_the_session_so_far_and_the_source():
         assert rows(app) == 363  # 09:30 .. 15:32, every closed 1m bar
         status = str(app.query_one(StatusBar).render())
         assert "SIMULATED" in status and "SPY" in status and "quota" in status
+        assert not app.query_one("#state-panel").display
+
+
+class ChromeFirst(LiveApp):
+    """Notes what the screen showed when the source opened."""
+
+    painted = False
+    at_open: tuple[bool, str] | None = None
+
+    def on_mount(self) -> None:  # runs before LiveApp's handler, which asks for its own refresh
+        self.call_after_refresh(lambda: setattr(self, "painted", True))
+
+    def _source_opened(self, source: Source) -> None:
+        self.at_open = (self.painted, panel_text(self))
+        super()._source_opened(source)
+
+
+async def test_chrome_is_painted_before_the_source_opens_then_the_data_arrives():
+    settings = Settings(symbols=["SPY"], bar="1m", seed=5, date=DAY.isoformat(), demo=True)
+    app = ChromeFirst(settings)  # as the command line starts it: no source yet
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        assert app.at_open is not None
+        painted, panel = app.at_open
+        assert painted and "Loading SPY" in panel
+        assert app.source is not None and app.sub_title.startswith("SIMULATED · ")
         assert not app.query_one("#state-panel").display
 
 
@@ -381,12 +407,12 @@ async def test_the_palette_finds_poll_and_the_footer_says_resume_while_paused():
 
 
 async def test_at_80x24_an_alert_toast_leaves_the_regime_line_and_alert_log_visible():
-    app, clock = make_app(at=datetime(2026, 6, 12, 19, 37, 30, tzinfo=UTC))  # squeeze at 15:37
+    app, _ = make_app()
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await until(pilot, lambda: rows(app) > 0)
-        clock.advance(60)
-        await pilot.press("r")
-        await until(pilot, lambda: bool(app.query(Toast)))
+        for _ in range(2):  # two alerts at once, as from two symbols
+            app.notify("▲ CONFIRMED · 11 bars · call-driven", title="SPY squeeze alert")
+        await until(pilot, lambda: len(app.query(Toast)) == 2)
         await pilot.pause(0.3)
         covered = [app.query_one(w).region for w in (RegimeLine, AlertLog, StatusBar)]
         for toast in app.query(Toast):

@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 import socket
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from test_app import make_app, panel_text, remote_app, rows, until
 from textual.widgets import TabbedContent
 
+from hedgeflow_tui.client import LIVE_BASE_URL
 from hedgeflow_tui.quota import QuotaPlanner
+from hedgeflow_tui.sources import LIVE_HOST
 from hedgeflow_tui.store import Row
 from hedgeflow_tui.ui.widgets import FlowSparkline, SqueezeBanner, StatusBar
 from hedgeflow_tui.ui.widgets.sparkline import robust_scale
@@ -89,6 +92,10 @@ async def test_an_unreachable_server_is_named_with_the_way_out_and_one_countdown
         assert f"Cannot reach 127.0.0.1:{port}" in panel and "--demo" in panel
         countdowns = re.findall(r"retrying in (\d+s)", panel + status_line(app))
         assert len(countdowns) == 2 and countdowns[0] == countdowns[1], countdowns
+
+
+def test_the_live_api_host_named_in_the_panel_is_the_clients():
+    assert urlsplit(LIVE_BASE_URL).netloc == LIVE_HOST
 
 
 def test_the_quota_is_not_unlimited_before_the_plan_is_known():

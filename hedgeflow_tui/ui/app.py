@@ -114,7 +114,7 @@ class DashboardApp(App[None]):
         with TabbedContent(id="symbols"):
             for symbol in self.symbols:
                 with TabPane(symbol, id=f"tab-{symbol}"):
-                    yield SymbolView(symbol, palette=self.palette, host=self.source_host())
+                    yield SymbolView(symbol, palette=self.palette)
         yield Footer(compact=self.COMPACT_FOOTER, show_command_palette=self.COMPACT_FOOTER is False)
 
     def get_css_variables(self) -> dict[str, str]:
@@ -225,10 +225,11 @@ class DashboardApp(App[None]):
                 now=self.market_now() or datetime.now(ET),
                 expiration=view.expiration if view else None,
                 speed=self.market_speed(),
+                host=self.source_host(),
             )
             self._mark_tab(status.symbol)
-        except NoMatches:
-            pass  # the app is closing: a last status came while its widgets were going
+        except NoMatches:  # a late status or the 1 s refresh while the app is torn down
+            return
 
     def refresh_statuses(self) -> None:
         """Every second (ages and countdowns move), and after replay steps."""

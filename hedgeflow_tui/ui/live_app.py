@@ -1,25 +1,26 @@
 """The live dashboard: one poller per symbol in a worker, merging into the shared store; keys to
-pause, poll now and change the bar size. Poller status changes arrive as `StatusChanged`."""
+pause, poll now and change the bar size. Poller status changes arrive as `StatusChanged`.
+
+Chrome first: given no source, the app paints its first frame, then opens the source (the HTTP
+stack, and the simulator with numpy) in a thread worker and starts the pollers once it is open.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from hedgeflow_tui.client import FlashAlphaClient
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.history import History, HistoryFeed, market_of, open_history
 from hedgeflow_tui.model import BAR_SIZES
-from hedgeflow_tui.poller import Poller
-from hedgeflow_tui.record import Recorder, close_all, recorders_for
 from hedgeflow_tui.sources import Source
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change
@@ -31,6 +32,11 @@ from hedgeflow_tui.ui.app import (
     DashboardApp,
     worker_error,
 )
+
+if TYPE_CHECKING:  # the HTTP stack is imported with the source, after the first frame
+    from hedgeflow_tui.client import FlashAlphaClient
+    from hedgeflow_tui.poller import Poller
+    from hedgeflow_tui.record import Recorder
 
 
 class StatusChanged(Message):
@@ -58,10 +64,13 @@ class LiveApp(DashboardApp):
     ]
 
     def __init__(
-        self, settings: Settings, source: Source, recorders: dict[str, Recorder] | None = None
+        self,
+        settings: Settings,
+        source: Source | None = None,
+        recorders: dict[str, Recorder] | None = None,
     ) -> None:
         super().__init__(settings, settings.symbols, settings.bar)
-        self.source = source
+        self.source = source  # None: opened by `open_source` after the first frame
         self.pollers: dict[str, Poller] = {}
         self.statuses: dict[str, PollStatus] = {}
         self.recorders: dict[str, Recorder] = recorders or {}
@@ -73,16 +82,43 @@ class LiveApp(DashboardApp):
         return self.statuses.values()
 
     def market_now(self) -> datetime:
-        return self.source.clock.now()
+        return self._source().clock.now()
 
     def market_speed(self) -> float:
-        return self.source.clock.speed
+        return self._source().clock.speed
 
     def source_host(self) -> str | None:
-        return self.source.host
+        return self.source.host if self.source is not None else None
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.source.kind} · {self.source.description}"
+        if self.source is None:
+            self.sub_title = "opening the data source…"
+            self.call_after_refresh(self._open_source)
+        else:
+            self._source_opened(self.source)
+
+    def on_unmount(self) -> None:
+        if self.recorders:
+            from hedgeflow_tui.record import close_all
+
+            close_all(self.recorders)
+        if self.history is not None:
+            self.history.close()
+
+    # --- the source ---------------------------------------------------------------------------
+
+    def _open_source(self) -> None:
+        self.run_worker(self._build_source, name="open-source", thread=True, exit_on_error=False)
+
+    def _build_source(self) -> None:
+        from hedgeflow_tui.sources import open_source
+
+        source = open_source(self.settings)  # the settings were checked before the app started
+        self.call_from_thread(self._source_opened, source)
+
+    def _source_opened(self, source: Source) -> None:
+        self.source = source
+        self.sub_title = f"{source.kind} · {source.description}"
         self._open_history()
         self._start_pollers()
         for recorder in set(self.recorders.values()):
@@ -93,10 +129,10 @@ class LiveApp(DashboardApp):
         self.sub_title = f"{self.sub_title} · {message}"
         self.notify(message, title="--record", severity="error", timeout=30, markup=False)
 
-    def on_unmount(self) -> None:
-        close_all(self.recorders)
-        if self.history is not None:
-            self.history.close()
+    def _source(self) -> Source:
+        if self.source is None:
+            raise RuntimeError("the data source is not open yet")
+        return self.source
 
     # --- history ------------------------------------------------------------------------------
 
@@ -104,7 +140,7 @@ class LiveApp(DashboardApp):
         """Every session goes into the history database (unless --no-history)."""
         self.history, self.history_note = open_history(self.settings.history)
         if self.history is not None:
-            market = market_of(self.source.kind, self.settings.seed)
+            market = market_of(self._source().kind, self.settings.seed)
             self.history_feed = HistoryFeed(self.history, market)
         if self.history_note:
             self.notify(self.history_note, title="history", severity="warning", timeout=8)
@@ -122,7 +158,10 @@ class LiveApp(DashboardApp):
     # --- polling ------------------------------------------------------------------------------
 
     def _start_pollers(self) -> None:
-        source = self.source
+        from hedgeflow_tui.poller import Poller
+        from hedgeflow_tui.record import recorders_for
+
+        source = self._source()
         if not self.recorders:
             day = source.clock.now().astimezone(ET).date()
             self.recorders = recorders_for(replace(self.settings, bar=self.bar_size), source, day)
@@ -206,6 +245,8 @@ class LiveApp(DashboardApp):
 
     def action_cycle_bar(self) -> None:
         """Next bar size: stop the pollers, forget the old bars, back-fill at the new size."""
+        if self.source is None:
+            return  # still opening: the pollers start at the bar size given
         self.workers.cancel_group(self, "pollers")
         self.store.clear(bar_size=self.bar_size)
         self.bar_size = BAR_SIZES[(BAR_SIZES.index(self.bar_size) + 1) % len(BAR_SIZES)]

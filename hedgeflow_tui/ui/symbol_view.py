@@ -83,11 +83,10 @@ def state_panel_text(
 
 
 class SymbolView(Vertical):
-    def __init__(self, symbol: str, *, palette: str, host: str | None = None) -> None:
+    def __init__(self, symbol: str, *, palette: str) -> None:
         super().__init__(id=f"view-{symbol}", classes="symbol-view")
         self.symbol = symbol
         self.palette = palette
-        self.host = host  # the data source's server, named when it cannot be reached
         self.status: PollStatus | None = None
         self.has_rows = False
         self.stale_since: datetime | None = None  # the data is stale since this time
@@ -136,6 +135,7 @@ class SymbolView(Vertical):
         now: datetime,
         expiration: date | None,
         speed: float,
+        host: str | None = None,  # the data source's server, named when it cannot be reached
     ) -> None:
         self.status = status
         self.query_one(StatusBar).show(
@@ -143,7 +143,7 @@ class SymbolView(Vertical):
         )
         self.stale_since = stale_since(status, bar_size, now)
         self._show_banner()
-        text = state_panel_text(self.symbol, status, now=now, speed=speed, host=self.host)
+        text = state_panel_text(self.symbol, status, now=now, speed=speed, host=host)
         if text != self._panel_text:  # the panel's height is fixed: no layout for a new text
             self._panel_text = text
             # the status message holds server text: shown as plain text, never parsed as markup
