@@ -103,6 +103,10 @@ def is_base_url(url: str) -> bool:
         raise ValueError(f"must be an http(s) URL, got {url!r}")
     if parts.query or parts.username or parts.password:
         raise ValueError("must not carry a query or credentials")
+    try:
+        parts.port  # noqa: B018 (urlsplit checks the port only when asked for it)
+    except ValueError:
+        raise ValueError(f"must have a port from 1 to 65535, got {url!r}") from None
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ValueError(
             "must use https: plain http:// is allowed only to 127.0.0.1, ::1 or localhost"

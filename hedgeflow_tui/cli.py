@@ -229,8 +229,9 @@ def _main(argv: Sequence[str] | None) -> int:
     from hedgeflow_tui.ui.live_app import LiveApp
 
     # without a recording to open first: paints first, then opens the source in a worker
-    LiveApp(settings, source, recorders=recorders).run()
-    return 0
+    app = LiveApp(settings, source, recorders=recorders)
+    app.run()
+    return app.return_code or 0  # 1 when the app ended on an unhandled error
 
 
 def _replay(settings: Settings, path: Path) -> int:
@@ -250,5 +251,6 @@ def _replay(settings: Settings, path: Path) -> int:
         fail(str(error))
     from hedgeflow_tui.ui.replay_app import ReplayApp
 
-    ReplayApp(settings, recording).run()
-    return 0
+    replay_app = ReplayApp(settings, recording)
+    replay_app.run()
+    return replay_app.return_code or 0

@@ -376,7 +376,7 @@ class FlashAlphaClient:
             raise RequestTimeout(f"{endpoint}: timed out") from None
         except httpx.TransportError as error:
             raise ConnectionFailed(f"{endpoint}: cannot connect ({type(error).__name__})") from None
-        except httpx.HTTPError as error:  # e.g. a redirect to a malformed URL
+        except (httpx.HTTPError, httpx.InvalidURL) as error:  # e.g. a malformed redirect URL
             raise ServerError(f"{endpoint}: bad answer ({type(error).__name__})") from None
         self._read_rate_limit(headers)
         if status != 200:

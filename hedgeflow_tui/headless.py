@@ -12,8 +12,10 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
+from hedgeflow_tui.alert_command import AlertCommand
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
+from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.history import HistoryFeed, market_of, open_history
 from hedgeflow_tui.jsonlines import JsonLinesSink, status_record
 from hedgeflow_tui.poller import Poller
@@ -66,6 +68,7 @@ async def run_headless(
         recorder.on_failure = _say_on(
             sink, [p for p in pollers if recorders.get(p.symbol) is recorder]
         )
+    alert_runs = _run_alert_commands(settings, sink, pollers)
     tasks = [asyncio.ensure_future(poller.run()) for poller in pollers]
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -81,6 +84,8 @@ async def run_headless(
         for task in [*tasks, stopper]:
             task.cancel()
         outcomes = await asyncio.gather(*tasks, stopper, return_exceptions=True)
+        if alert_runs:  # each is bounded by the command timeout
+            await asyncio.gather(*alert_runs, return_exceptions=True)
         for client in clients:
             await client.aclose()
         close_all(recorders)
@@ -104,3 +109,29 @@ def _say_on(sink: JsonLinesSink, pollers: list[Poller]) -> Callable[[str], None]
             sink.write(status_record(poller.status) | {"message": message})
 
     return say
+
+
+def _run_alert_commands(
+    settings: Settings, sink: JsonLinesSink, pollers: list[Poller]
+) -> set[asyncio.Task[None]]:
+    """Run `--alert-cmd` on every alert line, as the dashboard does; a failure is a status line
+    of the alert's symbol. Returns the runs in flight, for the end to wait on."""
+    running: set[asyncio.Task[None]] = set()
+    if not settings.alert_cmd:
+        return running
+    command = AlertCommand(settings.alert_cmd, secret=settings.api_key)
+    by_symbol = {poller.symbol: poller for poller in pollers}
+
+    async def run(alert: Alert) -> None:
+        problem = await command.run(alert)
+        poller = by_symbol.get(alert.symbol)
+        if problem is not None and poller is not None:
+            sink.write(status_record(poller.status) | {"message": problem})
+
+    def on_alert(alert: Alert) -> None:
+        task = asyncio.ensure_future(run(alert))
+        running.add(task)
+        task.add_done_callback(running.discard)
+
+    sink.on_alert = on_alert
+    return running

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from hedgeflow_tui.alerting import AlertTrackers
@@ -102,6 +103,7 @@ class JsonLinesSink:
         self.trackers = AlertTrackers(store, sensitivity)
         self.history = history
         self._last_status: dict[str, tuple[str, str]] = {}
+        self.on_alert: Callable[[Alert], None] | None = None  # told after each alert line
         store.subscribe(self.on_change)
 
     def write(self, record: dict[str, Any]) -> None:
@@ -121,6 +123,8 @@ class JsonLinesSink:
             self.write(bar_record(change.symbol, change.bar_size, row))
         for alert in alerts:
             self.write(alert_record(alert))
+            if self.on_alert is not None:
+                self.on_alert(alert)
 
     def on_status(self, status: PollStatus) -> None:
         key = (status.state, status.message)

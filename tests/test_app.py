@@ -33,6 +33,7 @@ from hedgeflow_tui.ui.widgets import (
 )
 
 DAY = date(2026, 6, 12)
+SEED = 5  # the simulated session every dashboard test here watches
 # seed 5, SPY: an upside squeeze confirms on the 15:37 ET bar
 BEFORE_SQUEEZE = datetime(2026, 6, 12, 19, 33, 30, tzinfo=UTC)
 
@@ -41,7 +42,7 @@ def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp,
     settings = Settings(
         symbols=list(symbols),
         bar=overrides.pop("bar", "1m"),
-        seed=5,
+        seed=SEED,
         date=overrides.pop("date", DAY.isoformat()),
         **overrides,
     )
@@ -50,7 +51,7 @@ def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp,
     return LiveApp(settings, source), clock
 
 
-def first_squeeze(seed: int = 5, bar_minutes: int = 1) -> datetime:
+def first_squeeze(seed: int = SEED, bar_minutes: int = 1) -> datetime:
     """When the detector's first squeeze alert of the simulated SPY session is known (its bar's
     close), found from the model directly, so the tests follow the detector's tuning."""
     path = simulate_session("SPY", DAY, seed)

@@ -9,6 +9,9 @@ recording (`ui/replay_app.py`), each with its own keys.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -23,17 +26,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from hedgeflow_tui.alert_command import AlertCommand
 from hedgeflow_tui.alerting import AlertTrackers
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import SENSITIVITIES, Settings
 from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change, Store
-from hedgeflow_tui.ui.alert_command import run_alert_command
 from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
-from hedgeflow_tui.ui.symbol_view import SymbolView
+from hedgeflow_tui.ui.symbol_view import SymbolView, symbol_id
 from hedgeflow_tui.ui.widgets.alert_log import LABELS
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 COMPACT_BELOW_ROWS = 32  # shorter terminals fold the banner and the alert log (app.tcss)
 
 # The keys both modes have; each mode lists them among its own, in the footer's order.
@@ -84,6 +88,11 @@ class DashboardApp(App[None]):
         self.trackers = AlertTrackers(self.store, settings.sensitivity)
         self.store.subscribe(self._on_store_change)
         self.alert_errors: list[str] = []
+        self.alert_command = (
+            AlertCommand(settings.alert_cmd, secret=settings.api_key)
+            if settings.alert_cmd
+            else None
+        )
         self._announcing = True  # off while a replay seeks: alerts go to the log only
 
     # --- what each mode provides --------------------------------------------------------------
@@ -113,7 +122,7 @@ class DashboardApp(App[None]):
         yield Header()
         with TabbedContent(id="symbols"):
             for symbol in self.symbols:
-                with TabPane(symbol, id=f"tab-{symbol}"):
+                with TabPane(symbol, id=f"tab-{symbol_id(symbol)}"):
                     yield SymbolView(symbol, palette=self.palette)
         yield Footer(compact=self.COMPACT_FOOTER, show_command_palette=self.COMPACT_FOOTER is False)
 
@@ -125,12 +134,27 @@ class DashboardApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh_statuses)
+        self._catch_stop_signals()
+
+    def _catch_stop_signals(self) -> None:
+        """SIGTERM and SIGHUP end the app like `q` does, so the terminal is restored (alternate
+        screen, mouse tracking, cursor) instead of being left as the process died."""
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.add_signal_handler(signum, self.exit)
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in STOP_SIGNALS:
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.remove_signal_handler(signum)
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < COMPACT_BELOW_ROWS, "-compact")
 
     def view_of(self, symbol: str) -> SymbolView:
-        return self.query_one(f"#view-{symbol}", SymbolView)
+        return self.query_one(f"#view-{symbol_id(symbol)}", SymbolView)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Worker failures surface as a notification, never a traceback (`LiveApp` also marks
@@ -182,7 +206,7 @@ class DashboardApp(App[None]):
             label = f"{symbol} {'▲' if signal.direction == 'up' else '▼'} SQUEEZE"
         if self.view_of(symbol).stale_since is not None:
             label = f"{label} · STALE"
-        tab = self.query_one(TabbedContent).get_tab(f"tab-{symbol}")
+        tab = self.query_one(TabbedContent).get_tab(f"tab-{symbol_id(symbol)}")
         if str(tab.label) != label:
             tab.label = label
 
@@ -199,15 +223,15 @@ class DashboardApp(App[None]):
         )
         if self.settings.bell:
             self.bell()
-        if self.settings.alert_cmd:
+        if self.alert_command is not None:
             self.run_worker(
-                self._alert_command(self.settings.alert_cmd, alert),
+                self._alert_command(self.alert_command, alert),
                 group="alert-cmd",
                 exit_on_error=False,
             )
 
-    async def _alert_command(self, command: str, alert: Alert) -> None:
-        problem = await run_alert_command(command, alert)
+    async def _alert_command(self, command: AlertCommand, alert: Alert) -> None:
+        problem = await command.run(alert)
         if problem is not None:
             self.alert_errors.append(problem)
             self.notify(
@@ -245,7 +269,7 @@ class DashboardApp(App[None]):
 
     def action_next_symbol(self) -> None:
         tabs = self.query_one(TabbedContent)
-        ids = [f"tab-{symbol}" for symbol in self.symbols]
+        ids = [f"tab-{symbol_id(symbol)}" for symbol in self.symbols]
         tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)] if tabs.active in ids else ids[0]
 
     def action_cycle_sensitivity(self) -> None:

@@ -28,6 +28,14 @@ from hedgeflow_tui.ui.widgets.banner import summary_text
 from hedgeflow_tui.ui.widgets.status import connection, stale_since
 
 
+def symbol_id(symbol: str) -> str:
+    """The symbol as a Textual id: letters, digits and '-' kept, anything else (the '.' of BRK.B,
+    the '^' of ^SPX) spelled as _hex_, so distinct symbols keep distinct ids."""
+    return "".join(
+        c if c.isascii() and (c.isalnum() or c == "-") else f"_{ord(c):x}_" for c in symbol
+    )
+
+
 def before_the_open(now: datetime | None) -> bool:
     """A weekday morning in New York, before 09:30."""
     local = now.astimezone(ET) if now is not None else None
@@ -84,7 +92,7 @@ def state_panel_text(
 
 class SymbolView(Vertical):
     def __init__(self, symbol: str, *, palette: str) -> None:
-        super().__init__(id=f"view-{symbol}", classes="symbol-view")
+        super().__init__(id=f"view-{symbol_id(symbol)}", classes="symbol-view")
         self.symbol = symbol
         self.palette = palette
         self.status: PollStatus | None = None
