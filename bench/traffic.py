@@ -1,5 +1,7 @@
-"""Bytes and requests per new bar after the back-fill: incremental windows (ours) vs re-fetching
-the whole session's window every poll, over a simulated hour.
+"""Bytes and requests per new bar after the back-fill, over a simulated hour: the lean cycle (one
+series request per close carrying flow and price, `--requests auto`), the full cycle (calls + puts
++ series with incremental windows, `--requests full`), and re-fetching the whole session's window
+with all three every poll.
 
     python3 bench/traffic.py
 """
@@ -20,7 +22,9 @@ from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.store import Store
 
 
-async def measure(bar: str, minutes_per_poll: int | None, hour: int) -> tuple[float, float]:
+async def measure(
+    bar: str, minutes_per_poll: int | None, hour: int, cycle: str = "full"
+) -> tuple[float, float]:
     """(requests, bytes) per new bar over one hour of polls after a back-fill at `hour`:00 ET."""
     at = datetime(DAY.year, DAY.month, DAY.day, hour, 0, 2, tzinfo=ET)
     clock = FrozenClock(at)
@@ -28,7 +32,14 @@ async def measure(bar: str, minutes_per_poll: int | None, hour: int) -> tuple[fl
     source = open_source(settings, clock=clock)
     client = source.make_client()
     poller = Poller(
-        client, Store(), "SPY", bar, clock, source=source.kind, minutes=minutes_per_poll or 390
+        client,
+        Store(),
+        "SPY",
+        bar,
+        clock,
+        source=source.kind,
+        minutes=minutes_per_poll or 390,
+        requests=cycle,
     )
     await poller.poll_once()
     requests, received = client.requests_sent, client.bytes_received
@@ -50,22 +61,34 @@ async def measure(bar: str, minutes_per_poll: int | None, hour: int) -> tuple[fl
 async def main(bars: list[str]) -> None:
     rows = []
     for bar in bars:
-        ours = await measure(bar, None, 14)
+        lean = await measure(bar, None, 14, "lean")
+        full = await measure(bar, None, 14, "full")
         plain = await measure(bar, 390, 14)
         rows.append(
             [
                 bar,
-                f"{ours[0]:.1f}",
-                f"{ours[1] / 1024:.1f}",
+                f"{lean[0]:.1f}",
+                f"{lean[1]:,.0f}",
+                f"{full[0]:.1f}",
+                f"{full[1]:,.0f}",
+                f"{full[1] / lean[1]:.1f}x",
                 f"{plain[0]:.1f}",
                 f"{plain[1] / 1024:.1f}",
-                f"{plain[1] / ours[1]:.0f}x",
             ]
         )
     print("per new bar, 14:00-15:00 ET after the back-fill (SPY, simulator)")
     print(
         table(
-            ["bar", "ours req", "ours KiB", "full-window req", "full-window KiB", "bytes saved"],
+            [
+                "bar",
+                "lean req",
+                "lean bytes",
+                "full req",
+                "full bytes",
+                "full / lean",
+                "whole-window req",
+                "whole-window KiB",
+            ],
             rows,
         )
     )

@@ -15,7 +15,15 @@ from typing import Any, NoReturn
 
 from hedgeflow_tui import __version__
 from hedgeflow_tui.checks import flag_error, flag_type
-from hedgeflow_tui.config import RULES, THEMES, ConfigError, Settings, config_path, layered
+from hedgeflow_tui.config import (
+    REQUEST_MODES,
+    RULES,
+    THEMES,
+    ConfigError,
+    Settings,
+    config_path,
+    layered,
+)
 from hedgeflow_tui.model import BAR_SIZES
 
 PROG = "hedgeflow-tui"
@@ -139,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("csv",),
         help="with --replay: write the merged per-bar table "
         "(with the alerts each bar fired) to standard output",
+    )
+    add(
+        "--requests",
+        choices=REQUEST_MODES,
+        help="requests per bar close: auto (default) one series request carrying flow and "
+        "price, cross-checked against the hedge-flow endpoint at start-up, on r and hourly as "
+        "the quota allows; lean: the same without the hourly checks; full: calls + puts + "
+        "series (3 requests). A disagreement switches flow to the hedge-flow endpoint",
     )
     add(
         "--no-history",

@@ -7,6 +7,7 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
     minutes = 390
     sensitivity = "normal"   # squeeze alerts: low, normal or high
     theme = "colorblind"     # or "default"
+    requests = "auto"        # or "lean" (no periodic cross-checks), "full" (3 requests a bar)
     bell = true
     record_dir = true        # always record into the user's data dir
     history = false          # do not keep sessions in the history database
@@ -42,6 +43,7 @@ KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
 DATA_ENV = "HEDGEFLOW_DATA_DIR"
 THEMES = ("default", "colorblind")
+REQUEST_MODES = ("auto", "lean", "full")
 SENSITIVITIES = ("low", "normal", "high")  # the detector's, in the order the key cycles them
 MAX_CONFIG_BYTES = 64 * 1024
 
@@ -73,6 +75,7 @@ class Settings:
     replay: Path | None = None
     export: str | None = None
     timeout: float = 10.0
+    requests: str = "auto"  # auto | lean | full: see the poller
 
 
 MAX_SPEED = 100_000.0  # simulated seconds per real second: a whole session in a quarter second
@@ -102,6 +105,7 @@ RULES: dict[str, Rule] = {
     "record_dir": Rule(bool, "true or false"),
     "history": Rule(bool, "true or false"),
     "timeout": Rule(float, "a positive number of seconds", lambda v: v > 0),
+    "requests": Rule(str, f"one of {', '.join(REQUEST_MODES)}", lambda v: v in REQUEST_MODES),
 }
 FILE_KEYS = (
     "api_key",
@@ -115,6 +119,7 @@ FILE_KEYS = (
     "history",
     "timeout",
     "base_url",
+    "requests",
 )
 
 

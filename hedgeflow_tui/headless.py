@@ -58,6 +58,7 @@ async def run_headless(
                 source=source.kind,
                 minutes=settings.minutes,
                 planner=planner,
+                requests=settings.requests,
                 on_status=sink.on_status,
                 on_batch=recorder.batch if recorder else None,
             )

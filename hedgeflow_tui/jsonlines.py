@@ -2,7 +2,7 @@
 the sink that writes them for headless mode and headless replay.
 
     {"type": "status", "symbol", "source", "state", "message", "last_bar", "next_poll",
-     "retry_in", "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
+     "retry_in", "note", "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
     {"type": "bar", "symbol", "bar_size", "t", "calls", "puts", "all",
      "cum_calls", "cum_puts", "cum_all", "spot"}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
@@ -39,6 +39,7 @@ def status_record(status: PollStatus) -> dict[str, Any]:
         "last_bar": iso(status.last_bar),
         "next_poll": iso(status.next_poll),
         "retry_in": round(status.retry_in, 2) if status.retry_in is not None else None,
+        "note": status.note,
         "quota": None
         if quota is None
         else {
@@ -102,7 +103,7 @@ class JsonLinesSink:
         self.out = out
         self.trackers = AlertTrackers(store, sensitivity)
         self.history = history
-        self._last_status: dict[str, tuple[str, str]] = {}
+        self._last_status: dict[str, tuple[str, str, str | None]] = {}
         self.on_alert: Callable[[Alert], None] | None = None  # told after each alert line
         store.subscribe(self.on_change)
 
@@ -127,7 +128,7 @@ class JsonLinesSink:
                 self.on_alert(alert)
 
     def on_status(self, status: PollStatus) -> None:
-        key = (status.state, status.message)
+        key = (status.state, status.message, status.note)
         if self._last_status.get(status.symbol) != key:
             self._last_status[status.symbol] = key
             self.write(status_record(status))

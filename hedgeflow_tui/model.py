@@ -61,6 +61,9 @@ class SeriesBar:
     call_wall: float | None = None
     put_wall: float | None = None
     regime: str | None = None
+    cum_calls: float | None = None  # hedge_flow_call_cumulative
+    cum_puts: float | None = None  # hedge_flow_put_cumulative
+    cum_all: float | None = None  # hedge_flow_cumulative_all
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +170,11 @@ def _number(value: Any, what: str) -> float | None:
     return number
 
 
+def _field(obj: Mapping[str, Any], key: str) -> float | None:
+    """A numeric field that may be absent or null (both: unknown)."""
+    return _number(obj.get(key), key)
+
+
 def _bars(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     bars = _require(obj, "bars")
     if not isinstance(bars, list):
@@ -229,6 +237,9 @@ def parse_series(payload: Any) -> SeriesResponse:
                 call_wall=_number(raw.get("call_wall"), "call_wall"),
                 put_wall=_number(raw.get("put_wall"), "put_wall"),
                 regime=(safe_text(regime, 24) or None) if isinstance(regime, str) else None,
+                cum_calls=_field(raw, "hedge_flow_call_cumulative"),
+                cum_puts=_field(raw, "hedge_flow_put_cumulative"),
+                cum_all=_field(raw, "hedge_flow_cumulative_all"),
             )
         )
     _ascending([b.t for b in bars])

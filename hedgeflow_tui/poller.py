@@ -1,11 +1,17 @@
 """Polls one symbol's calls, puts and price series at each bar close and merges them into the store.
 
 Schedule: shortly after each bucket closes (market time, from an injectable clock), not a free
-running interval. The first poll back-fills the requested window; later polls ask only for the
+running interval. The first poll back-fills the requested window from both endpoints (calls,
+puts and series, concurrently, merged as one batch), which also cross-checks the series' flow
+fields against the hedge-flow endpoint. Then, on the lean cycle (`--requests auto` or `lean`),
+one `series` request per bar close carries calls, puts and price; the hedge-flow endpoint is asked
+again only for buckets whose flow the series lacks, on `r`, and every `check_every` closes as the
+quota allows (auto). When the store finds the two disagreeing, the poller says so and takes flow
+from the hedge-flow endpoint for the rest of the session: the full cycle, calls + puts + series at
+every close, which `--requests full` asks for from the start. Later polls ask only for the
 minutes that cover the last bar held of each series, widened to any gap the store reports.
-Calls, puts and series are fetched concurrently and merged as one batch. Failures back off
-exponentially with jitter (honouring `Retry-After`) and keep the last good data; a bad key, a plan
-too low or an unknown symbol stop the poller with a clear status.
+Failures back off exponentially with jitter (honouring `Retry-After`) and keep the last good data;
+a bad key, a plan too low or an unknown symbol stop the poller with a clear status.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ from datetime import date, datetime, timedelta
 
 from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
 from hedgeflow_tui.clock import ET, Clock, session_bounds
+from hedgeflow_tui.config import REQUEST_MODES
 from hedgeflow_tui.model import BAR_SECONDS, Account, Response, bar_delta
-from hedgeflow_tui.quota import QuotaPlanner, QuotaView, polls_left
+from hedgeflow_tui.quota import Cycle, QuotaPlanner, QuotaView, polls_left
 from hedgeflow_tui.status import PollState, PollStatus, SourceKind
-from hedgeflow_tui.store import SessionView, Store
+from hedgeflow_tui.store import FlowMismatch, SessionView, Store
 
 __all__ = ["PollStatus", "Poller", "QuotaView"]
 
+CROSS_CHECK_SECONDS = 3600  # market seconds between cross-checks on `--requests auto`
 SETTLE_SECONDS = 2.0  # market seconds after a bucket closes before asking for it
 NO_SESSION_RECHECK = 300.0  # market seconds between checks while there is no 0DTE session
 NO_SESSION_GRACE = timedelta(minutes=15)  # keep the bar cadence this long after the open
@@ -63,7 +71,10 @@ class Poller:
         on_status: StatusObserver | None = None,
         on_batch: Callable[[str, str], None] | None = None,
         rng: random.Random | None = None,
+        requests: str = "auto",
     ) -> None:
+        if requests not in REQUEST_MODES:
+            raise ValueError(f"requests must be one of {', '.join(REQUEST_MODES)}")
         self.client = client
         self.store = store
         self.symbol = symbol
@@ -72,7 +83,14 @@ class Poller:
         self.source = source
         self.minutes = minutes
         self.planner = planner or QuotaPlanner()
-        self.planner.register(symbol)
+        self.requests = requests
+        self.lean = requests != "full"
+        check_every = max(1, CROSS_CHECK_SECONDS // BAR_SECONDS[bar_size])
+        self.planner.register(
+            symbol, lean=self.lean, check_every=check_every if requests == "auto" else None
+        )
+        self._check_next = False  # `r`: the next poll cross-checks
+        self._note: str | None = None
         self.on_status = on_status
         self.on_batch = on_batch  # told (symbol, bar_size) after each batch is merged
         self._rng = rng or random.Random()
@@ -99,6 +117,8 @@ class Poller:
         self._wake.set()
 
     def refresh_now(self) -> None:
+        """Poll now, every endpoint (a cross-check on the lean cycle)."""
+        self._check_next = True
         self._wake.set()
 
     # --- the loop -----------------------------------------------------------------------------
@@ -144,20 +164,68 @@ class Poller:
 
     async def poll_once(self) -> None:
         """One cycle: fetch what the quota plan allows, merge what arrived, raise the worst
-        error."""
+        error. On the lean cycle, buckets whose flow the series lacks are asked of the hedge-flow
+        endpoint at once, in a second batch."""
         view = self.store.session(self.symbol, self.bar_size)
-        fetch_flow, fetch_series = self.planner.should_fetch(self._poll_index)
+        cycle = self._cycle(view)
+        self._check_next = False
+        await self._fetch(self._requests(view, cycle))
+        view = self.store.session(self.symbol, self.bar_size)
+        if self.lean and not cycle.flow and view is not None and view.flow_gap_from is not None:
+            minutes = _minutes_since(view.flow_gap_from, self.clock.now(), self.minutes)
+            await self._fetch(self._flow_requests(minutes, minutes))
+            view = self.store.session(self.symbol, self.bar_size)
+        if view is not None and view.mismatch is not None:
+            self._on_mismatch(view.mismatch)
+        self._poll_index += 1
+        self._last_success = self.clock.now()
+        if view is not None and view.no_session:
+            self._report("no_session", "no 0DTE session right now")
+        else:
+            self._report("ok", "ok")
+
+    def _cycle(self, view: SessionView | None) -> Cycle:
+        if view is None or view.last_t is None or self._check_next:
+            return Cycle(series=True, flow=True)  # the back-fill check, or `r`
+        return self.planner.cycle(self.symbol, self._poll_index)
+
+    def _requests(self, view: SessionView | None, cycle: Cycle) -> list[Awaitable[Response]]:
+        """The requests of this cycle. On the lean cycle the series window also covers the last
+        bucket whose flow is held, and a cross-check asks the hedge-flow endpoint for the same
+        window, so both answers cover the same buckets."""
         requests: list[Awaitable[Response]] = []
-        if fetch_flow or view is None:
-            for side, since in (
-                ("calls", _last_known(view, "cum_calls")),
-                ("puts", _last_known(view, "cum_puts")),
-            ):
-                minutes = self._window(view, since)
-                requests.append(self.client.hedge_flow(self.symbol, side, self.bar_size, minutes))
-        if fetch_series or view is None:
-            minutes = self._window(view, _last_known(view, "spot"))
-            requests.append(self.client.series(self.symbol, self.bar_size, minutes))
+        spot_since = _last_known(view, "spot")
+        if self.lean:
+            series_minutes = self._window(
+                view,
+                _earliest(
+                    spot_since, _last_known(view, "cum_calls"), _last_known(view, "cum_puts")
+                ),
+            )
+            if cycle.flow:
+                requests += self._flow_requests(series_minutes, series_minutes)
+        else:
+            series_minutes = self._window(view, spot_since)
+            if cycle.flow:
+                requests += self._flow_requests(
+                    self._window(view, _last_known(view, "cum_calls")),
+                    self._window(view, _last_known(view, "cum_puts")),
+                )
+        if cycle.series:
+            requests.append(self.client.series(self.symbol, self.bar_size, series_minutes))
+        return requests
+
+    def _flow_requests(self, calls_minutes: int, puts_minutes: int) -> list[Awaitable[Response]]:
+        return [
+            self.client.hedge_flow(self.symbol, "calls", self.bar_size, calls_minutes),
+            self.client.hedge_flow(self.symbol, "puts", self.bar_size, puts_minutes),
+        ]
+
+    async def _fetch(self, requests: list[Awaitable[Response]]) -> None:
+        """Send these requests concurrently, merge what arrived as one batch, raise the worst
+        error."""
+        if not requests:
+            return
         results = await asyncio.gather(*requests, return_exceptions=True)
         self.planner.observe(self.client.rate_limit)
         for result in results:
@@ -173,13 +241,18 @@ class Poller:
                 self.on_batch(self.symbol, self.bar_size)
         if errors:
             raise _worst(errors)
-        self._poll_index += 1
-        self._last_success = self.clock.now()
-        view = self.store.session(self.symbol, self.bar_size)
-        if view is not None and view.no_session:
-            self._report("no_session", "no 0DTE session right now")
-        else:
-            self._report("ok", "ok")
+
+    def _on_mismatch(self, mismatch: FlowMismatch) -> None:
+        """The series' flow cannot be trusted this session: say so, and go to the full cycle."""
+        if self._note is None:
+            at = mismatch.t.astimezone(ET).strftime("%H:%M:%S")
+            self._note = (
+                f"series flow disagrees with hedge-flow ({mismatch.leg} at {at} ET: "
+                f"{mismatch.series:,.0f} vs {mismatch.hedge_flow:,.0f}); flow from hedge-flow"
+            )
+        if self.lean:
+            self.lean = False
+            self.planner.set_lean(self.symbol, False)
 
     async def _read_account(self) -> Account | None:
         """The plan and quota from `/v1/account`; None when it cannot be read."""
@@ -290,6 +363,7 @@ class Poller:
             retry_in=retry_in,
             quota=self.planner.view(),
             reason=reason,
+            note=self._note,
         )
 
     def _report(
@@ -306,6 +380,11 @@ class Poller:
     def _emit(self) -> None:
         if self.on_status is not None:
             self.on_status(self.status)
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
 
 
 def _hhmm(t: datetime | None) -> str:

@@ -30,3 +30,4 @@ class PollStatus:
     retry_in: float | None  # seconds until the next retry, when retrying
     quota: QuotaView | None
     reason: str | None = None  # the error type behind "stopped" / "retrying", e.g. "BadKey"
+    note: str | None = None  # what the data itself warrants saying, e.g. a flow mismatch

@@ -7,6 +7,12 @@ one state. `side=all` answers are ignored: `all` is always calls + puts.
 
 Per bucket, a leg's flow is the difference of consecutive cumulatives (the first bucket of the
 session: its cumulative), falling back to the API's `bar` where the previous bucket is unknown.
+A leg's cumulative comes from the hedge-flow endpoint where it answered for that bucket, else from
+the series endpoint's `hedge_flow_*_cumulative` fields (one request then carries flow and price).
+Where both cover a bucket they are compared: a difference beyond rounding is kept as the session's
+`mismatch`, and from then on the series' flow fields are ignored for the whole session (its rows
+rebuilt from the hedge-flow answers alone, the buckets only the series had becoming gaps). The
+check depends only on what was merged, not on the order, so a replay reaches the same decision.
 A bucket missing for a leg (or for the price series) between two held buckets is a gap:
 `backfill_from` names the earliest, and the poller widens its next window to it.
 Plain Python: no Textual, no HTTP.
@@ -31,6 +37,7 @@ from hedgeflow_tui.model import (
 )
 
 LEGS = ("calls", "puts")
+ROUNDING = 1.0  # delta-dollars: cumulatives are whole dollars; a larger difference is a mismatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,16 @@ Observer = Callable[[Change], None]
 
 
 @dataclass(frozen=True, slots=True)
+class FlowMismatch:
+    """The first bucket where the series' flow fields disagree with the hedge-flow endpoint."""
+
+    t: datetime
+    leg: str
+    hedge_flow: float  # the hedge-flow endpoint's cumulative
+    series: float  # the series endpoint's cumulative
+
+
+@dataclass(frozen=True, slots=True)
 class SessionView:
     """A read-only picture of one symbol and bar size."""
 
@@ -87,6 +104,8 @@ class SessionView:
     no_session: bool  # "no 0DTE session now", and no bars held
     backfill_from: datetime | None  # earliest bucket of a gap, None when continuous
     last_t: datetime | None  # newest bucket held
+    flow_gap_from: datetime | None = None  # earliest bucket lacking a leg's cumulative
+    mismatch: FlowMismatch | None = None  # series flow disagreed: only hedge-flow is used
 
 
 B = TypeVar("B", FlowBar, SeriesBar)
@@ -105,7 +124,15 @@ def _flow_rank(bar: FlowBar) -> tuple[Any, ...]:
 
 
 def _series_rank(bar: SeriesBar) -> tuple[Any, ...]:
-    levels = (bar.spot, bar.net_gex, bar.gamma_flip, bar.call_wall, bar.put_wall)
+    levels = (
+        bar.spot,
+        bar.net_gex,
+        bar.gamma_flip,
+        bar.call_wall,
+        bar.put_wall,
+        bar.cum_calls,
+        bar.cum_puts,
+    )
     return (*((value is not None, value or 0.0) for value in levels), bar.regime or "")
 
 
@@ -126,7 +153,11 @@ class _Session:
     legs: dict[str, dict[datetime, _Held[FlowBar]]] = field(
         default_factory=lambda: {leg: {} for leg in LEGS}
     )
+    series_legs: dict[str, dict[datetime, _Held[FlowBar]]] = field(
+        default_factory=lambda: {leg: {} for leg in LEGS}
+    )  # the series' flow fields, as flow bars without `bar`
     prices: dict[datetime, _Held[SeriesBar]] = field(default_factory=dict)
+    mismatch: FlowMismatch | None = None
     times: list[datetime] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     view: SessionView | None = None
@@ -145,22 +176,58 @@ class _Session:
         """Merge one answer; return the earliest bucket whose stored value changed."""
         if response.as_of is not None and (self.as_of is None or response.as_of > self.as_of):
             self.as_of = response.as_of
+        if not response.bars:
+            self.said_empty = True
         if isinstance(response, HedgeFlowResponse):
-            if not response.bars:
-                self.said_empty = True
             held: dict = self.legs[response.side]
             earliest = _merge_into(held, response.as_of, response.bars, _flow_rank, self._add)
         else:
             earliest = _merge_into(
                 self.prices, response.as_of, response.bars, _series_rank, self._add_price
             )
+            for leg in LEGS:
+                flows = [
+                    FlowBar(bar.t, None, getattr(bar, f"cum_{leg}"))
+                    for bar in response.bars
+                    if getattr(bar, f"cum_{leg}") is not None
+                ]
+                changed = _merge_into(
+                    self.series_legs[leg], response.as_of, flows, _flow_rank, self._add
+                )
+                earliest = _earliest(earliest, changed)
+        if self.mismatch is None and self._cross_check(bar.t for bar in response.bars):
+            earliest = _earliest(self.times[0] if self.times else None, earliest)
         if earliest is not None:
             self._recheck_from(earliest)
         return earliest
 
+    def _cross_check(self, buckets: Iterable[datetime]) -> bool:
+        """Compare both sources' cumulatives on these buckets; True on a first mismatch."""
+        for t in sorted(set(buckets)):
+            for leg in LEGS:
+                held, series = self.legs[leg].get(t), self.series_legs[leg].get(t)
+                if held is None or series is None:
+                    continue
+                a, b = held.bar.cumulative, series.bar.cumulative
+                if a is not None and b is not None and abs(a - b) > ROUNDING:
+                    self.mismatch = FlowMismatch(t, leg, a, b)
+                    return True
+        return False
+
+    def cumulative(self, leg: str, t: datetime) -> float | None:
+        """The leg's cumulative at bucket t: the hedge-flow endpoint's, else the series'."""
+        held = self.legs[leg].get(t)
+        if held is not None and held.bar.cumulative is not None:
+            return held.bar.cumulative
+        if self.mismatch is None:
+            series = self.series_legs[leg].get(t)
+            if series is not None:
+                return series.bar.cumulative
+        return None
+
     def _add(self, t: datetime) -> None:
         """A bucket new to one series: a new bucket of the session unless another holds it."""
-        if t in self.prices or any(t in leg for leg in self.legs.values()):
+        if t in self.prices or t in self.legs["calls"] or t in self.legs["puts"]:
             return
         if not self.times or t > self.times[-1]:
             self.times.append(t)
@@ -216,16 +283,13 @@ class _Session:
     ) -> tuple[float | None, float | None]:
         """(flow, cumulative) of one leg in bucket `t`."""
         held = self.legs[leg].get(t)
-        if held is None:
-            return None, None
-        cumulative = held.bar.cumulative
+        cumulative = self.cumulative(leg, t)
         if cumulative is not None and t == first_bucket:
             return cumulative, cumulative
-        previous = self.legs[leg].get(t - self.step)
-        previous_cum = previous.bar.cumulative if previous else None
+        previous_cum = self.cumulative(leg, t - self.step)
         if cumulative is not None and previous_cum is not None:
             return cumulative - previous_cum, cumulative
-        return held.bar.bar, cumulative
+        return (held.bar.bar if held else None), cumulative
 
     def gap_start(self) -> datetime | None:
         """The earliest bucket a leg lacks between the first and the last bucket held, or the
@@ -248,15 +312,28 @@ class _Session:
         return None
 
     def _lacks(self, t: datetime) -> bool:
-        for leg in LEGS:
-            held = self.legs[leg].get(t)
-            if held is None or held.bar.cumulative is None:
-                return True
+        if self._lacks_flow(t):
+            return True
         priced = self.priced
         return priced is not None and priced[0] <= t <= priced[1] and t not in self.prices
 
+    def _lacks_flow(self, t: datetime) -> bool:
+        return any(self.cumulative(leg, t) is None for leg in LEGS)
+
+    def flow_gap_start(self, gap: datetime | None) -> datetime | None:
+        """The earliest bucket lacking a leg's cumulative, at or after the earliest gap."""
+        if gap is None or not self.times:
+            return None
+        t, last = gap, self.times[-1]
+        while t <= last:
+            if self._lacks_flow(t):
+                return t
+            t += self.step
+        return None
+
     def make_view(self) -> SessionView:
         if self.view is None:
+            gap = self.gap_start()
             regime = None
             if self.priced is not None:
                 newest = self.prices[self.priced[1]].bar
@@ -277,10 +354,16 @@ class _Session:
                 rows=tuple(self.rows),
                 regime=regime,
                 no_session=self.said_empty and not self.holds_bars(),
-                backfill_from=self.gap_start(),
+                backfill_from=gap,
                 last_t=self.times[-1] if self.times else None,
+                flow_gap_from=self.flow_gap_start(gap),
+                mismatch=self.mismatch,
             )
         return self.view
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _merge_into(

@@ -16,6 +16,7 @@ import sys
 import time
 from datetime import UTC, date, datetime
 
+import httpx
 import pytest
 from hostile_server import HostileServer
 
@@ -32,7 +33,7 @@ from hedgeflow_tui.client import (
 )
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.poller import Poller
-from hedgeflow_tui.quota import QuotaPlanner, polls_left
+from hedgeflow_tui.quota import Cycle, QuotaPlanner, polls_left
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Store
 
@@ -304,7 +305,7 @@ def test_headless_ends_on_sigterm_when_the_server_claims_a_far_past_time(hostile
 
 
 async def test_quota_exhausted_ends_headless_after_the_close_with_a_clear_status(sim_server):
-    """Six requests left of the day's 2,500: the status says when the quota resets, and the run
+    """Three requests left of the day's 2,500: the status says when the quota resets, and the run
     ends once the session is over instead of waiting for the reset in silence."""
     import io
 
@@ -317,8 +318,10 @@ async def test_quota_exhausted_ends_headless_after_the_close_with_a_clear_status
     clock = sim_clock(day, "15:40", 1800.0)
     server = sim_server(config=SimConfig(date=day), clock=clock)
     quota = server.app.state.quota
+    async with httpx.AsyncClient() as http:  # the model simulated once: a fast first poll
+        await http.get(f"{server.url}/v1/flow/zero-dte/series/SPY", params={"minutes": 390})
     quota.spend(clock.now())
-    quota.used = 2494
+    quota.used = 2497  # the first poll's back-fill runs out (the series alone can complete it)
     settings = Settings(headless=True, base_url=server.url, speed=1800.0, timeout=2.0)
     out = io.StringIO()
     started = time.monotonic()
@@ -339,9 +342,9 @@ async def test_the_planner_keeps_a_full_last_poll_in_reserve():
     view = planner.replan(200)
     assert view.flow_every > 1
     assert view.projected + planner.final_poll_cost() <= 200
-    assert planner.should_fetch(1) != (True, True)
+    assert planner.cycle("SPY", 1) != Cycle(series=True, flow=True)
     planner.replan(1)  # the session's last bar close
-    assert planner.should_fetch(1) == (True, True)
+    assert planner.cycle("SPY", 1) == Cycle(series=True, flow=True)
 
 
 async def test_the_simulator_resets_its_count_at_the_announced_reset(sim_server):

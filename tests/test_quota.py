@@ -1,14 +1,15 @@
-"""The quota planner thins the price series first, then the flow, to fit what remains."""
+"""The quota planner plans the cheaper cycle first, then thins: cross-checks, then the price
+series, then the flow."""
 
 from datetime import UTC, datetime
 
-from hedgeflow_tui.quota import QuotaPlanner, polls_left
+from hedgeflow_tui.quota import Cycle, QuotaPlanner, polls_left
 
 
-def planner(symbols, remaining, plan="growth"):
+def planner(symbols, remaining, plan="growth", *, lean=False, check_every=None):
     p = QuotaPlanner()
     for symbol in symbols:
-        p.register(symbol)
+        p.register(symbol, lean=lean, check_every=check_every)
     p.plan, p.limit, p.remaining = plan, 2500, remaining
     return p
 
@@ -31,8 +32,8 @@ def test_flow_is_thinned_only_when_the_series_cannot_give_more():
     view = p.replan(polls_left_in_session(30))
     assert view.series_every == 10 and view.flow_every >= 2
     assert view.projected <= 2500 * 0.95
-    assert p.should_fetch(0) == (True, True)
-    assert p.should_fetch(1) == (False, False)
+    assert p.cycle("SPY", 0) == Cycle(series=True, flow=True)
+    assert p.cycle("SPY", 1) == Cycle(series=False, flow=False)
 
 
 def test_unlimited_plan_never_slows():
@@ -45,3 +46,37 @@ def polls_left_in_session(bar_seconds):
     open_ = datetime(2026, 6, 12, 13, 30, tzinfo=UTC)
     close = datetime(2026, 6, 12, 20, 0, tzinfo=UTC)
     return polls_left(open_, close, bar_seconds)
+
+
+def test_the_lean_cycle_fits_three_symbols_at_30s_with_every_close():
+    p = planner(["SPY", "QQQ", "SPX"], 2500, lean=True, check_every=120)
+    view = p.replan(polls_left_in_session(30))
+    assert view.flow_every == 1 and view.series_every == 1
+    assert view.projected <= 2500 * 0.95
+    assert view.check_every is None or view.check_every > 120  # cross-checks thinned first
+    assert "cross-checks" in view.note
+    assert p.cycle("SPY", 7) == Cycle(series=True, flow=False)
+
+
+def test_lean_cross_checks_when_the_quota_allows():
+    p = planner(["SPY", "QQQ", "SPX"], 2500, lean=True, check_every=60)
+    view = p.replan(polls_left_in_session(60))
+    assert (view.flow_every, view.check_every, view.note) == (1, 60, "ok")
+    assert view.projected in (1209, 1210)  # 3 x 390 series, calls + puts every 60th close
+    assert p.cycle("SPY", 60) == Cycle(series=True, flow=True)
+    assert p.cycle("SPY", 61) == Cycle(series=True, flow=False)
+
+
+def test_lean_thins_whole_closes_only_after_the_cross_checks_are_gone():
+    p = planner([f"S{i}" for i in range(8)], 2500, lean=True, check_every=60)
+    view = p.replan(polls_left_in_session(30))
+    assert view.check_every is None and view.flow_every == 3
+    assert view.note == "slowed: one request every 3 bars to fit 2500 left"
+    assert p.cycle("S0", 1) == Cycle(series=False, flow=False)
+
+
+def test_a_symbol_back_on_the_full_cycle_costs_three():
+    p = planner(["SPY", "QQQ"], 2500, lean=True)
+    p.set_lean("QQQ", False)
+    view = p.replan(polls_left_in_session(60))
+    assert view.projected == 390 * 4

@@ -235,6 +235,78 @@ def test_a_hole_in_the_price_series_is_a_gap_but_a_trailing_price_is_not():
     assert store.session("SPY", "1m").backfill_from is None
 
 
+def series_with_flow(
+    cums: dict[int, tuple[float | None, float | None]], as_of_minute: float = 100
+) -> SeriesResponse:
+    """A series answer carrying (call, put) cumulatives per bucket next to a price."""
+    return SeriesResponse(
+        symbol="SPY",
+        expiration=DAY,
+        as_of=OPEN + timedelta(minutes=as_of_minute),
+        bar_size="1m",
+        bars=tuple(
+            SeriesBar(t=at(m), spot=500.0 + m, cum_calls=c, cum_puts=p)
+            for m, (c, p) in sorted(cums.items())
+        ),
+    )
+
+
+def test_the_series_alone_carries_flow_and_price():
+    store = Store()
+    store.apply([series_with_flow({0: (10.0, -5.0), 1: (25.0, -9.0), 2: (20.0, -9.0)})])
+    view = store.session("SPY", "1m")
+    assert [(r.calls, r.puts, r.all, r.spot) for r in view.rows] == [
+        (10.0, -5.0, 5.0, 500.0),
+        (15.0, -4.0, 11.0, 501.0),
+        (-5.0, 0.0, -5.0, 502.0),
+    ]
+    assert view.backfill_from is None and view.flow_gap_from is None and view.mismatch is None
+
+
+def test_series_flow_fields_missing_are_a_gap_never_zero():
+    store = Store()
+    store.apply([series_with_flow({0: (10.0, -5.0), 1: (None, -9.0), 2: (20.0, -9.0)})])
+    view = store.session("SPY", "1m")
+    assert view.rows[1].calls is None and view.rows[1].cum_calls is None
+    assert view.rows[2].calls is None  # its previous cumulative is unknown
+    assert view.flow_gap_from == at(1) and view.backfill_from == at(1)
+    store.apply([flow("calls", {1: 25.0})])  # the hedge-flow endpoint fills it
+    view = store.session("SPY", "1m")
+    assert (view.rows[1].calls, view.rows[2].calls) == (15.0, -5.0)
+    assert view.flow_gap_from is None
+
+
+def test_agreeing_sources_are_used_side_by_side():
+    store = Store()
+    store.apply([flow("calls", {0: 10.0, 1: 25.0}), flow("puts", {0: -5.0, 1: -9.0})])
+    store.apply([series_with_flow({1: (25.4, -9.0), 2: (20.0, -9.0)}, as_of_minute=101)])
+    view = store.session("SPY", "1m")
+    assert view.mismatch is None  # within rounding
+    assert [r.cum_calls for r in view.rows] == [10.0, 25.0, 20.0]  # hedge-flow's where it has one
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_a_disagreement_drops_the_series_flow_whatever_the_order(rng):
+    answers: list[Response] = [
+        series_with_flow({0: (10.0, -5.0), 1: (25.0, -9.0), 2: (20.0, -9.0)}),
+        series_with_flow({2: (20.0, -9.0), 3: (30.0, -8.0)}, as_of_minute=101),
+        flow("calls", {2: 70.0, 3: 80.0}, as_of_minute=101),
+        flow("puts", {2: -9.0, 3: -8.0}, as_of_minute=101),
+    ]
+    rng.shuffle(answers)
+    store = Store()
+    for answer in answers:
+        store.apply([answer])
+    view = store.session("SPY", "1m")
+    assert view.mismatch is not None and view.mismatch.leg == "calls"
+    assert (view.mismatch.hedge_flow, view.mismatch.series) == (70.0, 20.0)
+    assert [r.cum_calls for r in view.rows] == [None, None, 70.0, 80.0]
+    assert [r.cum_puts for r in view.rows] == [None, None, -9.0, -8.0]
+    assert view.flow_gap_from == at(0)  # the buckets only the series had are back-filled
+    assert [r.spot for r in view.rows] == [500.0, 501.0, 502.0, 503.0]
+
+
 # --- gaps are kept incrementally: after every merge they equal a full scan of the session ------
 
 

@@ -127,7 +127,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         first = max(0, -int((open_ - since).total_seconds() // size))
         return first, closed
 
-    async def guarded(request: Request, handler, *, faultable: bool) -> Response:
+    async def guarded(request: Request, handler, *, faultable: str | None) -> Response:
         if config.latency:
             await asyncio.sleep(config.latency)
         now = clock.now()
@@ -155,7 +155,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         if isinstance(answer, Response):
             answer.headers.update(quota.headers(now))
             return answer
-        kind = faults.draw() if faultable else None
+        kind = faults.draw(faultable) if faultable else None
         response = await faults.apply(kind, answer) if kind else JSONResponse(answer)
         response.headers.update(quota.headers(now))
         return response
@@ -299,7 +299,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    def route(handler, faultable: bool):
+    def route(handler, faultable: str | None):
         async def endpoint(request: Request) -> Response:
             return await guarded(request, handler, faultable=faultable)
 
@@ -307,9 +307,9 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/v1/flow/zero-dte/hedge-flow/{symbol}", route(hedge_flow, True)),
-            Route("/v1/flow/zero-dte/series/{symbol}", route(series, True)),
-            Route("/v1/account", route(account, False)),
+            Route("/v1/flow/zero-dte/hedge-flow/{symbol}", route(hedge_flow, "hedge-flow")),
+            Route("/v1/flow/zero-dte/series/{symbol}", route(series, "series")),
+            Route("/v1/account", route(account, None)),
             Route("/health", health),
             Route("/sim/v1/truth/{symbol}", truth),
         ]

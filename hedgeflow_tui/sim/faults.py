@@ -3,7 +3,9 @@
 Each hedge-flow or series request draws, from a seeded generator, whether it fails and how:
 a 500, a 502 with an HTML body (a proxy), a 429 with `Retry-After` (in seconds of the
 simulator's market clock), a slow answer (past a client's timeout), a truncated JSON body, or
-bars duplicated and out of order.
+bars duplicated and out of order. One kind is not a transport fault but bad data, and is drawn
+only when asked for by name: `skewed_flow`, a series answer whose `hedge_flow_*_cumulative`
+fields disagree with the hedge-flow endpoint (it applies to series requests only).
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ import threading
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 ALL_FAULTS = ("500", "502_html", "429", "slow", "truncated", "shuffled")
+SERIES_FAULTS = ("skewed_flow",)  # only on series answers
+KNOWN_FAULTS = ALL_FAULTS + SERIES_FAULTS
+SKEW = 25_000.0  # delta-dollars added to the series' call cumulative by `skewed_flow`
 
 
 class FaultInjector:
     def __init__(self, rate: float, kinds: tuple[str, ...], seed: int, slow_seconds: float) -> None:
-        unknown = set(kinds) - set(ALL_FAULTS)
+        unknown = set(kinds) - set(KNOWN_FAULTS)
         if unknown:
             raise ValueError(f"unknown fault kinds: {', '.join(sorted(unknown))}")
         self.rate = rate
@@ -30,14 +35,15 @@ class FaultInjector:
         self._lock = threading.Lock()
         self.injected: dict[str, int] = dict.fromkeys(kinds, 0)
 
-    def draw(self) -> str | None:
-        """The fault for this request, or None."""
-        if self.rate <= 0 or not self.kinds:
+    def draw(self, endpoint: str = "hedge-flow") -> str | None:
+        """The fault for this request to `endpoint` ("hedge-flow" or "series"), or None."""
+        kinds = [k for k in self.kinds if endpoint == "series" or k not in SERIES_FAULTS]
+        if self.rate <= 0 or not kinds:
             return None
         with self._lock:
             if self._rng.random() >= self.rate:
                 return None
-            kind = self._rng.choice(self.kinds)
+            kind = self._rng.choice(kinds)
             self.injected[kind] += 1
             return kind
 
@@ -60,6 +66,14 @@ class FaultInjector:
         if kind == "slow":
             await asyncio.sleep(self.slow_seconds)
             return JSONResponse(body)
+        if kind == "skewed_flow":
+            bars = [
+                bar | {"hedge_flow_call_cumulative": bar["hedge_flow_call_cumulative"] + SKEW}
+                if isinstance(bar.get("hedge_flow_call_cumulative"), float)
+                else bar
+                for bar in body.get("bars", [])
+            ]
+            return JSONResponse(body | {"bars": bars})
         if kind == "truncated":
             text = json.dumps(body)
             return Response(text[: len(text) // 2], media_type="application/json")

@@ -13,7 +13,7 @@ from typing import NoReturn
 from hedgeflow_tui import __version__
 from hedgeflow_tui.checks import HHMM_RULE, Rule, flag_error, flag_type, is_date, is_loopback
 from hedgeflow_tui.sim.app import PLANS, SimConfig, create_app
-from hedgeflow_tui.sim.faults import ALL_FAULTS
+from hedgeflow_tui.sim.faults import ALL_FAULTS, KNOWN_FAULTS
 from hedgeflow_tui.sim.session import DEFAULT_START, default_session_date, sim_clock
 
 PROG = "hedgeflow-sim"
@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--fault-kinds",
         default=",".join(ALL_FAULTS),
-        help=f"comma-separated faults to inject (default {','.join(ALL_FAULTS)})",
+        help=f"comma-separated faults to inject, of {','.join(KNOWN_FAULTS)} "
+        f"(default {','.join(ALL_FAULTS)}; skewed_flow: series flow fields that disagree)",
     )
     add(
         "--latency",
@@ -103,8 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not is_loopback(args.host) and not args.allow_remote:
         parser.error(f"--host {args.host} is not loopback: add --allow-remote to serve the network")
     kinds = tuple(k for k in args.fault_kinds.split(",") if k)
-    if set(kinds) - set(ALL_FAULTS):
-        parser.error(f"--fault-kinds: choose from {', '.join(ALL_FAULTS)}")
+    if set(kinds) - set(KNOWN_FAULTS):
+        parser.error(f"--fault-kinds: choose from {', '.join(KNOWN_FAULTS)}")
     import uvicorn
 
     day = args.date or default_session_date()

@@ -178,6 +178,7 @@ class LiveApp(DashboardApp):
                 source=source.kind,
                 minutes=self.settings.minutes,
                 planner=planner,
+                requests=self.settings.requests,
                 on_status=self._post_status,
                 on_batch=recorder.batch if recorder else None,
             )

@@ -76,6 +76,8 @@ def status_text(
             f"quota {quota.remaining}/{quota.limit} left, session needs {quota.projected}"
             f"{'' if quota.note == 'ok' else ' · ' + quota.note} · "
         )
+    if status.note:
+        text.append(f"⚠ {status.note} · ", style="bold yellow")
     text.append(connection(status, now, speed), style="bold")
     return text
 
