@@ -119,7 +119,19 @@ def is_api_key(text: str) -> bool:
     return bool(text) and text.isascii() and text.isprintable() and " " not in text
 
 
+MAX_SPEED = 100_000.0  # simulated seconds per real second: a whole session in a quarter second
+MAX_SEED = 2**32 - 1  # what the simulator's generator takes
+DATE_YEARS = (2000, 2100)
+
+
+def is_session_date(text: str) -> bool:
+    return is_date(text) and DATE_YEARS[0] <= int(text[:4]) <= DATE_YEARS[1]
+
+
 HHMM_RULE = Rule(str, "HH:MM (ET)", lambda v: bool(HHMM.match(v)))
+SPEED_RULE = Rule(float, f"a positive number up to {MAX_SPEED:g}", lambda v: 0 < v <= MAX_SPEED)
+SEED_RULE = Rule(int, f"a whole number from 0 to {MAX_SEED}", lambda v: 0 <= v <= MAX_SEED)
+DATE_RULE = Rule(str, f"YYYY-MM-DD in {DATE_YEARS[0]}..{DATE_YEARS[1]}", is_session_date)
 SYMBOL_RULE = Rule(str, "1-10 letters, digits, '.', '^' or '-'", lambda v: bool(SYMBOL.match(v)))
 
 

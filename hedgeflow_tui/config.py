@@ -29,12 +29,14 @@ from typing import Any
 import platformdirs
 
 from hedgeflow_tui.checks import (
+    DATE_RULE,
     HHMM_RULE,
+    SEED_RULE,
+    SPEED_RULE,
     SYMBOL_RULE,
     Rule,
     is_api_key,
     is_base_url,
-    is_date,
 )
 from hedgeflow_tui.model import BAR_SIZES
 
@@ -78,24 +80,15 @@ class Settings:
     requests: str = "auto"  # auto | lean | full: see the poller
 
 
-MAX_SPEED = 100_000.0  # simulated seconds per real second: a whole session in a quarter second
-MAX_SEED = 2**32 - 1  # what the simulator's generator takes
-DATE_YEARS = (2000, 2100)
-
-
-def is_session_date(text: str) -> bool:
-    return is_date(text) and DATE_YEARS[0] <= int(text[:4]) <= DATE_YEARS[1]
-
-
 # How each setting that a user can give is checked (flags and the config file alike).
 RULES: dict[str, Rule] = {
     "symbols": SYMBOL_RULE,
     "bar": Rule(str, f"one of {', '.join(BAR_SIZES)}", lambda v: v in BAR_SIZES),
     "minutes": Rule(int, "a whole number from 1 to 390", lambda v: 1 <= v <= 390),
-    "speed": Rule(float, f"a positive number up to {MAX_SPEED:g}", lambda v: 0 < v <= MAX_SPEED),
-    "seed": Rule(int, f"a whole number from 0 to {MAX_SEED}", lambda v: 0 <= v <= MAX_SEED),
+    "speed": SPEED_RULE,
+    "seed": SEED_RULE,
     "start": HHMM_RULE,
-    "date": Rule(str, f"YYYY-MM-DD in {DATE_YEARS[0]}..{DATE_YEARS[1]}", is_session_date),
+    "date": DATE_RULE,
     "base_url": Rule(str, "an http(s) URL", is_base_url),
     "api_key": Rule(str, "printable ASCII with no spaces", is_api_key, secret=True),
     "sensitivity": Rule(str, f"one of {', '.join(SENSITIVITIES)}", lambda v: v in SENSITIVITIES),

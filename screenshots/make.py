@@ -43,17 +43,9 @@ def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
 
 
 SCENES = [
-    Scene("quiet", ("SPY",), 5, utc(15, 30), "-quiet", chart=("zero", "levels")),
-    Scene("upside-squeeze", ("SPY",), 14, utc(14, 40), "-confirmed -up", chart=("zero", "markers")),
-    Scene(
-        "downside-put-driven",
-        ("SPY",),
-        13,
-        utc(14, 47),
-        "-confirmed -down",
-        chart=("zero", "markers"),
-    ),
-    Scene("several-symbols", ("SPY", "QQQ", "SPX"), 14, utc(14, 40), None),
+    Scene("quiet", ("SPY",), 5, utc(15, 30), "-quiet"),
+    Scene("upside-squeeze", ("SPY",), 1, utc(19, 11), "-confirmed -up", chart=("zero", "markers")),
+    Scene("several-symbols", ("SPY", "QQQ", "SPX"), 1, utc(19, 11), None),
     Scene("stale", ("SPY",), 5, utc(19, 33), "-stale", chart=("zero", "levels"), source_gone=1260),
     Scene("network-down", ("SPY",), 7, utc(15, 0), None, dead_server=True, chart=()),
 ]

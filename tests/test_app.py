@@ -33,9 +33,9 @@ from hedgeflow_tui.ui.widgets import (
 )
 
 DAY = date(2026, 6, 12)
-SEED = 5  # the simulated session every dashboard test here watches
-# seed 5, SPY: an upside squeeze confirms on the 15:37 ET bar
-BEFORE_SQUEEZE = datetime(2026, 6, 12, 19, 33, 30, tzinfo=UTC)
+SEED = 23  # the simulated session every dashboard test here watches
+# seed 23, SPY: an upside squeeze confirms on the 13:09 ET bar
+BEFORE_SQUEEZE = datetime(2026, 6, 12, 17, 6, 30, tzinfo=UTC)
 
 
 def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp, FrozenClock]:
@@ -98,7 +98,7 @@ async def test_first_frame_shows_the_session_so_far_and_the_source():
     app, _ = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
-        assert rows(app) == 363  # 09:30 .. 15:32, every closed 1m bar
+        assert rows(app) == 216  # 09:30 .. 13:05, every closed 1m bar
         status = str(app.query_one(StatusBar).render())
         assert "SIMULATED" in status and "SPY" in status and "quota" in status
         assert not app.query_one("#state-panel").display
@@ -148,10 +148,10 @@ async def test_p_pauses_and_resumes_and_r_polls_now():
 async def test_b_cycles_the_bar_size_and_back_fills():
     app, _ = make_app()
     async with app.run_test() as pilot:
-        await until(pilot, lambda: rows(app) == 363)
+        await until(pilot, lambda: rows(app) == 216)
         await pilot.press("b")
         assert app.bar_size == "5m"
-        await until(pilot, lambda: rows(app) == 72)  # 09:30 .. 15:25 in 5m bars
+        await until(pilot, lambda: rows(app) == 43)  # 09:30 .. 13:00 in 5m bars
         assert app.store.session("SPY", "1m") is None
 
 
@@ -341,7 +341,7 @@ async def test_survives_resizes_while_data_arrives():
             clock.advance(60)
             await pilot.press("r")
             await pilot.pause(0.1)
-        assert app.is_running and rows(app) > 363
+        assert app.is_running and rows(app) > 216
 
 
 def plot_text(chart: FlowChart) -> str:

@@ -12,7 +12,7 @@ import pytest
 from hedgeflow_tui.client import FlashAlphaClient
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.sim import SimConfig, sim_clock
+from hedgeflow_tui.sim import SimConfig, sim_clock, simulate_session
 from hedgeflow_tui.sources import open_source
 
 DAY = date(2026, 6, 12)
@@ -81,7 +81,12 @@ async def test_headless_reproduces_the_simulators_session_exactly(sim_server, ba
 
 
 async def test_headless_prints_alerts_with_the_documented_fields(sim_server):
-    server = sim_server(config=SimConfig(seed=11, date=DAY), clock=sim_clock(DAY, "15:00", SPEED))
+    # seed 0: SPY squeezes confirm at 11:04 and 14:50 ET, each followed by a reversal. The
+    # sessions are simulated first (in-process cache), so the 2 s client timeout never waits
+    # for the model's morning on a loaded machine.
+    for symbol in ("SPY", "QQQ"):
+        simulate_session(symbol, DAY, 0)
+    server = sim_server(config=SimConfig(seed=0, date=DAY), clock=sim_clock(DAY, "15:00", SPEED))
     _, lines = await run_against(server.url, symbols=["SPY", "QQQ"])
     alerts = [line for line in lines if line["type"] == "alert"]
     assert alerts

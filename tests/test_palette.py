@@ -11,6 +11,7 @@ from rich.style import Style
 from test_app import make_app, rows, until
 from textual.color import Color
 
+from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.ui.palette import PALETTE_NAMES, palette_for
 from hedgeflow_tui.ui.widgets import AlertLog, AttributionBars, FlowChart, FlowSparkline
 
@@ -83,6 +84,10 @@ async def test_a_light_theme_switches_every_widget_to_the_light_colours():
         await pilot.pause(0.2)
         dark = palette_for("default", True)
         assert dark.all.upper() in colours_in(app.query_one(FlowChart).render().segments)
+        fired = Alert(
+            "SPY", "squeeze_confirmed", "up", 6, 2e8, "call-driven buying", True, 1e8, IN_A_SQUEEZE
+        )
+        app.query_one(AlertLog).add(fired)
         app.theme = "textual-light"
         await pilot.pause(0.2)
         light = palette_for("default", False)

@@ -37,7 +37,7 @@ async def record_session(path: Path, symbols=("SPY", "QQQ"), bar="1m", start="14
         symbols=list(symbols),
         bar=bar,
         headless=True,
-        seed=5,
+        seed=0,  # SPY squeezes confirm at 11:04 and 14:50 ET
         date=DAY.isoformat(),
         start=start,
         speed=SPEED,

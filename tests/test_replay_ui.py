@@ -27,7 +27,7 @@ async def recording(tmp_path):
         symbols=["SPY"],
         bar="1m",
         headless=True,
-        seed=5,
+        seed=1,  # SPY: an upside squeeze confirms at 15:10 ET and ends at 15:25
         date=DAY.isoformat(),
         start="15:20",
         speed=900.0,

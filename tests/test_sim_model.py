@@ -1,15 +1,31 @@
-"""The market model: deterministic, exact, and squeezes that come from the dealers' gamma."""
+"""The market model: deterministic, exact, and the stylized facts of a 0DTE market.
+
+The facts are checked on a few SPY sessions pooled (seeds 20-31) so the suite stays fast;
+bench/calibration.py measures them over 50+ seeds per symbol against the published figures.
+"""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import numpy as np
+import pytest
 
 from hedgeflow_tui.sim import simulate_session
-from hedgeflow_tui.sim.market import SAMPLES, SQUEEZE_REGIMES, SessionRun, greeks, session_run
+from hedgeflow_tui.sim.facts import Facts
+from hedgeflow_tui.sim.market import (
+    SAMPLES_PER_DAY,
+    SQUEEZE_REGIMES,
+    SessionRun,
+    _schedule,
+    gamma_flip,
+    greeks,
+    session_run,
+)
 
 DAY = date(2026, 6, 12)
+SEEDS = range(20, 32)
 
 
 def test_a_seed_gives_one_session_and_another_seed_another():
@@ -22,38 +38,42 @@ def test_a_seed_gives_one_session_and_another_seed_another():
 
 
 def test_a_session_simulated_a_piece_at_a_time_equals_one_simulated_whole():
-    whole = SessionRun("QQQ", DAY, 99).upto(SAMPLES)
+    whole = SessionRun("QQQ", DAY, 99).upto(SAMPLES_PER_DAY)
     run = SessionRun("QQQ", DAY, 99)
     first = run.upto(100)
     assert run.ready == 100 and not first.spot[100:].any()  # nothing past what was asked for
-    for upto in (100, 101, 250, 779, SAMPLES, SAMPLES + 5):
+    for upto in (100, 101, 250, 779, SAMPLES_PER_DAY, SAMPLES_PER_DAY + 5):
         run.upto(upto)
     for name in ("spot", "calls", "puts", "net_gex", "gamma_flip", "call_wall", "put_wall"):
-        assert np.array_equal(getattr(run.path, name), getattr(whole, name)), name
+        assert np.array_equal(getattr(run.path, name), getattr(whole, name), equal_nan=True), name
     assert run.path.regime == whole.regime
 
 
 def test_flows_are_whole_dollars_and_prices_realistic():
     for symbol, level in (("SPY", 590), ("QQQ", 510), ("SPX", 5900)):
         path = simulate_session(symbol, DAY, 3)
-        assert len(path.calls) == SAMPLES
-        assert np.all(path.calls == np.round(path.calls)) and np.all(
-            path.puts == np.round(path.puts)
-        )
+        assert len(path.calls) == SAMPLES_PER_DAY
+        assert np.all(path.calls == np.round(path.calls))
+        assert np.all(path.puts == np.round(path.puts))
         assert 0.9 * level < path.spot[0] < 1.1 * level
         assert np.all(np.abs(np.diff(np.log(path.spot))) < 0.01)  # no 1% jump in 30 s
         assert np.all(path.put_wall <= path.call_wall)
 
 
-def test_regimes_switch_and_episodes_follow_them():
+def test_episodes_follow_the_hidden_regime_and_say_whether_price_moved_with_them():
     path = simulate_session("SPY", DAY, 8)
-    assert len(set(path.regime)) >= 3
-    episodes = path.episodes(60)
-    assert episodes
-    for start, end, direction in episodes:
-        index = int((start - path.open).total_seconds() // 30)
-        assert SQUEEZE_REGIMES[path.regime[index]] == direction
-        assert start <= end
+    episodes = path.episodes(30)
+    assert episodes and len(path.episodes(60)) == len(episodes)
+    for episode in episodes:
+        index = int((episode.start - path.open).total_seconds() // 30)
+        last = int((episode.end - path.open).total_seconds() // 30)
+        assert {path.regime[i] for i in range(index, last + 1)} == {
+            next(r for r, d in SQUEEZE_REGIMES.items() if d == episode.direction)
+        }
+        sign = 1 if episode.direction == "up" else -1
+        moved = sign * math.log(path.spot[last] / path.spot[max(0, index - 1)])
+        noise = path.sample_noise * math.sqrt(last - index + 1)
+        assert episode.realized == (moved > noise)
 
 
 def test_charm_and_gamma_grow_into_the_close():
@@ -64,45 +84,71 @@ def test_charm_and_gamma_grow_into_the_close():
     assert late[0] > 4 * early[0]
 
 
-def calm_samples(gex_sign: int, seeds=range(20, 32)) -> tuple[np.ndarray, np.ndarray]:
-    """Hedge flow and price change of every calm 30 s sample whose dealers' net GEX has the
-    given sign, pooled over several sessions: no customer push, only the dealers' response."""
-    flows, moves = [], []
-    for seed in seeds:
-        path = simulate_session("SPY", DAY, seed)
-        mask = (np.sign(path.net_gex) == gex_sign) & np.array([r == "calm" for r in path.regime])
-        flows.append((path.calls + path.puts)[mask])
-        moves.append(np.diff(path.spot, prepend=path.spot[0])[mask])
-    return np.concatenate(flows), np.concatenate(moves)
+def test_gamma_flip_is_a_real_sign_change_or_nothing():
+    strikes = 590.0 + np.arange(-40, 41)
+    vols = np.full(len(strikes), 0.14)
+    years = 3 / (365 * 24)
+    long_only = np.where(np.abs(strikes - 590) <= 15, 500.0, 0.0)
+    assert math.isnan(gamma_flip(590.0, strikes, vols, years, long_only))
+    short_puts_below = long_only - 4000.0 * (strikes == 584.0)
+    flip = gamma_flip(590.0, strikes, vols, years, short_puts_below)
+    assert 584.0 < flip < 590.0
+
+    def net(level: float) -> float:
+        _, _, gamma = greeks(level, strikes, vols, years)
+        return float(gamma @ short_puts_below)
+
+    assert net(flip - 0.3) < 0 < net(flip + 0.3)
+    far = long_only - 4000.0 * (strikes == 560.0)  # a flip 5% away is still found
+    assert 560.0 < gamma_flip(590.0, strikes, vols, years, far) < 575.0
 
 
-def test_short_gamma_dealers_chase_and_amplify_long_gamma_dealers_do_not():
-    short_flow, short_move = calm_samples(-1)
-    long_flow, long_move = calm_samples(+1)
-    chase = np.corrcoef(short_flow, short_move)[0, 1]
-    fade = np.corrcoef(long_flow, long_move)[0, 1]
-    assert chase > 0.5  # short gamma: dealers buy the rise and sell the fall
-    assert fade < chase - 0.5  # long gamma: their hedging leans against the move
-    assert np.std(short_move) > 1.5 * np.std(long_move)  # and moves are amplified vs damped
+@pytest.fixture(scope="module")
+def facts() -> Facts:
+    pooled = Facts()
+    for seed in SEEDS:
+        pooled.add(simulate_session("SPY", DAY, seed))
+    return pooled
 
 
-def test_squeeze_episodes_bring_same_signed_growing_flow_that_moves_price():
-    same_sign, growth, price_with = [], [], []
-    for seed in range(40, 60):
-        path = simulate_session("SPY", DAY, seed)
-        minute = (path.calls + path.puts).reshape(-1, 2).sum(axis=1)
-        spot = path.spot[1::2]
-        for start, end, direction in path.episodes(60):
-            i = int((start - path.open).total_seconds() // 60)
-            j = int((end - path.open).total_seconds() // 60)
-            if j - i < 6:
-                continue
-            sign = 1 if direction == "up" else -1
-            run = minute[i : j + 1] * sign
-            same_sign.append(np.mean(run > 0))
-            half = len(run) // 2
-            growth.append(run[half:].mean() > run[:half].mean())
-            price_with.append((spot[j] - spot[max(0, i - 1)]) * sign > 0)
-    assert np.mean(same_sign) > 0.7
-    assert np.mean(growth) > 0.7
-    assert np.mean(price_with) > 0.6
+def test_dealers_are_long_gamma_most_of_the_time_and_short_in_squeezes(facts):
+    assert facts.positive_gex_share() >= 0.6
+    assert facts.squeeze_short_share() > 0.5
+
+
+def test_long_gamma_mean_reverts_and_short_gamma_trends(facts):
+    assert facts.autocorr_long() < 0  # reversal when dealers are long gamma
+    assert facts.autocorr_short() > facts.autocorr_long() + 0.2  # momentum when short
+
+
+def test_minute_returns_are_those_of_spy(facts):
+    assert all(3 <= sd <= 9 for sd in facts.calm_sd)  # bp, calm stretches
+    assert facts.max_calm_move < 0.006  # no minute beyond 0.6% outside a squeeze
+    assert facts.flow_r2() < 0.4  # same-minute hedge flow explains well under half
+
+
+def test_customers_trade_both_ways_busy_at_the_open_and_into_the_close(facts):
+    assert facts.selling_share() >= 0.3
+    profile = facts.activity()
+    assert profile["first 30 min"] > 1.5 * profile["12:00-13:00"]
+    assert profile["last 60 min"] > 1.5 * profile["12:00-13:00"]
+
+
+def test_squeezes_vary_in_number_length_and_size(facts):
+    assert set(facts.episodes) <= {0, 1, 2, 3} and 0 in facts.episodes
+    assert min(facts.durations) <= 6 and max(facts.durations) >= 25  # minutes
+    small, large = np.percentile(facts.moves, [5, 95])
+    assert large > 10 * small  # an order of magnitude between small and large
+
+
+def test_squeeze_onsets_are_both_abrupt_and_gradual():
+    ramps = []
+    for seed in range(200):
+        plan = _schedule(np.random.default_rng(seed), SAMPLES_PER_DAY)
+        strength = plan.strength
+        starts = np.nonzero((strength > 0) & (np.roll(strength, 1) == 0))[0]
+        for start in starts:
+            end = start + int(np.argmax(strength[start:] == 0))
+            episode = strength[start:end]
+            ramps.append(int(np.argmax(episode >= 0.8 * episode.max())) / len(episode))
+    assert min(ramps) < 0.05 and max(ramps) > 0.4

@@ -8,11 +8,12 @@ import time
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
+import numpy as np
 import pytest
 
 from hedgeflow_tui.client import FlashAlphaClient
 from hedgeflow_tui.clock import ET, FrozenClock
-from hedgeflow_tui.sim import SimConfig
+from hedgeflow_tui.sim import SimConfig, simulate_session
 
 DAY = date(2026, 6, 12)
 
@@ -187,6 +188,62 @@ def test_hedgeflow_sim_serves_over_http():
         process.terminate()
         out, _ = process.communicate(timeout=10)
     assert f"127.0.0.1:{port}" in out and "secret-key" not in out
+
+
+def test_truth_names_the_squeeze_episodes_so_far_and_whether_price_followed(sim_server):
+    day_end = sim_server(config=SimConfig(seed=8, date=DAY), clock=FrozenClock(et(16, 30)))
+    truth = httpx.get(f"{day_end.url}/sim/v1/truth/SPY", params={"bar": "1m"}).json()
+    expected = simulate_session("SPY", DAY, 8).episodes(60)
+    assert len(truth["episodes"]) == len(expected) > 0
+    for served, episode in zip(truth["episodes"], expected, strict=True):
+        assert served == {
+            "start": episode.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end": episode.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "direction": episode.direction,
+            "realized": episode.realized,
+        }
+    api = httpx.get(f"{day_end.url}/v1/flow/zero-dte/hedge-flow/SPY", params={"bar": "1m"}).text
+    assert "episodes" not in api and "realized" not in api
+
+
+async def test_gamma_flip_is_null_when_dealers_gamma_never_changes_sign(sim_server):
+    server = sim_server(config=SimConfig(seed=4, date=DAY), clock=FrozenClock(et(16, 30)))
+    model = simulate_session("SPY", DAY, 4)
+    async with FlashAlphaClient(server.url) as client:
+        series = await client.series("SPY", "30s", 390)
+    async with httpx.AsyncClient() as http:
+        answer = await http.get(
+            f"{server.url}/v1/flow/zero-dte/series/SPY", params={"bar": "30s", "minutes": 390}
+        )
+    raw = answer.json()
+    missing = [point.gamma_flip is None for point in series.bars]
+    assert missing == list(np.isnan(model.gamma_flip))
+    assert any(missing) and not all(missing)
+    assert all(b["gamma_flip_status"] is None for b in raw["bars"] if b["gamma_flip"] is None)
+
+
+async def test_null_flow_fault_answers_series_bars_without_hedge_flow(sim_server):
+    server = sim_server(
+        config=SimConfig(date=DAY, faults=1.0, fault_kinds=("null_flow",)),
+        clock=FrozenClock(et(12, 0)),
+    )
+    async with httpx.AsyncClient() as http:
+        answer = await http.get(f"{server.url}/v1/flow/zero-dte/series/SPY", params={"bar": "1m"})
+    raw = answer.json()
+    assert raw["bars"] and all(
+        bar[field] is None
+        for bar in raw["bars"]
+        for field in (
+            "hedge_flow_call_cumulative",
+            "hedge_flow_put_cumulative",
+            "hedge_flow_cumulative_all",
+        )
+    )
+    assert all(bar["spot"] is not None for bar in raw["bars"])
+    async with FlashAlphaClient(server.url) as client:  # still parses: the fields are optional
+        assert (await client.series("SPY", "1m", 30)).bars
+        flow = await client.hedge_flow("SPY", "all", "1m", 30)  # hedge-flow answers unchanged
+    assert all(bar.bar is not None for bar in flow.bars)
 
 
 def known(value: float | None) -> float:

@@ -40,7 +40,7 @@ def test_quiet_session(snap_compare):
 
 
 def test_upside_squeeze_confirmed(snap_compare):
-    app = app_at(14, datetime(2026, 6, 12, 14, 40, 30, tzinfo=UTC))
+    app = app_at(23, datetime(2026, 6, 12, 17, 10, 30, tzinfo=UTC))
     assert snap_compare(app, terminal_size=SIZE, run_before=until_ready)
 
 

@@ -6,12 +6,14 @@ Simulated now comes from the clock given to `create_app`; only buckets closed by
 now - minutes (now capped at the 16:00 close, so `minutes=390` after the close is the whole day).
 Per bucket, `bar` is the sum of its 30 s flows and `cumulative` the running total at its end;
 series values are the bucket's last 30 s sample. The hidden regime is served only on the
-sim-only route `/sim/v1/truth/{symbol}`, never in the FlashAlpha-shaped answers.
+sim-only route `/sim/v1/truth/{symbol}` (with the squeeze episodes so far), never in the
+FlashAlpha-shaped answers. A gamma flip is `null` when the dealers' net gamma has no sign change.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -236,16 +238,16 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         for i in range(first, last):
             s = (i + 1) * per - 1  # the bucket's last 30 s sample
             gex = float(session.net_gex[s])
+            flip = None if math.isnan(session.gamma_flip[s]) else float(session.gamma_flip[s])
+            status = None if flip is None else "above" if session.spot[s] >= flip else "below"
             bars.append(
                 {
                     "t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
                     "spot": float(session.spot[s]),
                     "net_gex": gex,
                     "net_dex": None,
-                    "gamma_flip": float(session.gamma_flip[s]),
-                    "gamma_flip_status": (
-                        "above" if session.spot[s] >= session.gamma_flip[s] else "below"
-                    ),
+                    "gamma_flip": flip,
+                    "gamma_flip_status": status,
                     "call_wall": float(session.call_wall[s]),
                     "put_wall": float(session.put_wall[s]),
                     "magnet": None,
@@ -292,6 +294,15 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                         "regime": session.regime[(i + 1) * per - 1],
                     }
                     for i in range(first, last)
+                ],
+                "episodes": [
+                    {
+                        "start": iso(e.start),
+                        "end": iso(e.end),
+                        "direction": e.direction,
+                        "realized": e.realized,
+                    }
+                    for e in session.episodes(BAR_SECONDS[bar], upto=last * per)
                 ],
             }
         )

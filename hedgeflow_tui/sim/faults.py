@@ -3,9 +3,10 @@
 Each hedge-flow or series request draws, from a seeded generator, whether it fails and how:
 a 500, a 502 with an HTML body (a proxy), a 429 with `Retry-After` (in seconds of the
 simulator's market clock), a slow answer (past a client's timeout), a truncated JSON body, or
-bars duplicated and out of order. One kind is not a transport fault but bad data, and is drawn
-only when asked for by name: `skewed_flow`, a series answer whose `hedge_flow_*_cumulative`
-fields disagree with the hedge-flow endpoint (it applies to series requests only).
+bars duplicated and out of order. Two kinds are not transport faults but bad data, drawn only
+when asked for by name and only on series requests: `skewed_flow`, a series answer whose
+`hedge_flow_*_cumulative` fields disagree with the hedge-flow endpoint, and `null_flow`, a series
+answer whose `hedge_flow_*` fields are all null.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ import threading
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 ALL_FAULTS = ("500", "502_html", "429", "slow", "truncated", "shuffled")
-SERIES_FAULTS = ("skewed_flow",)  # only on series answers
+SERIES_FAULTS = ("skewed_flow", "null_flow")  # only on series answers
+NULLED_FIELDS = (
+    "hedge_flow_call_cumulative",
+    "hedge_flow_put_cumulative",
+    "hedge_flow_cumulative_all",
+)
 KNOWN_FAULTS = ALL_FAULTS + SERIES_FAULTS
 SKEW = 25_000.0  # delta-dollars added to the series' call cumulative by `skewed_flow`
 
@@ -74,6 +80,12 @@ class FaultInjector:
                 for bar in body.get("bars", [])
             ]
             return JSONResponse(body | {"bars": bars})
+        if kind == "null_flow":
+            nulled = [
+                {key: None if key in NULLED_FIELDS else value for key, value in bar.items()}
+                for bar in body.get("bars", [])
+            ]
+            return JSONResponse(body | {"bars": nulled})
         if kind == "truncated":
             text = json.dumps(body)
             return Response(text[: len(text) // 2], media_type="application/json")

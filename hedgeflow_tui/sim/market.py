@@ -1,33 +1,42 @@
 """The market model: a 0DTE chain, its customers, its dealers and the price they move together.
 
-Every 5 simulated seconds: customers trade contracts in Poisson arrivals whose mix follows a
-hidden regime (calm, call chase, put flush, pin); dealers take the other side; Black-Scholes
-deltas with the true time left to the 16:00 ET expiry give the dealers' option delta, and their
-hedge in shares is its negative. The change in hedge shares times spot is the hedge flow in
-delta-dollars, for the call book and the put book. Those trades push price (price impact), so
-short-gamma dealers amplify moves and long-gamma dealers damp them. Flows are summed per 30 s
-sample and rounded to whole dollars, so every sum the server builds from them is exact.
+Every 10 simulated seconds: customers trade contracts both ways, in Poisson arrivals whose rate
+follows the day's activity (busy open, midday lull, ramp into the close) and whose mix follows a
+hidden regime (calm, call chase, put flush, pin); dealers take the other side. Black-Scholes
+deltas with the true time left to expiry give the dealers' option delta; their target hedge in
+shares is its negative, and they trade half of the gap to it each step (hedging takes time).
+Those hedge trades, times spot, are the hedge flow in delta-dollars, for the call book and the
+put book, and they move price (price impact) on top of a random walk. Dealers start the day
+long gamma (customers sell premium: overwritten calls above spot), so most of the time their
+hedging leans against moves and price mean-reverts; a squeeze is a stretch where customers
+chase one side hard enough to leave dealers short gamma, and their hedging then chases price.
+Flows are summed per 30 s sample and rounded to whole dollars, so every sum the server builds
+from them is exact. The numbers are calibrated to published figures: README, "The simulator".
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import TypedDict
 
 import numpy as np
 
 from hedgeflow_tui.clock import session_bounds
 
 SAMPLE_SECONDS = 30
-STEP_SECONDS = 5
-SAMPLES = 780  # 09:30:00 .. 15:59:30, bucket starts
+SAMPLES_PER_DAY = 780  # a regular 09:30-16:00 session; an early close has fewer
+STEP_SECONDS = 10
 STEPS_PER_SAMPLE = SAMPLE_SECONDS // STEP_SECONDS
 YEAR_SECONDS = 365 * 24 * 3600
-UNWIND_HALF_LIFE = 1200.0  # seconds: customers close what they opened, dealers' book relaxes back
+TRADING_YEAR_SECONDS = 252 * 6.5 * 3600
+LAST_MINUTES_FLOOR = 15 * 60  # seconds: greeks use at least this much time left (see greeks())
+UNWIND_HALF_LIFE = 7200.0  # seconds: customers close what they opened, dealers' book relaxes back
+MAX_STEP_IMPACT = 0.0005  # the most a step's hedge trades can move price (log-return)
+HEDGE_SPEED = 0.2  # share of the gap to their target hedge dealers trade each step
 REGIMES = ("calm", "call_chase", "put_flush", "pin")
 SQUEEZE_REGIMES = {"call_chase": "up", "put_flush": "down"}
 SERIES = ("spot", "calls", "puts", "net_gex", "gamma_flip", "call_wall", "put_wall", "atm_iv")
@@ -38,34 +47,37 @@ class Underlying:
     spot: float  # opening level
     strike_step: float
     strikes_each_side: int
-    vol: float  # annualised base implied / realised volatility
-    contracts: float  # scale of customer trade sizes
-    liquidity: float  # delta-dollars that move price by 1%
+    vol: float  # annualised volatility of the random walk (before the dealers' hedging)
+    contracts_per_day: float  # customer 0DTE contracts on an average day
+    liquidity: float  # delta-dollars of hedge trades that move price by 1%
+    book: float  # dealers' long contracts per strike at the open (their long-gamma band)
+    chase: float  # a squeeze of strength 1 adds this share of the calm arrival rate, one-sided
 
 
 SYMBOLS: dict[str, Underlying] = {
-    "SPY": Underlying(590.0, 1.0, 40, 0.14, 1.0, 2.5e9),
-    "QQQ": Underlying(510.0, 1.0, 40, 0.18, 0.6, 1.8e9),
-    "SPX": Underlying(5900.0, 5.0, 40, 0.14, 0.25, 1.0e10),
+    "SPY": Underlying(590.0, 1.0, 40, 0.14, 2.5e6, 1.2e9, 550.0, 0.4),
+    "QQQ": Underlying(510.0, 1.0, 40, 0.18, 1.5e6, 0.62e9, 380.0, 0.45),
+    "SPX": Underlying(5900.0, 5.0, 40, 0.14, 1.6e6, 7.7e9, 200.0, 0.45),
 }
 
+MEAN_TRADE = 5.0  # contracts per ordinary customer trade (geometric sizes, whole contracts)
+BLOCK_CHANCE = 0.01  # share of trades that are institutional blocks
+MEAN_BLOCK = 150.0  # contracts per block (log-normal sizes)
+LARGEST_BLOCK = 2500.0
+CALM_BUY = 0.5  # calm customers buy as much as they sell (Cboe: two-way, balanced)
+SQUEEZE_BUY = 0.9  # in a chase, nine trades in ten are customer buys of the chased side
+PIN_BUY = 0.2  # pin: customers sell the big strike's straddles
+OPEN_OI_DAYS = 0.3  # open interest at the open, in days of volume (spread over the chain)
 
-# per regime: arrivals per step, mean contracts, P(call), customer buys?, strike offset in steps
-class _CustomerFlow(TypedDict):
-    rate: float  # trades per 30 s sample
-    size: float  # mean contracts per trade, x the symbol's contract scale
-    p_call: float  # share of trades in calls
-    buy: float  # share of trades where the customer buys
-    offset: tuple[int, int]  # strikes from the money, low and high
 
+@dataclass(frozen=True)
+class Episode:
+    """A stretch of one-sided forced dealer hedging (ground truth), in buckets of a bar size."""
 
-_FLOW: dict[str, _CustomerFlow] = {
-    "calm": {"rate": 2.0, "size": 40, "p_call": 0.5, "buy": 0.5, "offset": (-6, 6)},
-    "call_chase": {"rate": 10.0, "size": 30, "p_call": 0.95, "buy": 0.95, "offset": (0, 5)},
-    "put_flush": {"rate": 10.0, "size": 30, "p_call": 0.05, "buy": 0.95, "offset": (-5, 0)},
-    "pin": {"rate": 3.0, "size": 50, "p_call": 0.5, "buy": 0.12, "offset": (-2, 2)},
-}
-_DURATION_MIN = {"calm": (25, 70), "call_chase": (8, 25), "put_flush": (8, 25), "pin": (25, 60)}
+    start: datetime  # first bucket
+    end: datetime  # last bucket
+    direction: str  # "up" | "down"
+    realized: bool  # price moved with it by more than its calm noise over that time
 
 
 @dataclass(frozen=True)
@@ -80,37 +92,49 @@ class SessionPath:
     calls: np.ndarray  # call-book hedge flow per sample, whole delta-dollars
     puts: np.ndarray  # put-book hedge flow per sample
     net_gex: np.ndarray  # dealers' dollar gamma per 1% move
-    gamma_flip: np.ndarray
+    gamma_flip: np.ndarray  # NaN where the dealers' net gamma has no sign change
     call_wall: np.ndarray
     put_wall: np.ndarray
     atm_iv: np.ndarray
+    contracts: np.ndarray  # customer contracts traded per sample
+    sold: np.ndarray  # of which customers sold
     regime: tuple[str, ...]  # the hidden regime of each sample (ground truth)
+    sample_noise: float  # s.d. of a calm 30 s log-return from the random walk alone
+
+    @property
+    def samples(self) -> int:
+        return len(self.spot)
 
     def times(self) -> list[datetime]:
-        return [self.open + timedelta(seconds=SAMPLE_SECONDS * i) for i in range(SAMPLES)]
+        return [self.open + timedelta(seconds=SAMPLE_SECONDS * i) for i in range(self.samples)]
 
-    def episodes(self, bar_seconds: int = SAMPLE_SECONDS) -> list[tuple[datetime, datetime, str]]:
-        """Squeeze episodes of the hidden regime: (first bucket, last bucket, "up" | "down")."""
+    def episodes(self, bar_seconds: int = SAMPLE_SECONDS, upto: int | None = None) -> list[Episode]:
+        """Squeeze episodes of the hidden regime that started before sample `upto` (default:
+        all), each cut at `upto`; `realized` from the price over the episode's samples."""
+        upto = self.samples if upto is None else min(upto, self.samples)
         found, start = [], None
-        for i, regime in enumerate((*self.regime, "calm")):
+        for i, regime in enumerate((*self.regime[:upto], "calm")):
             if start is not None and regime != self.regime[start]:
-                first = self.open + timedelta(seconds=SAMPLE_SECONDS * start)
-                last = self.open + timedelta(seconds=SAMPLE_SECONDS * (i - 1))
+                sign = 1 if SQUEEZE_REGIMES[self.regime[start]] == "up" else -1
+                before = self.spot[max(0, start - 1)]
+                move = sign * math.log(self.spot[i - 1] / before)
+                noise = self.sample_noise * math.sqrt(i - start)
                 found.append(
-                    (
-                        _floor(first, self.open, bar_seconds),
-                        _floor(last, self.open, bar_seconds),
-                        SQUEEZE_REGIMES[self.regime[start]],
+                    Episode(
+                        start=self._bucket(start, bar_seconds),
+                        end=self._bucket(i - 1, bar_seconds),
+                        direction=SQUEEZE_REGIMES[self.regime[start]],
+                        realized=bool(move > noise),
                     )
                 )
                 start = None
-            if start is None and regime in SQUEEZE_REGIMES and i < SAMPLES:
+            if start is None and regime in SQUEEZE_REGIMES and i < upto:
                 start = i
         return found
 
-
-def _floor(t: datetime, origin: datetime, seconds: int) -> datetime:
-    return origin + timedelta(seconds=(t - origin).total_seconds() // seconds * seconds)
+    def _bucket(self, sample: int, bar_seconds: int) -> datetime:
+        seconds = sample * SAMPLE_SECONDS // bar_seconds * bar_seconds
+        return self.open + timedelta(seconds=seconds)
 
 
 def _norm_cdf(x: np.ndarray) -> np.ndarray:
@@ -141,26 +165,65 @@ def _smile(strikes: np.ndarray, spot: float, base: float) -> np.ndarray:
     return base * (1.0 - 2.5 * moneyness + 60.0 * moneyness**2)
 
 
-def _regime_schedule(rng: np.random.Generator) -> tuple[list[str], list[float]]:
-    """The hidden regime of every 30 s sample, calm stretches between random episodes, and how
-    far each sample is into its episode (0..1): crowds build, so customer flow grows with it."""
-    schedule: list[str] = []
-    progress: list[float] = []
-    regime = "calm"
-    while len(schedule) < SAMPLES:
-        low, high = _DURATION_MIN[regime]
-        length = int(rng.integers(low, high + 1)) * 2
-        schedule += [regime] * length
-        progress += [i / length for i in range(length)]
-        if regime != "calm":
-            regime = "calm"
-        else:
-            late = len(schedule) > SAMPLES * 0.6
-            weights = [0.38, 0.38, 0.24 + (0.2 if late else 0.0)]
-            regime = str(
-                rng.choice(["call_chase", "put_flush", "pin"], p=np.array(weights) / sum(weights))
-            )
-    return schedule[:SAMPLES], progress[:SAMPLES]
+def activity(fraction: np.ndarray | float) -> np.ndarray:
+    """Customer activity through the day (mean 1 over the session): a busy open that fades in
+    half an hour, a midday lull, a ramp into the close. `fraction`: 0 at the open, 1 at the
+    close."""
+    x = np.asarray(fraction, dtype=float)
+    shape = 0.55 + 1.6 * np.exp(-x / 0.05) + 1.3 * x**6
+    return shape / 0.9095  # the mean of the shape over [0, 1]
+
+
+def _volatility(fraction: np.ndarray | float) -> np.ndarray:
+    """Random-walk volatility through the day (mean-square 1): higher at the open."""
+    x = np.asarray(fraction, dtype=float)
+    return np.sqrt((0.8 + 1.8 * np.exp(-x / 0.04) + 0.3 * x**4) / 0.9321)
+
+
+@dataclass
+class _Schedule:
+    """The hidden plan of the day, per 30 s sample, drawn before any sample is simulated."""
+
+    regime: list[str]
+    strength: np.ndarray  # squeeze intensity (0 outside squeezes), ramping in from its onset
+    pin_strike_offset: int  # strikes from the opening ATM to the day's pin strike
+
+
+def _schedule(rng: np.random.Generator, samples: int) -> _Schedule:
+    """0-3 squeezes (a quarter of sessions have none) of 3-60 minutes with log-normal sizes
+    (an order of magnitude between small and large) and onsets from abrupt to gradual, placed
+    anywhere but leaning to the afternoon; 0-2 pin stretches in the afternoon."""
+    regime = ["calm"] * samples
+    strength = np.zeros(samples)
+    busy = np.zeros(samples, dtype=bool)
+
+    def place(length: int, lean: float) -> int | None:
+        for _ in range(30):
+            start = int((samples - length) * rng.beta(lean, 1.0))
+            gap = 20  # ten minutes of calm around every episode
+            if start >= 10 and not busy[max(0, start - gap) : start + length + gap].any():
+                busy[start : start + length] = True
+                return start
+        return None
+
+    for _ in range(int(rng.choice(4, p=[0.25, 0.4, 0.23, 0.12]))):
+        minutes = float(np.clip(rng.lognormal(math.log(12), 0.75), 3, 60))
+        length = int(minutes * 2)
+        start = place(length, 1.3)
+        if start is None:
+            continue
+        name = "call_chase" if rng.random() < 0.5 else "put_flush"
+        size = float(np.clip(rng.lognormal(0.0, 0.6), 0.2, 2.0))
+        onset = float(rng.uniform(0.02, 0.7))  # share of the episode spent ramping in
+        ramp = np.minimum(1.0, (np.arange(1, length + 1) / length) / onset) ** 1.5
+        regime[start : start + length] = [name] * length
+        strength[start : start + length] = size * ramp
+    for _ in range(int(rng.choice(3, p=[0.4, 0.45, 0.15]))):
+        length = int(rng.integers(20, 61)) * 2
+        start = place(length, 3.0)
+        if start is not None:
+            regime[start : start + length] = ["pin"] * length
+    return _Schedule(regime, strength, int(rng.integers(-3, 4)))
 
 
 class SessionRun:
@@ -169,16 +232,20 @@ class SessionRun:
     the samples equal those of a whole run (the same random draws in the same order)."""
 
     def __init__(self, symbol: str, day: date, seed: int) -> None:
-        out = {name: np.zeros(SAMPLES) for name in SERIES}
+        open_, close = session_bounds(day)
+        samples = int((close - open_).total_seconds()) // SAMPLE_SECONDS
+        out = {name: np.zeros(samples) for name in (*SERIES, "contracts", "sold")}
         self._samples = _simulate(symbol, day, seed, out)
-        regime = next(self._samples)  # the hidden regime schedule is drawn before any sample
-        assert regime is not None
+        schedule = next(self._samples)  # the hidden plan is drawn before any sample
+        assert schedule is not None
+        spec = SYMBOLS[symbol]
         self.path = SessionPath(
             symbol=symbol,
             day=day,
             seed=seed,
-            open=session_bounds(day)[0],
-            regime=tuple(regime),
+            open=open_,
+            regime=tuple(schedule.regime),
+            sample_noise=spec.vol * math.sqrt(SAMPLE_SECONDS / TRADING_YEAR_SECONDS),
             **out,
         )
         self.ready = 0
@@ -187,7 +254,7 @@ class SessionRun:
     def upto(self, samples: int) -> SessionPath:
         """The path with at least its first `samples` samples computed (later ones may be 0)."""
         with self._lock:
-            while self.ready < min(samples, SAMPLES):
+            while self.ready < min(samples, self.path.samples):
                 next(self._samples)
                 self.ready += 1
         return self.path
@@ -201,107 +268,189 @@ def session_run(symbol: str, day: date, seed: int) -> SessionRun:
 
 def simulate_session(symbol: str, day: date, seed: int) -> SessionPath:
     """The whole session of `symbol` on `day` for `seed`."""
-    return session_run(symbol, day, seed).upto(SAMPLES)
+    run = session_run(symbol, day, seed)
+    return run.upto(run.path.samples)
 
 
 def _simulate(
     symbol: str, day: date, seed: int, out: dict[str, np.ndarray]
-) -> Iterator[list[str] | None]:
-    """Yields the regime schedule, then once per 30 s sample after writing it into `out`."""
+) -> Iterator[_Schedule | None]:
+    """Yields the day's schedule, then once per 30 s sample after writing it into `out`."""
     spec = SYMBOLS[symbol]
     rng = np.random.default_rng([seed, day.toordinal(), sum(map(ord, symbol))])
     open_, close = session_bounds(day)
+    session_seconds = (close - open_).total_seconds()
+    samples = len(out["spot"])
+    steps = samples * STEPS_PER_SAMPLE
     spot = spec.spot * float(np.exp(rng.normal(0, 0.01)))
     center = round(spot / spec.strike_step) * spec.strike_step
     each_side = spec.strikes_each_side
     strikes = center + spec.strike_step * np.arange(-each_side, each_side + 1)
-    # Open interest: a call wall above, a put wall below, dealers long the calls customers
-    # overwrote and short the puts customers bought for protection.
-    distance = (strikes - center) / spec.strike_step
-    call_wall_at = int(rng.integers(4, 9))
-    put_wall_at = -int(rng.integers(4, 9))
-    spread = np.exp(-np.abs(distance) / 8)
-    call_oi = 1500 * spec.contracts * (spread + 3 * (distance == call_wall_at))
-    put_oi = 1500 * spec.contracts * (spread + 3 * (distance == put_wall_at))
-    dealer_calls = 0.5 * call_oi  # contracts dealers hold, signed
-    dealer_puts = -0.15 * put_oi
-    book_calls, book_puts = dealer_calls.copy(), dealer_puts.copy()
+    count = len(strikes)
+    # Open interest at the open: spread around the money, a call wall above and a put wall
+    # below. Dealers hold a small net book of it: long a band of calls around the money
+    # (customers sold premium) and at the call wall (overwriting), short puts at the put wall
+    # (customers bought protection). So they start long gamma, short gamma near the put wall.
+    distance = np.arange(-each_side, each_side + 1)
+    call_wall_at = int(rng.integers(3, 9))
+    put_wall_at = -int(rng.integers(3, 9))
+    spread = np.exp(-np.abs(distance) / 6)
+    scale = spec.contracts_per_day * OPEN_OI_DAYS / spread.sum()
+    call_oi = scale * (spread + 2.5 * (distance == call_wall_at))
+    put_oi = scale * (spread + 2.5 * (distance == put_wall_at))
+    band = spec.book * float(rng.lognormal(0.0, 0.4))  # some days dealers hold more
+    book_calls = band * ((np.abs(distance) <= 15) + 4.0 * (distance == call_wall_at))
+    book_puts = -band * 6.0 * (distance == put_wall_at)  # dealers' book, signed contracts
+    dealer_calls, dealer_puts = book_calls.copy(), book_puts.copy()
     unwind = 1 - 0.5 ** (STEP_SECONDS / UNWIND_HALF_LIFE)
-    schedule, progress = _regime_schedule(rng)
-    yield schedule
+    plan = _schedule(rng, samples)
+    yield plan
 
-    step_vol = spec.vol * np.sqrt(STEP_SECONDS / (YEAR_SECONDS * 252 / 365 * 6.5 / 24))
+    fractions = (np.arange(steps) + 0.5) / steps
+    mean_size = MEAN_TRADE + BLOCK_CHANCE * (MEAN_BLOCK - MEAN_TRADE)
+    trade_rate = spec.contracts_per_day / mean_size / steps * activity(fractions)
+    step_vol = spec.vol * math.sqrt(STEP_SECONDS / TRADING_YEAR_SECONDS) * _volatility(fractions)
+    liquidity = spec.liquidity * np.sqrt(activity(fractions))  # deeper when busier
     vols = _smile(strikes, spot, spec.vol)
-    call_d, put_d, _ = greeks(spot, strikes, vols, (close - open_).total_seconds() / YEAR_SECONDS)
-    hedge_calls = -float(dealer_calls @ call_d) * 100
-    hedge_puts = -float(dealer_puts @ put_d) * 100
-    flip_grid = np.linspace(-0.03, 0.03, 25)
-    for sample in range(SAMPLES):
-        flow = _FLOW[schedule[sample]]
-        calls_flow = puts_flow = 0.0
-        for step in range(STEPS_PER_SAMPLE):
-            seconds = (sample * STEPS_PER_SAMPLE + step + 1) * STEP_SECONDS
-            years = ((close - open_).total_seconds() - seconds) / YEAR_SECONDS
-            # customers trade; dealers take the other side
-            dealer_calls += (book_calls - dealer_calls) * unwind
-            dealer_puts += (book_puts - dealer_puts) * unwind
-            crowd = 1.0 if schedule[sample] == "calm" else 0.25 * 16 ** progress[sample]
+    years = session_seconds / YEAR_SECONDS
+    call_d, put_d, _ = greeks(spot, strikes, vols, years)
+    held_calls = target_calls = -float(dealer_calls @ call_d) * 100
+    held_puts = target_puts = -float(dealer_puts @ put_d) * 100
+    pin_index = each_side + plan.pin_strike_offset
+    for sample in range(samples):
+        regime = plan.regime[sample]
+        calls_flow = puts_flow = contracts = sold = 0.0
+        for step in range(sample * STEPS_PER_SAMPLE, (sample + 1) * STEPS_PER_SAMPLE):
+            seconds_left = session_seconds - (step + 1) * STEP_SECONDS
+            change_calls = (book_calls - dealer_calls) * unwind
+            change_puts = (book_puts - dealer_puts) * unwind
             at_the_money = int(np.searchsorted(strikes, spot))
-            low, high = flow["offset"]
-            for _ in range(rng.poisson(flow["rate"] * crowd)):
-                offset = int(rng.integers(low, high + 1))
-                strike_index = min(max(at_the_money + offset, 0), len(strikes) - 1)
-                size = rng.exponential(flow["size"]) * spec.contracts
-                customer_buys = rng.random() < flow["buy"]
-                dealer_side = -size if customer_buys else size
-                if rng.random() < flow["p_call"]:
-                    dealer_calls[strike_index] += dealer_side
-                    call_oi[strike_index] += size
-                else:
-                    dealer_puts[strike_index] += dealer_side
-                    put_oi[strike_index] += size
-            call_d, put_d, gamma = greeks(spot, strikes, vols, years)
-            new_calls = -float(dealer_calls @ call_d) * 100
-            new_puts = -float(dealer_puts @ put_d) * 100
-            trade_calls = (new_calls - hedge_calls) * spot
-            trade_puts = (new_puts - hedge_puts) * spot
-            hedge_calls, hedge_puts = new_calls, new_puts
-            calls_flow += trade_calls
-            puts_flow += trade_puts
+            # customers trade; dealers take the other side
+            index, size, buys, is_call = _customer_trades(
+                rng, regime, plan, sample, trade_rate[step], at_the_money, pin_index, spec.chase
+            )
+            index = np.clip(index, 0, count - 1)
+            dealer_side = np.where(buys, -size, size)
+            change_calls += np.bincount(index[is_call], dealer_side[is_call], count)
+            change_puts += np.bincount(index[~is_call], dealer_side[~is_call], count)
+            dealer_calls += change_calls
+            dealer_puts += change_puts
+            call_oi += np.bincount(index[is_call], size[is_call], count)
+            put_oi += np.bincount(index[~is_call], size[~is_call], count)
+            contracts += size.sum()
+            sold += size[~buys].sum()
+            # dealers hedge what they just traded at once, and the drift of their book's delta
+            # (gamma, charm) gradually: a share HEDGE_SPEED of the gap per step
+            at_once_calls = -float(change_calls @ call_d) * 100
+            at_once_puts = -float(change_puts @ put_d) * 100
+            call_d, put_d, gamma = greeks(
+                spot, strikes, vols, max(seconds_left, LAST_MINUTES_FLOOR) / YEAR_SECONDS
+            )
+            target_calls = -float(dealer_calls @ call_d) * 100
+            target_puts = -float(dealer_puts @ put_d) * 100
+            trade_calls = at_once_calls + (target_calls - held_calls - at_once_calls) * HEDGE_SPEED
+            trade_puts = at_once_puts + (target_puts - held_puts - at_once_puts) * HEDGE_SPEED
+            held_calls += trade_calls
+            held_puts += trade_puts
+            calls_flow += trade_calls * spot
+            puts_flow += trade_puts * spot
             # price: a random walk plus the impact of the dealers' own hedge trades
-            impact = (trade_calls + trade_puts) / spec.liquidity * 0.01
-            spot *= float(np.exp(step_vol * rng.normal() + impact))
+            impact = _impact((trade_calls + trade_puts) * spot, liquidity[step])
+            spot *= float(np.exp(step_vol[step] * rng.normal() + impact))
         out["calls"][sample] = round(calls_flow)
         out["puts"][sample] = round(puts_flow)
         out["spot"][sample] = round(spot, 2)
-        dollar_gamma = (dealer_calls + dealer_puts) * gamma * 100 * spot * spot * 0.01
+        out["contracts"][sample] = contracts
+        out["sold"][sample] = sold
+        position = dealer_calls + dealer_puts
+        dollar_gamma = position * gamma * 100 * spot * spot * 0.01
         out["net_gex"][sample] = round(float(dollar_gamma.sum()))
         out["atm_iv"][sample] = round(float(np.interp(spot, strikes, vols)), 4)
         out["call_wall"][sample] = strikes[int(np.argmax(call_oi * (strikes >= spot)))]
         out["put_wall"][sample] = strikes[int(np.argmax(put_oi * (strikes <= spot)))]
-        out["gamma_flip"][sample] = _gamma_flip(
-            spot, strikes, vols, max(years, 1e-7), dealer_calls + dealer_puts, flip_grid
-        )
+        years_left = max(seconds_left, LAST_MINUTES_FLOOR) / YEAR_SECONDS
+        out["gamma_flip"][sample] = gamma_flip(spot, strikes, vols, years_left, position)
         yield None
 
 
-def _gamma_flip(
+def _impact(flow: float, liquidity: float) -> float:
+    """Log-return from `flow` delta-dollars of hedge trades in one step: linear for ordinary
+    flows (`liquidity` dollars per 1%), concave for huge ones, never beyond MAX_STEP_IMPACT."""
+    linear = flow / liquidity * 0.01
+    return linear / (1.0 + abs(linear) / MAX_STEP_IMPACT)
+
+
+def _customer_trades(
+    rng: np.random.Generator,
+    regime: str,
+    plan: _Schedule,
+    sample: int,
+    rate: float,
+    at_the_money: int,
+    pin_index: int,
+    chase: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One step's customer trades: strike index, contracts, customer buys?, call?"""
+    n = rng.poisson(rate)
+    index = at_the_money + np.rint(rng.normal(0, 3.5, n)).astype(int)
+    buys = rng.random(n) < CALM_BUY
+    is_call = rng.random(n) < 0.5
+    if regime in SQUEEZE_REGIMES:
+        extra = rng.poisson(rate * chase * plan.strength[sample])
+        up = regime == "call_chase"
+        offsets = rng.integers(0, 7, extra) * (1 if up else -1)
+        index = np.concatenate([index, at_the_money + offsets])
+        buys = np.concatenate([buys, rng.random(extra) < SQUEEZE_BUY])
+        is_call = np.concatenate([is_call, rng.random(extra) < (0.92 if up else 0.08)])
+    elif regime == "pin":
+        extra = rng.poisson(rate * 0.4)
+        index = np.concatenate([index, pin_index + rng.integers(-1, 2, extra)])
+        buys = np.concatenate([buys, rng.random(extra) < PIN_BUY])
+        is_call = np.concatenate([is_call, rng.random(extra) < 0.5])
+    size = rng.geometric(1.0 / MEAN_TRADE, len(index)).astype(float)
+    blocks = rng.random(len(index)) < BLOCK_CHANCE
+    block = rng.lognormal(math.log(MEAN_BLOCK) - 0.5, 1.0, int(blocks.sum()))
+    size[blocks] = np.rint(np.minimum(block, LARGEST_BLOCK))
+    return index, size, buys, is_call
+
+
+def gamma_flip(
+    spot: float, strikes: np.ndarray, vols: np.ndarray, years: float, position: np.ndarray
+) -> float:
+    """The spot level nearest to now where the dealers' net gamma changes sign, searched over
+    the whole listed chain (every half strike, refined linearly); NaN when there is none.
+    The levels near spot are searched first (a flip is usually there), then all of them."""
+    near = int(np.searchsorted(strikes, spot))
+    for reach in (12, len(strikes)):
+        low, high = max(0, near - reach), min(len(strikes) - 1, near + reach)
+        level = _sign_change(spot, strikes, vols, years, position, low, high)
+        if level is not None or (low == 0 and high == len(strikes) - 1):
+            return math.nan if level is None else level
+    return math.nan
+
+
+def _sign_change(
     spot: float,
     strikes: np.ndarray,
     vols: np.ndarray,
     years: float,
     position: np.ndarray,
-    grid: np.ndarray,
-) -> float:
-    """The spot level nearest to now where the dealers' net gamma changes sign."""
-    levels = spot * (1 + grid)
-    root = vols * np.sqrt(years)
-    d1 = (np.log(levels[:, None] / strikes[None, :]) + 0.5 * root * root) / root
-    gamma = np.exp(-0.5 * d1 * d1) / (np.sqrt(2 * np.pi) * levels[:, None] * root)
-    net = (gamma * position).sum(axis=1)
-    crossings = np.nonzero(np.diff(np.sign(net)))[0]
+    low: int,
+    high: int,
+) -> float | None:
+    """The sign change of net gamma nearest to spot among the levels between strikes[low] and
+    strikes[high], using the strikes up to 8 either side (gamma further out is nil)."""
+    step = (strikes[1] - strikes[0]) / 2
+    levels = np.arange(strikes[low], strikes[high] + step / 2, step)
+    first, last = max(0, low - 8), min(len(strikes), high + 9)
+    root = vols[first:last] * math.sqrt(years)
+    d1 = (np.log(levels[:, None] / strikes[None, first:last]) + 0.5 * root * root) / root
+    net = (np.exp(-0.5 * d1 * d1) / root) @ position[first:last]
+    significant = np.abs(net) > 1e-9 * np.abs(net).max(initial=0.0)
+    levels, net = levels[significant], net[significant]
+    crossings = np.nonzero(np.sign(net[:-1]) != np.sign(net[1:]))[0]
     if len(crossings) == 0:
-        return round(float(levels[0] if net[0] < 0 else levels[-1]), 2)
+        return None
     nearest = crossings[np.argmin(np.abs(levels[crossings] - spot))]
     a, b = net[nearest], net[nearest + 1]
     level = levels[nearest] + (levels[nearest + 1] - levels[nearest]) * a / (a - b)

@@ -11,18 +11,27 @@ from datetime import date
 from typing import NoReturn
 
 from hedgeflow_tui import __version__
-from hedgeflow_tui.checks import HHMM_RULE, Rule, flag_error, flag_type, is_date, is_loopback
+from hedgeflow_tui.checks import (
+    DATE_RULE,
+    HHMM_RULE,
+    SEED_RULE,
+    SPEED_RULE,
+    Rule,
+    flag_error,
+    flag_type,
+    is_loopback,
+)
 from hedgeflow_tui.sim.app import PLANS, SimConfig, create_app
 from hedgeflow_tui.sim.faults import ALL_FAULTS, KNOWN_FAULTS
 from hedgeflow_tui.sim.session import DEFAULT_START, default_session_date, sim_clock
 
 PROG = "hedgeflow-sim"
-SEED = Rule(int, "a whole number")
+SEED = SEED_RULE
 PORT = Rule(int, "a port number, 0..65535", lambda v: 0 <= v <= 65535)
-SPEED = Rule(float, "a positive number", lambda v: v > 0)
+SPEED = SPEED_RULE
 SHARE = Rule(float, "a number in 0..1", lambda v: 0 <= v <= 1)
 SECONDS = Rule(float, "a number of seconds >= 0", lambda v: v >= 0)
-DATE = Rule(str, "YYYY-MM-DD", is_date)
+DATE = DATE_RULE
 
 
 class _Parser(argparse.ArgumentParser):
