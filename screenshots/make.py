@@ -9,14 +9,18 @@ state the scene is named after before it saves the picture.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hedgeflow_tui.clock import FrozenClock
+from hedgeflow_tui import demo_history
+from hedgeflow_tui.clock import ET, FrozenClock
 from hedgeflow_tui.config import Settings
+from hedgeflow_tui.history import History
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart, SqueezeBanner
@@ -85,7 +89,20 @@ async def settle(app: LiveApp, pilot, scene: Scene) -> None:
     await pilot.pause(0.3)
 
 
+def past_sessions(scene: Scene) -> None:
+    """The demo's 30 past sessions of the scene's seed, built as the app would build them (here
+    first, so the picture does not depend on how far a background build got)."""
+    if scene.dead_server:
+        return
+    history = History.open()
+    day = scene.at.astimezone(ET).date()
+    count = demo_history.PAST_SESSIONS
+    demo_history.build_past(history, list(scene.symbols), day, scene.seed, "normal", count)
+    history.close()
+
+
 async def capture(scene: Scene, size: tuple[int, int] = (120, 40)) -> Path:
+    past_sessions(scene)
     clock = FrozenClock(scene.at)
     app = build(scene, clock)
     async with app.run_test(size=size) as pilot:
@@ -112,6 +129,8 @@ async def capture(scene: Scene, size: tuple[int, int] = (120, 40)) -> Path:
 
 
 async def main() -> None:
+    # a history of the screenshots' own, never the user's
+    os.environ["HEDGEFLOW_DATA_DIR"] = tempfile.mkdtemp(prefix="hedgeflow-screenshots-")
     only = set(sys.argv[1:])  # scene names; all of them by default
     for scene in SCENES:
         if not only or scene.name in only:

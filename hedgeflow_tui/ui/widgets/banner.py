@@ -103,6 +103,10 @@ class SqueezeBanner(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.key: tuple | None = None
+        self.signal: Signal | None = None
+        self.context: str | None = None
+        self.stale_since: datetime | None = None
+        self.summary: str | None = None
         self.show(None)
 
     def show(
@@ -114,12 +118,27 @@ class SqueezeBanner(Static):
     ) -> None:
         """The signal; or, once the session has closed, its `summary`; dimmed and marked when
         the data is stale (no new bar since `stale_since`)."""
-        if summary is not None:
-            text, classes = summary, {"-summary"}
+        self.signal = signal
+        self.stale_since = stale_since
+        self.summary = summary
+        self._paint()
+
+    def show_context(self, context: str | None) -> None:
+        """How the run compares with history ("largest 5-bar run in 30 sessions"), on the
+        banner's lower border while a squeeze is open (live mode, from the session history)."""
+        self.context = context
+        self._paint()
+
+    def _paint(self) -> None:
+        shown = self.context if self.active_signal() else None
+        if self.border_subtitle != (shown or ""):
+            self.border_subtitle = shown or ""
+        if self.summary is not None:
+            text, classes = self.summary, {"-summary"}
         else:
-            text, classes = banner_text(signal)
-        if stale_since is not None:
-            text = f"STALE since {et_time(stale_since)} ET (no new bars) · was: {text}"
+            text, classes = banner_text(self.signal)
+        if self.stale_since is not None:
+            text = f"STALE since {et_time(self.stale_since)} ET (no new bars) · was: {text}"
             classes = classes | {"-stale"}
         key = (text, frozenset(classes))
         if key == self.key:
@@ -128,6 +147,9 @@ class SqueezeBanner(Static):
         self.update(text)
         self.remove_class(*STATE_CLASSES)
         self.add_class(*classes)
+
+    def active_signal(self) -> bool:
+        return self.signal is not None and self.signal.state in ("building", "confirmed")
 
     @property
     def active(self) -> bool:
