@@ -181,8 +181,11 @@ class DashboardApp(App[None]):
 
     def on_flow_changed(self, message: FlowChanged) -> None:
         symbol = message.change.symbol
-        self.repaint(symbol)
-        view = self.view_of(symbol)
+        try:
+            self.repaint(symbol)
+            view = self.view_of(symbol)
+        except NoMatches:  # a last poll's change while the app is torn down
+            return
         for alert in message.alerts:
             view.add_alert(alert)
             if not alert.history:  # past alerts from back-filled bars: logged, not announced
