@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -184,7 +185,7 @@ class DashboardApp(App[None]):
         try:
             self.repaint(symbol)
             view = self.view_of(symbol)
-        except NoMatches:  # a last poll's change while the app is torn down
+        except NoMatches:  # a change arriving while the app is torn down: nothing to paint
             return
         for alert in message.alerts:
             view.add_alert(alert)
@@ -245,7 +246,10 @@ class DashboardApp(App[None]):
 
     def show_status(self, status: PollStatus) -> None:
         view = self.store.session(status.symbol, self.bar_size)
-        try:
+        # Before the view's widgets are mounted, or after they are gone (a late status, or the
+        # 1 s refresh while the app is torn down), there is nothing to update: the status lines
+        # are redrawn every second anyway.
+        with suppress(NoMatches):
             self.view_of(status.symbol).show_status(
                 status,
                 bar_size=self.bar_size,
@@ -255,8 +259,6 @@ class DashboardApp(App[None]):
                 host=self.source_host(),
             )
             self._mark_tab(status.symbol)
-        except NoMatches:  # a late status or the 1 s refresh while the app is torn down
-            return
 
     def refresh_statuses(self) -> None:
         """Every second (ages and countdowns move), and after replay steps."""
