@@ -41,9 +41,9 @@ def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
 
 SCENES = [
     Scene("quiet", ("SPY",), 5, utc(15, 30), "-quiet"),
-    Scene("upside-squeeze", ("SPY",), 14, utc(14, 40), "-confirmed -up"),
-    Scene("downside-put-driven", ("SPY",), 13, utc(14, 47), "-confirmed -down"),
-    Scene("several-symbols", ("SPY", "QQQ", "SPX"), 14, utc(14, 40), None),
+    Scene("upside-squeeze", ("SPY",), 23, utc(17, 10), "-confirmed -up"),
+    Scene("downside-put-driven", ("SPY",), 0, utc(18, 51), "-confirmed -down"),
+    Scene("several-symbols", ("SPY", "QQQ", "SPX"), 23, utc(17, 10), None),
     Scene("network-down", ("SPY",), 7, utc(15, 0), None, dead_server=True),
 ]
 
