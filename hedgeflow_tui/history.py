@@ -92,6 +92,13 @@ def market_of(source: str, seed: int | None = None) -> str:
     return source.lower()
 
 
+def market_label(market: str) -> str:
+    """How a market reads on screen: live, remote server, simulated (seed 7)."""
+    if market.startswith("sim:"):
+        return f"simulated, seed {market[4:]}"
+    return {"remote": "remote server"}.get(market, market)
+
+
 def session_day(view: SessionView) -> date | None:
     """The session's day: its expiry, else the ET date of its first bar."""
     if view.expiration is not None:
@@ -507,6 +514,16 @@ def _one_line(error: Exception, path: Path) -> HistoryError:
     return HistoryError(f"cannot use the history database {path.name}: {error}")
 
 
+def running_peaks(rows: Sequence[Row], peak: float | None = None) -> list[tuple[Row, float | None]]:
+    """Each row with the largest |all| up to it (starting from `peak`)."""
+    out = []
+    for row in rows:
+        if row.all is not None:
+            peak = abs(row.all) if peak is None else max(peak, abs(row.all))
+        out.append((row, peak))
+    return out
+
+
 class HistoryFeed:
     """Writes one source's sessions as the store changes: the changed bars, every bar after them
     whose running peak moved, and the alerts the detector fired."""
@@ -531,13 +548,8 @@ class HistoryFeed:
         written = self._written[key]
         rows = view.rows
         start = bisect_left([r.t for r in rows], changed[0].t) if changed else len(rows)
-        peak = _peak(rows[:start])
-        todo = []
-        for row in rows[start:]:
-            if row.all is not None:
-                peak = abs(row.all) if peak is None else max(peak, abs(row.all))
-            if written.get(row.t) != (row, peak):
-                todo.append((row, peak))
+        peaks = running_peaks(rows[start:], _peak(rows[:start]))
+        todo = [(row, peak) for row, peak in peaks if written.get(row.t) != (row, peak)]
         try:
             self.history.write(view.symbol, day, view.bar_size, self.market, todo, alerts)
         except (sqlite3.Error, HistoryError) as error:

@@ -9,13 +9,17 @@ state the scene is named after before it saves the picture.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hedgeflow_tui.clock import FrozenClock
+from hedgeflow_tui import demo_history
+from hedgeflow_tui.clock import ET, FrozenClock
 from hedgeflow_tui.config import Settings
+from hedgeflow_tui.history import History
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart, SqueezeBanner
@@ -82,7 +86,20 @@ async def settle(app: LiveApp, pilot, scene: Scene) -> None:
     await pilot.pause(0.3)
 
 
+def past_sessions(scene: Scene) -> None:
+    """The demo's 30 past sessions of the scene's seed, built as the app would build them (here
+    first, so the picture does not depend on how far a background build got)."""
+    if scene.dead_server:
+        return
+    history = History.open()
+    day = scene.at.astimezone(ET).date()
+    count = demo_history.PAST_SESSIONS
+    demo_history.build_past(history, list(scene.symbols), day, scene.seed, "normal", count)
+    history.close()
+
+
 async def capture(scene: Scene, size: tuple[int, int] = (120, 40)) -> Path:
+    past_sessions(scene)
     app = build(scene)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot, scene)
@@ -96,6 +113,8 @@ async def capture(scene: Scene, size: tuple[int, int] = (120, 40)) -> Path:
 
 
 async def main() -> None:
+    # a history of the screenshots' own, never the user's
+    os.environ["HEDGEFLOW_DATA_DIR"] = tempfile.mkdtemp(prefix="hedgeflow-screenshots-")
     for scene in SCENES:
         print(await capture(scene))
 

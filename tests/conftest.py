@@ -1,9 +1,17 @@
-"""Shared fixtures: a real simulator server on 127.0.0.1, and no user config or key."""
+"""Shared fixtures: a real simulator server on 127.0.0.1, no user config or key, and a data dir
+of the test's own (with, on request, simulated past sessions in its history)."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
 import pytest
 
+from hedgeflow_tui.demo_history import build_past
+from hedgeflow_tui.history import History, history_path
 from hedgeflow_tui.sim import SimConfig, default_session_date, sim_clock
 from hedgeflow_tui.sim.threaded import ThreadedServer
 
@@ -15,6 +23,13 @@ def no_user_config(tmp_path, monkeypatch):
     monkeypatch.delenv("FLASHALPHA_API_KEY", raising=False)
     monkeypatch.setenv("HEDGEFLOW_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("HEDGEFLOW_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture(autouse=True)
+def no_past_sessions_built(monkeypatch):
+    """The demo dashboard builds no simulated past sessions in the background unless a test asks
+    for them (they cost a worker process and seconds of CPU per day)."""
+    monkeypatch.setattr("hedgeflow_tui.demo_history.PAST_SESSIONS", 0)
 
 
 @pytest.fixture
@@ -33,3 +48,35 @@ def sim_server():
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def _past_templates(tmp_path_factory):
+    """Histories of simulated past sessions, built once per (seed, day, count) per test run."""
+    built: dict[tuple[int, date, int], Path] = {}
+
+    def template(seed: int, day: date, count: int) -> Path:
+        key = (seed, day, count)
+        if key not in built:
+            path = tmp_path_factory.mktemp("past") / "history.sqlite3"
+            history = History.open(path)
+            build_past(history, ["SPY"], day, seed, "normal", count)
+            history.close()
+            built[key] = path
+        return built[key]
+
+    return template
+
+
+@pytest.fixture
+def past_sessions(_past_templates):
+    """`past_sessions(seed, day, count)`: this test's history holds the simulator's `count`
+    SPY sessions before `day` (as the demo builds them), copied from a template."""
+
+    def install(seed: int, day: date, count: int = 5) -> None:
+        target = history_path()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_past_templates(seed, day, count), target)
+
+    assert os.environ["HEDGEFLOW_DATA_DIR"]  # never the user's own data dir
+    return install

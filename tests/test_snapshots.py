@@ -6,7 +6,7 @@ with `pytest tests/test_snapshots.py --snapshot-update` after a deliberate chang
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
@@ -34,12 +34,14 @@ async def until_ready(pilot) -> None:
     await pilot.pause(0.2)
 
 
-def test_quiet_session(snap_compare):
+def test_quiet_session(snap_compare, past_sessions):
+    past_sessions(5, date(2026, 6, 12))
     app = app_at(5, datetime(2026, 6, 12, 15, 30, 30, tzinfo=UTC))
     assert snap_compare(app, terminal_size=SIZE, run_before=until_ready)
 
 
-def test_upside_squeeze_confirmed(snap_compare):
+def test_upside_squeeze_confirmed(snap_compare, past_sessions):
+    past_sessions(23, date(2026, 6, 12))
     app = app_at(23, datetime(2026, 6, 12, 17, 10, 30, tzinfo=UTC))
     assert snap_compare(app, terminal_size=SIZE, run_before=until_ready)
 

@@ -7,6 +7,7 @@ stack, and the simulator with numpy) in a thread worker and starts the pollers o
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -19,8 +20,17 @@ from textual.worker import Worker, WorkerState
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.history import History, HistoryFeed, market_of, open_history
+from hedgeflow_tui.gauge import read_gauge
+from hedgeflow_tui.history import (
+    History,
+    HistoryFeed,
+    market_label,
+    market_of,
+    open_history,
+    session_day,
+)
 from hedgeflow_tui.model import BAR_SIZES
+from hedgeflow_tui.run_context import RunHistory
 from hedgeflow_tui.sources import Source
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change
@@ -76,6 +86,9 @@ class LiveApp(DashboardApp):
         self.history: History | None = None
         self.history_feed: HistoryFeed | None = None
         self.history_note: str | None = None
+        self.market = ""  # the history's market of the source (market_of), once it is open
+        self.building: tuple[int, int] | None = None  # past simulated sessions (done, to do)
+        self.run_history: RunHistory | None = None
 
     def current_statuses(self) -> Iterable[PollStatus]:
         return self.statuses.values()
@@ -135,11 +148,77 @@ class LiveApp(DashboardApp):
     def _open_history(self) -> None:
         """Every session goes into the history database (unless --no-history)."""
         self.history, self.history_note = open_history(self.settings.history)
+        self.market = market_of(self._source().kind, self.settings.seed)
         if self.history is not None:
-            market = market_of(self._source().kind, self.settings.seed)
-            self.history_feed = HistoryFeed(self.history, market)
+            self.history_feed = HistoryFeed(self.history, self.market)
         if self.history_note:
             self.notify(self.history_note, title="history", severity="warning", timeout=8)
+        simulated = self._source().kind == "SIMULATED"
+        if self.history is not None and self.history.writable and simulated:
+            self.call_after_refresh(self._start_building_past)  # never before the first frame
+
+    def _start_building_past(self) -> None:
+        self.run_worker(
+            self._build_past(), name="past-sessions", group="history", exit_on_error=False
+        )
+
+    async def _build_past(self) -> None:
+        """The simulator's previous sessions, newest first, in a worker process, each written
+        as it comes; the gauges repaint as they grow."""
+        history = self.history
+        assert history is not None
+        from hedgeflow_tui import demo_history  # numpy and the model: not before the first frame
+
+        today = self._source().clock.now().astimezone(ET).date()
+        todo = [
+            (symbol, day)
+            for day in demo_history.past_days(today, demo_history.PAST_SESSIONS)
+            for symbol in self.symbols
+            if not history.has_session(symbol, day, self.bar_size, self.market)
+        ]
+        if not todo:
+            return
+        self.building = (0, len(todo))
+        for symbol in self.symbols:
+            self._show_gauge(symbol)
+        seed, sensitivity = self.settings.seed, self.settings.sensitivity
+        try:
+            done = 0
+            async for sessions in demo_history.stream_sessions(todo, seed, sensitivity):
+                await asyncio.to_thread(demo_history.store_sessions, history, sessions, self.market)
+                done += 1
+                self.building = (done, len(todo)) if done < len(todo) else None
+                for symbol in self.symbols:
+                    self._show_gauge(symbol)
+        finally:
+            self.building = None
+
+    def repaint(self, symbol: str) -> None:
+        super().repaint(symbol)
+        self._show_gauge(symbol)
+
+    def _show_gauge(self, symbol: str) -> None:
+        """Today against the stored sessions of this symbol, bar size and market."""
+        history = self.history
+        view = self.store.session(symbol, self.bar_size)
+        day = session_day(view) if view is not None else None
+        if history is None or view is None or day is None:
+            return
+        reading = read_gauge(history, symbol, self.bar_size, self.market, day, view.rows)
+        about = [f"{symbol} {self.bar_size}", market_label(self.market)]
+        if reading is not None:
+            about.append(f"{reading.stored} stored")
+        if self.building is not None:
+            about.append(f"building past sessions {self.building[0]}/{self.building[1]}")
+        if self.history_note:
+            about.append(self.history_note)
+        view_of = self.view_of(symbol)
+        view_of.show_gauge(reading, " · ".join(about))
+        if self.run_history is None:
+            self.run_history = RunHistory(history)
+        signal = self.trackers.signal(symbol)
+        context = self.run_history.context(symbol, self.bar_size, self.market, day, signal)
+        view_of.show_run_context(context.text if context is not None else None)
 
     def record_history(self, change: Change, alerts: list[Alert]) -> None:
         feed = self.history_feed

@@ -1,4 +1,5 @@
-"""One symbol's dashboard: status, banner, chart, sparkline, attribution, regime, alert log, and
+"""One symbol's dashboard: status, banner, chart, sparkline, attribution, range gauge, regime,
+alert log, and
 a state panel standing in for the charts while there is nothing to chart."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from hedgeflow_tui.detector import Alert, Signal, session_attribution
+from hedgeflow_tui.gauge import GaugeReading
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import SessionView
 from hedgeflow_tui.ui.widgets import (
@@ -18,6 +20,7 @@ from hedgeflow_tui.ui.widgets import (
     AttributionBars,
     FlowChart,
     FlowSparkline,
+    RangeGauge,
     RegimeLine,
     SqueezeBanner,
     StatusBar,
@@ -84,6 +87,7 @@ class SymbolView(Vertical):
             yield FlowChart(id="chart", palette=self.palette)
             yield FlowSparkline(id="sparkline", palette=self.palette)
             yield AttributionBars(id="attribution", palette=self.palette)
+            yield RangeGauge(id="gauge")
             yield RegimeLine(id="regime")
             yield AlertLog(id="alerts")
 
@@ -120,6 +124,15 @@ class SymbolView(Vertical):
             # the status message holds server text: shown as plain text, never parsed as markup
             self.query_one("#state-panel", Static).update(Text(text), layout=False)
         self._toggle_panel()
+
+    def show_run_context(self, context: str | None) -> None:
+        self.query_one(SqueezeBanner).show_context(context)
+
+    def show_gauge(self, reading: GaugeReading | None, about: str) -> None:
+        """Today against past sessions; the gauge stays hidden in modes without a history."""
+        gauge = self.query_one(RangeGauge)
+        gauge.add_class("-on")
+        gauge.show(reading, about)
 
     def add_alert(self, alert: Alert) -> None:
         self.query_one(AlertLog).add(alert)

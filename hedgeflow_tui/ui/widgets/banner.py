@@ -55,10 +55,25 @@ class SqueezeBanner(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.key: tuple | None = None
+        self.signal: Signal | None = None
+        self.context: str | None = None
         self.show(None)
 
     def show(self, signal: Signal | None) -> None:
-        text, classes = banner_text(signal)
+        self.signal = signal
+        self._paint()
+
+    def show_context(self, context: str | None) -> None:
+        """How the run compares with history ("largest 5-bar run in 30 sessions"), on the
+        banner's lower border while a squeeze is open (live mode, from the session history)."""
+        self.context = context
+        self._paint()
+
+    def _paint(self) -> None:
+        shown = self.context if self.active_signal() else None
+        if self.border_subtitle != (shown or ""):
+            self.border_subtitle = shown or ""
+        text, classes = banner_text(self.signal)
         key = (text, frozenset(classes))
         if key == self.key:
             return
@@ -66,6 +81,9 @@ class SqueezeBanner(Static):
         self.update(text)
         self.remove_class(*STATE_CLASSES)
         self.add_class(*classes)
+
+    def active_signal(self) -> bool:
+        return self.signal is not None and self.signal.state in ("building", "confirmed")
 
     @property
     def active(self) -> bool:
