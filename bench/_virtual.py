@@ -8,14 +8,18 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+import httpx
+
+from hedgeflow_tui.client import FlashAlphaClient
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.model import BAR_SECONDS
 from hedgeflow_tui.poller import Poller
-from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.sim import SimConfig, create_app
+from hedgeflow_tui.sources import SIM_BASE_URL, open_source
 from hedgeflow_tui.store import Change, Store
 
 
@@ -79,12 +83,24 @@ async def run_session(
     *,
     start: str = "09:30",
     seed: int = 3,
+    publish_lag: float = 0.0,
+    cache: float | None = 0.0,
+    catch_ups: bool = True,
 ) -> SessionRun:
     """Poll a whole session on the simulator; note when each bucket first held flow and price."""
     hours, minutes = (int(part) for part in start.split(":"))
     clock = VirtualClock(datetime(day.year, day.month, day.day, hours, minutes, tzinfo=ET))
     settings = Settings(symbols=symbols, bar=bar, seed=seed, date=day.isoformat())
     source = open_source(settings, clock=clock)
+    if publish_lag or cache != 0.0:  # live timing: the same simulator with lag and cache
+        config = SimConfig(seed=seed, date=day, publish_lag=publish_lag, cache=cache)
+        app = create_app(config, clock)
+        source = replace(
+            source,
+            _connect=lambda observer: FlashAlphaClient(
+                SIM_BASE_URL, transport=httpx.ASGITransport(app=app), observer=observer
+            ),
+        )
     store = Store()
     size = BAR_SECONDS[bar]
     run = SessionRun(requests=0, bars_expected=len(symbols) * 23400 // size)
@@ -101,7 +117,17 @@ async def run_session(
     planner = source.make_planner()
     clients = [source.make_client() for _ in symbols]
     pollers = [
-        Poller(c, store, s, bar, clock, source=source.kind, planner=planner, requests=requests)
+        Poller(
+            c,
+            store,
+            s,
+            bar,
+            clock,
+            source=source.kind,
+            planner=planner,
+            requests=requests,
+            catch_ups=catch_ups,
+        )
         for c, s in zip(clients, symbols, strict=True)
     ]
     tasks = [asyncio.ensure_future(p.run()) for p in pollers]

@@ -6,7 +6,7 @@ replay: the same), and a whole 3-symbol day of 30s bars replayed headless in a f
 The recording is written the way `--record` writes it (one poll per 30 s bucket and symbol, each
 a 2-bucket window of calls, puts and the price series, as the simulator serves them). Per-poll
 cost: the median time of `store.apply` with the headless sink (bar lines, detector, alert lines)
-for the 20 polls before bar 78 and before bar 780, each after replaying the polls before them.
+for the 60 polls before bar 78 and before bar 780, each after replaying the polls before them.
 Whole day: `hedgeflow-tui --replay DAY --headless` against the same command on a recording of
 one poll per symbol (start-up: interpreter, imports, reading a file), fresh processes, same run,
 in wall time and in the processes' CPU time (which other work on a shared machine disturbs less).
@@ -38,7 +38,7 @@ SYMBOLS = ("SPY", "QQQ", "SPX")
 BUCKETS = 780  # 30s bars in a session
 WINDOW = 2  # buckets per answer, as the poller asks once it holds the session
 MARKS = (78, 780)  # session lengths whose per-poll cost is compared
-SAMPLES = 20  # polls timed before each mark
+SAMPLES = 60  # polls timed before each mark
 
 
 def iso(t: datetime) -> str:

@@ -41,6 +41,11 @@ BACKOFF_BASE = 1.0  # market seconds
 BACKOFF_CAP = 60.0
 MAX_MINUTES = 390
 PRICE_GRACE = timedelta(minutes=5)  # after the close, stop waiting for a missing last price
+MAX_SETTLE_SECONDS = 20.0  # the most the first poll after a close waits for publication
+SETTLE_STEP_UP, SETTLE_STEP_DOWN = 2.0, 0.05  # about 1 first poll in 40 misses its bucket
+CACHE_SECONDS = 15.0  # the server caches an answer this long (Basic/Growth; none on Alpha)
+MAX_CATCHUPS = 3  # polls after a close whose answer lacked the bucket, before the next close
+CATCH_UP_MIN = 2.0  # market seconds between polls when nothing is cached
 
 
 StatusObserver = Callable[[PollStatus], None]
@@ -73,6 +78,7 @@ class Poller:
         on_batch: Callable[[str, str], None] | None = None,
         rng: random.Random | None = None,
         requests: str = "auto",
+        catch_ups: bool = True,
     ) -> None:
         if requests not in REQUEST_MODES:
             raise ValueError(f"requests must be one of {', '.join(REQUEST_MODES)}")
@@ -91,6 +97,12 @@ class Poller:
             symbol, lean=self.lean, check_every=check_every if requests == "auto" else None
         )
         self._check_next = False  # `r`: the next poll cross-checks
+        self.catch_ups = catch_ups  # False: one poll per close, whatever it brought (benchmarks)
+        self._settle = SETTLE_SECONDS  # market seconds after a close before its first poll
+        self._catchups = 0  # catch-up polls since the last close's
+        self.catchups_sent = 0  # catch-up polls this session
+        self._answer_as_of: datetime | None = None  # the oldest answer of the last poll
+        self.data_as_of: datetime | None = None  # the newest answer's as_of
         self._note: str | None = None
         self.on_status = on_status
         self.on_batch = on_batch  # told (symbol, bar_size) after each batch is merged
@@ -163,6 +175,15 @@ class Poller:
             if self._session_over():
                 self._report("closed", "session closed: all bars in")
                 return
+            catch_up = self._catch_up_in()
+            if self.catch_ups and self._catchups == 0:
+                self._learn_settle(missed=catch_up is not None)
+            if catch_up is not None:
+                self._catchups += 1
+                self.catchups_sent += 1
+                await self._sleep(catch_up)
+                continue
+            self._catchups = 0
             await self._sleep(self._seconds_to_next_poll())
 
     async def poll_once(self) -> None:
@@ -172,6 +193,7 @@ class Poller:
         view = self.store.session(self.symbol, self.bar_size)
         cycle = self._cycle(view)
         self._check_next = False
+        self._answer_as_of = None
         await self._fetch(self._requests(view, cycle))
         view = self.store.session(self.symbol, self.bar_size)
         if self.lean and not cycle.flow and view is not None and view.flow_gap_from is not None:
@@ -238,6 +260,12 @@ class Poller:
         answers: list[Response] = [r for r in results if not isinstance(r, BaseException)]
         errors = [r for r in results if isinstance(r, ApiError)]
         if answers:
+            oldest = min(answer.as_of for answer in answers)
+            if self._answer_as_of is None or oldest < self._answer_as_of:
+                self._answer_as_of = oldest
+            newest = max(answer.as_of for answer in answers)
+            if self.data_as_of is None or newest > self.data_as_of:
+                self.data_as_of = newest
             for answer in answers:
                 self.clock.sync(answer.as_of)
             self.store.apply(answers)
@@ -306,7 +334,46 @@ class Poller:
         _, close = session_bounds(self._session_day())
         return self.clock.now() >= close + PRICE_GRACE
 
+    def _cache_seconds(self) -> float:
+        """How long the server caches an answer: none on Alpha, 15 s on the others."""
+        return 0.0 if self.planner.plan == "alpha" else CACHE_SECONDS
+
+    def _fresh_in(self) -> float:
+        """Market seconds until the same requests can get a fresh answer (0: now)."""
+        if self._answer_as_of is None:
+            return 0.0
+        fresh_at = self._answer_as_of + timedelta(seconds=self._cache_seconds())
+        return max(0.0, (fresh_at - self.clock.now()).total_seconds())
+
+    def _catch_up_in(self) -> float | None:
+        """When the last answer lacks the bucket that closed last (not yet published, or a
+        cached answer from before it was), market seconds until asking again: as soon as a
+        fresh answer can exist, a bounded number of times, and never past the next close's
+        poll. None: no catch-up."""
+        if not self.catch_ups or self._catchups >= MAX_CATCHUPS or not self.planner.catchups:
+            return None
+        now = self.clock.now()
+        size = BAR_SECONDS[self.bar_size]
+        open_, close = session_bounds(self._session_day())
+        if now < open_ + timedelta(seconds=size):
+            return None
+        closes = min(int((min(now, close) - open_).total_seconds() // size), 390 * 60 // size)
+        expected = open_ + timedelta(seconds=(closes - 1) * size)
+        view = self.store.session(self.symbol, self.bar_size)
+        if view is None or (view.no_session and now - open_ > NO_SESSION_GRACE):
+            return None
+        if view.rows:
+            newest = view.rows[-1]
+            complete = None not in (newest.calls, newest.puts, newest.spot)
+            if newest.t >= expected and complete:
+                return None
+        wait = max(CATCH_UP_MIN, self._fresh_in())
+        return wait if wait < self._seconds_to_next_poll() else None
+
     def _seconds_to_next_poll(self) -> float:
+        return max(self._fresh_in(), self._seconds_to_close())
+
+    def _seconds_to_close(self) -> float:
         now = self.clock.now()
         size = BAR_SECONDS[self.bar_size]
         open_, close = session_bounds(self._session_day())
@@ -319,7 +386,16 @@ class Poller:
             return NO_SESSION_RECHECK
         since_open = (now - open_).total_seconds()
         next_close = open_ + timedelta(seconds=(math.floor(since_open / size) + 1) * size)
-        return max(0.0, (next_close - now).total_seconds()) + SETTLE_SECONDS
+        return max(0.0, (next_close - now).total_seconds()) + self._settle
+
+    def _learn_settle(self, missed: bool) -> None:
+        """Wait longer after a close when its first answer lacked the bucket (upstream publishes
+        late), a little less after each one that held it: the first poll settles just past
+        nearly every sample's publication lag, and catch-ups stay rare."""
+        if missed:
+            self._settle = min(MAX_SETTLE_SECONDS, self._settle + SETTLE_STEP_UP)
+        else:
+            self._settle = max(SETTLE_SECONDS, self._settle - SETTLE_STEP_DOWN)
 
     def _backoff(self, failures: int, error: ApiError) -> float:
         """Exponential backoff with full jitter, never shorter than the server's Retry-After."""
@@ -373,6 +449,7 @@ class Poller:
             quota=self.planner.view(),
             reason=reason,
             note=self._note,
+            data_as_of=self.data_as_of,
         )
 
     def _report(

@@ -7,7 +7,9 @@ start, then follows the `X-RateLimit-*` headers of every answer (no requests spe
 It plans with the cheaper cycle first: a symbol on the lean cycle costs one `series` request per
 bar close (flow and price in one answer), plus a cross-check of the hedge-flow endpoint (calls and
 puts) every `check_every` closes; a symbol on the full cycle costs calls + puts + series. When
-the projection exceeds what remains it gives up in this order: cross-checks (rarer, then none),
+the projection exceeds what remains it gives up in this order: catch-up polls (asking again after
+a close whose answer lacked the bucket, planned at CATCHUP_SHARE per close), cross-checks (rarer,
+then none),
 the price series of full-cycle symbols (every 2nd, 3rd ... close), and only then the bar closes
 polled at all; a thinned poll loses no bars, because the next one asks for a window that covers
 everything since the last bar held. A full last poll is always kept in reserve.
@@ -51,6 +53,9 @@ class Cycle:
 
 MAX_SERIES_EVERY = 10  # beyond this the price overlay is too sparse to be worth thinning further
 RESERVE_SHARE = 0.05  # keep 5% of what remains for retries
+CATCHUP_SHARE = (
+    0.1  # catch-up polls planned per bar close (measured: 0.05-0.1, bench/live_timing.py)
+)
 MAX_POLLS = 390 * 60 // 30  # a whole session at the smallest bar: no plan looks further
 
 
@@ -65,6 +70,7 @@ class QuotaPlanner:
         self.check_base: int | None = None  # cross-check cadence when the quota allows
         self.projected = 0
         self.last_poll = False  # the coming poll is the session's last: fetch everything
+        self.catchups = True  # polls again after a close whose answer lacked the bucket
         self._lean: dict[str, bool] = {}  # symbol -> on the lean cycle
         self._started = asyncio.Lock()
         self._account_read = False
@@ -109,6 +115,8 @@ class QuotaPlanner:
         """All symbols' requests per bar close at this cadence."""
         total = 0.0
         for lean in self._lean.values() or [False]:
+            if self.catchups:  # a catch-up repeats the cycle's own requests
+                total += CATCHUP_SHARE * (SERIES_REQUESTS_PER_POLL if lean else 3)
             if lean:
                 checks = FLOW_REQUESTS_PER_POLL / check_every if check_every else 0.0
                 total += SERIES_REQUESTS_PER_POLL / flow_every + checks
@@ -128,9 +136,12 @@ class QuotaPlanner:
         polls_left = max(0, min(polls_left, MAX_POLLS))
         self.last_poll = polls_left <= 1
         self.flow_every, self.series_every, self.check_every = 1, 1, self.check_base
+        self.catchups = True
         full_cycles = not all(self._lean.values())
         if self.remaining is not None:
             budget = self.remaining * (1 - RESERVE_SHARE) - self.final_poll_cost()
+            if self._cost(polls_left) > budget:
+                self.catchups = False
             while self._cost(polls_left) > budget and self.check_every is not None:
                 wider = self.check_every * 2
                 self.check_every = wider if wider <= polls_left else None
@@ -184,6 +195,8 @@ class QuotaPlanner:
             note = f"slowed: flow every {self.flow_every} bars, price every {self.series_every}"
         elif self.series_every > 1:
             note = f"slowed: price every {self.series_every} bars to fit {self.remaining} left"
+        elif not self.catchups:
+            note = f"no catch-up polls, to fit {self.remaining} left"
         elif self.check_every != self.check_base:
             checks = f"every {self.check_every} bars" if self.check_every else "off"
             note = f"cross-checks {checks} to fit {self.remaining} left"

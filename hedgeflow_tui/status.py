@@ -31,3 +31,4 @@ class PollStatus:
     quota: QuotaView | None
     reason: str | None = None  # the error type behind "stopped" / "retrying", e.g. "BadKey"
     note: str | None = None  # what the data itself warrants saying, e.g. a flow mismatch
+    data_as_of: datetime | None = None  # the newest answer's as_of: what the data covers

@@ -1,6 +1,7 @@
 """The quota planner plans the cheaper cycle first, then thins: cross-checks, then the price
 series, then the flow."""
 
+import math
 from datetime import UTC, datetime
 
 from hedgeflow_tui.quota import Cycle, QuotaPlanner, polls_left
@@ -16,7 +17,8 @@ def planner(symbols, remaining, plan="growth", *, lean=False, check_every=None):
 
 def test_full_cadence_when_the_session_fits():
     view = planner(["SPY"], 2500).replan(polls_left_in_session(60))
-    assert (view.flow_every, view.series_every, view.projected, view.note) == (1, 1, 1170, "ok")
+    assert (view.flow_every, view.series_every, view.projected, view.note) == (1, 1, 1287, "ok")
+    assert view.projected == 1170 + 0.1 * 1170  # 3 requests a close, and catch-ups planned
 
 
 def test_the_price_series_is_slowed_first():
@@ -53,8 +55,8 @@ def test_the_lean_cycle_fits_three_symbols_at_30s_with_every_close():
     view = p.replan(polls_left_in_session(30))
     assert view.flow_every == 1 and view.series_every == 1
     assert view.projected <= 2500 * 0.95
-    assert view.check_every is None or view.check_every > 120  # cross-checks thinned first
-    assert "cross-checks" in view.note
+    assert view.check_every is None or view.check_every > 120  # catch-ups, cross-checks thinned
+    assert not p.catchups and "no catch-up polls" in view.note
     assert p.cycle("SPY", 7) == Cycle(series=True, flow=False)
 
 
@@ -62,7 +64,7 @@ def test_lean_cross_checks_when_the_quota_allows():
     p = planner(["SPY", "QQQ", "SPX"], 2500, lean=True, check_every=60)
     view = p.replan(polls_left_in_session(60))
     assert (view.flow_every, view.check_every, view.note) == (1, 60, "ok")
-    assert view.projected in (1209, 1210)  # 3 x 390 series, calls + puts every 60th close
+    assert view.projected in (1326, 1327)  # 3 x 390 series, 0.1 catch-up each, hourly checks
     assert p.cycle("SPY", 60) == Cycle(series=True, flow=True)
     assert p.cycle("SPY", 61) == Cycle(series=True, flow=False)
 
@@ -79,4 +81,4 @@ def test_a_symbol_back_on_the_full_cycle_costs_three():
     p = planner(["SPY", "QQQ"], 2500, lean=True)
     p.set_lean("QQQ", False)
     view = p.replan(polls_left_in_session(60))
-    assert view.projected == 390 * 4
+    assert view.projected == math.ceil(390 * (4 + 0.1 * 4))  # 1 + 3, and catch-ups

@@ -183,7 +183,10 @@ def test_hedgeflow_sim_serves_over_http():
                 assert time.monotonic() < deadline, "hedgeflow-sim did not start"
                 time.sleep(0.1)
         body = answer.json()
-        assert answer.status_code == 200 and body["side"] == "calls" and len(body["bars"]) in (4, 5)
+        # (3: live timing by default, the newest bucket may not be published yet)
+        assert (
+            answer.status_code == 200 and body["side"] == "calls" and len(body["bars"]) in (3, 4, 5)
+        )
     finally:
         process.terminate()
         out, _ = process.communicate(timeout=10)

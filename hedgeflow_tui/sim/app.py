@@ -8,12 +8,20 @@ Per bucket, `bar` is the sum of its 30 s flows and `cumulative` the running tota
 series values are the bucket's last 30 s sample. The hidden regime is served only on the
 sim-only route `/sim/v1/truth/{symbol}` (with the squeeze episodes so far), never in the
 FlashAlpha-shaped answers. A gamma flip is `null` when the dealers' net gamma has no sign change.
+
+Live timing (`SimConfig.publish_lag`, `SimConfig.cache`): each 30 s sample becomes visible only
+some seconds after it is taken (the lag, seeded jitter per sample), so an answer right after a
+close may lack the bucket that just closed; and, as on the Basic/Growth plans, an answer is
+cached for 15 s keyed by the full request (path and query), so asking the same again within that
+time returns the same answer, its `as_of` (when it was computed) included. `data_as_of` names the
+end of the newest published sample: what the answer's data covers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import random
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +41,7 @@ from hedgeflow_tui.sim.session import default_session_date
 
 PLANS: dict[str, int | None] = {"free": 5, "basic": 100, "growth": 2500, "alpha": None}
 PLAN_ORDER = ("free", "basic", "growth", "alpha")
+PLAN_CACHE: dict[str, float] = {"free": 15.0, "basic": 15.0, "growth": 15.0, "alpha": 0.0}
 ENDPOINT_VERSION = "hedgeflow-sim/1"
 
 
@@ -47,6 +56,9 @@ class SimConfig:
     fault_seed: int = 0
     slow_seconds: float = 2.0  # real seconds a "slow" fault waits
     latency: float = 0.0  # real seconds added to every answer (benchmarks)
+    publish_lag: float = 0.0  # market seconds from a 30 s sample to its publication (mean)
+    lag_jitter: float = 0.5  # each sample's lag is publish_lag x (1 +- this), seeded
+    cache: float | None = 0.0  # answer cache in market seconds; None: the plan's (PLAN_CACHE)
 
 
 class _Quota:
@@ -98,6 +110,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         config.faults, config.fault_kinds, config.fault_seed, config.slow_seconds
     )
     open_, close = session_bounds(day)
+    cache_seconds = PLAN_CACHE[config.plan] if config.cache is None else config.cache
+    answers: dict[tuple, tuple[datetime, dict]] = {}  # the answer cache, keyed by the request
     trading_day = is_session(day)  # none on weekends and NYSE holidays
 
     def path(symbol: str, buckets_closed: int, bar: str) -> SessionPath:
@@ -120,12 +134,35 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             )
         return bar, min(390, max(1, minutes))
 
+    def lag(sample: int) -> float:
+        """Market seconds between the end of 30 s sample `sample` and its publication."""
+        if config.publish_lag <= 0:
+            return 0.0
+        u = random.Random(config.seed * 1_000_003 + sample).random()
+        return config.publish_lag * (1 + config.lag_jitter * (2 * u - 1))
+
+    def published(now: datetime) -> int:
+        """How many of the session's 30 s samples are published by `now`."""
+        if not trading_day or now < open_:
+            return 0
+        taken = int(min(now, close).timestamp() - open_.timestamp()) // SAMPLE_SECONDS
+        while (
+            taken > 0 and open_ + timedelta(seconds=taken * SAMPLE_SECONDS + lag(taken - 1)) > now
+        ):
+            taken -= 1
+        return taken
+
+    def data_time(now: datetime) -> str:
+        """The end of the newest published sample: what an answer's data covers."""
+        return iso(open_ + timedelta(seconds=published(now) * SAMPLE_SECONDS))
+
     def buckets(bar: str, minutes: int, now: datetime) -> tuple[int, int]:
-        """Sample-index range [first, last) of the buckets closed by now inside the window."""
+        """Sample-index range [first, last) of the buckets closed and published by now inside
+        the window."""
         if not trading_day or now < open_:
             return 0, 0
         size = BAR_SECONDS[bar]
-        closed = int(min(now, close).timestamp() - open_.timestamp()) // size
+        closed = published(now) * SAMPLE_SECONDS // size
         since = min(now, close) - timedelta(minutes=minutes)
         first = max(0, -int((open_ - since).total_seconds() // size))
         return first, closed
@@ -154,7 +191,14 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                 headers={"Retry-After": str(int(reset) - int(now.timestamp()))}
                 | quota.headers(now),
             )
-        answer = handler(request, now)
+        key = (request.url.path, tuple(sorted(request.query_params.multi_items())))
+        cached = answers.get(key) if faultable else None
+        if cached is not None and (now - cached[0]).total_seconds() < cache_seconds:
+            answer = cached[1]  # the earlier answer, its as_of and data_as_of included
+        else:
+            answer = handler(request, now)
+            if faultable and cache_seconds > 0 and not isinstance(answer, Response):
+                answers[key] = (now, answer)
         if isinstance(answer, Response):
             answer.headers.update(quota.headers(now))
             return answer
@@ -215,8 +259,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             "endpoint_version": ENDPOINT_VERSION,
             "data_as_of": {
                 "node": "hedgeflow-sim",
-                "equity_feed": iso(now),
-                "equity_options_feed": iso(now),
+                "equity_feed": data_time(now),
+                "equity_options_feed": data_time(now),
                 "index_feed": None,
                 "index_options_feed": None,
             },
@@ -262,7 +306,10 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                     "hedge_flow_cumulative_all": float(cum_calls[s] + cum_puts[s]),
                 }
             )
-        return envelope(symbol, now, bar) | {"bars": bars}
+        return envelope(symbol, now, bar) | {
+            "bars": bars,
+            "data_as_of": {"node": "hedgeflow-sim", "equity_options_feed": data_time(now)},
+        }
 
     def account(request: Request, now: datetime):
         limit = quota.limit

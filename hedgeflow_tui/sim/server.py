@@ -26,12 +26,15 @@ from hedgeflow_tui.sim.faults import ALL_FAULTS, KNOWN_FAULTS
 from hedgeflow_tui.sim.session import DEFAULT_START, default_session_date, sim_clock
 
 PROG = "hedgeflow-sim"
+DEFAULT_PUBLISH_LAG = 4.0  # market seconds: live timing unless told otherwise
 SEED = SEED_RULE
 PORT = Rule(int, "a port number, 0..65535", lambda v: 0 <= v <= 65535)
 SPEED = SPEED_RULE
 SHARE = Rule(float, "a number in 0..1", lambda v: 0 <= v <= 1)
 SECONDS = Rule(float, "a number of seconds >= 0", lambda v: v >= 0)
 DATE = DATE_RULE
+LAG = Rule(float, "a number of seconds in 0..60", lambda v: 0 <= v <= 60)
+CACHE = Rule(float, "a number of seconds in 0..300", lambda v: 0 <= v <= 300)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -103,6 +106,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="seconds added to every answer (default 0)",
     )
+    add(
+        "--publish-lag",
+        type=flag_type(LAG),
+        default=DEFAULT_PUBLISH_LAG,
+        help="market seconds from a sample to its publication, with +-50%% jitter "
+        f"(default {DEFAULT_PUBLISH_LAG:g}; 0: at once)",
+    )
+    add(
+        "--cache",
+        type=flag_type(CACHE),
+        default=None,
+        help="seconds an answer is cached, keyed by the full request (default: the plan's, "
+        "15 on free/basic/growth, none on alpha)",
+    )
     add("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
@@ -126,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         faults=args.faults,
         fault_kinds=kinds,
         latency=args.latency,
+        publish_lag=args.publish_lag,
+        cache=args.cache,
     )
     app = create_app(config, sim_clock(day, args.start, args.speed))
     print(

@@ -51,6 +51,8 @@ def status_text(
             f"last bar {et_time(status.last_bar, bar_size == '30s')} ET "
             f"({ago((now - closed).total_seconds())} ago) · "
         )
+    if status.data_as_of is not None:  # the data's own time: upstream late, or us?
+        text.append(f"data as of {et_time(status.data_as_of, True)} ET · ")
     if status.next_poll is not None and status.state in ("ok", "no_session"):
         text.append(f"next poll in {countdown(status, now, speed)} · ")
     quota = status.quota
