@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import statistics
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 
@@ -11,6 +13,8 @@ from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.store import Row
 
 DAY = date(2026, 6, 12)
+# the test helpers the benchmarks share (tests/threaded_server.py), which the wheel leaves out
+sys.path.append(str(Path(__file__).resolve().parent.parent / "tests"))
 
 
 def session_rows(symbol: str, seed: int, bar_seconds: int = 60, day: date = DAY) -> list[Row]:

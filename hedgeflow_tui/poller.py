@@ -177,7 +177,7 @@ class Poller:
                 return
             catch_up = self._catch_up_in()
             if self.catch_ups and self._catchups == 0:
-                self._learn_settle(missed=catch_up is not None)
+                self._learn_settle(missed=self._lacks_closed_bucket())
             if catch_up is not None:
                 self._catchups += 1
                 self.catchups_sent += 1
@@ -352,23 +352,29 @@ class Poller:
         poll. None: no catch-up."""
         if not self.catch_ups or self._catchups >= MAX_CATCHUPS or not self.planner.catchups:
             return None
+        if not self._lacks_closed_bucket():
+            return None
+        wait = max(CATCH_UP_MIN, self._fresh_in())
+        return wait if wait < self._seconds_to_next_poll() else None
+
+    def _lacks_closed_bucket(self) -> bool:
+        """The store lacks the bucket that closed last, or its flow or price."""
         now = self.clock.now()
         size = BAR_SECONDS[self.bar_size]
         open_, close = session_bounds(self._session_day())
         if now < open_ + timedelta(seconds=size):
-            return None
+            return False
         closes = min(int((min(now, close) - open_).total_seconds() // size), 390 * 60 // size)
         expected = open_ + timedelta(seconds=(closes - 1) * size)
         view = self.store.session(self.symbol, self.bar_size)
         if view is None or (view.no_session and now - open_ > NO_SESSION_GRACE):
-            return None
+            return False
         if view.rows:
             newest = view.rows[-1]
             complete = None not in (newest.calls, newest.puts, newest.spot)
             if newest.t >= expected and complete:
-                return None
-        wait = max(CATCH_UP_MIN, self._fresh_in())
-        return wait if wait < self._seconds_to_next_poll() else None
+                return False
+        return True
 
     def _seconds_to_next_poll(self) -> float:
         return max(self._fresh_in(), self._seconds_to_close())

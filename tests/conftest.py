@@ -9,11 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from threaded_server import ThreadedServer
 
 from hedgeflow_tui.demo_history import build_past
 from hedgeflow_tui.history import History, history_path
 from hedgeflow_tui.sim import SimConfig, default_session_date, sim_clock
-from hedgeflow_tui.sim.threaded import ThreadedServer
 
 
 @pytest.fixture(autouse=True)

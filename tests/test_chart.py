@@ -23,8 +23,9 @@ async def test_the_chart_shows_the_cells_and_colours_of_plotexts_own_output():
     app, _ = make_app()
     for size in ((80, 24), (160, 50)):
         async with app.run_test(size=size) as pilot:
-            await until(pilot, lambda: rows(app) > 0)  # noqa: B023 (awaited at once)
             chart = app.query_one(FlowChart)
+            # data, and a laid-out chart to draw it in (a loaded machine can give one first)
+            await until(pilot, lambda: rows(app) > 0 and chart.size.height > 0)  # noqa: B023
             ours = cells(chart.render().segments)
             theirs = Text.from_ansi(chart.plt.build())
             console = Console(width=chart.size.width, color_system="truecolor")

@@ -63,6 +63,9 @@ def test_help_documents_every_flag_and_version_prints():
         "--alert-cmd",
         "--theme",
         "--timeout",
+        "--record",
+        "--replay",
+        "--export",
         "--version",
     ):
         assert flag in help_text

@@ -8,15 +8,17 @@ from datetime import date
 from typing import Any
 
 import pytest
+from stepped_clock import stepped_clock
 
 from hedgeflow_tui.client import FlashAlphaClient
+from hedgeflow_tui.clock import Clock
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.sim import SimConfig, sim_clock, simulate_session
 from hedgeflow_tui.sources import open_source
 
 DAY = date(2026, 6, 12)
-SPEED = 900.0  # one market hour in four real seconds
+SPEED = 900.0  # one market hour in four real seconds (for the test that is about timing)
 
 
 def lines_of(text: str) -> list[dict]:
@@ -46,25 +48,29 @@ async def served_session(url: str, symbol: str, bar: str) -> dict[str, dict]:
     return table
 
 
-async def run_against(url: str, **overrides) -> tuple[int, list[dict]]:
+async def run_against(
+    url: str, clock: Clock | None = None, **overrides: Any
+) -> tuple[int, list[dict]]:
+    """Headless mode against `url`; on the server's own stepped clock when given one."""
     settings = Settings(
         symbols=overrides.pop("symbols", ["SPY"]),
         bar=overrides.pop("bar", "1m"),
         headless=True,
         base_url=url,
         speed=SPEED,
-        timeout=2.0,
+        timeout=overrides.pop("timeout", 2.0),
         **overrides,
     )
     out = io.StringIO()
-    status = await run_headless(settings, open_source(settings), out)
+    status = await run_headless(settings, open_source(settings, clock=clock), out)
     return status, lines_of(out.getvalue())
 
 
 @pytest.mark.parametrize("bar", ["1m", "5m"])
 async def test_headless_reproduces_the_simulators_session_exactly(sim_server, bar):
-    server = sim_server(config=SimConfig(seed=11, date=DAY), clock=sim_clock(DAY, "14:40", SPEED))
-    status, lines = await run_against(server.url, bar=bar)
+    clock = stepped_clock(DAY, "14:40")
+    server = sim_server(config=SimConfig(seed=11, date=DAY), clock=clock)
+    status, lines = await run_against(server.url, clock, bar=bar)
     assert status == 0
     printed = final_bars(lines, "SPY")
     served = await served_session(server.url, "SPY", bar)
@@ -82,14 +88,15 @@ async def test_headless_reproduces_the_simulators_session_exactly(sim_server, ba
 
 async def test_headless_prints_alerts_with_the_documented_fields(sim_server):
     # seed 0: SPY squeezes confirm at 11:04 and 14:50 ET, each followed by a reversal. The
-    # sessions are simulated first (in-process cache), so the 2 s client timeout never waits
-    # for the model's morning on a loaded machine.
+    # sessions are simulated first (in-process cache), so the client timeout never waits for
+    # the model's morning on a loaded machine.
     for symbol in ("SPY", "QQQ"):
         simulate_session(symbol, DAY, 0)
-    server = sim_server(config=SimConfig(seed=0, date=DAY), clock=sim_clock(DAY, "15:00", SPEED))
-    _, lines = await run_against(server.url, symbols=["SPY", "QQQ"])
+    clock = stepped_clock(DAY, "14:30", sleepers=2)
+    server = sim_server(config=SimConfig(seed=0, date=DAY), clock=clock)
+    _, lines = await run_against(server.url, clock, symbols=["SPY", "QQQ"])
     alerts = [line for line in lines if line["type"] == "alert"]
-    assert alerts
+    assert alerts, "no alert in the session: pick a seed or start time with one"
     for alert in alerts:
         assert {
             "kind",
@@ -110,11 +117,9 @@ async def test_headless_prints_alerts_with_the_documented_fields(sim_server):
 
 
 async def test_bad_key_stops_with_a_clear_status_and_exit_1(sim_server):
-    server = sim_server(
-        config=SimConfig(seed=11, date=DAY, api_key="right-key"),
-        clock=sim_clock(DAY, "11:00", SPEED),
-    )
-    status, lines = await run_against(server.url, api_key="wrong-key")
+    clock = stepped_clock(DAY, "11:00")
+    server = sim_server(config=SimConfig(seed=11, date=DAY, api_key="right-key"), clock=clock)
+    status, lines = await run_against(server.url, clock, api_key="wrong-key")
     assert status == 1
     last = [line for line in lines if line["type"] == "status"][-1]
     assert last["state"] == "stopped"
@@ -123,15 +128,17 @@ async def test_bad_key_stops_with_a_clear_status_and_exit_1(sim_server):
 
 
 async def test_resilient_under_thirty_percent_faults(sim_server):
-    """Every fault kind at 30% for a whole session: the same final series as the fault-free run."""
+    """Every fault kind at 30% for the last 45 minutes of a session (about 80 failures): the
+    same final series as the fault-free run."""
     config: dict[str, Any] = {"seed": 5, "date": DAY}
-    clean = sim_server(config=SimConfig(**config), clock=sim_clock(DAY, "14:30", SPEED))
-    clean_status, clean_lines = await run_against(clean.url)
+    clock = stepped_clock(DAY, "15:15")
+    clean = sim_server(config=SimConfig(**config), clock=clock)
+    clean_status, clean_lines = await run_against(clean.url, clock)
+    clock = stepped_clock(DAY, "15:15")
     faulty = sim_server(
-        config=SimConfig(**config, faults=0.3, fault_seed=3, slow_seconds=2.5),
-        clock=sim_clock(DAY, "14:30", SPEED),
+        config=SimConfig(**config, faults=0.3, fault_seed=3, slow_seconds=0.5), clock=clock
     )
-    faulty_status, faulty_lines = await run_against(faulty.url)
+    faulty_status, faulty_lines = await run_against(faulty.url, clock, timeout=0.3)
     assert clean_status == faulty_status == 0
     assert final_bars(faulty_lines, "SPY") == final_bars(clean_lines, "SPY")
     states = {line["state"] for line in faulty_lines if line["type"] == "status"}

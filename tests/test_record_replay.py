@@ -15,12 +15,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from stepped_clock import stepped_clock
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.record import RecordingError, RecordingStream, read_recording
 from hedgeflow_tui.replay import replay_headless
-from hedgeflow_tui.sim import SimConfig, sim_clock
+from hedgeflow_tui.sim import SimConfig
 from hedgeflow_tui.sources import open_source
 
 DAY = date(2026, 6, 12)
@@ -40,11 +41,11 @@ async def record_session(path: Path, symbols=("SPY", "QQQ"), bar="1m", start="14
         seed=0,  # SPY squeezes confirm at 11:04 and 14:50 ET
         date=DAY.isoformat(),
         start=start,
-        speed=SPEED,
         record=path,
     )
     out = io.StringIO()
-    assert await run_headless(settings, open_source(settings), out) == 0
+    source = open_source(settings, clock=stepped_clock(DAY, start, sleepers=len(symbols)))
+    assert await run_headless(settings, source, out) == 0
     return out.getvalue()
 
 
@@ -69,9 +70,8 @@ async def test_replay_prints_the_same_bar_and_alert_lines_as_the_live_run(tmp_pa
 
 async def test_recording_holds_no_key_header_or_query_secret(sim_server, tmp_path):
     key = "sk-very-secret-0123456789"
-    server = sim_server(
-        config=SimConfig(seed=1, date=DAY, api_key=key), clock=sim_clock(DAY, "15:40", SPEED)
-    )
+    clock = stepped_clock(DAY, "15:40")
+    server = sim_server(config=SimConfig(seed=1, date=DAY, api_key=key), clock=clock)
     path = tmp_path / "keyed.jsonl"
     settings = Settings(
         symbols=["SPY"],
@@ -79,11 +79,10 @@ async def test_recording_holds_no_key_header_or_query_secret(sim_server, tmp_pat
         headless=True,
         base_url=server.url,
         api_key=key,
-        speed=SPEED,
         record=path,
     )
     out = io.StringIO()
-    assert await run_headless(settings, open_source(settings), out) == 0
+    assert await run_headless(settings, open_source(settings, clock=clock), out) == 0
     text = path.read_text()
     assert read_recording(path).batches
     assert key not in text and "X-Api-Key".lower() not in text.lower()

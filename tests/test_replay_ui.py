@@ -6,6 +6,7 @@ import io
 from datetime import date
 
 import pytest
+from stepped_clock import stepped_clock
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
@@ -27,11 +28,11 @@ async def recording(tmp_path):
         seed=1,  # SPY: an upside squeeze confirms at 15:10 ET and ends at 15:25
         date=DAY.isoformat(),
         start="15:20",
-        speed=900.0,
         record=path,
     )
     out = io.StringIO()
-    assert await run_headless(settings, open_source(settings), out) == 0
+    source = open_source(settings, clock=stepped_clock(DAY, "15:20"))
+    assert await run_headless(settings, source, out) == 0
     alerts = [line for line in out.getvalue().splitlines() if '"type":"alert"' in line]
     return read_recording(path), len(alerts)
 

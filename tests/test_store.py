@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from hypothesis import given, settings
@@ -162,11 +163,17 @@ def test_a_gap_is_reported_until_it_is_back_filled():
     assert [r.calls for r in view.rows] == [1.0, 1.0, 1.0, 1.0, 1.0]
 
 
-def test_clear_forgets_one_bar_size():
+def test_clear_forgets_one_bar_size_and_keeps_the_others():
     store = Store()
-    store.apply([flow("calls", {0: 1.0})])
-    store.clear("SPY", "1m")
-    assert store.session("SPY", "1m") is None
+    one_minute = flow("calls", {0: 1.0})
+    for symbol in ("SPY", "QQQ"):
+        for bar_size in ("1m", "5m"):
+            store.apply([replace(one_minute, symbol=symbol, bar_size=bar_size)])
+    store.clear(bar_size="1m")
+    assert store.session("SPY", "1m") is None and store.session("QQQ", "1m") is None
+    assert store.session("SPY", "5m") is not None and store.session("QQQ", "5m") is not None
+    store.clear("SPY", "5m")
+    assert store.session("SPY", "5m") is None and store.session("QQQ", "5m") is not None
 
 
 # --- the property: any split, duplication and reordering converges to the same series --------

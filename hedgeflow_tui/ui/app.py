@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 
@@ -174,8 +175,11 @@ class DashboardApp(App[None]):
 
     def on_flow_changed(self, message: FlowChanged) -> None:
         symbol = message.change.symbol
-        self.repaint(symbol)
-        view = self.view_of(symbol)
+        try:
+            self.repaint(symbol)
+            view = self.view_of(symbol)
+        except NoMatches:  # a change arriving while the app is torn down: nothing to paint
+            return
         for alert in message.alerts:
             view.add_alert(alert)
             if not alert.history:  # past alerts from back-filled bars: logged, not announced
@@ -229,7 +233,10 @@ class DashboardApp(App[None]):
 
     def show_status(self, status: PollStatus) -> None:
         view = self.store.session(status.symbol, self.bar_size)
-        try:
+        # Before the view's widgets are mounted, or after they are gone (a late status, or the
+        # 1 s refresh while the app is torn down), there is nothing to update: the status lines
+        # are redrawn every second anyway.
+        with suppress(NoMatches):
             self.view_of(status.symbol).show_status(
                 status,
                 bar_size=self.bar_size,
@@ -237,8 +244,6 @@ class DashboardApp(App[None]):
                 expiration=view.expiration if view else None,
                 speed=self.market_speed(),
             )
-        except NoMatches:  # a late status or the 1 s refresh while the app is torn down
-            return
 
     def refresh_statuses(self) -> None:
         for status in self.current_statuses():

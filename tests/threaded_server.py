@@ -1,5 +1,7 @@
 """The simulator served by uvicorn in a background thread of this process: for tests and
-benchmarks that need a real HTTP server on 127.0.0.1 sharing a clock with the caller."""
+benchmarks that need a real HTTP server on 127.0.0.1 sharing a clock with the caller. A test
+helper, so it lives with the tests and is not shipped in the wheel (bench/_common.py puts
+this folder on the benchmarks' import path)."""
 
 from __future__ import annotations
 
