@@ -63,6 +63,11 @@ def state_panel_text(
             f"`hedgeflow-tui {symbol} --demo --start 10:30`."
         )
     if status.state == "no_session":
+        if status.message.startswith("closed today"):
+            return (
+                f"No 0DTE session for {symbol}: {status.message}.\n\nRun "
+                f"`hedgeflow-tui {symbol} --demo` to watch the simulated market."
+            )
         return (
             f"No 0DTE session for {symbol} right now.\n\nWait for the open (09:30 ET), or "
             f"run `hedgeflow-tui {symbol} --demo` to watch the simulated market."
