@@ -11,19 +11,20 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from hedgeflow_tui.market_calendar import SESSION_OPEN, close_time
+
 ET = ZoneInfo("America/New_York")
-SESSION_OPEN = dtime(9, 30)
-SESSION_CLOSE = dtime(16, 0)
 
 
 def session_bounds(day: date) -> tuple[datetime, datetime]:
-    """The regular session of `day` as UTC datetimes: 09:30 and 16:00 ET."""
+    """The regular session of `day` as UTC datetimes: 09:30 ET to the close the NYSE calendar
+    gives (16:00, or 13:00 on an early-close day). Whether `day` has a session at all is
+    `market_calendar.is_session`."""
     open_ = datetime.combine(day, SESSION_OPEN, tzinfo=ET).astimezone(UTC)
-    close = datetime.combine(day, SESSION_CLOSE, tzinfo=ET).astimezone(UTC)
+    close = datetime.combine(day, close_time(day), tzinfo=ET).astimezone(UTC)
     return open_, close
 
 

@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
 from hedgeflow_tui.clock import ET, Clock, session_bounds
 from hedgeflow_tui.config import REQUEST_MODES
+from hedgeflow_tui.market_calendar import closed_today_text, is_session
 from hedgeflow_tui.model import BAR_SECONDS, Account, Response, bar_delta
 from hedgeflow_tui.quota import Cycle, QuotaPlanner, QuotaView, polls_left
 from hedgeflow_tui.status import PollState, PollStatus, SourceKind
@@ -169,6 +170,8 @@ class Poller:
                 await self._sleep(delay)
                 continue
             failures = 0
+            if self._closed_today():
+                return  # a holiday or weekend: nothing will come today, the status said why
             if self._session_over():
                 self._report("closed", "session closed: all bars in")
                 return
@@ -202,7 +205,8 @@ class Poller:
         self._poll_index += 1
         self._last_success = self.clock.now()
         if view is not None and view.no_session:
-            self._report("no_session", "no 0DTE session right now")
+            closed = closed_today_text(self._session_day())
+            self._report("no_session", closed or "no 0DTE session right now")
         else:
             self._report("ok", "ok")
 
@@ -303,6 +307,11 @@ class Poller:
         if view is not None and view.expiration is not None:
             return view.expiration
         return self.clock.now().astimezone(ET).date()
+
+    def _closed_today(self) -> bool:
+        """The market calendar has no session today and the source agrees (empty bars)."""
+        view = self.store.session(self.symbol, self.bar_size)
+        return view is not None and view.no_session and not is_session(self._session_day())
 
     def _session_over(self) -> bool:
         """Every bucket of the session has closed and been fetched, the last one's price too

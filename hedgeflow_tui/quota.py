@@ -185,7 +185,9 @@ class QuotaPlanner:
 
     def view(self) -> QuotaView:
         lean_only = bool(self._lean) and all(self._lean.values())
-        if self.remaining is None:
+        if self.remaining is None and self.plan is None:
+            note = "plan not known yet"  # never "unlimited" before the account says so
+        elif self.remaining is None:
             note = "unlimited" if self.plan == "alpha" or self.limit is None else "quota unknown"
         elif self.projected > self.remaining:
             note = f"needs {self.projected} but {self.remaining} left"

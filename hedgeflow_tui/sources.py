@@ -24,6 +24,10 @@ from hedgeflow_tui.config import ConfigError, Settings
 from hedgeflow_tui.quota import QuotaPlanner
 from hedgeflow_tui.status import SourceKind
 
+# the host of client.LIVE_BASE_URL (tested), named when it cannot be reached: not imported from
+# the client, so that a source opens without the HTTP stack
+LIVE_HOST = "lab.flashalpha.com"
+
 if TYPE_CHECKING:  # httpx and the client are imported when a source is opened
     from hedgeflow_tui.client import ExchangeObserver, FlashAlphaClient
 
@@ -36,6 +40,7 @@ class Source:
     clock: Clock
     description: str  # one line for the badge and status lines; never the key
     _connect: Callable[[ExchangeObserver | None], FlashAlphaClient] = field(repr=False)
+    host: str | None = None  # the server's host[:port], named when it cannot be reached
 
     def make_client(self, observer: ExchangeObserver | None = None) -> FlashAlphaClient:
         return self._connect(observer)
@@ -80,6 +85,7 @@ def open_source(settings: Settings, clock: Clock | None = None) -> Source:
             clock,
             f"server {host}",
             lambda observer: _client(settings, base_url, observer),
+            host,
         )
     if not _simulated(settings):
         return Source(
@@ -87,6 +93,7 @@ def open_source(settings: Settings, clock: Clock | None = None) -> Source:
             clock or ScaledClock(),
             "FlashAlpha live API",
             lambda observer: _client(settings, None, observer),
+            LIVE_HOST,
         )
     return _simulator(settings, clock)
 

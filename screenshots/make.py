@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,8 @@ class Scene:
     at: datetime  # frozen market time, UTC
     banner: str | None  # the banner classes the scene must show, e.g. "-confirmed -up"
     dead_server: bool = False
+    chart: tuple[str, ...] = ("zero",)  # what the chart must show: zero line, levels, markers
+    source_gone: float = 0.0  # market seconds the source stays silent after the data (STALE)
 
 
 def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
@@ -45,10 +48,10 @@ def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
 
 SCENES = [
     Scene("quiet", ("SPY",), 5, utc(15, 30), "-quiet"),
-    Scene("upside-squeeze", ("SPY",), 17, utc(17, 32), "-confirmed -up"),
-    Scene("downside-put-driven", ("SPY",), 43, utc(15, 38), "-confirmed -down"),
-    Scene("several-symbols", ("SPY", "QQQ", "SPX"), 17, utc(17, 32), None),
-    Scene("network-down", ("SPY",), 7, utc(15, 0), None, dead_server=True),
+    Scene("upside-squeeze", ("SPY",), 1, utc(19, 11), "-confirmed -up", chart=("zero", "markers")),
+    Scene("several-symbols", ("SPY", "QQQ", "SPX"), 1, utc(19, 11), None),
+    Scene("stale", ("SPY",), 5, utc(19, 33), "-stale", chart=("zero", "levels"), source_gone=1260),
+    Scene("network-down", ("SPY",), 7, utc(15, 0), None, dead_server=True, chart=()),
 ]
 
 
@@ -58,7 +61,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def build(scene: Scene) -> LiveApp:
+def build(scene: Scene, clock: FrozenClock) -> LiveApp:
     if scene.dead_server:
         settings = Settings(
             symbols=list(scene.symbols),
@@ -66,9 +69,9 @@ def build(scene: Scene) -> LiveApp:
             base_url=f"http://127.0.0.1:{free_port()}",
             timeout=1.0,
         )
-        return LiveApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
+        return LiveApp(settings, open_source(settings, clock=clock))
     settings = Settings(symbols=list(scene.symbols), bar="1m", seed=scene.seed, date=DAY)
-    return LiveApp(settings, open_source(settings, clock=FrozenClock(scene.at)))
+    return LiveApp(settings, open_source(settings, clock=clock))
 
 
 async def settle(app: LiveApp, pilot, scene: Scene) -> None:
@@ -100,9 +103,22 @@ def past_sessions(scene: Scene) -> None:
 
 async def capture(scene: Scene, size: tuple[int, int] = (120, 40)) -> Path:
     past_sessions(scene)
-    app = build(scene)
+    clock = FrozenClock(scene.at)
+    app = build(scene, clock)
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot, scene)
+        if scene.source_gone:
+            clock.advance(scene.source_gone)
+            app.refresh_statuses()
+            await pilot.pause(0.3)
+        picture = app.query_one(FlowChart).picture()
+        shown = {
+            "zero": picture.zero_row is not None,
+            "levels": bool(picture.level_rows),
+            "markers": bool(picture.marker_cells),
+        }
+        missing_on_chart = [thing for thing in scene.chart if not shown[thing]]
+        assert not missing_on_chart, f"{scene.name}: the chart lacks {missing_on_chart}"
         if scene.banner is not None:
             banner = app.query_one(SqueezeBanner)
             missing = [c for c in scene.banner.split() if not banner.has_class(c)]
@@ -115,8 +131,10 @@ async def capture(scene: Scene, size: tuple[int, int] = (120, 40)) -> Path:
 async def main() -> None:
     # a history of the screenshots' own, never the user's
     os.environ["HEDGEFLOW_DATA_DIR"] = tempfile.mkdtemp(prefix="hedgeflow-screenshots-")
+    only = set(sys.argv[1:])  # scene names; all of them by default
     for scene in SCENES:
-        print(await capture(scene))
+        if not only or scene.name in only:
+            print(await capture(scene))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from textual.command import CommandList
 from textual.widgets import TabbedContent
+from textual.widgets._footer import FooterKey
+from textual.widgets._toast import Toast
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
@@ -18,6 +21,7 @@ from hedgeflow_tui.sources import Source, open_source
 from hedgeflow_tui.store import Row
 from hedgeflow_tui.ui.help import HelpScreen
 from hedgeflow_tui.ui.live_app import LiveApp
+from hedgeflow_tui.ui.palette import palette_for
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
     AttributionBars,
@@ -369,14 +373,48 @@ async def test_colorblind_theme():
     app, _ = make_app(theme="colorblind")
     async with app.run_test() as pilot:
         await until(pilot, lambda: rows(app) > 0)
-        assert app.has_class("-colorblind")
         assert app.query_one(FlowChart).palette == "colorblind"
+        blue = palette_for("colorblind", dark=True).up  # the banner's colours, from one place
+        assert app.get_css_variables()["flow-up"] == blue
 
 
 async def test_every_key_is_also_in_the_command_palette():
-    app, _ = make_app()
+    app, _ = make_app(symbols=("SPY", "QQQ"))
     async with app.run_test() as pilot:
         await until(pilot, lambda: rows(app) > 0)
         titles = {command.title for command in app.get_system_commands(app.screen)}
-        assert {"Pause", "Refresh", "Bar size", "Next symbol", "Help"} <= titles
-        assert "Play/pause" not in titles
+        assert {"Pause", "Poll now", "Bar size", "Next symbol", "Help"} <= titles
+        assert "Play" not in titles and "Resume" not in titles  # not paused: nothing to resume
+
+
+async def test_the_palette_finds_poll_and_the_footer_says_resume_while_paused():
+    app, _ = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"poll")
+        await pilot.pause(0.5)
+        found = [str(option.prompt) for option in app.screen.query_one(CommandList).options]
+        assert any("Poll now" in text for text in found), found
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        footer = {key.description for key in app.query(FooterKey)}
+        assert "Pause" in footer and "Resume" not in footer
+        await pilot.press("p")
+        await pilot.pause(0.2)
+        footer = {key.description for key in app.query(FooterKey)}
+        assert "Resume" in footer and "Pause" not in footer
+        assert "Resume" in {c.title for c in app.get_system_commands(app.screen)}
+
+
+async def test_at_80x24_an_alert_toast_leaves_the_regime_line_and_alert_log_visible():
+    app, _ = make_app()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        for _ in range(2):  # two alerts at once, as from two symbols
+            app.notify("▲ CONFIRMED · 11 bars · call-driven", title="SPY squeeze alert")
+        await until(pilot, lambda: len(app.query(Toast)) == 2)
+        await pilot.pause(0.3)
+        covered = [app.query_one(w).region for w in (RegimeLine, AlertLog, StatusBar)]
+        for toast in app.query(Toast):
+            assert not any(toast.region.overlaps(region) for region in covered), toast.region

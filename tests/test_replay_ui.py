@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import itertools
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from stepped_clock import stepped_clock
+from textual.widgets._footer import FooterKey, FooterLabel
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
@@ -61,12 +64,12 @@ async def test_replay_keys(recording):
         assert driver.position == driver.total
         await pilot.pause()
         assert rows(app) == 390
-        speed = driver.speed
+        await pilot.press("minus")  # from the command line's 1e6x to the round steps
+        assert driver.speed == 64
+        await pilot.press("minus")
+        assert driver.speed == 32
         await pilot.press("plus")
-        assert driver.speed == speed * 2
-        await pilot.press("minus")
-        await pilot.press("minus")
-        assert driver.speed == speed / 2
+        assert driver.speed == 64
         assert "REPLAY" in str(app.query_one(StatusBar).render())
         assert "b" not in app.active_bindings and "space" in app.active_bindings
 
@@ -82,3 +85,79 @@ async def test_alerts_fire_in_replay_as_they_fired_live(recording):
             waited += 0.05
         await pilot.pause()
         assert len(app.query_one(AlertLog).alerts) == live_alerts
+
+
+def footer(app) -> tuple[dict[str, tuple[int, int]], set[str]]:
+    """Each footer key and the columns it spans on screen; the words shown (descriptions and
+    the labels of grouped keys)."""
+    keys = {
+        key.key_display: (key.region.x, key.region.right)
+        for key in app.query(FooterKey)
+        if key.display and key.region.width
+    }
+    words = {key.description for key in app.query(FooterKey)} | {
+        str(label.render()) for label in app.query(FooterLabel)
+    }
+    return keys, words
+
+
+async def laid_out(pilot) -> tuple[dict[str, tuple[int, int]], set[str]]:
+    """The footer once it has been laid out (it is rebuilt when the keys change)."""
+    for _ in range(40):
+        await pilot.pause(0.05)
+        keys, words = footer(pilot.app)
+        if keys:
+            return keys, words
+    raise AssertionError("the footer never showed its keys")
+
+
+async def test_at_80_columns_every_replay_key_is_in_the_footer_and_speeds_are_round(recording):
+    recorded, _ = recording
+    app = ReplayApp(Settings(symbols=["SPY"]), recorded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        keys, words = await laid_out(pilot)
+        assert {"space", "←", "→", "home", "end", "+", "-", "q", "?"} <= set(keys), keys
+        assert {"Pause", "Step", "Start/End", "Speed", "Quit", "Help"} <= words, words
+        spans = sorted(keys.values())
+        assert spans[-1][1] <= 80 and all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), keys
+        await pilot.press("space")
+        await pilot.pause(0.1)
+        _, words = await laid_out(pilot)
+        assert "Play" in words and "Pause" not in words
+        speeds = []
+        for _ in range(12):
+            await pilot.press("minus")
+            speeds.append(app.driver.speed)
+        for _ in range(12):
+            await pilot.press("plus")
+            speeds.append(app.driver.speed)
+        assert set(speeds) == {2.0**k for k in range(-3, 7)}  # 1/8x .. 64x, nothing between
+
+
+async def test_a_recording_with_two_bar_sizes_replays_both(recording, tmp_path):
+    recorded, _ = recording
+    path = tmp_path / "five.jsonl"
+    settings = Settings(
+        symbols=["SPY"],
+        bar="5m",
+        headless=True,
+        seed=5,
+        date=DAY.isoformat(),
+        start="15:20",
+        speed=900.0,
+        record=path,
+    )
+    assert await run_headless(settings, open_source(settings), io.StringIO()) == 0
+    both = replace(recorded, batches=recorded.batches + read_recording(path).batches)
+    app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), both)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("end")
+        await pilot.pause(0.1)
+        assert app.bar_size == "1m" and rows(app) == 390
+        assert "also 5m" in str(app.query_one(StatusBar).render())
+        await pilot.press("b")
+        await pilot.pause(0.1)
+        assert app.bar_size == "5m" and rows(app) == 78
+        await pilot.press("b")
+        await pilot.pause(0.1)
+        assert app.bar_size == "1m" and rows(app) == 390

@@ -33,6 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hedgeflow_tui.clock import Clock, session_bounds
+from hedgeflow_tui.market_calendar import is_session
 from hedgeflow_tui.model import BAR_SECONDS, iso
 from hedgeflow_tui.sim.faults import ALL_FAULTS, FaultInjector
 from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, session_run
@@ -111,7 +112,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     open_, close = session_bounds(day)
     cache_seconds = PLAN_CACHE[config.plan] if config.cache is None else config.cache
     answers: dict[tuple, tuple[datetime, dict]] = {}  # the answer cache, keyed by the request
-    trading_day = day.weekday() < 5
+    trading_day = is_session(day)  # none on weekends and NYSE holidays
 
     def path(symbol: str, buckets_closed: int, bar: str) -> SessionPath:
         """The session, simulated at least up to the end of the last closed bucket."""

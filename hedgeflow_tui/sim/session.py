@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from hedgeflow_tui.clock import ET, ScaledClock
+from hedgeflow_tui.market_calendar import previous_session
 
 DEFAULT_START = "10:30"  # an hour of history, so the first frame already has a chart
 DEMO_SPEED = 30.0  # simulated seconds per real second: a 1m bar every 2 s
 
 
 def default_session_date(today: date | None = None) -> date:
-    """Today in New York if it is a weekday, else the Friday before: the demo always has a
-    session."""
-    day = today or datetime.now(ET).date()
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day
+    """Today in New York if it has a session, else the last day that had one (weekends and NYSE
+    holidays skipped): the demo always has a session."""
+    return previous_session(today or datetime.now(ET).date())
 
 
 def sim_clock(day: date, start: str, speed: float) -> ScaledClock:

@@ -34,7 +34,7 @@ from hedgeflow_tui.config import SENSITIVITIES, Settings
 from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change, Store
-from hedgeflow_tui.ui.format import OKABE_ITO, rgb
+from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
 from hedgeflow_tui.ui.symbol_view import SymbolView, symbol_id
 from hedgeflow_tui.ui.widgets.alert_log import LABELS
 
@@ -74,10 +74,13 @@ class DashboardApp(App[None]):
     """The shared dashboard; `LiveApp` and `ReplayApp` feed it and add their keys."""
 
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
+    COMPACT_FOOTER = False  # the replay's: its keys need all of 80 columns (no ^p hint either)
     TITLE = "hedgeflow-tui"
 
     def __init__(self, settings: Settings, symbols: list[str], bar_size: str) -> None:
         super().__init__()
+        for theme in UNCHECKABLE_THEMES:
+            self.unregister_theme(theme)
         self.settings = settings
         self.palette = settings.theme
         self.symbols = symbols
@@ -107,6 +110,10 @@ class DashboardApp(App[None]):
         """Market seconds per real second (turns market countdowns into real ones)."""
         raise NotImplementedError
 
+    def source_host(self) -> str | None:
+        """The data source's server, named when it cannot be reached."""
+        return None
+
     def record_history(self, change: Change, alerts: list[Alert]) -> None:
         """Keep what a store change brought in the session history (live mode only)."""
 
@@ -118,15 +125,15 @@ class DashboardApp(App[None]):
             for symbol in self.symbols:
                 with TabPane(symbol, id=f"tab-{symbol_id(symbol)}"):
                     yield SymbolView(symbol, palette=self.palette)
-        yield Footer()
+        yield Footer(compact=self.COMPACT_FOOTER, show_command_palette=self.COMPACT_FOOTER is False)
 
     def get_css_variables(self) -> dict[str, str]:
-        """The colour-blind palette for app.tcss ($okabe-blue, ...), from its one definition."""
-        return super().get_css_variables() | {f"okabe-{name}": rgb(name) for name in OKABE_ITO}
+        """The data colours for app.tcss ($flow-up, $flow-down, ...) from ui/palette.py, for
+        the current theme: light themes get the palette's light variant."""
+        palette = getattr(self, "palette", "default")  # Textual asks before __init__ is done
+        return super().get_css_variables() | css_variables(palette, self.current_theme.dark)
 
     def on_mount(self) -> None:
-        if self.palette == "colorblind":
-            self.add_class("-colorblind")
         self.set_interval(1.0, self.refresh_statuses)
         self._catch_stop_signals()
 
@@ -187,16 +194,22 @@ class DashboardApp(App[None]):
 
     def repaint(self, symbol: str) -> None:
         self.view_of(symbol).show_data(
-            self.store.session(symbol, self.bar_size), self.trackers.signal(symbol), self.bar_size
+            self.store.session(symbol, self.bar_size),
+            self.trackers.signal(symbol),
+            self.bar_size,
+            self.trackers.alerts(symbol),
         )
         self._mark_tab(symbol)
 
     def _mark_tab(self, symbol: str) -> None:
-        """A symbol whose banner is up says so on its tab, so another tab still sees it."""
+        """A symbol whose banner is up, or whose data is stale, says so on its tab, so another
+        tab still sees it."""
         signal = self.trackers.signal(symbol)
         label = symbol
         if signal is not None and signal.state != "quiet":
             label = f"{symbol} {'▲' if signal.direction == 'up' else '▼'} SQUEEZE"
+        if self.view_of(symbol).stale_since is not None:
+            label = f"{label} · STALE"
         tab = self.query_one(TabbedContent).get_tab(f"tab-{symbol_id(symbol)}")
         if str(tab.label) != label:
             tab.label = label
@@ -243,13 +256,21 @@ class DashboardApp(App[None]):
                 now=self.market_now() or datetime.now(ET),
                 expiration=view.expiration if view else None,
                 speed=self.market_speed(),
+                host=self.source_host(),
             )
+            self._mark_tab(status.symbol)
 
     def refresh_statuses(self) -> None:
+        """Every second (ages and countdowns move), and after replay steps."""
         for status in self.current_statuses():
             self.show_status(status)
 
     # --- keys ---------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_symbol":
+            return len(self.symbols) > 1  # one tab: no key for it in the footer
+        return True
 
     def action_next_symbol(self) -> None:
         tabs = self.query_one(TabbedContent)
@@ -286,6 +307,8 @@ class DashboardApp(App[None]):
         for binding in self.BINDINGS:
             if not isinstance(binding, Binding) or binding.action in ("quit", "help"):
                 continue
+            if not self.check_action(binding.action, ()):
+                continue  # e.g. Resume while polling
             yield SystemCommand(
                 binding.description,
                 binding.tooltip,

@@ -50,27 +50,3 @@ def ago(seconds: float | None) -> str:
 
 def price(value: float | None) -> str:
     return MISSING if value is None else f"{value:,.2f}"
-
-
-# The Okabe-Ito colours safe for red-green colour blindness (the colorblind theme), as RGB.
-OKABE_ITO: dict[str, tuple[int, int, int]] = {
-    "blue": (0, 114, 178),
-    "orange": (230, 159, 0),
-    "sky": (86, 180, 233),
-    "purple": (204, 121, 167),
-    "yellow": (240, 228, 66),
-}
-
-
-def rgb(name: str) -> str:
-    """An Okabe-Ito colour as a Rich / TCSS colour, e.g. "rgb(0,114,178)"."""
-    red, green, blue = OKABE_ITO[name]
-    return f"rgb({red},{green},{blue})"
-
-
-# buying / selling colours: green and red, or Okabe-Ito blue and orange for colour-blind eyes
-SIDE_COLOURS = {"default": ("green", "red"), "colorblind": (rgb("blue"), rgb("orange"))}
-
-
-def side_colours(palette: str) -> tuple[str, str]:
-    return SIDE_COLOURS.get(palette, SIDE_COLOURS["default"])

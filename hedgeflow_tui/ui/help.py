@@ -21,13 +21,13 @@ Dealer hedge flow on today's 0DTE chain: the cumulative flow of the **call** and
 | `q` | quit | quit |
 | `p` | pause / resume polling | |
 | `r` | poll now | |
-| `b` | next bar size (30s, 1m, 5m, 15m), reloads the session | |
+| `b` | next bar size (30s, 1m, 5m, 15m), reloads the session | next bar size recorded |
 | `s` | squeeze alert sensitivity: low, normal, high | same |
 | `tab` | next symbol | next symbol |
 | `space` | | play / pause |
 | `←` `→` | | one poll back / forward |
 | `home` `end` | | start / end of the recording |
-| `+` `-` | | faster / slower |
+| `+` `-` | | faster / slower (1/8x .. 64x) |
 | `?` | this help | this help |
 | `ctrl+p` | command palette | command palette |
 
@@ -36,9 +36,14 @@ long and hard enough. CONFIRMED: price moved the same way. ▲ dealers buying (u
 (downside). ENDED when the flow fades; REVERSAL (with the new direction) when it turns. The run's
 driver names the leg and its sign: call-driven buying is upside call chasing, call-driven selling
 is not. Alerts from before the program started are in the log as history, never announced.
+After the close: the day's summary.
 
-**Status.** ok · retrying in Ns (last data kept, marked stale) · rate-limited · stopped: reason
-(bad key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
+**Chart.** `⠤` all, `+` calls, `x` puts, `·` price (right axis); the solid line is zero; dashed
+lines are the gamma flip and the call and put walls; ▲ / ▼ mark alerts at their bar.
+
+**Status.** ok · retrying in Ns (last data kept) · STALE with its age once no new bar has come
+for two bar intervals (banner dimmed, tab marked) · rate-limited · stopped: reason (bad key,
+plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
 
 Press `escape` to close.
 """

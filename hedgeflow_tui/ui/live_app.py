@@ -58,8 +58,9 @@ class StatusChanged(Message):
 class LiveApp(DashboardApp):
     BINDINGS: ClassVar[list[BindingType]] = [
         QUIT,
-        Binding("p", "toggle_pause", "Pause", id="pause", tooltip="Pause or resume polling"),
-        Binding("r", "refresh", "Refresh", id="refresh", tooltip="Poll every symbol now"),
+        Binding("p", "pause", "Pause", id="pause", tooltip="Pause polling"),
+        Binding("p", "resume", "Resume", id="resume", tooltip="Resume polling"),
+        Binding("r", "refresh", "Poll now", id="refresh", tooltip="Poll every symbol now"),
         Binding(
             "b",
             "cycle_bar",
@@ -98,6 +99,9 @@ class LiveApp(DashboardApp):
 
     def market_speed(self) -> float:
         return self._source().clock.speed
+
+    def source_host(self) -> str | None:
+        return self.source.host if self.source is not None else None
 
     def on_mount(self) -> None:
         if self.source is None:
@@ -293,10 +297,27 @@ class LiveApp(DashboardApp):
 
     # --- keys ---------------------------------------------------------------------------------
 
-    def action_toggle_pause(self) -> None:
-        pause = not any(p.paused for p in self.pollers.values())
+    @property
+    def paused(self) -> bool:
+        return any(poller.paused for poller in self.pollers.values())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`p` is Pause while polling and Resume while paused (the footer says which)."""
+        if action == "pause":
+            return not self.paused
+        if action == "resume":
+            return self.paused
+        return super().check_action(action, parameters)
+
+    def action_pause(self) -> None:
         for poller in self.pollers.values():
-            poller.pause() if pause else poller.resume()
+            poller.pause()
+        self.refresh_bindings()
+
+    def action_resume(self) -> None:
+        for poller in self.pollers.values():
+            poller.resume()
+        self.refresh_bindings()
 
     def action_refresh(self) -> None:
         for poller in self.pollers.values():

@@ -17,33 +17,56 @@ from hedgeflow_tui.status import PollState, PollStatus
 from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, SENSITIVITY, DashboardApp
 from hedgeflow_tui.ui.replay_driver import ReplayDriver
 
-REPLAY_SPEED = 30.0
+SPEEDS = tuple(2.0**k for k in range(-3, 7))  # 1/8x .. 64x: + and - step through these
+REPLAY_SPEED = 32.0
+# keys shown as one footer entry each, so every replay key fits in 80 columns
+STEP = Binding.Group("Step", compact=True)
+ENDS = Binding.Group("Start/End", compact=True)
+SPEED = Binding.Group("Speed", compact=True)
+
+
+def speed_text(speed: float) -> str:
+    """1/8x, 1/2x, 1x, 32x (and any speed given on the command line as it is)."""
+    if speed < 1 and (1 / speed).is_integer():
+        return f"1/{1 / speed:g}x"
+    return f"{speed:g}x"
 
 
 class ReplayApp(DashboardApp):
+    COMPACT_FOOTER = True
     BINDINGS: ClassVar[list[BindingType]] = [
         QUIT,
         SENSITIVITY,
         NEXT_SYMBOL,
         HELP,
         Binding(
-            "space",
-            "replay_play",
-            "Play/pause",
-            id="replay.play",
-            tooltip="Play or pause the replay",
-            priority=True,
+            "space", "replay_pause", "Pause", id="replay.pause", tooltip="Pause", priority=True
+        ),
+        Binding("space", "replay_play", "Play", id="replay.play", tooltip="Play", priority=True),
+        Binding(
+            "b",
+            "cycle_bar",
+            "Bar size",
+            id="bar",
+            tooltip="Next bar size held in the recording",
         ),
         Binding(
-            "left", "replay_back", "Back", id="replay.back", tooltip="One poll back", priority=True
+            "left",
+            "replay_back",
+            "Back",
+            id="replay.back",
+            tooltip="One poll back",
+            priority=True,
+            group=STEP,
         ),
         Binding(
             "right",
             "replay_forward",
-            "Forward",
+            "Step",
             id="replay.forward",
             tooltip="One poll forward",
             priority=True,
+            group=STEP,
         ),
         Binding(
             "home",
@@ -52,9 +75,16 @@ class ReplayApp(DashboardApp):
             id="replay.home",
             tooltip="Start of recording",
             priority=True,
+            group=ENDS,
         ),
         Binding(
-            "end", "replay_end", "End", id="replay.end", tooltip="End of recording", priority=True
+            "end",
+            "replay_end",
+            "End",
+            id="replay.end",
+            tooltip="End of recording",
+            priority=True,
+            group=ENDS,
         ),
         Binding(
             "plus,equals_sign",
@@ -63,6 +93,7 @@ class ReplayApp(DashboardApp):
             id="replay.faster",
             key_display="+",
             tooltip="Replay twice as fast",
+            group=SPEED,
         ),
         Binding(
             "minus",
@@ -71,12 +102,17 @@ class ReplayApp(DashboardApp):
             id="replay.slower",
             key_display="-",
             tooltip="Replay half as fast",
+            group=SPEED,
         ),
     ]
 
     def __init__(self, settings: Settings, recording: Recording) -> None:
         in_batches = list(dict.fromkeys(batch.symbol for batch in recording.batches))
         super().__init__(settings, recording.symbols or in_batches, recording.bar_size)
+        # every bar size the recording holds, in the order it first appears (`b` cycles them)
+        self.bar_sizes = list(dict.fromkeys(batch.bar_size for batch in recording.batches))
+        self.bar_sizes = self.bar_sizes or [recording.bar_size]
+        self._footer_playing = True
         self.driver = ReplayDriver(recording, self.store, settings.speed or REPLAY_SPEED)
         self._timer: Timer | None = None
 
@@ -102,7 +138,10 @@ class ReplayApp(DashboardApp):
             symbol=symbol,
             source="REPLAY",
             state=state,
-            message=f"poll {driver.position}/{driver.total} · {driver.speed:g}x · {where}",
+            message=(
+                f"poll {driver.position}/{driver.total} · {speed_text(driver.speed)} · {where}"
+                f"{self._bar_sizes_note()}"
+            ),
             last_success=driver.now(),
             last_bar=view.last_t if view else None,
             next_poll=None,
@@ -144,14 +183,43 @@ class ReplayApp(DashboardApp):
 
     # --- keys ---------------------------------------------------------------------------------
 
+    def refresh_statuses(self) -> None:
+        super().refresh_statuses()
+        if self._footer_playing != self.driver.playing:  # the footer says Play or Pause
+            self._footer_playing = self.driver.playing
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """space is Pause while playing and Play while paused; `b` only with several sizes."""
+        if action == "replay_pause":
+            return self.driver.playing
+        if action == "replay_play":
+            return not self.driver.playing
+        if action == "cycle_bar":
+            return len(self.bar_sizes) > 1
+        return super().check_action(action, parameters)
+
     def action_replay_play(self) -> None:
         driver = self.driver
         if driver.at_end:
             self._seek(0)
-        driver.playing = not driver.playing
-        if driver.playing:
-            self._schedule()
+        driver.playing = True
+        self._schedule()
         self.refresh_statuses()
+
+    def action_replay_pause(self) -> None:
+        self.driver.playing = False
+        self.refresh_statuses()
+
+    def action_cycle_bar(self) -> None:
+        """Show the next bar size the recording holds (the store holds them all)."""
+        sizes = self.bar_sizes
+        self.bar_size = sizes[(sizes.index(self.bar_size) + 1) % len(sizes)]
+        self._seek(self.driver.position)  # the detector runs again over this bar size
+
+    def _bar_sizes_note(self) -> str:
+        others = [size for size in self.bar_sizes if size != self.bar_size]
+        return f" · also {', '.join(others)} (b)" if others else ""
 
     def action_replay_forward(self) -> None:
         self.driver.playing = False
@@ -171,9 +239,10 @@ class ReplayApp(DashboardApp):
         self._seek(self.driver.total)
 
     def action_replay_faster(self) -> None:
-        self.driver.speed *= 2
+        self.driver.speed = next((s for s in SPEEDS if s > self.driver.speed), SPEEDS[-1])
         self.refresh_statuses()
 
     def action_replay_slower(self) -> None:
-        self.driver.speed /= 2
+        slower = [s for s in SPEEDS if s < self.driver.speed]
+        self.driver.speed = slower[-1] if slower else SPEEDS[0]
         self.refresh_statuses()

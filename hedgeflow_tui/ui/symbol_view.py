@@ -4,6 +4,7 @@ a state panel standing in for the charts while there is nothing to chart."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from rich.text import Text
@@ -11,10 +12,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from hedgeflow_tui.clock import ET, SESSION_OPEN
 from hedgeflow_tui.detector import Alert, Signal, session_attribution
 from hedgeflow_tui.gauge import GaugeReading
 from hedgeflow_tui.status import PollStatus
-from hedgeflow_tui.store import SessionView
+from hedgeflow_tui.store import Row, SessionView
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
     AttributionBars,
@@ -25,6 +27,8 @@ from hedgeflow_tui.ui.widgets import (
     SqueezeBanner,
     StatusBar,
 )
+from hedgeflow_tui.ui.widgets.banner import summary_text
+from hedgeflow_tui.ui.widgets.status import connection, stale_since
 
 
 def symbol_id(symbol: str) -> str:
@@ -35,11 +39,35 @@ def symbol_id(symbol: str) -> str:
     )
 
 
-def state_panel_text(symbol: str, status: PollStatus | None) -> str:
+def before_the_open(now: datetime | None) -> bool:
+    """A weekday morning in New York, before 09:30."""
+    local = now.astimezone(ET) if now is not None else None
+    return local is not None and local.weekday() < 5 and local.time() < SESSION_OPEN
+
+
+def state_panel_text(
+    symbol: str,
+    status: PollStatus | None,
+    *,
+    now: datetime | None = None,
+    speed: float = 1.0,
+    host: str | None = None,
+) -> str:
     """What to say while a symbol has no bars to show, and what to do about it."""
     if status is None or status.state == "loading":
         return f"Loading {symbol}: fetching the session so far…"
+    if status.state == "no_session" and status.source == "SIMULATED" and before_the_open(now):
+        return (
+            f"The simulated market has not opened yet for {symbol} (it opens at 09:30 ET).\n\n"
+            f"Wait for the open, or start the simulation elsewhere in the day: "
+            f"`hedgeflow-tui {symbol} --demo --start 10:30`."
+        )
     if status.state == "no_session":
+        if status.message.startswith("closed today"):
+            return (
+                f"No 0DTE session for {symbol}: {status.message}.\n\nRun "
+                f"`hedgeflow-tui {symbol} --demo` to watch the simulated market."
+            )
         return (
             f"No 0DTE session for {symbol} right now.\n\nWait for the open (09:30 ET), or "
             f"run `hedgeflow-tui {symbol} --demo` to watch the simulated market."
@@ -56,10 +84,15 @@ def state_panel_text(symbol: str, status: PollStatus | None) -> str:
         )
     if status.reason == "SymbolNotFound":
         return f"No 0DTE data for {symbol}: the 0DTE symbols are SPY, SPX and QQQ."
+    retry = connection(status, now, speed) if now is not None else status.message
     if status.state == "rate_limited":
-        return f"Rate-limited by the server.\n\n{status.message}"
+        return f"Rate-limited by the server.\n\n{retry}"
     if status.state == "retrying":
-        return f"Cannot reach the data source.\n\n{status.message}"
+        where = host or "the data source"
+        return (
+            f"Cannot reach {where}.\n\n{retry}\n\n"
+            f"Offline, or no key? `hedgeflow-tui {symbol} --demo` runs on the built-in simulator."
+        )
     if status.state == "stopped":
         return f"Stopped.\n\n{status.message}"
     return f"Waiting for the first bars of {symbol}…"
@@ -72,6 +105,10 @@ class SymbolView(Vertical):
         self.palette = palette
         self.status: PollStatus | None = None
         self.has_rows = False
+        self.stale_since: datetime | None = None  # the data is stale since this time
+        self._signal: Signal | None = None
+        self._rows: Sequence[Row] = ()
+        self._alerts: Sequence[Alert] = ()
         self._panel_text = state_panel_text(symbol, None)
 
     def compose(self) -> ComposeResult:
@@ -84,18 +121,25 @@ class SymbolView(Vertical):
             yield AttributionBars(id="attribution", palette=self.palette)
             yield RangeGauge(id="gauge")
             yield RegimeLine(id="regime")
-            yield AlertLog(id="alerts")
+            yield AlertLog(id="alerts", palette=self.palette)
 
     def on_mount(self) -> None:
         self._toggle_panel()
 
-    def show_data(self, view: SessionView | None, signal: Signal | None, bar_size: str) -> None:
+    def show_data(
+        self,
+        view: SessionView | None,
+        signal: Signal | None,
+        bar_size: str,
+        alerts: Sequence[Alert] = (),
+    ) -> None:
         rows = view.rows if view is not None else ()
-        self.query_one(FlowChart).show(view, bar_size)
+        self.query_one(FlowChart).show(view, bar_size, alerts)
         self.query_one(FlowSparkline).show(rows)
         run = signal.attribution if signal is not None and signal.bars else None
         self.query_one(AttributionBars).show(session_attribution(rows), run)
-        self.query_one(SqueezeBanner).show(signal)
+        self._signal, self._rows, self._alerts = signal, rows, alerts
+        self._show_banner()
         self.query_one(RegimeLine).show(view.regime if view is not None else None)
         self.has_rows = any(r.cum_all is not None for r in rows)
         self._toggle_panel()
@@ -108,17 +152,28 @@ class SymbolView(Vertical):
         now: datetime,
         expiration: date | None,
         speed: float,
+        host: str | None = None,  # the data source's server, named when it cannot be reached
     ) -> None:
         self.status = status
         self.query_one(StatusBar).show(
             status, bar_size=bar_size, now=now, expiration=expiration, speed=speed
         )
-        text = state_panel_text(self.symbol, status)
+        self.stale_since = stale_since(status, bar_size, now)
+        self._show_banner()
+        text = state_panel_text(self.symbol, status, now=now, speed=speed, host=host)
         if text != self._panel_text:  # the panel's height is fixed: no layout for a new text
             self._panel_text = text
             # the status message holds server text: shown as plain text, never parsed as markup
             self.query_one("#state-panel", Static).update(Text(text), layout=False)
         self._toggle_panel()
+
+    def _show_banner(self) -> None:
+        closed = self.status is not None and self.status.state == "closed"
+        self.query_one(SqueezeBanner).show(
+            self._signal,
+            stale_since=self.stale_since,
+            summary=summary_text(self._rows, self._alerts) if closed and self._rows else None,
+        )
 
     def show_run_context(self, context: str | None) -> None:
         self.query_one(SqueezeBanner).show_context(context)

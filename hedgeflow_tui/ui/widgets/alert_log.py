@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.ui.format import et_time, money
+from hedgeflow_tui.ui.palette import Palette, widget_palette
 
 KEEP = 200
 LABELS = {
@@ -17,9 +18,9 @@ LABELS = {
 }
 
 
-def alert_line(alert: Alert) -> Text:
+def alert_line(alert: Alert, colours: Palette) -> Text:
     arrow = "▲" if alert.direction == "up" else "▼"
-    style = "bold green" if alert.direction == "up" else "bold red"
+    style = f"bold {colours.up if alert.direction == 'up' else colours.down}"
     line = Text(f"{et_time(alert.t)} ", style="dim")
     line.append(f"{arrow} {LABELS.get(alert.kind, alert.kind):<9} ", style=style)
     line.append(
@@ -30,15 +31,26 @@ def alert_line(alert: Alert) -> Text:
 
 
 class AlertLog(Static):
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, palette: str = "default") -> None:
         super().__init__(Text("no alerts yet", style="dim"), id=id)
+        self.palette = palette
         self.alerts: list[Alert] = []
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._redraw())
 
     def add(self, alert: Alert) -> None:
         self.alerts.insert(0, alert)
         del self.alerts[KEEP:]
-        self.update(Text("\n").join(alert_line(a) for a in self.alerts))
+        self._redraw()
 
     def clear(self) -> None:
         self.alerts.clear()
-        self.update(Text("no alerts yet", style="dim"))
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if not self.alerts:
+            self.update(Text("no alerts yet", style="dim"))
+            return
+        colours = widget_palette(self)
+        self.update(Text("\n").join(alert_line(a, colours) for a in self.alerts))

@@ -6,14 +6,14 @@ from rich.text import Text
 from textual.widget import Widget
 
 from hedgeflow_tui.detector import Attribution
-from hedgeflow_tui.ui.format import money, side_colours
+from hedgeflow_tui.ui.format import money
+from hedgeflow_tui.ui.palette import Palette, text_on, widget_palette
 
 BAR_WIDTH = 24  # at most; narrower when the figures would not fit on the line
 MIN_BAR_WIDTH = 6
 
 
-def _bar(title: str, share: Attribution, palette: str, width: int) -> Text:
-    calls_colour, puts_colour = side_colours(palette)
+def _bar(title: str, share: Attribution, colours: Palette, width: int) -> Text:
     line = Text(f"{title:<9}", style="bold")
     if share.call_share is None:
         return line + Text("no flow yet", style="dim")
@@ -24,8 +24,8 @@ def _bar(title: str, share: Attribution, palette: str, width: int) -> Text:
     label = share.label.upper()
     bar = max(MIN_BAR_WIDTH, min(BAR_WIDTH, width - len(line) - len(figures) - len(label)))
     calls = round(share.call_share * bar)
-    line.append("C" * calls, style=f"black on {calls_colour}")
-    line.append("P" * (bar - calls), style=f"black on {puts_colour}")
+    line.append("C" * calls, style=f"{text_on(colours.calls)} on {colours.calls}")
+    line.append("P" * (bar - calls), style=f"{text_on(colours.puts)} on {colours.puts}")
     line.append(figures)
     line.append(label, style="bold")
     return line
@@ -48,10 +48,11 @@ class AttributionBars(Widget):
             return Text()
         session, run = self.shares
         width = self.size.width or 80
-        text = _bar("session", session, self.palette, width)
+        colours = widget_palette(self)
+        text = _bar("session", session, colours, width)
         text.append("\n")
         text.append(
-            _bar("run", run, self.palette, width)
+            _bar("run", run, colours, width)
             if run is not None
             else Text("run      no run", style="dim")
         )

@@ -4,16 +4,64 @@ content and classes change only when what it says changes.
 It agrees with the alert log and the tab label because all three come from the same tracker:
 BUILDING / CONFIRMED while an episode is open, a reversal notice on the bar that reversed one,
 and never "quiet" on the session's largest bar or while evidence is half-way to an alert.
+While no new bar arrives it is dimmed and says since when (STALE); once the session has closed it
+sums up the day.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from textual.widgets import Static
 
-from hedgeflow_tui.detector import WATCH_LEVEL, Signal
-from hedgeflow_tui.ui.format import money
+from hedgeflow_tui.detector import WATCH_LEVEL, Alert, Signal, session_attribution
+from hedgeflow_tui.store import Row
+from hedgeflow_tui.ui.format import et_time, money
 
-STATE_CLASSES = ("-quiet", "-building", "-confirmed", "-up", "-down", "-reversal")
+STATE_CLASSES = (
+    "-quiet",
+    "-building",
+    "-confirmed",
+    "-up",
+    "-down",
+    "-reversal",
+    "-stale",
+    "-summary",
+)
+SQUEEZE_KINDS = ("squeeze_building", "squeeze_confirmed")
+
+
+def squeezes_of_the_day(alerts: Sequence[Alert]) -> list[tuple[Alert, bool]]:
+    """Each squeeze episode as (its first alert, whether it was confirmed), oldest first."""
+    episodes: list[tuple[Alert, bool]] = []
+    open_episode = False
+    for alert in sorted(alerts, key=lambda a: a.t):
+        if alert.kind in SQUEEZE_KINDS and open_episode and alert.kind == "squeeze_confirmed":
+            first, _ = episodes[-1]
+            episodes[-1] = (first, True)
+        elif alert.kind in SQUEEZE_KINDS:
+            episodes.append((alert, alert.kind == "squeeze_confirmed"))
+            open_episode = True
+        else:
+            open_episode = False
+    return episodes
+
+
+def summary_text(rows: Sequence[Row], alerts: Sequence[Alert]) -> str:
+    """After the close: net flow, which leg drove it, and the day's squeezes."""
+    share = session_attribution(rows)
+    net = next((r.cum_all for r in reversed(rows) if r.cum_all is not None), None)
+    episodes = squeezes_of_the_day(alerts)
+    if episodes:
+        listed = ", ".join(
+            f"{'▲' if a.direction == 'up' else '▼'} {et_time(a.t)}{' confirmed' if sure else ''}"
+            for a, sure in episodes
+        )
+        squeezes = f"{len(episodes)} squeeze{'s' if len(episodes) > 1 else ''}: {listed}"
+    else:
+        squeezes = "no squeeze today"
+    return f"Session closed · net flow {money(net)} · {share.label} · {squeezes}"
 
 
 def banner_text(signal: Signal | None) -> tuple[str, set[str]]:
@@ -57,10 +105,22 @@ class SqueezeBanner(Static):
         self.key: tuple | None = None
         self.signal: Signal | None = None
         self.context: str | None = None
+        self.stale_since: datetime | None = None
+        self.summary: str | None = None
         self.show(None)
 
-    def show(self, signal: Signal | None) -> None:
+    def show(
+        self,
+        signal: Signal | None,
+        *,
+        stale_since: datetime | None = None,
+        summary: str | None = None,
+    ) -> None:
+        """The signal; or, once the session has closed, its `summary`; dimmed and marked when
+        the data is stale (no new bar since `stale_since`)."""
         self.signal = signal
+        self.stale_since = stale_since
+        self.summary = summary
         self._paint()
 
     def show_context(self, context: str | None) -> None:
@@ -73,7 +133,13 @@ class SqueezeBanner(Static):
         shown = self.context if self.active_signal() else None
         if self.border_subtitle != (shown or ""):
             self.border_subtitle = shown or ""
-        text, classes = banner_text(self.signal)
+        if self.summary is not None:
+            text, classes = self.summary, {"-summary"}
+        else:
+            text, classes = banner_text(self.signal)
+        if self.stale_since is not None:
+            text = f"STALE since {et_time(self.stale_since)} ET (no new bars) · was: {text}"
+            classes = classes | {"-stale"}
         key = (text, frozenset(classes))
         if key == self.key:
             return

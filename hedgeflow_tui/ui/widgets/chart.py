@@ -1,146 +1,125 @@
-"""The main chart: cumulative hedge flow (all, calls, puts) over the session, price on the right."""
+"""The main chart: cumulative hedge flow (all, calls, puts) over the session, price on the right,
+the zero line, gamma flip and walls, and the alerts where they fired.
+
+`show()` keeps the data; `render()` draws it for the widget's current size (chart_canvas) and
+colours it with the current palette and theme.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from functools import lru_cache
-from typing import Any
+from collections.abc import Iterable
+from datetime import timedelta
 
-from rich.ansi import AnsiDecoder
 from rich.segment import Segment, Segments
 from rich.style import Style
-from textual_plotext import PlotextPlot
+from textual.widget import Widget
 
+from hedgeflow_tui.clock import ET, session_bounds
+from hedgeflow_tui.detector import Alert
+from hedgeflow_tui.model import BAR_SECONDS
 from hedgeflow_tui.store import SessionView
-from hedgeflow_tui.ui.format import OKABE_ITO, axis_money, et_time
-from hedgeflow_tui.ui.widgets.plotext_adapter import Matrix, build_matrix, colors_to_ansi
+from hedgeflow_tui.ui.chart_axes import DEFAULT_TICK_SIZE, TICK_SIZES
+from hedgeflow_tui.ui.chart_canvas import ChartData, Level, Marker, Picture, render
+from hedgeflow_tui.ui.palette import Palette, widget_palette
 
-PALETTES: dict[str, tuple[str | tuple[int, int, int], ...]] = {
-    # (all, calls, puts, price): the colour-blind palette is Okabe-Ito blue / orange / sky / purple
-    "default": ("white", "green", "red", "yellow"),
-    "colorblind": tuple(OKABE_ITO[name] for name in ("blue", "orange", "sky", "purple")),
-}
-MARKERS = ("hd", "braille", "braille", "·")
-TICKS = 6
-TITLE_FROM_ROWS = 14  # a shorter chart gives the title's row to the plot
+MARKED_ALERTS = ("squeeze_building", "squeeze_confirmed", "reversal")
 
 
-class FlowChart(PlotextPlot):
-    """`show(view, bar_size)` stores the series; plotting happens on the next render."""
+def chart_data(
+    view: SessionView | None, bar_size: str, alerts: Iterable[Alert] = ()
+) -> ChartData | None:
+    """What the chart draws of a session: None while it holds no flow."""
+    rows = [r for r in (view.rows if view else ()) if r.cum_all is not None]
+    if view is None or not rows:
+        return None
+    day = view.expiration or rows[0].t.astimezone(ET).date()
+    session_open, session_close = session_bounds(day)
+    regime = view.regime
+    levels: tuple[Level, ...] = ()
+    if regime is not None:
+        named = (
+            ("γ-flip", regime.gamma_flip),
+            ("call wall", regime.call_wall),
+            ("put wall", regime.put_wall),
+        )
+        levels = tuple(Level(name, value) for name, value in named if value is not None)
+    return ChartData(
+        times=tuple(r.t for r in rows),
+        all=tuple(r.cum_all for r in rows),
+        calls=tuple(r.cum_calls for r in rows),
+        puts=tuple(r.cum_puts for r in rows),
+        price=tuple(r.spot for r in rows),
+        bar=timedelta(seconds=BAR_SECONDS[bar_size]),
+        session_open=session_open,
+        session_close=session_close,
+        tick=TICK_SIZES.get(view.symbol, DEFAULT_TICK_SIZE),
+        levels=levels,
+        markers=tuple(Marker(a.t, a.direction) for a in alerts if a.kind in MARKED_ALERTS),
+    )
+
+
+class FlowChart(Widget):
+    """`show(view, bar_size, alerts)` keeps the data; drawing happens on the next render."""
 
     def __init__(self, *, id: str | None = None, palette: str = "default") -> None:
         super().__init__(id=id)
         self.palette = palette
-        self.series: dict[str, list[float]] = {}
-        self.times: list[datetime] = []
-        self.price_x: list[int] = []  # the index into `times` of each price
-        self.seconds = False  # tick labels with seconds (30s bars)
+        self.data: ChartData | None = None
+        self.series: dict[str, tuple[float | None, ...]] = {}
 
-    def show(self, view: SessionView | None, bar_size: str) -> None:
-        self.times, self.price_x = [], []
-        self.series = {"all": [], "calls": [], "puts": [], "price": []}
-        for row in view.rows if view else ():
-            if row.cum_all is None or row.cum_calls is None or row.cum_puts is None:
-                continue
-            if row.spot is not None:
-                self.price_x.append(len(self.times))
-                self.series["price"].append(row.spot)
-            self.times.append(row.t)
-            self.series["all"].append(row.cum_all)
-            self.series["calls"].append(row.cum_calls)
-            self.series["puts"].append(row.cum_puts)
-        self.seconds = bar_size == "30s"
-        self._draw()
+    def show(self, view: SessionView | None, bar_size: str, alerts: Iterable[Alert] = ()) -> None:
+        self.data = chart_data(view, bar_size, alerts)
+        data = self.data
+        self.series = (
+            {"all": data.all, "calls": data.calls, "puts": data.puts, "price": data.price}
+            if data
+            else {}
+        )
         self.refresh()
 
-    def on_resize(self) -> None:
-        self._draw()  # thinning and the title depend on the size
-        self.refresh()
+    def picture(self) -> Picture:
+        return render(self.data, *self.size)
 
     def render(self) -> Segments:
-        """The plot as segments read straight from plotext's character matrix: the same cells
-        and colours as decoding the ANSI text of `plt.build()`, without writing and parsing it
-        (which was half the chart's repaint cost)."""
-        width, height = self.size
-        return Segments(matrix_segments(build_matrix(self, width, height)))
-
-    def _draw(self) -> None:
-        plt = self.plt
-        plt.clear_figure()
-        colours = PALETTES.get(self.palette, PALETTES["default"])
-        if len(self.times) < 2:
-            plt.title("waiting for the first bars…")
-            return
-        x = list(range(len(self.times)))
-        keep = _thinned(len(x), self.size.width or 80)
-        for (name, label), colour, marker in zip(
-            (("all", "all"), ("calls", "calls"), ("puts", "puts")), colours, MARKERS, strict=False
-        ):
-            plt.plot(
-                [x[i] for i in keep],
-                [self.series[name][i] for i in keep],
-                label=f"cum {label}",
-                color=colour,
-                marker=marker,
-            )
-        if len(self.series["price"]) >= 2:
-            priced = _thinned(len(self.price_x), self.size.width or 80)
-            plt.plot(
-                [self.price_x[i] for i in priced],
-                [self.series["price"][i] for i in priced],
-                label="price →",
-                color=colours[3],
-                marker=MARKERS[3],
-                yside="right",
-            )
-        step = max(1, len(x) // TICKS)
-        ticks = x[::step]
-        plt.xticks([float(i) for i in ticks], [et_time(self.times[i], self.seconds) for i in ticks])
-        values = [v for name in ("all", "calls", "puts") for v in self.series[name]]
-        low, high = min(values), max(values)
-        if high > low:
-            marks = [low + (high - low) * k / 4 for k in range(5)]
-            plt.yticks(marks, [axis_money(m) for m in marks])
-        if self.size.height >= TITLE_FROM_ROWS:
-            plt.title("cumulative dealer hedge flow (delta-$) · price on the right axis · ET")
+        return Segments(picture_segments(self.picture(), widget_palette(self)))
 
 
-def _thinned(count: int, width: int) -> list[int]:
-    """Indexes of at most about one point per column (always the last): a terminal cannot show
-    more, and plotext's cost grows with the points it draws."""
-    step = max(1, -(-count // max(10, width // 2)))
-    keep = list(range(0, count, step))
-    if keep[-1] != count - 1:
-        keep.append(count - 1)
-    return keep
-
-
-def matrix_segments(matrix: Matrix) -> list[Segment]:
-    """Rows of a plotext matrix, top first, as runs of equally styled characters."""
+def picture_segments(picture: Picture, colours: Palette) -> list[Segment]:
+    """Rows of the picture as runs of equally styled characters. Blank runs have a style of
+    their own (nothing else is unstyled), so an SVG export, which joins equally styled runs,
+    still places every label and axis at its own column."""
+    styles = _styles(colours)
     segments: list[Segment] = []
-    for row in reversed(range(matrix.rows)):
-        cells = list(
-            zip(matrix.fullground[row], matrix.style[row], matrix.background[row], strict=True)
-        )
-        markers = matrix.marker[row]
+    for chars, names in zip(picture.chars, picture.styles, strict=True):
         start = 0
-        for col in range(1, len(cells) + 1):
-            if col == len(cells) or cells[col] != cells[start]:
-                segments.append(Segment("".join(markers[start:col]), _style(*cells[start])))
+        for col in range(1, len(chars) + 1):
+            if (
+                col == len(chars)
+                or names[col] != names[start]
+                or (chars[col] == " ") != (chars[start] == " ")
+            ):
+                text = "".join(chars[start:col])
+                style = BLANK if chars[start] == " " else styles[names[start]]
+                segments.append(Segment(text, style))
                 start = col
         segments.append(Segment.line())
     return segments
 
 
-def _style(fullground: Any, style: Any, background: Any) -> Style:
-    """The Rich style of one plotext colour triple (colours may be names, codes or RGB lists)."""
-    return _style_of_ansi(colors_to_ansi(fullground, style, background))
+BLANK, TEXT = Style.null(), Style(bold=False)
 
 
-@lru_cache(maxsize=256)
-def _style_of_ansi(ansi: str) -> Style:
-    decoded = AnsiDecoder().decode_line(ansi + " ")
-    if not decoded.spans:
-        return Style.null()
-    style = decoded.spans[0].style
-    return Style.parse(style) if isinstance(style, str) else style
+def _styles(colours: Palette) -> dict[str, Style]:
+    return {
+        "": TEXT,
+        "bold": Style(bold=True),
+        "axis": TEXT,
+        "zero": Style(dim=True),
+        "all": Style(color=colours.all, bold=True),
+        "calls": Style(color=colours.calls),
+        "puts": Style(color=colours.puts),
+        "price": Style(color=colours.price),
+        "level": Style(color=colours.level),
+        "up": Style(color=colours.up, bold=True),
+        "down": Style(color=colours.down, bold=True),
+    }

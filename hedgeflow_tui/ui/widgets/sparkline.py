@@ -1,4 +1,7 @@
-"""The recent per-bar flow, signed: buying above the midline (▲ blocks), selling below (▼)."""
+"""The recent per-bar flow, signed: buying above the midline (▲ blocks), selling below (▼).
+
+The scale is a robust one: the 90th percentile of the shown bars' sizes, so one spike does not
+flatten the session; bars beyond it are drawn full and marked ↑ / ↓ (clipped)."""
 
 from __future__ import annotations
 
@@ -10,11 +13,26 @@ from rich.text import Text
 from textual.widget import Widget
 
 from hedgeflow_tui.store import Row
-from hedgeflow_tui.ui.format import money, side_colours
+from hedgeflow_tui.ui.format import money
+from hedgeflow_tui.ui.palette import widget_palette
 
 UP = " ▁▂▃▄▅▆▇█"
 DOWN = " ▔▔▀▀▀███"  # hanging from the midline: selling reads downwards
+CLIPPED_UP, CLIPPED_DOWN = "↑", "↓"
 PREFIX = "per-bar flow   "
+SCALE_PERCENTILE = 0.9
+ROBUST_FROM = 10  # bars; fewer are scaled by the largest
+
+
+def robust_scale(sizes: Sequence[float]) -> float:
+    """The size the tallest unclipped bar stands for: the 90th percentile of `sizes` (their
+    maximum when there are too few to speak of a percentile)."""
+    if not sizes:
+        return 0.0
+    ordered = sorted(sizes)
+    if len(ordered) < ROBUST_FROM:
+        return ordered[-1]
+    return ordered[min(len(ordered) - 1, round(SCALE_PERCENTILE * (len(ordered) - 1)))]
 
 
 class FlowSparkline(Widget):
@@ -34,30 +52,35 @@ class FlowSparkline(Widget):
         label = "buying ▲" if last and last > 0 else "selling ▼" if last and last < 0 else ""
         last_text = f"  last {money(last)} {label}"
         # as many bars as fit beside the labels, so neither row wraps and hides the other
-        reserve = len(PREFIX) + max(len(last_text), len("  scale ±$000.0M"))
+        reserve = len(PREFIX) + max(len(last_text), len("  scale ±$000.0M ↑↓ clipped"))
         recent = self.values[-max(10, (self.size.width or 60) - reserve) :]
-        known = [abs(v) for v in recent if v is not None]
-        top = max(known) if known else 0.0
-        buy, sell = side_colours(self.palette)
+        top = robust_scale([abs(v) for v in recent if v is not None and v != 0])
+        colours = widget_palette(self)
+        buy, sell = f"bold {colours.up}", f"bold {colours.down}"
         upper, lower = [], []  # (character, style) cells
+        clipped = False
         for value in recent:
-            if value is None or top == 0:
+            if value is None or value == 0 or top == 0:
                 upper.append((" ", ""))
                 lower.append(("·" if value is None else " ", "dim"))
                 continue
-            level = max(1, round(abs(value) / top * (len(UP) - 1)))
+            over = abs(value) > top
+            clipped = clipped or over
+            level = max(1, round(min(1.0, abs(value) / top) * (len(UP) - 1)))
             if value > 0:
-                upper.append((UP[level], f"bold {buy}"))
+                upper.append((CLIPPED_UP if over else UP[level], buy))
                 lower.append((" ", ""))
             else:
                 upper.append((" ", ""))
-                lower.append((DOWN[level], f"bold {sell}"))
+                lower.append((CLIPPED_DOWN if over else DOWN[level], sell))
         text = Text(PREFIX, style="bold")
         text.append(_runs(upper))
         text.append(last_text + "\n", style="bold")
         text.append(" " * len(PREFIX))
         text.append(_runs(lower))
         text.append(f"  scale ±{money(top, signed=False)}", style="dim")
+        if clipped:
+            text.append(f" {CLIPPED_UP}{CLIPPED_DOWN} clipped", style="dim")
         return text
 
 

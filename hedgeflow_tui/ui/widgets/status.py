@@ -20,6 +20,8 @@ BADGE_STYLES = {
 }
 STATE_CLASSES = ("-ok", "-retrying", "-stopped")  # and "-stale", on top of one of them
 STALE_AFTER_BARS = 2
+STALE_GRACE_SECONDS = 10  # the source publishes a bar a few seconds after it closes
+STALE_STYLE = "bold white on red"
 
 
 def countdown(status: PollStatus, now: datetime, speed: float) -> str:
@@ -38,11 +40,24 @@ def connection(status: PollStatus, now: datetime, speed: float) -> str:
     return status.message
 
 
+def stale_since(status: PollStatus, bar_size: str, now: datetime) -> datetime | None:
+    """When the data went stale: the close of the newest bar, once that is more than two bar
+    intervals old (plus a grace for the source's publish lag) while the session is on."""
+    if status.last_bar is None or status.state in ("closed", "no_session", "paused"):
+        return None
+    closed = status.last_bar + bar_delta(bar_size)
+    limit = STALE_AFTER_BARS * BAR_SECONDS[bar_size] + STALE_GRACE_SECONDS
+    return closed if (now - closed).total_seconds() > limit else None
+
+
 def status_text(
     status: PollStatus, *, bar_size: str, now: datetime, expiration: date | None, speed: float = 1.0
 ) -> Text:
     text = Text()
     text.append(f" {status.source} ", style=BADGE_STYLES.get(status.source, "reverse"))
+    stale = stale_since(status, bar_size, now)
+    if stale is not None:
+        text.append(f" STALE {ago((now - stale).total_seconds())} ", style=STALE_STYLE)
     text.append(f" {status.symbol} ", style="bold")
     text.append(f"0DTE {expiration.isoformat() if expiration else '—'} · {bar_size} bars · ")
     if status.last_bar is not None:
@@ -56,7 +71,9 @@ def status_text(
     if status.next_poll is not None and status.state in ("ok", "no_session"):
         text.append(f"next poll in {countdown(status, now, speed)} · ")
     quota = status.quota
-    if quota is not None and quota.limit is not None:
+    if quota is not None and quota.limit is not None and status.state == "closed":
+        text.append(f"quota {quota.remaining}/{quota.limit} left · ")  # nothing more to need
+    elif quota is not None and quota.limit is not None:
         text.append(
             f"quota {quota.remaining}/{quota.limit} left, session needs {quota.projected}"
             f"{'' if quota.note == 'ok' else ' · ' + quota.note} · "
@@ -65,13 +82,6 @@ def status_text(
         text.append(f"⚠ {status.note} · ", style="bold yellow")
     text.append(connection(status, now, speed), style="bold")
     return text
-
-
-def is_stale(status: PollStatus, bar_size: str, now: datetime) -> bool:
-    if status.last_success is None or status.state in ("closed", "paused", "no_session"):
-        return False
-    limit = STALE_AFTER_BARS * BAR_SECONDS[bar_size] + 5
-    return (now - status.last_success).total_seconds() > limit
 
 
 class StatusBar(Static):
@@ -108,7 +118,7 @@ class StatusBar(Static):
         state = status_class(status)
         for name in STATE_CLASSES:
             self.set_class(name == state, name)
-        self.set_class(is_stale(status, bar_size, now), "-stale")
+        self.set_class(stale_since(status, bar_size, now) is not None, "-stale")
 
 
 def status_class(status: PollStatus) -> str:

@@ -1,0 +1,136 @@
+"""Data you can trust: explicit staleness, a robust sparkline scale, honest panels, the day's
+summary after the close, and a quota note that never claims "unlimited" too early."""
+
+from __future__ import annotations
+
+import re
+import socket
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from test_app import make_app, panel_text, remote_app, rows, until
+from textual.widgets import TabbedContent
+
+from hedgeflow_tui.client import LIVE_BASE_URL
+from hedgeflow_tui.quota import QuotaPlanner
+from hedgeflow_tui.sources import LIVE_HOST
+from hedgeflow_tui.store import Row
+from hedgeflow_tui.ui.widgets import FlowSparkline, SqueezeBanner, StatusBar
+from hedgeflow_tui.ui.widgets.sparkline import robust_scale
+
+BEFORE_SQUEEZE = datetime(2026, 6, 12, 19, 33, 30, tzinfo=UTC)  # seed 5: 15:33 ET
+
+
+def status_line(app) -> str:
+    return str(app.query_one(StatusBar).render())
+
+
+def banner(app) -> SqueezeBanner:
+    return app.query_one(SqueezeBanner)
+
+
+def tab_label(app, symbol: str = "SPY") -> str:
+    return str(app.query_one(TabbedContent).get_tab(f"tab-{symbol}").label)
+
+
+async def test_stale_data_is_said_in_the_status_banner_and_tab_until_current_again():
+    app, clock = make_app(at=BEFORE_SQUEEZE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        app.refresh_statuses()
+        assert "STALE" not in status_line(app) and "STALE" not in tab_label(app)
+        clock.advance(60)  # one bar later: late, not stale
+        app.refresh_statuses()
+        assert "STALE" not in status_line(app)
+        clock.advance(29 * 60)  # the source gone for half an hour
+        app.refresh_statuses()
+        await pilot.pause(0.1)
+        line = status_line(app)
+        assert re.search(r"STALE 30m \d\ds", line), line
+        assert banner(app).has_class("-stale")
+        assert "STALE since 15:33 ET" in str(banner(app).render())
+        assert tab_label(app).endswith("STALE")
+        await pilot.press("r")  # the source is back: the gap is back-filled
+        await until(pilot, lambda: rows(app) > 363 + 25)
+        app.refresh_statuses()
+        await pilot.pause(0.1)
+        assert "STALE" not in status_line(app) and not banner(app).has_class("-stale")
+        assert "STALE" not in tab_label(app) and "STALE" not in str(banner(app).render())
+
+
+async def test_after_the_close_the_banner_sums_up_the_day():
+    app, _ = make_app(at=datetime(2026, 6, 12, 20, 10, tzinfo=UTC))  # 16:10 ET
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.statuses["SPY"].state == "closed")
+        await until(pilot, lambda: rows(app) > 0)
+        app.refresh_statuses()
+        await pilot.pause(0.1)
+        text = str(banner(app).render())
+        assert text.startswith("Session closed · net flow ") and "quiet" not in text
+        assert re.search(
+            r"(call-driven|put-driven|mixed)[^·]* · (no squeeze today|\d+ squeeze)", text
+        )
+        assert "session needs" not in status_line(app)
+
+
+async def test_before_the_open_the_simulator_says_how_to_start_elsewhere_in_the_day():
+    app, _ = make_app(at=datetime(2026, 6, 12, 13, 0, tzinfo=UTC))  # 09:00 ET, a Friday
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
+        text = panel_text(app)
+        assert "--start" in text and "Wait for the open, or run" not in text
+
+
+async def test_an_unreachable_server_is_named_with_the_way_out_and_one_countdown():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = remote_app(f"http://127.0.0.1:{port}")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.statuses["SPY"].state == "retrying")
+        app.refresh_statuses()
+        await pilot.pause(0.1)
+        panel = panel_text(app)
+        assert f"Cannot reach 127.0.0.1:{port}" in panel and "--demo" in panel
+        countdowns = re.findall(r"retrying in (\d+s)", panel + status_line(app))
+        assert len(countdowns) == 2 and countdowns[0] == countdowns[1], countdowns
+
+
+def test_the_live_api_host_named_in_the_panel_is_the_clients():
+    assert urlsplit(LIVE_BASE_URL).netloc == LIVE_HOST
+
+
+def test_the_quota_is_not_unlimited_before_the_plan_is_known():
+    planner = QuotaPlanner()
+    planner.register("SPY")
+    assert planner.replan(390).note != "unlimited"
+
+
+# --- sparkline ----------------------------------------------------------------------------------
+
+
+def row(value: float) -> Row:
+    t = datetime(2026, 6, 12, 14, 0, tzinfo=UTC)
+    return Row(t, value, 0.0, value, 0.0, 0.0, 0.0, 580.0)
+
+
+def test_the_scale_is_a_percentile_so_one_spike_does_not_set_it():
+    sizes = [10.0] * 30 + [1000.0]
+    assert robust_scale(sizes) == 10.0
+    assert robust_scale([3.0, 7.0]) == 7.0  # too few bars: the largest
+    assert robust_scale([]) == 0.0
+
+
+async def test_one_spike_is_clipped_and_marked_and_the_rest_keeps_its_shape():
+    app, _ = make_app(at=BEFORE_SQUEEZE)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        sparkline = app.query_one(FlowSparkline)
+        values = [1e6 * (1 + (i % 8)) * (1 if i % 3 else -1) for i in range(60)]
+        values[30] = 3e9  # one spike
+        sparkline.show([row(v) for v in values])
+        await pilot.pause(0.1)
+        upper, lower = str(sparkline.render()).splitlines()
+        assert "↑" in upper and "clipped" in lower
+        bars = [char for char in upper if char in " ▁▂▃▄▅▆▇█"]
+        assert len(set(bars) - {" "}) >= 4  # the ordinary bars still differ in height
