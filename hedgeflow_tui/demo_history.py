@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from hedgeflow_tui import market_calendar
 from hedgeflow_tui.detector import Alert, AlertTracker, detector_config
 from hedgeflow_tui.history import History, running_peaks
 from hedgeflow_tui.model import BAR_SECONDS, BAR_SIZES
@@ -39,12 +40,11 @@ class PastSession:
 
 
 def past_days(day: date, count: int = PAST_SESSIONS) -> list[date]:
-    """The `count` weekdays before `day`, newest first."""
+    """The `count` market sessions before `day` (holidays skipped), newest first."""
     days: list[date] = []
     while len(days) < count:
-        day -= timedelta(days=1)
-        if day.weekday() < 5:
-            days.append(day)
+        day = market_calendar.previous_session(day - timedelta(days=1))
+        days.append(day)
     return days
 
 

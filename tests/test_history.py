@@ -355,3 +355,16 @@ def test_sigkill_loses_no_bar_already_printed(tmp_path):
         row = stored[key]
         assert (row.cum_all, row.all, row.spot) == (bar["cum_all"], bar["all"], bar["spot"])
     history.close()
+
+
+def test_demo_past_sessions_follow_the_market_calendar():
+    from hedgeflow_tui.demo_history import past_days
+
+    days = past_days(date(2026, 11, 30), 5)  # the Monday after Thanksgiving
+    assert days == [
+        date(2026, 11, 27),  # early close, still a session
+        date(2026, 11, 25),  # Thanksgiving Day (the 26th) skipped
+        date(2026, 11, 24),
+        date(2026, 11, 23),
+        date(2026, 11, 20),
+    ]
