@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import statistics
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 from hedgeflow_tui.sim import simulate_session
+from hedgeflow_tui.sim.rows import rows_at
 from hedgeflow_tui.store import Row
 
 DAY = date(2026, 6, 12)
@@ -19,25 +18,7 @@ sys.path.append(str(Path(__file__).resolve().parent.parent / "tests"))
 
 def session_rows(symbol: str, seed: int, bar_seconds: int = 60, day: date = DAY) -> list[Row]:
     """A simulated session as the store derives it, one row per bar (bars are exact sums)."""
-    path = simulate_session(symbol, day, seed)
-    per = bar_seconds // 30
-    calls = path.calls.reshape(-1, per).sum(axis=1)
-    puts = path.puts.reshape(-1, per).sum(axis=1)
-    spot = path.spot[per - 1 :: per]
-    cum_calls, cum_puts = np.cumsum(calls), np.cumsum(puts)
-    return [
-        Row(
-            t=path.open + timedelta(seconds=bar_seconds * i),
-            calls=float(calls[i]),
-            puts=float(puts[i]),
-            all=float(calls[i] + puts[i]),
-            cum_calls=float(cum_calls[i]),
-            cum_puts=float(cum_puts[i]),
-            cum_all=float(cum_calls[i] + cum_puts[i]),
-            spot=float(spot[i]),
-        )
-        for i in range(len(calls))
-    ]
+    return rows_at(simulate_session(symbol, day, seed), bar_seconds)
 
 
 def median(values) -> float:

@@ -47,6 +47,7 @@ from _common import table
 from hedgeflow_tui import detector
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.sim import market
+from hedgeflow_tui.sim.rows import rows_at
 from hedgeflow_tui.store import Row
 
 DAY = date(2026, 6, 12)
@@ -148,24 +149,7 @@ def _load(path: Path, seed: int) -> Session:
 
 def bars(session: Session, seconds: int) -> list[Row]:
     """The session as the store derives it at bar size `seconds` (bars are exact sums)."""
-    per = seconds // market.SAMPLE_SECONDS
-    calls = session.calls.reshape(-1, per).sum(axis=1)
-    puts = session.puts.reshape(-1, per).sum(axis=1)
-    spot = session.spot[per - 1 :: per]
-    cum_calls, cum_puts = np.cumsum(calls), np.cumsum(puts)
-    return [
-        Row(
-            t=session.open + timedelta(seconds=seconds * i),
-            calls=float(calls[i]),
-            puts=float(puts[i]),
-            all=float(calls[i] + puts[i]),
-            cum_calls=float(cum_calls[i]),
-            cum_puts=float(cum_puts[i]),
-            cum_all=float(cum_calls[i] + cum_puts[i]),
-            spot=float(spot[i]),
-        )
-        for i in range(len(calls))
-    ]
+    return rows_at(session, seconds)
 
 
 @dataclass(frozen=True)

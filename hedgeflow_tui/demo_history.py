@@ -18,13 +18,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import numpy as np
-
 from hedgeflow_tui import market_calendar
 from hedgeflow_tui.detector import Alert, AlertTracker, detector_config
 from hedgeflow_tui.history import History, running_peaks
 from hedgeflow_tui.model import BAR_SECONDS, BAR_SIZES
-from hedgeflow_tui.sim.market import SAMPLE_SECONDS, simulate_session
+from hedgeflow_tui.sim.market import simulate_session
+from hedgeflow_tui.sim.rows import rows_at
 from hedgeflow_tui.store import Row
 
 PAST_SESSIONS = 30
@@ -53,25 +52,7 @@ def simulated_sessions(symbol: str, day: date, seed: int, sensitivity: str) -> l
     path = simulate_session(symbol, day, seed)
     sessions = []
     for bar_size in BAR_SIZES:
-        per = BAR_SECONDS[bar_size] // SAMPLE_SECONDS
-        calls = path.calls.reshape(-1, per).sum(axis=1)
-        puts = path.puts.reshape(-1, per).sum(axis=1)
-        spot = path.spot[per - 1 :: per]
-        cum_calls, cum_puts = np.cumsum(calls), np.cumsum(puts)
-        step = timedelta(seconds=BAR_SECONDS[bar_size])
-        rows = tuple(
-            Row(
-                t=path.open + step * i,
-                calls=float(calls[i]),
-                puts=float(puts[i]),
-                all=float(calls[i] + puts[i]),
-                cum_calls=float(cum_calls[i]),
-                cum_puts=float(cum_puts[i]),
-                cum_all=float(cum_calls[i] + cum_puts[i]),
-                spot=float(spot[i]),
-            )
-            for i in range(len(calls))
-        )
+        rows = tuple(rows_at(path, BAR_SECONDS[bar_size]))
         tracker = AlertTracker(symbol, detector_config(bar_size, sensitivity))
         alerts: list[Alert] = []
         for end in range(1, len(rows) + 1):
