@@ -33,36 +33,31 @@ def flushed_per_record(raw: bytes) -> bytes:
     return b"".join(parts)
 
 
+async def record(path: Path, start: str) -> None:
+    """A headless session of SPY at 30s bars from `start` to the close, recorded to `path`."""
+    settings = Settings(
+        symbols=["SPY"],
+        bar="30s",
+        headless=True,
+        seed=7,
+        start=start,
+        date=DAY.isoformat(),
+        speed=600.0,
+        record=path,
+    )
+    await run_headless(settings, open_source(settings), io.StringIO())
+
+
 async def main(start: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "spy.jsonl"
-        settings = Settings(
-            symbols=["SPY"],
-            bar="30s",
-            headless=True,
-            seed=7,
-            start=start,
-            date=DAY.isoformat(),
-            speed=600.0,
-            record=path,
-        )
-        await run_headless(settings, open_source(settings), io.StringIO())
+        await record(path, start)
         raw = path.read_bytes()
         packed = gzip.compress(raw, 6)
         polls = len(read_recording(path).batches)
         per_record = len(flushed_per_record(raw))
         live = Path(folder) / "spy.jsonl.gz"  # what --record PATH.gz writes, flushed per poll
-        settings = Settings(
-            symbols=["SPY"],
-            bar="30s",
-            headless=True,
-            seed=7,
-            start=start,
-            date=DAY.isoformat(),
-            speed=600.0,
-            record=live,
-        )
-        await run_headless(settings, open_source(settings), io.StringIO())
+        await record(live, start)
         flushed = live.stat().st_size
     print(f"recording of SPY at 30s bars from {start} ET to the close ({polls} polls)")
     print(f"flushed per poll / whole file compressed: {flushed / len(packed):.2f}x")
