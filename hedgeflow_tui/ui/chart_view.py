@@ -1,0 +1,185 @@
+"""What part of the session the chart shows, and how: the view state behind the `w`, `z` and
+cursor keys, and the pure functions it needs.
+
+- window: the session's cumulative, or rolling sums of the per-bar flow over the last 5m / 15m /
+  30m / 1h (only windows longer than the bar). A rolling sum needs every bar of its window: a
+  bar the store lacks (a missing bucket, or a leg not known) makes it a gap, never a guess.
+  Bars before the open count as no flow (there was no session), so the first bars of the day
+  sum what the session has so far.
+- zoom: the whole session, or the last 2h / 1h / 30m; a cursor parked before that range moves
+  the range back with it.
+- cursor: None at the live edge, else the start of the parked bucket (so new bars arriving
+  never move it).
+
+Plain Python, no Textual: the widgets and the keys use it, the tests call it directly.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from hedgeflow_tui.model import BAR_SECONDS
+from hedgeflow_tui.store import Row
+
+CUMULATIVE = "cumulative"
+ROLLING_WINDOWS: dict[str, timedelta] = {
+    "5m": timedelta(minutes=5),
+    "15m": timedelta(minutes=15),
+    "30m": timedelta(minutes=30),
+    "1h": timedelta(hours=1),
+}
+WINDOWS = (CUMULATIVE, *ROLLING_WINDOWS)  # the `w` key's order; also the --window values
+SESSION = "session"
+ZOOM_SPANS: dict[str, timedelta] = {
+    "2h": timedelta(hours=2),
+    "1h": timedelta(hours=1),
+    "30m": timedelta(minutes=30),
+}
+ZOOMS = (SESSION, *ZOOM_SPANS)  # the `z` key's order
+
+
+def windows_for(bar_size: str) -> tuple[str, ...]:
+    """The windows `w` cycles through at this bar size: the cumulative, then every rolling
+    window longer than one bar."""
+    bar = timedelta(seconds=BAR_SECONDS[bar_size])
+    return (CUMULATIVE, *(name for name, span in ROLLING_WINDOWS.items() if span > bar))
+
+
+@dataclass(frozen=True)
+class ChartView:
+    window: str = CUMULATIVE
+    zoom: str = SESSION
+    cursor: datetime | None = None  # the parked bucket's start; None: the live edge
+
+    @property
+    def rolling(self) -> timedelta | None:
+        return ROLLING_WINDOWS.get(self.window)
+
+    @property
+    def span(self) -> timedelta | None:
+        return ZOOM_SPANS.get(self.zoom)
+
+    def name(self) -> str:
+        """What the chart's title says of the view: `cumulative`, `rolling 15m · last 1h`."""
+        what = CUMULATIVE if self.rolling is None else f"rolling {self.window}"
+        return what if self.span is None else f"{what} · last {self.zoom}"
+
+    def next_window(self, bar_size: str) -> ChartView:
+        windows = windows_for(bar_size)
+        now = windows.index(self.window) if self.window in windows else -1
+        return replace(self, window=windows[(now + 1) % len(windows)])
+
+    def next_zoom(self) -> ChartView:
+        return replace(self, zoom=ZOOMS[(ZOOMS.index(self.zoom) + 1) % len(ZOOMS)])
+
+    def fit_bar(self, bar_size: str) -> ChartView:
+        """The view at a new bar size: a window no longer than the bar falls back to the
+        cumulative; the cursor goes back to the live edge (its bucket may not exist)."""
+        window = self.window if self.window in windows_for(bar_size) else CUMULATIVE
+        return replace(self, window=window, cursor=None)
+
+
+@dataclass(frozen=True)
+class Flows:
+    """The three flow series the chart draws for a view, one value per row (None: a gap)."""
+
+    calls: tuple[float | None, ...]
+    puts: tuple[float | None, ...]
+    all: tuple[float | None, ...]
+
+
+def cumulative_flows(rows: Sequence[Row]) -> Flows:
+    return Flows(
+        calls=tuple(r.cum_calls for r in rows),
+        puts=tuple(r.cum_puts for r in rows),
+        all=tuple(r.cum_all for r in rows),
+    )
+
+
+def rolling_flows(
+    rows: Sequence[Row], bar: timedelta, window: timedelta, session_open: datetime
+) -> Flows:
+    """At each row, the sum of the per-bar flow of the bars of the last `window` ending with
+    it; None where any of those bars is unknown (see the module's docstring)."""
+    calls = _rolling([r.calls for r in rows], rows, bar, window, session_open)
+    puts = _rolling([r.puts for r in rows], rows, bar, window, session_open)
+    return Flows(
+        calls=calls,
+        puts=puts,
+        all=tuple(
+            c + p if c is not None and p is not None else None
+            for c, p in zip(calls, puts, strict=True)
+        ),
+    )
+
+
+def _rolling(
+    flows: list[float | None],
+    rows: Sequence[Row],
+    bar: timedelta,
+    window: timedelta,
+    session_open: datetime,
+) -> tuple[float | None, ...]:
+    if not rows:
+        return ()
+    base = min(session_open, rows[0].t)
+    slots = int((rows[-1].t - base) / bar) + 1
+    known: list[float | None] = [None] * slots  # by bucket index from `base`
+    for row, flow in zip(rows, flows, strict=True):
+        known[int((row.t - base) / bar)] = flow
+    before_open = int((session_open - base) / bar)  # buckets before the open: no flow
+    for index in range(before_open):
+        known[index] = 0.0 if known[index] is None else known[index]
+    n = max(1, round(window / bar))
+    # prefix sums of the known flows and of the unknown count, so each window is O(1)
+    total, unknown = [0.0], [0]
+    for value in known:
+        total.append(total[-1] + (value or 0.0))
+        unknown.append(unknown[-1] + (value is None))
+    result = []
+    for row in rows:
+        end = int((row.t - base) / bar) + 1
+        start = max(0, end - n)
+        result.append(total[end] - total[start] if unknown[end] == unknown[start] else None)
+    return tuple(result)
+
+
+def shown_range(
+    view: ChartView, first: datetime, last_end: datetime, axis_end: datetime, bar: timedelta
+) -> tuple[datetime, datetime]:
+    """(start, end) of the time axis. `first`: the session's first bucket (or the open, if
+    earlier); `last_end`: the end of the newest bar; `axis_end`: where the whole session's
+    axis ends. A zoom shows the last `span` up to the newest bar, or, while the cursor is
+    parked before that, the `span` centred on the cursor."""
+    span = view.span
+    if span is None:
+        return first, axis_end
+    end = max(first + span, last_end)
+    if view.cursor is not None and view.cursor + bar <= end - span:
+        end = max(first + span, view.cursor + bar + span / 2)
+    return end - span, end
+
+
+def move_cursor(times: Sequence[datetime], cursor: datetime | None, bars: int) -> datetime | None:
+    """The cursor `bars` held buckets on (negative: back). From the live edge, the first move
+    back parks it on the newest bar; it never leaves the held buckets."""
+    if not times:
+        return None
+    if cursor is None:
+        if bars >= 0:
+            return None
+        return times[max(0, len(times) + bars)]
+    index = bisect_left(times, cursor)
+    if index == len(times) or times[index] != cursor:
+        index -= bars > 0  # a cursor between buckets: the first step lands on a neighbour
+    return times[max(0, min(len(times) - 1, index + bars))]
+
+
+def nearest_bucket(times: Sequence[datetime], t: datetime, bar: timedelta) -> datetime | None:
+    """The held bucket whose point (drawn at its end) is nearest to time `t`."""
+    if not times:
+        return None
+    return min(times, key=lambda start: abs((start + bar - t).total_seconds()))

@@ -1,0 +1,86 @@
+"""The cursor's readout: one line with the parked bar's time, its calls / puts / all flow and
+cumulative, the price and any alert of that bar. Shown only while the cursor is parked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widget import Widget
+
+from hedgeflow_tui.detector import Alert
+from hedgeflow_tui.store import Row
+from hedgeflow_tui.ui.format import MISSING, et_time, money, price
+from hedgeflow_tui.ui.widgets.alert_log import LABELS
+
+
+def readout_text(
+    row: Row,
+    alerts: Sequence[Alert] = (),
+    rolling: tuple[str, float | None] | None = None,
+    width: int = 200,
+) -> str:
+    """The line for the bar of `row`: the longest form that fits in `width`. `alerts`: those
+    fired at that bar; `rolling`: the window's name and its sum of `all` there (rolling view)."""
+    fired = " ".join(
+        f"{'▲' if a.direction == 'up' else '▼'} {LABELS.get(a.kind, a.kind)}" for a in alerts
+    )
+    legs = [
+        ("calls", row.calls, row.cum_calls),
+        ("puts", row.puts, row.cum_puts),
+        ("all", row.all, row.cum_all),
+    ]
+    window = f" · {rolling[0]} {money(rolling[1])}" if rolling else ""
+    long_legs = " │ ".join(f"{name} {money(f)} cum {money(c)}" for name, f, c in legs)
+    short = [f"{name} {_bare(f)}/{_bare(c)}" for name, f, c in legs]
+    at, spot = et_time(row.t), price(row.spot)
+    alert, short_alert = (f" │ {fired}", f"  {fired}") if fired else ("", "")
+    forms = [
+        f"cursor {et_time(row.t, seconds=True)} ET │ {long_legs}{window} │ price {spot}{alert}",
+        f"{at} │ {long_legs}{window} │ {spot}{alert}",
+        f"{at} │ {long_legs} │ {spot}{alert}",
+        f"{at} flow/cum {'  '.join(short)}  {spot}{short_alert}",
+        f"{at} {'  '.join(short)}  {spot}{short_alert}",
+        f"{at} {' '.join(short)} {spot}{' ' + fired if fired else ''}",
+    ]
+    return next((form for form in forms if len(form) <= width), forms[-1][:width])
+
+
+def _bare(value: float | None) -> str:
+    """Three significant digits, no $: −12.3M, +150M, +1.23B."""
+    if value is None:
+        return MISSING
+    size = abs(value)
+    sign = "+" if value > 0 else "−" if value < 0 else ""
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if size >= scale:
+            number = size / scale
+            digits = 2 if number < 10 else 1 if number < 100 else 0
+            return f"{sign}{number:.{digits}f}{suffix}"
+    return f"{sign}{size:.0f}"
+
+
+class CursorReadout(Widget):
+    """Rendered for its current width on every refresh, resizes included."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.row: Row | None = None
+        self.alerts: tuple[Alert, ...] = ()
+        self.rolling: tuple[str, float | None] | None = None
+
+    def show(
+        self,
+        row: Row | None,
+        alerts: Sequence[Alert] = (),
+        rolling: tuple[str, float | None] | None = None,
+    ) -> None:
+        """The parked bar's values; None hides the line (the cursor is at the live edge)."""
+        self.row, self.alerts, self.rolling = row, tuple(alerts), rolling
+        self.display = row is not None
+        self.refresh()
+
+    def render(self) -> Text:
+        if self.row is None:
+            return Text("")
+        return Text(readout_text(self.row, self.alerts, self.rolling, self.size.width or 200))
