@@ -17,9 +17,9 @@ from hedgeflow_tui.ui.chart_view import (
     nearest_bucket,
     rolling_flows,
     shown_range,
-    windows_for,
 )
 from hedgeflow_tui.ui.widgets.readout import readout_text
+from hedgeflow_tui.windows import windows_for
 
 DAY = datetime(2026, 6, 12).date()
 OPEN, CLOSE = session_bounds(DAY)

@@ -1,11 +1,11 @@
 """What part of the session the chart shows, and how: the view state behind the `w`, `z` and
 cursor keys, and the pure functions it needs.
 
-- window: the session's cumulative, or rolling sums of the per-bar flow over the last 5m / 15m /
-  30m / 1h (only windows longer than the bar). A rolling sum needs every bar of its window: a
-  bar the store lacks (a missing bucket, or a leg not known) makes it a gap, never a guess.
-  Bars before the open count as no flow (there was no session), so the first bars of the day
-  sum what the session has so far.
+- window (windows.py): the session's cumulative, or rolling sums of the per-bar flow over the
+  last 5m / 15m / 30m / 1h (only windows longer than the bar). A rolling sum needs every bar
+  of its window: a bar the store lacks (a missing bucket, or a leg not known) makes it a gap,
+  never a guess. Bars before the open count as no flow (there was no session), so the first
+  bars of the day sum what the session has so far.
 - zoom: the whole session, or the last 2h / 1h / 30m; a cursor parked before that range moves
   the range back with it.
 - cursor: None at the live edge, else the start of the parked bucket (so new bars arriving
@@ -21,17 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from hedgeflow_tui.model import BAR_SECONDS
 from hedgeflow_tui.store import Row
+from hedgeflow_tui.windows import CUMULATIVE, ROLLING_WINDOWS, windows_for
 
-CUMULATIVE = "cumulative"
-ROLLING_WINDOWS: dict[str, timedelta] = {
-    "5m": timedelta(minutes=5),
-    "15m": timedelta(minutes=15),
-    "30m": timedelta(minutes=30),
-    "1h": timedelta(hours=1),
-}
-WINDOWS = (CUMULATIVE, *ROLLING_WINDOWS)  # the `w` key's order; also the --window values
 SESSION = "session"
 ZOOM_SPANS: dict[str, timedelta] = {
     "2h": timedelta(hours=2),
@@ -39,13 +31,6 @@ ZOOM_SPANS: dict[str, timedelta] = {
     "30m": timedelta(minutes=30),
 }
 ZOOMS = (SESSION, *ZOOM_SPANS)  # the `z` key's order
-
-
-def windows_for(bar_size: str) -> tuple[str, ...]:
-    """The windows `w` cycles through at this bar size: the cumulative, then every rolling
-    window longer than one bar."""
-    bar = timedelta(seconds=BAR_SECONDS[bar_size])
-    return (CUMULATIVE, *(name for name, span in ROLLING_WINDOWS.items() if span > bar))
 
 
 @dataclass(frozen=True)
