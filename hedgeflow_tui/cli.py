@@ -21,10 +21,12 @@ from hedgeflow_tui.config import (
     THEMES,
     ConfigError,
     Settings,
+    check_window,
     config_path,
     layered,
 )
 from hedgeflow_tui.model import BAR_SIZES
+from hedgeflow_tui.windows import WINDOWS
 
 PROG = "hedgeflow-tui"
 
@@ -69,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_checked("bar"),
         metavar="{" + ",".join(BAR_SIZES) + "}",
         help="bar size (default 1m)",
+    )
+    add(
+        "--window",
+        type=_checked("window"),
+        metavar="{" + ",".join(WINDOWS) + "}",
+        help="the chart's flow: the session's cumulative (default) or the rolling sum over the "
+        "last 5m, 15m, 30m or 1h, longer than the bar; the w key cycles it (headless output is "
+        "the same either way)",
     )
     add(
         "--minutes",
@@ -198,9 +208,11 @@ def parse_settings(argv: Sequence[str] | None = None) -> Settings:
         if ignored:
             warn(f"{', '.join(ignored)} ignored with --replay: the recording sets them")
     try:
-        return layered(flags, warn=warn)
+        settings = layered(flags, warn=warn)
+        check_window(settings)
     except ConfigError as error:
         fail(str(error))
+    return settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:

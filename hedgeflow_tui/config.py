@@ -4,6 +4,7 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
 
     api_key = "..."          # or FLASHALPHA_API_KEY in the environment
     bar = "1m"
+    window = "15m"           # the chart's flow: cumulative (default), or rolling 5m, 15m, 30m, 1h
     minutes = 390
     sensitivity = "normal"   # squeeze alerts: low, normal or high
     theme = "colorblind"     # or "default"
@@ -39,6 +40,7 @@ from hedgeflow_tui.checks import (
     is_base_url,
 )
 from hedgeflow_tui.model import BAR_SIZES
+from hedgeflow_tui.windows import CUMULATIVE, WINDOWS, windows_for
 
 APP_NAME = "hedgeflow-tui"
 KEY_ENV = "FLASHALPHA_API_KEY"
@@ -58,6 +60,7 @@ class ConfigError(ValueError):
 class Settings:
     symbols: list[str] = field(default_factory=lambda: ["SPY"])
     bar: str = "1m"
+    window: str = CUMULATIVE  # the chart's flow: the session's cumulative or a rolling window
     minutes: int = 390
     headless: bool = False
     demo: bool = False
@@ -84,6 +87,7 @@ class Settings:
 RULES: dict[str, Rule] = {
     "symbols": SYMBOL_RULE,
     "bar": Rule(str, f"one of {', '.join(BAR_SIZES)}", lambda v: v in BAR_SIZES),
+    "window": Rule(str, f"one of {', '.join(WINDOWS)}", lambda v: v in WINDOWS),
     "minutes": Rule(int, "a whole number from 1 to 390", lambda v: 1 <= v <= 390),
     "speed": SPEED_RULE,
     "seed": SEED_RULE,
@@ -103,6 +107,7 @@ RULES: dict[str, Rule] = {
 FILE_KEYS = (
     "api_key",
     "bar",
+    "window",
     "minutes",
     "sensitivity",
     "bell",
@@ -114,6 +119,16 @@ FILE_KEYS = (
     "base_url",
     "requests",
 )
+
+
+def check_window(settings: Settings) -> None:
+    """A rolling window must be longer than the bar (a replay's bar is the recording's: its
+    app shows the cumulative instead, and says so)."""
+    if settings.replay is None and settings.window not in windows_for(settings.bar):
+        raise ConfigError(
+            f"window {settings.window} is not longer than the {settings.bar} bar "
+            f"(with --bar {settings.bar}: {', '.join(windows_for(settings.bar))})"
+        )
 
 
 def config_path() -> Path:

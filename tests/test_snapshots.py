@@ -49,3 +49,27 @@ def test_upside_squeeze_confirmed(snap_compare, past_sessions):
 def test_no_session_panel_at_80x24(snap_compare):
     app = app_at(5, datetime(2026, 6, 13, 16, 0, tzinfo=UTC), day="2026-06-13")
     assert snap_compare(app, terminal_size=(80, 24), run_before=until_ready)
+
+
+def test_rolling_15m_view_zoomed_to_the_last_2h(snap_compare, past_sessions):
+    past_sessions(17, date(2026, 6, 12))
+    app = app_at(17, datetime(2026, 6, 12, 17, 32, 30, tzinfo=UTC))
+
+    async def rolling(pilot) -> None:
+        await until_ready(pilot)
+        await pilot.press("w", "w", "z")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=rolling)
+
+
+def test_cursor_parked_on_an_alert_bar_with_its_readout(snap_compare, past_sessions):
+    past_sessions(17, date(2026, 6, 12))
+    app = app_at(17, datetime(2026, 6, 12, 17, 32, 30, tzinfo=UTC))
+
+    async def parked(pilot) -> None:
+        await until_ready(pilot)
+        await pilot.press(*["left"] * 3)  # 13:29 ET, the bar the squeeze confirmed at
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=parked)

@@ -14,6 +14,7 @@ import contextlib
 import signal
 from collections.abc import Iterable
 from contextlib import suppress
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -34,8 +35,10 @@ from hedgeflow_tui.config import SENSITIVITIES, Settings
 from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change, Store
+from hedgeflow_tui.ui.chart_view import ChartView, move_cursor
 from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
 from hedgeflow_tui.ui.symbol_view import SymbolView, symbol_id
+from hedgeflow_tui.ui.widgets import FlowChart
 from hedgeflow_tui.ui.widgets.alert_log import LABELS
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -63,6 +66,64 @@ SENSITIVITY = Binding(
 )
 
 
+# The chart's view: the same keys in both modes (the cursor's arrows are the live mode's own;
+# the replay keeps its arrows for stepping and moves the cursor with shift+arrows). One footer
+# entry for all of them, so the live footer still fits in 80 columns.
+VIEW = Binding.Group("View", compact=True)
+WINDOW = Binding(
+    "w",
+    "cycle_window",
+    "Window",
+    id="window",
+    tooltip="Chart flow: session cumulative, or rolling 5m, 15m, 30m, 1h (longer than the bar)",
+    group=VIEW,
+)
+ZOOM = Binding(
+    "z",
+    "cycle_zoom",
+    "Zoom",
+    id="zoom",
+    tooltip="Chart range: whole session, last 2h, last 1h, last 30m",
+    group=VIEW,
+)
+LIVE_EDGE = Binding(
+    "escape",
+    "live_edge",
+    "Live edge",
+    id="live-edge",
+    tooltip="Cursor back to the live edge",
+    group=VIEW,
+)
+
+
+def cursor_keys(back: str, forward: str) -> list[Binding]:
+    """The cursor's keys (priority: the tabs would take the arrows)."""
+    return [
+        Binding(
+            back,
+            "cursor_back",
+            "Cursor back",
+            id="cursor.back",
+            tooltip="Park the cursor one bar back (readout of that bar)",
+            priority=True,
+            group=VIEW,
+        ),
+        Binding(
+            forward,
+            "cursor_forward",
+            "Cursor forward",
+            id="cursor.forward",
+            tooltip="Move the parked cursor one bar forward",
+            priority=True,
+            group=VIEW,
+        ),
+    ]
+
+
+# Actions of priority keys (the arrows) that belong to the dashboard, not to a screen over it.
+MAIN_SCREEN_ONLY = {"cursor_back", "cursor_forward"}
+
+
 class FlowChanged(Message):
     def __init__(self, change: Change, alerts: list[Alert]) -> None:
         super().__init__()
@@ -74,7 +135,8 @@ class DashboardApp(App[None]):
     """The shared dashboard; `LiveApp` and `ReplayApp` feed it and add their keys."""
 
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
-    COMPACT_FOOTER = False  # the replay's: its keys need all of 80 columns (no ^p hint either)
+    # a compact footer, so the keys fit in 80 columns; the replay's need all of them (no ^p hint)
+    PALETTE_HINT = True
     TITLE = "hedgeflow-tui"
 
     def __init__(self, settings: Settings, symbols: list[str], bar_size: str) -> None:
@@ -95,6 +157,8 @@ class DashboardApp(App[None]):
             else None
         )
         self._announcing = True  # off while a replay seeks: alerts go to the log only
+        # what the charts show (window, zoom, cursor), the same for every symbol
+        self.chart_view = ChartView(window=settings.window).fit_bar(bar_size)
 
     # --- what each mode provides --------------------------------------------------------------
 
@@ -124,8 +188,8 @@ class DashboardApp(App[None]):
         with TabbedContent(id="symbols"):
             for symbol in self.symbols:
                 with TabPane(symbol, id=f"tab-{symbol_id(symbol)}"):
-                    yield SymbolView(symbol, palette=self.palette)
-        yield Footer(compact=self.COMPACT_FOOTER, show_command_palette=self.COMPACT_FOOTER is False)
+                    yield SymbolView(symbol, palette=self.palette, shown=self.chart_view)
+        yield Footer(compact=True, show_command_palette=self.PALETTE_HINT)
 
     def get_css_variables(self) -> dict[str, str]:
         """The data colours for app.tcss ($flow-up, $flow-down, ...) from ui/palette.py, for
@@ -136,6 +200,19 @@ class DashboardApp(App[None]):
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh_statuses)
         self._catch_stop_signals()
+        self.say_window_dropped()
+
+    def say_window_dropped(self) -> None:
+        """A window no longer than the bar (from the config, or a replay's bar size) is not
+        shown; the chart says cumulative and a notification says why."""
+        if self.chart_view.window != self.settings.window:
+            self.notify(
+                f"window {self.settings.window} is not longer than the {self.bar_size} bar: "
+                "showing the cumulative",
+                title="--window",
+                severity="warning",
+                timeout=6,
+            )
 
     def _catch_stop_signals(self) -> None:
         """SIGTERM and SIGHUP end the app like `q` does, so the terminal is restored (alternate
@@ -270,6 +347,10 @@ class DashboardApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_symbol":
             return len(self.symbols) > 1  # one tab: no key for it in the footer
+        if action in MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
+            return False  # priority keys: the help or the command palette gets the arrows
+        if action == "live_edge":
+            return self.chart_view.cursor is not None  # only while the cursor is parked
         return True
 
     def action_next_symbol(self) -> None:
@@ -295,6 +376,51 @@ class DashboardApp(App[None]):
         for alert in self.trackers.alerts(symbol):
             view.add_alert(alert)
         self.repaint(symbol)
+
+    # --- the chart's view ----------------------------------------------------------------------
+
+    def show_chart_view(self, shown: ChartView) -> None:
+        """Show every symbol's chart in view `shown` (only the chart, readout and sparkline
+        repaint)."""
+        parked = self.chart_view.cursor is not None
+        self.chart_view = shown
+        for symbol in self.symbols:
+            with suppress(NoMatches):
+                self.view_of(symbol).show_view(shown)
+        if parked != (shown.cursor is not None):
+            self.refresh_bindings()  # Live edge is offered only while parked
+
+    def active_view(self) -> SymbolView | None:
+        active = self.query_one(TabbedContent).active
+        for symbol in self.symbols:
+            if active == f"tab-{symbol_id(symbol)}":
+                return self.view_of(symbol)
+        return None
+
+    def action_cycle_window(self) -> None:
+        self.show_chart_view(self.chart_view.next_window(self.bar_size))
+
+    def action_cycle_zoom(self) -> None:
+        self.show_chart_view(self.chart_view.next_zoom())
+
+    def action_cursor_back(self) -> None:
+        self._move_cursor(-1)
+
+    def action_cursor_forward(self) -> None:
+        self._move_cursor(1)
+
+    def _move_cursor(self, bars: int) -> None:
+        view = self.active_view()
+        if view is None:
+            return
+        cursor = move_cursor(view.cursor_times(), self.chart_view.cursor, bars)
+        self.show_chart_view(replace(self.chart_view, cursor=cursor))
+
+    def action_live_edge(self) -> None:
+        self.show_chart_view(replace(self.chart_view, cursor=None))
+
+    def on_flow_chart_picked(self, message: FlowChart.Picked) -> None:
+        self.show_chart_view(replace(self.chart_view, cursor=message.t))
 
     def action_help(self) -> None:
         from hedgeflow_tui.ui.help import HelpScreen  # Markdown is slow to import: not at launch

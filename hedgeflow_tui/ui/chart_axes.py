@@ -15,7 +15,7 @@ from hedgeflow_tui.clock import ET
 TICK_SIZES = {"SPY": 0.01, "QQQ": 0.01, "SPX": 0.01}
 DEFAULT_TICK_SIZE = 0.01
 NICE = (1.0, 2.0, 2.5, 5.0)
-TIME_STEPS_MINUTES = (15, 30, 60, 120)  # by width: the first whose labels fit
+TIME_STEPS_MINUTES = (5, 10, 15, 30, 60, 120)  # by width: the first whose labels fit
 HORIZON = timedelta(minutes=30)  # free room ahead of the last bar, at the least
 MIN_ROWS_PER_TICK = 2  # a label row, then at least one free row before the next
 ROWS_PER_TICK = 3  # aimed for: about one labelled value every three rows

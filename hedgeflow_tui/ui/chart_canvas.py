@@ -1,9 +1,10 @@
 """Draws the flow chart into a grid of characters and style names, for a given size.
 
-Layout, top to bottom: the legend line; the plot (flow axis on the left, price axis on the right,
-a zero line, gamma flip and walls as dashed lines, alert markers ▲/▼ on the `all` line); the time
-axis and its labels. Every label has its own zone and is placed only where it leaves a free cell
-on each side, so labels never overwrite the frame, each other or the plotted markers.
+Layout, top to bottom: the legend line (the view's title first); the plot (flow axis on the
+left, price axis on the right, a zero line, gamma flip and walls as dashed lines, alert markers
+▲/▼ on the `all` line, the cursor as a vertical line); the time axis and its labels. Every
+label has its own zone and is placed only where it leaves a free cell on each side, so labels
+never overwrite the frame, each other or the plotted markers.
 
 Pure: data and size in, `Picture` out (no Textual, no colours: styles are names the widget maps
 to the current palette), so a picture can be cached per data version and size.
@@ -29,7 +30,8 @@ from hedgeflow_tui.ui.format import et_time
 # series glyphs: distinct without colour
 CALLS_GLYPH, PUTS_GLYPH, PRICE_GLYPH = "+", "x", "·"
 UP_MARKER, DOWN_MARKER = "▲", "▼"
-ZERO_GLYPH, LEVEL_GLYPH = "─", "╌"
+ZERO_GLYPH, LEVEL_GLYPH, CURSOR_GLYPH = "─", "╌", "┊"
+TITLE = "cumulative dealer hedge flow (delta-$, ET)"
 BRAILLE = 0x2800
 BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))  # [x][y] within a cell
 MIN_WIDTH, MIN_HEIGHT, MIN_PLOT_WIDTH = 20, 5, 8
@@ -50,7 +52,7 @@ class Marker:
 @dataclass(frozen=True)
 class ChartData:
     times: tuple[datetime, ...]  # bucket starts, ascending
-    all: tuple[float | None, ...]  # cumulative flows
+    all: tuple[float | None, ...]  # cumulative (or rolling) flows
     calls: tuple[float | None, ...]
     puts: tuple[float | None, ...]
     price: tuple[float | None, ...]
@@ -60,6 +62,10 @@ class ChartData:
     tick: float  # the symbol's price increment
     levels: tuple[Level, ...] = ()
     markers: tuple[Marker, ...] = ()
+    title: str = TITLE
+    tag: str = "cumulative"  # the view's name, kept when the title does not fit
+    x_range: tuple[datetime, datetime] | None = None  # the time axis; None: the whole session
+    cursor: datetime | None = None  # the parked bucket's start
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,8 @@ class Picture:
     labels: list[Label] = field(default_factory=list)
     plot: tuple[int, int, int, int] = (0, 0, 0, 0)  # top, left, bottom, right (inclusive)
     zero_row: int | None = None
+    x_range: tuple[datetime, datetime] | None = None  # times at the plot's left and right
+    cursor_col: int | None = None
     level_rows: dict[str, int] = field(default_factory=dict)
     marker_cells: list[tuple[int, int, str]] = field(default_factory=list)  # row, col, glyph
 
@@ -132,8 +140,11 @@ class _Drawing:
         self.right = width - right_width - 3 if right_width >= 0 else width - 2
         self.right_axis = self.right + 1 if right_width >= 0 else None
         picture.plot = (self.top, self.left, self.bottom, self.right)
-        self.start = min(data.session_open, data.times[0])
-        self.end = time_axis_end(data.times[-1] + data.bar, data.session_close)
+        self.start, self.end = data.x_range or (
+            min(data.session_open, data.times[0]),
+            time_axis_end(data.times[-1] + data.bar, data.session_close),
+        )
+        picture.x_range = (self.start, self.end)
 
     # --- coordinates ---------------------------------------------------------------------------
 
@@ -162,6 +173,7 @@ class _Drawing:
         for level, row in levels:
             self.hline(row, LEVEL_GLYPH, "level")
             self.p.level_rows[level.name] = row
+        self.cursor_line()
         xs = [self.x(t + data.bar) for t in data.times]
         if self.price_ticks:
             self.cells_line(xs, data.price, self.y_price, PRICE_GLYPH, "price")
@@ -189,6 +201,17 @@ class _Drawing:
         _put(p, base, axis, "└" + "─" * (self.right - self.left + 1), "axis")
         if self.right_axis is not None:
             _put(p, base, self.right_axis, "┘", "axis")
+
+    def cursor_line(self) -> None:
+        """The parked bar as a dotted vertical line under the series, marked on the time axis."""
+        cursor = self.data.cursor
+        if cursor is None or not self.start <= cursor + self.data.bar <= self.end:
+            return
+        col = round(self.x(cursor + self.data.bar))
+        self.p.cursor_col = col
+        for row in range(self.top, self.bottom + 1):
+            _put(self.p, row, col, CURSOR_GLYPH, "cursor")
+        _put(self.p, self.bottom + 1, col, "┴", "cursor")
 
     def hline(self, row: int, glyph: str, style: str) -> None:
         _put(self.p, row, self.left, glyph * (self.right - self.left + 1), style)
@@ -285,6 +308,11 @@ class _Drawing:
         row = self.p.height - 1
         close = self.data.session_close
         times = time_ticks(self.start, self.end, self.right - self.left, 5)
+        cursor = self.data.cursor
+        if self.p.cursor_col is not None and cursor is not None:  # the cursor's time comes first
+            text = et_time(cursor)
+            col = max(0, min(self.p.width - len(text), self.p.cursor_col - len(text) // 2))
+            self.place(row, col, text, "time", "cursor-label", 0, self.p.width - 1)
         for t in [self.end, *times]:  # the axis's end first: the close, or the hour ahead
             text = et_time(t)
             col = round(self.x(t)) - len(text) // 2
@@ -306,15 +334,15 @@ class _Drawing:
             items.append((UP_MARKER + DOWN_MARKER, "alerts", ""))
         if levels:
             items.append((LEVEL_GLYPH * 2, "γ-flip/walls", "level"))
-        title = "cumulative dealer hedge flow (delta-$, ET)  "
-        variants = [(title, 2, "  "), ("", 2, "  "), ("", 1, " ")]
-        for head, sample, gap in variants + [("", 1, " ")] * len(items):
-            parts = [(head, "bold")] if head else []
+        title, tag = f"{self.data.title}  ", f"{self.data.tag}  "
+        variants = [(title, 2, "  "), (tag, 2, "  "), (tag, 1, " ")]
+        for head, sample, gap in variants + [(tag, 1, " ")] * len(items):
+            parts = [(head, "bold")]
             for glyph, name, style in items:
                 parts += [(glyph[:sample] + " ", style), (name + gap, "")]
             if sum(len(text) for text, _ in parts) <= self.p.width:
                 break
-            if head == "" and sample == 1 and len(items) > 3:
+            if head == tag and sample == 1 and len(items) > 3:
                 items.pop()  # the levels, then the alerts, then the price go last
         col = 0
         for text, style in parts:

@@ -36,10 +36,14 @@ from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change
 from hedgeflow_tui.ui.app import (
     HELP,
+    LIVE_EDGE,
     NEXT_SYMBOL,
     QUIT,
     SENSITIVITY,
+    WINDOW,
+    ZOOM,
     DashboardApp,
+    cursor_keys,
     worker_error,
 )
 
@@ -57,6 +61,13 @@ class StatusChanged(Message):
 
 class LiveApp(DashboardApp):
     BINDINGS: ClassVar[list[BindingType]] = [
+        # the chart's view first: the footer shows the arrows first (the tabs' keys), and one
+        # group entry needs its keys together
+        *cursor_keys("left,shift+left", "right,shift+right"),
+        WINDOW,
+        ZOOM,
+        # in the help and the palette: the footer has no room left at 80 columns
+        replace(LIVE_EDGE, key="escape,end", key_display="esc", show=False),
         QUIT,
         Binding("p", "pause", "Pause", id="pause", tooltip="Pause polling"),
         Binding("p", "resume", "Resume", id="resume", tooltip="Resume polling"),
@@ -331,6 +342,7 @@ class LiveApp(DashboardApp):
         self.store.clear(bar_size=self.bar_size)
         self.bar_size = BAR_SIZES[(BAR_SIZES.index(self.bar_size) + 1) % len(BAR_SIZES)]
         self.trackers.clear()
+        self.show_chart_view(self.chart_view.fit_bar(self.bar_size))
         for symbol in self.symbols:
             self.view_of(symbol).reset(self.bar_size)
         self.notify(f"bar size {self.bar_size}: loading the session", timeout=3)

@@ -5,6 +5,7 @@ sought, so the alert log shows what had fired by then."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import ClassVar
 
@@ -14,7 +15,17 @@ from textual.timer import Timer
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.record import Recording
 from hedgeflow_tui.status import PollState, PollStatus
-from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, SENSITIVITY, DashboardApp
+from hedgeflow_tui.ui.app import (
+    HELP,
+    LIVE_EDGE,
+    NEXT_SYMBOL,
+    QUIT,
+    SENSITIVITY,
+    WINDOW,
+    ZOOM,
+    DashboardApp,
+    cursor_keys,
+)
 from hedgeflow_tui.ui.replay_driver import ReplayDriver
 
 SPEEDS = tuple(2.0**k for k in range(-3, 7))  # 1/8x .. 64x: + and - step through these
@@ -33,7 +44,7 @@ def speed_text(speed: float) -> str:
 
 
 class ReplayApp(DashboardApp):
-    COMPACT_FOOTER = True
+    PALETTE_HINT = False
     BINDINGS: ClassVar[list[BindingType]] = [
         QUIT,
         SENSITIVITY,
@@ -103,6 +114,17 @@ class ReplayApp(DashboardApp):
             key_display="-",
             tooltip="Replay half as fast",
             group=SPEED,
+        ),
+        # the chart's view keys: in the help and the command palette; the replay's own keys
+        # fill the footer at 80 columns
+        *(
+            replace(binding, show=False)
+            for binding in (
+                WINDOW,
+                ZOOM,
+                *cursor_keys("shift+left", "shift+right"),  # the arrows step the replay
+                LIVE_EDGE,
+            )
         ),
     ]
 
@@ -215,6 +237,7 @@ class ReplayApp(DashboardApp):
         """Show the next bar size the recording holds (the store holds them all)."""
         sizes = self.bar_sizes
         self.bar_size = sizes[(sizes.index(self.bar_size) + 1) % len(sizes)]
+        self.show_chart_view(self.chart_view.fit_bar(self.bar_size))
         self._seek(self.driver.position)  # the detector runs again over this bar size
 
     def _bar_sizes_note(self) -> str:
@@ -235,8 +258,11 @@ class ReplayApp(DashboardApp):
         self._seek(0)
 
     def action_replay_end(self) -> None:
+        """The end of the recording, and the cursor back to its newest bar (as `end` in live
+        mode)."""
         self.driver.playing = False
         self._seek(self.driver.total)
+        self.action_live_edge()
 
     def action_replay_faster(self) -> None:
         self.driver.speed = next((s for s in SPEEDS if s > self.driver.speed), SPEEDS[-1])

@@ -1,6 +1,6 @@
-"""One symbol's dashboard: status, banner, chart, sparkline, attribution, range gauge, regime,
-alert log, and
-a state panel standing in for the charts while there is nothing to chart."""
+"""One symbol's dashboard: status, banner, chart, cursor readout, sparkline, attribution, range
+gauge, regime, alert log, and a state panel standing in for the charts while there is nothing to
+chart."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from hedgeflow_tui.detector import Alert, Signal, session_attribution
 from hedgeflow_tui.gauge import GaugeReading
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Row, SessionView
+from hedgeflow_tui.ui.chart_view import ChartView
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
     AttributionBars,
+    CursorReadout,
     FlowChart,
     FlowSparkline,
     RangeGauge,
@@ -99,7 +101,7 @@ def state_panel_text(
 
 
 class SymbolView(Vertical):
-    def __init__(self, symbol: str, *, palette: str) -> None:
+    def __init__(self, symbol: str, *, palette: str, shown: ChartView | None = None) -> None:
         super().__init__(id=f"view-{symbol_id(symbol)}", classes="symbol-view")
         self.symbol = symbol
         self.palette = palette
@@ -109,6 +111,9 @@ class SymbolView(Vertical):
         self._signal: Signal | None = None
         self._rows: Sequence[Row] = ()
         self._alerts: Sequence[Alert] = ()
+        self._view: SessionView | None = None
+        self._bar_size = ""
+        self.shown = shown or ChartView()  # what part of the session the chart shows, and how
         self._panel_text = state_panel_text(symbol, None)
 
     def compose(self) -> ComposeResult:
@@ -117,6 +122,7 @@ class SymbolView(Vertical):
         yield Static(self._panel_text, id="state-panel")
         with Vertical(id="dashboard"):
             yield FlowChart(id="chart", palette=self.palette)
+            yield CursorReadout(id="readout")
             yield FlowSparkline(id="sparkline", palette=self.palette)
             yield AttributionBars(id="attribution", palette=self.palette)
             yield RangeGauge(id="gauge")
@@ -134,15 +140,47 @@ class SymbolView(Vertical):
         alerts: Sequence[Alert] = (),
     ) -> None:
         rows = view.rows if view is not None else ()
-        self.query_one(FlowChart).show(view, bar_size, alerts)
-        self.query_one(FlowSparkline).show(rows)
+        self._view, self._bar_size = view, bar_size
+        self._rows, self._alerts = rows, alerts
+        self._show_view()
         run = signal.attribution if signal is not None and signal.bars else None
         self.query_one(AttributionBars).show(session_attribution(rows), run)
-        self._signal, self._rows, self._alerts = signal, rows, alerts
+        self._signal = signal
         self._show_banner()
         self.query_one(RegimeLine).show(view.regime if view is not None else None)
         self.has_rows = any(r.cum_all is not None for r in rows)
         self._toggle_panel()
+
+    def show_view(self, shown: ChartView) -> None:
+        """Another window, zoom or cursor: only the chart, the readout and the sparkline
+        change."""
+        self.shown = shown
+        self._show_view()
+
+    def cursor_times(self) -> list[datetime]:
+        """The buckets the cursor can park on: those the chart draws."""
+        return [r.t for r in self._rows if r.cum_all is not None or r.all is not None]
+
+    def _show_view(self) -> None:
+        chart = self.query_one(FlowChart)
+        chart.show(self._view, self._bar_size, self._alerts, self.shown)
+        data = chart.data
+        rows = self._rows
+        if data is not None and data.x_range is not None:  # the sparkline follows the zoom
+            start, end = data.x_range
+            rows = [r for r in rows if start < r.t + data.bar <= end]
+        self.query_one(FlowSparkline).show(rows)
+        self._show_readout()
+
+    def _show_readout(self) -> None:
+        data, cursor = self.query_one(FlowChart).data, self.shown.cursor
+        row = next((r for r in self._rows if r.t == cursor), None) if cursor else None
+        rolling = None
+        if row is not None and data is not None and self.shown.rolling is not None:
+            at = data.times.index(row.t) if row.t in data.times else None
+            rolling = (self.shown.window, data.all[at] if at is not None else None)
+        fired = [a for a in self._alerts if row is not None and a.t == row.t]
+        self.query_one(CursorReadout).show(row, fired, rolling)
 
     def show_status(
         self,

@@ -5,6 +5,7 @@ from hedgeflow_tui.ui.widgets.attribution import AttributionBars
 from hedgeflow_tui.ui.widgets.banner import SqueezeBanner
 from hedgeflow_tui.ui.widgets.chart import FlowChart
 from hedgeflow_tui.ui.widgets.range_gauge import RangeGauge
+from hedgeflow_tui.ui.widgets.readout import CursorReadout
 from hedgeflow_tui.ui.widgets.regime import RegimeLine
 from hedgeflow_tui.ui.widgets.sparkline import FlowSparkline
 from hedgeflow_tui.ui.widgets.status import StatusBar
@@ -12,6 +13,7 @@ from hedgeflow_tui.ui.widgets.status import StatusBar
 __all__ = [
     "AlertLog",
     "AttributionBars",
+    "CursorReadout",
     "FlowChart",
     "FlowSparkline",
     "RangeGauge",
