@@ -13,7 +13,7 @@ from test_app import make_app, until
 from hedgeflow_tui.clock import session_bounds
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.record import read_recording
+from hedgeflow_tui.recording_index import RecordingIndex
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.ui.chart_canvas import CURSOR_GLYPH
 from hedgeflow_tui.ui.chart_view import nearest_bucket, rolling_flows
@@ -238,12 +238,13 @@ async def record(path, bar: str):
     settings.record = path
     source = open_source(settings, clock=stepped_clock(day, "15:00"))
     assert await run_headless(settings, source, io.StringIO()) == 0
-    return read_recording(path)
+    return RecordingIndex(path)
 
 
 @pytest.fixture
 async def recording(tmp_path):
-    return await record(tmp_path / "session.jsonl", "1m")
+    with await record(tmp_path / "session.jsonl", "1m") as index:
+        yield index
 
 
 async def test_replay_moves_the_cursor_with_shift_arrows_and_keeps_its_own_arrows(recording):
@@ -269,15 +270,15 @@ async def test_replay_moves_the_cursor_with_shift_arrows_and_keeps_its_own_arrow
 
 
 async def test_a_replay_window_no_longer_than_its_bar_falls_back_to_the_cumulative(tmp_path):
-    recording = await record(tmp_path / "five.jsonl", "5m")
-    app = ReplayApp(Settings(symbols=["SPY"], speed=1e6, window="5m"), recording)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await until(pilot, lambda: app.driver.at_end)
-        await pilot.pause()
-        assert app.chart_view.window == "cumulative" and legend(app).startswith("cumulative")
-        assert any("not longer than the 5m bar" in n.message for n in app._notifications)
-        await pilot.press("w")
-        assert app.chart_view.window == "15m"
+    with await record(tmp_path / "five.jsonl", "5m") as recording:
+        app = ReplayApp(Settings(symbols=["SPY"], speed=1e6, window="5m"), recording)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await until(pilot, lambda: app.driver.at_end)
+            await pilot.pause()
+            assert app.chart_view.window == "cumulative" and legend(app).startswith("cumulative")
+            assert any("not longer than the 5m bar" in n.message for n in app._notifications)
+            await pilot.press("w")
+            assert app.chart_view.window == "15m"
 
 
 async def test_headless_output_is_the_same_with_any_window():
