@@ -3,6 +3,7 @@ its readout (pure functions, no app)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import pytest
@@ -26,10 +27,12 @@ OPEN, CLOSE = session_bounds(DAY)
 MINUTE = timedelta(minutes=1)
 
 
-def flow_rows(calls: list[float | None], puts: list[float | None], skip=()) -> list[Row]:
+def flow_rows(calls: Sequence[float | None], puts: Sequence[float | None], skip=()) -> list[Row]:
     """One row a minute from the open (minutes in `skip` not held at all), cumulatives summed
     from the flows where every earlier flow is known."""
-    rows, cum_c, cum_p = [], 0.0, 0.0
+    rows = []
+    cum_c: float | None = 0.0
+    cum_p: float | None = 0.0
     for i, (c, p) in enumerate(zip(calls, puts, strict=True)):
         cum_c = cum_c + c if cum_c is not None and c is not None else None
         cum_p = cum_p + p if cum_p is not None and p is not None else None
@@ -177,7 +180,7 @@ def test_a_click_parks_on_the_nearest_bar():
 
 
 def alert_at(t: datetime) -> Alert:
-    return Alert("SPY", "squeeze_building", "up", 5, 2e8, "call-driven", False, 1e9, t)
+    return Alert("SPY", "squeeze_building", "up", 5, 2e8, "call-driven buying", False, 1e9, t)
 
 
 def test_readout_has_time_flows_cumulatives_price_and_alert():

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from stepped_clock import stepped_clock
@@ -15,7 +15,8 @@ from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.recording_index import RecordingIndex
 from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.ui.chart_canvas import CURSOR_GLYPH
+from hedgeflow_tui.store import Row
+from hedgeflow_tui.ui.chart_canvas import CURSOR_GLYPH, ChartData
 from hedgeflow_tui.ui.chart_view import nearest_bucket, rolling_flows
 from hedgeflow_tui.ui.format import et_time
 from hedgeflow_tui.ui.replay_app import ReplayApp
@@ -28,6 +29,29 @@ OPEN, _ = session_bounds(date(2026, 6, 12))
 
 def chart(app) -> FlowChart:
     return app.query_one(FlowChart)
+
+
+def shown(app) -> ChartData:
+    data = chart(app).data
+    assert data is not None and data.x_range is not None
+    return data
+
+
+def x_range(app) -> tuple[datetime, datetime]:
+    data = shown(app)
+    assert data.x_range is not None
+    return data.x_range
+
+
+def cursor(app) -> datetime:
+    assert app.chart_view.cursor is not None
+    return app.chart_view.cursor
+
+
+def held_rows(app) -> tuple[Row, ...]:
+    view = app.store.session("SPY", app.bar_size)
+    assert view is not None
+    return view.rows
 
 
 def legend(app) -> str:
@@ -49,16 +73,15 @@ async def test_w_cycles_rolling_windows_of_the_per_bar_flow(size):
     async with app.run_test(size=size) as pilot:
         await ready(pilot)
         assert legend(app).startswith("cumulative")
-        view = app.store.session("SPY", "1m")
-        rows = [r for r in view.rows if r.cum_all is not None]
+        rows = [r for r in held_rows(app) if r.cum_all is not None]
         for window, minutes in (("5m", 5), ("15m", 15), ("30m", 30), ("1h", 60)):
             await pilot.press("w")
             await pilot.pause()
             assert app.chart_view.window == window
             assert legend(app).startswith(f"rolling {window}"), legend(app)
             expected = rolling_flows(rows, timedelta(minutes=1), timedelta(minutes=minutes), OPEN)
-            assert chart(app).data.all == expected.all
-            assert chart(app).data.calls == expected.calls
+            assert shown(app).all == expected.all
+            assert shown(app).calls == expected.calls
         await pilot.press("w")
         await pilot.pause()
         assert app.chart_view.window == "cumulative" and legend(app).startswith("cumulative")
@@ -80,14 +103,14 @@ async def test_z_zooms_the_chart_and_the_sparkline_to_the_last_hours(size):
     app, _ = make_app()
     async with app.run_test(size=size) as pilot:
         await ready(pilot)
-        whole = chart(app).data
+        whole = shown(app)
         last_end = whole.times[-1] + whole.bar
         whole_low = min(v for v in whole.all if v is not None)
         for zoom, span in (("2h", 120), ("1h", 60), ("30m", 30)):
             await pilot.press("z")
             await pilot.pause()
-            data = chart(app).data
-            start, end = data.x_range
+            data = shown(app)
+            start, end = x_range(app)
             assert (start, end) == (last_end - timedelta(minutes=span), last_end)
             assert all(start < t + data.bar <= end for t in data.times)
             assert len(data.times) == span
@@ -99,7 +122,7 @@ async def test_z_zooms_the_chart_and_the_sparkline_to_the_last_hours(size):
             assert len(time_labels) >= 2, time_labels  # the axis is labelled at this zoom too
         await pilot.press("z")
         await pilot.pause()
-        assert chart(app).data.x_range[0] <= OPEN and app.chart_view.zoom == "session"
+        assert x_range(app)[0] <= OPEN and app.chart_view.zoom == "session"
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -108,7 +131,7 @@ async def test_arrows_park_a_cursor_with_a_readout_and_end_or_esc_go_back_live(s
     async with app.run_test(size=size) as pilot:
         await ready(pilot)
         assert not readout(app).display
-        newest = chart(app).data.times[-1]
+        newest = shown(app).times[-1]
         await pilot.press("left")
         await pilot.pause()
         assert app.chart_view.cursor == newest
@@ -124,7 +147,7 @@ async def test_arrows_park_a_cursor_with_a_readout_and_end_or_esc_go_back_live(s
         column = [picture.chars[row][picture.cursor_col] for row in range(top, bottom + 1)]
         assert CURSOR_GLYPH in column  # under the lines, visible between them
         assert picture.chars[bottom + 1][picture.cursor_col] == "┴"  # marked on the time axis
-        row = next(r for r in app.store.session("SPY", "1m").rows if r.t == parked)
+        row = next(r for r in held_rows(app) if r.t == parked)
         text = str(readout(app).render())
         assert readout(app).display
         assert et_time(parked) in text
@@ -143,13 +166,13 @@ async def test_data_keeps_arriving_while_the_cursor_is_parked():
     app, clock = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        before = len(chart(app).data.times)
+        before = len(shown(app).times)
         await pilot.press("left", "left")
         parked = app.chart_view.cursor
         text = str(readout(app).render())
         clock.advance(180)
         await pilot.press("r")  # poll now: three more bars
-        await until(pilot, lambda: len(chart(app).data.times) >= before + 3)
+        await until(pilot, lambda: len(shown(app).times) >= before + 3)
         assert app.chart_view.cursor == parked
         assert str(readout(app).render()) == text
         assert chart(app).picture().cursor_col is not None
@@ -180,9 +203,10 @@ async def test_a_click_on_the_chart_parks_the_cursor_there(size):
         col = (left + right) // 2
         await pilot.click(FlowChart, offset=(col, (top + bottom) // 2))
         await pilot.pause()
+        assert picture.x_range is not None
         start, end = picture.x_range
         clicked = start + (end - start) * ((col - left) / (right - left))
-        data = chart(app).data
+        data = shown(app)
         assert app.chart_view.cursor == nearest_bucket(data.times, clicked, data.bar)
         assert readout(app).display and chart(app).picture().cursor_col is not None
 
@@ -197,9 +221,9 @@ async def test_views_combine_and_the_cursor_pans_a_zoom():
         for _ in range(45):
             await pilot.press("left")
         await pilot.pause()
-        data = chart(app).data
-        start, end = data.x_range
-        assert start <= app.chart_view.cursor + data.bar <= end  # the range followed the cursor
+        data = shown(app)
+        start, end = x_range(app)
+        assert start <= cursor(app) + data.bar <= end  # the range followed the cursor
         assert "15m" in str(readout(app).render())
 
 
@@ -253,7 +277,7 @@ async def test_replay_moves_the_cursor_with_shift_arrows_and_keeps_its_own_arrow
         await until(pilot, lambda: app.driver.at_end)
         await pilot.pause()
         assert legend(app).startswith("rolling 15m")
-        newest = chart(app).data.times[-1]
+        newest = shown(app).times[-1]
         await pilot.press("shift+left", "shift+left")
         await pilot.pause()
         assert app.chart_view.cursor == newest - timedelta(minutes=1)
