@@ -1,5 +1,6 @@
 """Cost of one poll's update on a full session of 30s bars (780 bars x 3 series): the store
-merge plus the detector, and the repaint of every widget.
+merge plus the detector, and the repaint of every widget; and of switching the chart's view
+(`w` window, `z` zoom, an arrow's cursor step) at 160x50.
 
     python3 bench/update_cost.py [--quick]
 """
@@ -93,9 +94,37 @@ async def repaint_cost(samples: int, size: tuple[int, int]) -> float:
     return median(costs)
 
 
+VIEW_ACTIONS = {  # what one key press runs, by the key
+    "w (next window)": "cycle_window",
+    "z (next zoom)": "cycle_zoom",
+    "← (cursor one bar back)": "cursor_back",
+}
+
+
+async def view_switch_cost(samples: int, size: tuple[int, int]) -> dict[str, float]:
+    """CPU time of one view key's action and the frame it repaints, per key (the cursor starts
+    from the live edge and walks back, so every step repaints a new picture)."""
+    settings = Settings(symbols=["SPY"], bar="30s", seed=7, date=DAY.isoformat())
+    clock = FrozenClock(CLOSE + timedelta(minutes=5))
+    app = LiveApp(settings, open_source(settings, clock=clock))
+    costs: dict[str, list[float]] = {key: [] for key in VIEW_ACTIONS}
+    async with app.run_test(size=size) as pilot:
+        while not app.query_one(FlowChart).series.get("all"):
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        for _ in range(samples):
+            for key, action in VIEW_ACTIONS.items():
+                started = time.process_time()
+                getattr(app, f"action_{action}")()
+                await pilot.pause()
+                costs[key].append(time.process_time() - started)
+    return {key: median(values) for key, values in costs.items()}
+
+
 def main(samples: int) -> None:
     merge, detect = data_path_cost(samples)
     repaints = {size: asyncio.run(repaint_cost(samples // 4, size)) for size in SIZES}
+    views = asyncio.run(view_switch_cost(samples // 4, (160, 50)))
     print("one poll's update, full session of 30s bars (780 bars x calls, puts, price)")
     print(
         table(
@@ -107,6 +136,10 @@ def main(samples: int) -> None:
                 *[
                     [f"repaint of all widgets at {w}x{h} (CPU)", f"{cost * 1000:.1f}", "30"]
                     for (w, h), cost in repaints.items()
+                ],
+                *[
+                    [f"view key {key} at 160x50 (CPU)", f"{cost * 1000:.1f}", "30"]
+                    for key, cost in views.items()
                 ],
             ],
         )

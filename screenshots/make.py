@@ -23,7 +23,7 @@ from hedgeflow_tui.config import Settings
 from hedgeflow_tui.history import History
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.ui.live_app import LiveApp
-from hedgeflow_tui.ui.widgets import FlowChart, SqueezeBanner
+from hedgeflow_tui.ui.widgets import CursorReadout, FlowChart, SqueezeBanner
 
 HERE = Path(__file__).parent
 DAY = "2026-06-12"
@@ -39,6 +39,9 @@ class Scene:
     dead_server: bool = False
     chart: tuple[str, ...] = ("zero",)  # what the chart must show: zero line, levels, markers
     source_gone: float = 0.0  # market seconds the source stays silent after the data (STALE)
+    keys: tuple[str, ...] = ()  # pressed once the data is in (the chart's view keys)
+    title: str | None = None  # what the chart's title line must start with
+    readout: bool = False  # the cursor's readout line must be on
 
 
 def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
@@ -52,6 +55,26 @@ SCENES = [
     Scene("several-symbols", ("SPY", "QQQ", "SPX"), 1, utc(19, 11), None),
     Scene("stale", ("SPY",), 5, utc(19, 33), "-stale", chart=("zero", "levels"), source_gone=1260),
     Scene("network-down", ("SPY",), 7, utc(15, 0), None, dead_server=True, chart=()),
+    Scene(
+        "rolling-window",
+        ("SPY",),
+        1,
+        utc(19, 11),
+        "-confirmed -up",
+        chart=("zero", "markers"),
+        keys=("w", "w", "z"),
+        title="rolling 15m · last 2h",
+    ),
+    Scene(
+        "cursor",
+        ("SPY",),
+        1,
+        utc(19, 11),
+        "-confirmed -up",
+        chart=("zero", "cursor"),
+        keys=("left",) * 40,
+        readout=True,
+    ),
 ]
 
 
@@ -111,14 +134,21 @@ async def capture(scene: Scene, size: tuple[int, int] = (120, 40)) -> Path:
             clock.advance(scene.source_gone)
             app.refresh_statuses()
             await pilot.pause(0.3)
+        if scene.keys:
+            await pilot.press(*scene.keys)
+            await pilot.pause(0.3)
         picture = app.query_one(FlowChart).picture()
         shown = {
             "zero": picture.zero_row is not None,
             "levels": bool(picture.level_rows),
             "markers": bool(picture.marker_cells),
+            "cursor": picture.cursor_col is not None,
         }
         missing_on_chart = [thing for thing in scene.chart if not shown[thing]]
         assert not missing_on_chart, f"{scene.name}: the chart lacks {missing_on_chart}"
+        if scene.title is not None:
+            assert picture.text().startswith(scene.title), f"{scene.name}: {picture.text()[:60]}"
+        assert app.query_one(CursorReadout).display == scene.readout, scene.name
         if scene.banner is not None:
             banner = app.query_one(SqueezeBanner)
             missing = [c for c in scene.banner.split() if not banner.has_class(c)]

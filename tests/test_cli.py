@@ -35,6 +35,8 @@ def run_cli(*args, env=None):
         (["SPY", "--start", "25:00"], "HH:MM"),
         (["SPY", "--date", "tomorrow", "--headless"], "YYYY-MM-DD"),
         (["SPY", "--no-such-flag"], "unrecognized"),
+        (["SPY", "--window", "2h"], "cumulative, 5m, 15m, 30m, 1h"),
+        (["SPY", "--bar", "15m", "--window", "5m"], "window 5m is not longer than the 15m bar"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, names):

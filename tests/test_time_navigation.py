@@ -11,7 +11,7 @@ from stepped_clock import stepped_clock
 from test_app import make_app, until
 
 from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.config import Settings
+from hedgeflow_tui.config import ConfigError, Settings, load_file
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.recording_index import RecordingIndex
 from hedgeflow_tui.sources import open_source
@@ -323,3 +323,12 @@ async def test_headless_output_is_the_same_with_any_window():
         assert await run_headless(settings, source, out) == 0
         outputs.append(out.getvalue())
     assert outputs[0] == outputs[1] and '"type":"bar"' in outputs[0]
+
+
+def test_the_config_file_window_is_checked_by_the_flags_rule(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('window = "1h"\n')
+    assert load_file(path) == {"window": "1h"}
+    path.write_text('window = "2h"\n')
+    with pytest.raises(ConfigError, match="window must be one of cumulative, 5m, 15m, 30m, 1h"):
+        load_file(path)

@@ -24,9 +24,13 @@ Dealer hedge flow on today's 0DTE chain: the cumulative flow of the **call** and
 | `b` | next bar size (30s, 1m, 5m, 15m), reloads the session | next bar size recorded |
 | `s` | squeeze alert sensitivity: low, normal, high | same |
 | `tab` | next symbol | next symbol |
+| `w` | chart flow: session cumulative, rolling 5m / 15m / 30m / 1h | same |
+| `z` | chart range: whole session, last 2h / 1h / 30m | same |
+| `←` `→` | cursor: park one bar back / forward, readout of that bar | one poll back / forward |
+| `shift+←` `shift+→` | same as `←` `→` | cursor back / forward |
+| `end` `esc` | cursor back to the live edge | `end`: end of recording; `esc`: cursor back |
 | `space` | | play / pause |
-| `←` `→` | | one poll back / forward |
-| `home` `end` | | start / end of the recording |
+| `home` | | start of the recording |
 | `+` `-` | | faster / slower (1/8x .. 64x) |
 | `?` | this help | this help |
 | `ctrl+p` | command palette | command palette |
@@ -39,7 +43,9 @@ is not. Alerts from before the program started are in the log as history, never 
 After the close: the day's summary.
 
 **Chart.** `⠤` all, `+` calls, `x` puts, `·` price (right axis); the solid line is zero; dashed
-lines are the gamma flip and the call and put walls; ▲ / ▼ mark alerts at their bar.
+lines are the gamma flip and the call and put walls; ▲ / ▼ mark alerts at their bar. The title
+says the view (`rolling 15m · last 1h`); a dotted vertical line is the cursor, its bar's values
+on the readout line under the chart (a click on the chart parks it too).
 
 **Status.** ok · retrying in Ns (last data kept) · STALE with its age once no new bar has come
 for two bar intervals (banner dimmed, tab marked) · rate-limited · stopped: reason (bad key,

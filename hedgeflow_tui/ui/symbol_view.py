@@ -113,6 +113,7 @@ class SymbolView(Vertical):
         self._alerts: Sequence[Alert] = ()
         self._view: SessionView | None = None
         self._bar_size = ""
+        self._sparkline_rows: list[Row] = []
         self.shown = shown or ChartView()  # what part of the session the chart shows, and how
         self._panel_text = state_panel_text(symbol, None)
 
@@ -165,11 +166,13 @@ class SymbolView(Vertical):
         chart = self.query_one(FlowChart)
         chart.show(self._view, self._bar_size, self._alerts, self.shown)
         data = chart.data
-        rows = self._rows
+        rows = list(self._rows)
         if data is not None and data.x_range is not None:  # the sparkline follows the zoom
             start, end = data.x_range
             rows = [r for r in rows if start < r.t + data.bar <= end]
-        self.query_one(FlowSparkline).show(rows)
+        if rows != self._sparkline_rows:  # a cursor step leaves it as it is
+            self._sparkline_rows = rows
+            self.query_one(FlowSparkline).show(rows)
         self._show_readout()
 
     def _show_readout(self) -> None:
