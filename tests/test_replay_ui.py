@@ -15,6 +15,7 @@ from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.record import read_recording
 from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.ui.help import HelpScreen
 from hedgeflow_tui.ui.replay_app import ReplayApp
 from hedgeflow_tui.ui.widgets import AlertLog, FlowChart, StatusBar
 
@@ -72,6 +73,10 @@ async def test_replay_keys(recording):
         assert driver.speed == 64
         assert "REPLAY" in str(app.query_one(StatusBar).render())
         assert "b" not in app.active_bindings and "space" in app.active_bindings
+        await pilot.press("question_mark")  # the replay's own help (tests/test_help.py)
+        assert isinstance(app.screen, HelpScreen) and "· replay" in app.screen.text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
 
 
 async def test_alerts_fire_in_replay_as_they_fired_live(recording):
