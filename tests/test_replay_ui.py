@@ -149,10 +149,10 @@ async def test_a_recording_with_two_bar_sizes_replays_both(recording, tmp_path):
         seed=5,
         date=DAY.isoformat(),
         start="15:20",
-        speed=900.0,
         record=path,
     )
-    assert await run_headless(settings, open_source(settings), io.StringIO()) == 0
+    source = open_source(settings, clock=stepped_clock(DAY, "15:20"))
+    assert await run_headless(settings, source, io.StringIO()) == 0
     both = tmp_path / "both.jsonl"  # one file, two headers: as two runs appending to it write
     both.write_bytes(recorded.path.read_bytes() + path.read_bytes())
     app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), RecordingIndex(both))
