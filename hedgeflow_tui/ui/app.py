@@ -17,6 +17,7 @@ from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -138,6 +139,8 @@ class DashboardApp(App[None]):
     # a compact footer, so the keys fit in 80 columns; the replay's need all of them (no ^p hint)
     PALETTE_HINT = True
     TITLE = "hedgeflow-tui"
+    MODE: ClassVar[str]  # "live" or "replay": the help screen's title
+    HELP_NOTES: ClassVar[str]  # what this mode's status line says (help, after the keys)
 
     def __init__(self, settings: Settings, symbols: list[str], bar_size: str) -> None:
         super().__init__()
@@ -424,9 +427,10 @@ class DashboardApp(App[None]):
         self.show_chart_view(replace(self.chart_view, cursor=message.t))
 
     def action_help(self) -> None:
-        from hedgeflow_tui.ui.help import HelpScreen  # Markdown is slow to import: not at launch
+        # Markdown is slow to import: not at launch
+        from hedgeflow_tui.ui.help import HelpScreen, help_text
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(help_text(self, self.MODE, self.BINDINGS, self.HELP_NOTES)))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key of this mode is also a command in the palette."""

@@ -60,14 +60,20 @@ class StatusChanged(Message):
 
 
 class LiveApp(DashboardApp):
+    MODE = "live"
+    HELP_NOTES = """\
+**Status.** ok · retrying in Ns (last data kept) · STALE with its age once no new bar has come
+for two bar intervals (banner dimmed, tab marked) · rate-limited · paused · stopped: reason (bad
+key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
+"""
     BINDINGS: ClassVar[list[BindingType]] = [
         # the chart's view first: the footer shows the arrows first (the tabs' keys), and one
         # group entry needs its keys together
-        *cursor_keys("left,shift+left", "right,shift+right"),
+        *cursor_keys("left", "right"),
         WINDOW,
         ZOOM,
         # in the help and the palette: the footer has no room left at 80 columns
-        replace(LIVE_EDGE, key="escape,end", key_display="esc", show=False),
+        replace(LIVE_EDGE, key="escape,end", key_display="esc/end", show=False),
         QUIT,
         Binding("p", "pause", "Pause", id="pause", tooltip="Pause polling"),
         Binding("p", "resume", "Resume", id="resume", tooltip="Resume polling"),
