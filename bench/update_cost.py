@@ -19,7 +19,14 @@ from _common import DAY, median, table
 from hedgeflow_tui.clock import FrozenClock, session_bounds
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import AlertTracker, detector_config
-from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, Response, SeriesBar, SeriesResponse
+from hedgeflow_tui.model import (
+    FlowBar,
+    HedgeFlowResponse,
+    Response,
+    SeriesBar,
+    SeriesResponse,
+    Side,
+)
 from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.store import Store
@@ -35,7 +42,8 @@ def batch(path, upto: int, window: int = 2, symbol: str = "SPY") -> list[Respons
     first = max(0, upto - window + 1)
     as_of = OPEN + timedelta(seconds=30 * (upto + 1) + 2)
     answers: list[Response] = []
-    for side, flows in (("calls", path.calls), ("puts", path.puts)):
+    sides: tuple[Side, Side] = ("calls", "puts")
+    for side, flows in zip(sides, (path.calls, path.puts), strict=True):
         running = float(flows[:first].sum())
         bars = []
         for i in range(first, upto + 1):
