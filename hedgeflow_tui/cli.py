@@ -252,7 +252,8 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _replay(settings: Settings, path: Path) -> int:
     from hedgeflow_tui import replay
-    from hedgeflow_tui.record import RecordingError, RecordingStream, read_recording
+    from hedgeflow_tui.record import RecordingError, RecordingStream
+    from hedgeflow_tui.recording_index import RecordingIndex
 
     if settings.record is not None:
         fail("--record and --replay cannot be used together")
@@ -262,11 +263,12 @@ def _replay(settings: Settings, path: Path) -> int:
             return replay.export_csv(settings.sensitivity, stream, sys.stdout)
         if settings.headless:
             return replay.replay_headless(settings, RecordingStream(path), sys.stdout)
-        recording = read_recording(path)
+        recording = RecordingIndex(path)
     except RecordingError as error:
         fail(str(error))
     from hedgeflow_tui.ui.replay_app import ReplayApp
 
-    replay_app = ReplayApp(settings, recording)
-    replay_app.run()
+    with recording:
+        replay_app = ReplayApp(settings, recording)
+        replay_app.run()
     return replay_app.return_code or 0

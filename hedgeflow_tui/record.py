@@ -179,6 +179,7 @@ class Batch:
     bar_size: str
     as_of: datetime
     responses: tuple[Response, ...]
+    lines: tuple[int, ...] = ()  # where `RecordingStream`'s keeper put its answers' lines
 
 
 @dataclass
@@ -193,27 +194,35 @@ class Recording:
         return self.batches[0].bar_size if self.batches else self.headers[0]["bar_size"]
 
 
-def _bounded_lines(handle: BinaryIO | gzip.GzipFile) -> Iterator[bytes | None]:
-    """The handle's lines, None for one longer than `MAX_LINE` (skipped without holding it)."""
+def _bounded_lines(handle: BinaryIO | gzip.GzipFile) -> Iterator[tuple[int, bytes | None]]:
+    """(offset, line) for each of the handle's lines, the line None when it is longer than
+    `MAX_LINE` (skipped without holding it); offsets count from where the handle starts."""
+    offset = 0
     while True:
         line = handle.readline(MAX_LINE + 1)
         if not line:
             return
+        start, offset = offset, offset + len(line)
         if len(line) > MAX_LINE and not line.endswith(b"\n"):
             while True:  # drain the rest of the over-long line, a bounded piece at a time
                 rest = handle.readline(READ_CHUNK)
+                offset += len(rest)
                 if not rest or rest.endswith(b"\n"):
                     break
-            yield None
+            yield start, None
             continue
-        yield line
+        yield start, line
 
 
-def _raw_lines(path: Path) -> Iterator[bytes | None]:
-    """The file's lines; a gzip file is read up to its last whole flush (a kill cuts it short)."""
+def is_compressed(path: Path) -> bool:
     with path.open("rb") as handle:
-        compressed = handle.read(2) == GZIP_MAGIC
-    if not compressed:
+        return handle.read(2) == GZIP_MAGIC
+
+
+def _raw_lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
+    """The file's lines and their offsets (in the decompressed text for a gzip file, which is
+    read up to its last whole flush: a kill cuts it short)."""
+    if not is_compressed(path):
         with path.open("rb") as handle:
             yield from _bounded_lines(handle)
         return
@@ -224,17 +233,15 @@ def _raw_lines(path: Path) -> Iterator[bytes | None]:
             return
 
 
-def _lines(path: Path) -> Iterator[dict[str, Any] | None]:
-    for raw in _raw_lines(path):
-        if raw is None:
-            yield None
-            continue
-        try:
-            record = json.loads(raw)
-        except (ValueError, RecursionError):
-            yield None
-            continue
-        yield record if isinstance(record, dict) else None
+def decode(raw: bytes | None) -> dict[str, Any] | None:
+    """One line's record, None when it is not a JSON object."""
+    if raw is None:
+        return None
+    try:
+        record = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _check_header(record: dict[str, Any]) -> None:
@@ -257,7 +264,7 @@ def _check_header(record: dict[str, Any]) -> None:
         raise RecordingError("recording header has no valid symbols list")
 
 
-def _parse_response(record: dict[str, Any]) -> tuple[str, Response] | None:
+def parse_response(record: dict[str, Any]) -> tuple[str, Response] | None:
     """(symbol, parsed answer) for a hedge-flow or series record; None for account answers."""
     endpoint = record.get("endpoint")
     parsed: Response
@@ -270,27 +277,29 @@ def _parse_response(record: dict[str, Any]) -> tuple[str, Response] | None:
     return parsed.symbol, parsed
 
 
+Keeper = Callable[[int, bytes], int]  # (offset in the text, a response line) -> where it is kept
+
+
 class RecordingStream:
     """A recording read front to back, one batch at a time: memory for one poll, not the file.
 
     Opening it reads and checks the first header (`RecordingError`, one line); iterating yields
     every whole batch in order, and a trailing cycle without its batch line (the run was killed
-    mid-cycle) as a last batch. `skipped` counts the unreadable lines passed over."""
+    mid-cycle) as a last batch. `skipped` counts the unreadable lines passed over. With `keep`,
+    each answer's line is handed to it and the batch's `lines` are what it returned."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, keep: Keeper | None = None) -> None:
         self.path = path
         self.headers: list[dict[str, Any]] = []
         self.symbols: list[str] = []
         self.skipped = 0
         self.batches_read = 0
+        self._keep = keep
         try:
             if not stat.S_ISREG(path.stat().st_mode):
                 raise RecordingError(f"cannot read recording {path.name}: not a regular file")
-        except OSError as error:
-            raise RecordingError(f"cannot read recording {path.name}: {error.strerror}") from None
-        self._records = _lines(path)
-        try:
-            first = next(self._records, None)
+            self._lines = _raw_lines(path)
+            first = decode(next(self._lines, (0, None))[1])
         except OSError as error:
             raise RecordingError(f"cannot read recording {path.name}: {error.strerror}") from None
         if first is None or first.get("kind") != "header":
@@ -309,12 +318,14 @@ class RecordingStream:
                 self.symbols.append(symbol)
 
     def __iter__(self) -> Iterator[Batch]:
-        pending: dict[str, list[Response]] = {}
+        pending: dict[str, _Pending] = {}
         try:
-            for record in self._records:
-                batch = self._take(record, pending) if record is not None else None
+            for offset, raw in self._lines:
+                record = decode(raw)
                 if record is None:
                     self.skipped += 1
+                    continue
+                batch = self._take(record, pending, offset, raw)
                 if batch is not None:
                     self.batches_read += 1
                     yield batch
@@ -322,29 +333,38 @@ class RecordingStream:
             raise RecordingError(
                 f"cannot read recording {self.path.name}: {error.strerror}"
             ) from None
-        for symbol, items in pending.items():
-            batch = _batch(symbol, items[-1].bar_size, items)
+        for symbol, (items, lines) in pending.items():
+            batch = _batch(symbol, items[-1].bar_size, items, lines)
             if batch is not None:
                 self.batches_read += 1
                 yield batch
 
-    def _take(self, record: dict[str, Any], pending: dict[str, list[Response]]) -> Batch | None:
+    def _take(
+        self, record: dict[str, Any], pending: dict[str, _Pending], offset: int, raw: bytes | None
+    ) -> Batch | None:
         kind = record.get("kind")
         try:
             if kind == "header":
                 self._header(record)
             elif kind == "response":
-                parsed = _parse_response(record)
+                parsed = parse_response(record)
                 if parsed is not None:
-                    pending.setdefault(parsed[0], []).append(parsed[1])
+                    items, lines = pending.setdefault(parsed[0], ([], []))
+                    items.append(parsed[1])
+                    if self._keep is not None and raw is not None:
+                        lines.append(self._keep(offset, raw))
             elif kind == "batch":
                 symbol = record["symbol"]
-                return _batch(symbol, record["bar_size"], pending.pop(symbol, []))
+                items, lines = pending.pop(symbol, ([], []))
+                return _batch(symbol, record["bar_size"], items, lines)
             else:
                 self.skipped += 1
         except (DataError, RecordingError, KeyError, TypeError):
             self.skipped += 1
         return None
+
+
+_Pending = tuple[list[Response], list[int]]  # a symbol's answers since its last batch line
 
 
 def read_recording(path: Path) -> Recording:
@@ -354,7 +374,9 @@ def read_recording(path: Path) -> Recording:
     return Recording(stream.headers, batches, stream.skipped, stream.symbols)
 
 
-def _batch(symbol: str, bar_size: str, items: list[Response]) -> Batch | None:
+def _batch(
+    symbol: str, bar_size: str, items: list[Response], lines: list[int] | None = None
+) -> Batch | None:
     if not items:
         return None
     return Batch(
@@ -362,6 +384,7 @@ def _batch(symbol: str, bar_size: str, items: list[Response]) -> Batch | None:
         bar_size=bar_size,
         as_of=max(response.as_of for response in items),
         responses=tuple(items),
+        lines=tuple(lines or ()),
     )
 
 

@@ -106,7 +106,12 @@ async def test_headless_runs_the_alert_command_on_every_alert(tmp_path):
     assert await asyncio.wait_for(run_headless(settings, open_source(settings), out), 60) == 0
     printed = [line for line in out.getvalue().splitlines() if '"type":"alert"' in line]
     assert printed
-    assert sorted(received.read_text().splitlines()) == sorted(printed)
+    # at 10000x a burst can find MAX_RUNNING commands still running: that alert is dropped,
+    # and a status line says so; every other one reached the command, as printed
+    dropped = [line for line in out.getvalue().splitlines() if "not sent" in line]
+    got = received.read_text().splitlines()
+    assert got and set(got) <= set(printed)
+    assert len(got) + len(dropped) == len(printed)
 
 
 # --- command-line values ----------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import itertools
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -13,7 +12,7 @@ from textual.widgets._footer import FooterKey, FooterLabel
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.record import read_recording
+from hedgeflow_tui.recording_index import RecordingIndex
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.ui.replay_app import ReplayApp
 from hedgeflow_tui.ui.widgets import AlertLog, FlowChart, StatusBar
@@ -37,7 +36,8 @@ async def recording(tmp_path):
     source = open_source(settings, clock=stepped_clock(DAY, "15:20"))
     assert await run_headless(settings, source, out) == 0
     alerts = [line for line in out.getvalue().splitlines() if '"type":"alert"' in line]
-    return read_recording(path), len(alerts)
+    with RecordingIndex(path) as index:
+        yield index, len(alerts)
 
 
 def rows(app) -> int:
@@ -148,8 +148,9 @@ async def test_a_recording_with_two_bar_sizes_replays_both(recording, tmp_path):
         record=path,
     )
     assert await run_headless(settings, open_source(settings), io.StringIO()) == 0
-    both = replace(recorded, batches=recorded.batches + read_recording(path).batches)
-    app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), both)
+    both = tmp_path / "both.jsonl"  # one file, two headers: as two runs appending to it write
+    both.write_bytes(recorded.path.read_bytes() + path.read_bytes())
+    app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), RecordingIndex(both))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("end")
         await pilot.pause(0.1)

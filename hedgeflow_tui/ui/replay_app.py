@@ -1,6 +1,7 @@
 """A recording played through the dashboard: the REPLAY badge, and keys to play, pause, step,
 seek and change the speed. Seeking rebuilds the store and the detector quietly up to the poll
-sought, so the alert log shows what had fired by then."""
+sought (from where its sessions began), so the alert log shows what had fired by then. Polls are
+read from the file as they are played (`RecordingIndex`)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.record import Recording
+from hedgeflow_tui.recording_index import RecordingIndex
 from hedgeflow_tui.status import PollState, PollStatus
 from hedgeflow_tui.ui.app import HELP, NEXT_SYMBOL, QUIT, SENSITIVITY, DashboardApp
 from hedgeflow_tui.ui.replay_driver import ReplayDriver
@@ -106,12 +107,10 @@ class ReplayApp(DashboardApp):
         ),
     ]
 
-    def __init__(self, settings: Settings, recording: Recording) -> None:
-        in_batches = list(dict.fromkeys(batch.symbol for batch in recording.batches))
-        super().__init__(settings, recording.symbols or in_batches, recording.bar_size)
+    def __init__(self, settings: Settings, recording: RecordingIndex) -> None:
+        super().__init__(settings, recording.symbols, recording.bar_size)
         # every bar size the recording holds, in the order it first appears (`b` cycles them)
-        self.bar_sizes = list(dict.fromkeys(batch.bar_size for batch in recording.batches))
-        self.bar_sizes = self.bar_sizes or [recording.bar_size]
+        self.bar_sizes = recording.bar_sizes or [recording.bar_size]
         self._footer_playing = True
         self.driver = ReplayDriver(recording, self.store, settings.speed or REPLAY_SPEED)
         self._timer: Timer | None = None
@@ -170,7 +169,7 @@ class ReplayApp(DashboardApp):
         driver = self.driver
         self._announcing = False
         try:
-            driver.rewind()
+            driver.rewind(position)
             self.trackers.clear()
             while driver.position < position and driver.step():
                 pass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hedgeflow_tui.record import Recording
+from hedgeflow_tui.recording_index import RecordingIndex
 from hedgeflow_tui.store import Store
 
 MIN_DELAY = 0.02  # real seconds between batches, at most speed
@@ -12,7 +12,10 @@ MAX_DELAY = 5.0
 
 
 class ReplayDriver:
-    def __init__(self, recording: Recording, store: Store, speed: float) -> None:
+    """Reads each poll from the recording's file when it is played: memory for the sessions
+    shown, not for the recording."""
+
+    def __init__(self, recording: RecordingIndex, store: Store, speed: float) -> None:
         self.recording = recording
         self.store = store
         self.speed = speed
@@ -21,7 +24,7 @@ class ReplayDriver:
 
     @property
     def total(self) -> int:
-        return len(self.recording.batches)
+        return self.recording.total
 
     @property
     def at_end(self) -> bool:
@@ -31,26 +34,27 @@ class ReplayDriver:
         """Apply the next batch; False at the end."""
         if self.at_end:
             return False
-        self.store.apply(self.recording.batches[self.position].responses)
+        self.store.apply(self.recording.batch(self.position).responses)
         self.position += 1
         return True
 
-    def rewind(self) -> None:
+    def rewind(self, position: int = 0) -> None:
+        """Empty the store, to be played again up to `position`: from the poll where the
+        sessions held there began (earlier polls cannot change them)."""
         self.store.clear()
-        self.position = 0
+        self.position = self.recording.session_start(min(position, self.total))
 
     def delay(self) -> float:
         """Real seconds to wait before the next batch: the market time between them / speed."""
         if self.position == 0 or self.at_end:
             return MIN_DELAY
         gap = (
-            self.recording.batches[self.position].as_of
-            - self.recording.batches[self.position - 1].as_of
+            self.recording.as_of(self.position) - self.recording.as_of(self.position - 1)
         ).total_seconds()
         return min(MAX_DELAY, max(MIN_DELAY, gap / self.speed))
 
     def now(self) -> datetime | None:
         """Market time of the last batch applied."""
         if self.position == 0:
-            return self.recording.batches[0].as_of if self.recording.batches else None
-        return self.recording.batches[self.position - 1].as_of
+            return self.recording.as_of(0) if self.total else None
+        return self.recording.as_of(self.position - 1)
