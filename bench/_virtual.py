@@ -83,24 +83,24 @@ async def run_session(
     *,
     start: str = "09:30",
     seed: int = 3,
-    publish_lag: float = 0.0,
-    cache: float | None = 0.0,
+    publish_lag: float = SimConfig.publish_lag,
+    cache: float | None = SimConfig.cache,
     catch_ups: bool = True,
 ) -> SessionRun:
-    """Poll a whole session on the simulator; note when each bucket first held flow and price."""
+    """Poll a whole session on the simulator (live timing: the in-process simulator's publication
+    lag and the plan's cache unless told otherwise); note when each bucket first held flow and
+    price."""
     hours, minutes = (int(part) for part in start.split(":"))
     clock = VirtualClock(datetime(day.year, day.month, day.day, hours, minutes, tzinfo=ET))
     settings = Settings(symbols=symbols, bar=bar, seed=seed, date=day.isoformat())
-    source = open_source(settings, clock=clock)
-    if publish_lag or cache != 0.0:  # live timing: the same simulator with lag and cache
-        config = SimConfig(seed=seed, date=day, publish_lag=publish_lag, cache=cache)
-        app = create_app(config, clock)
-        source = replace(
-            source,
-            _connect=lambda observer: FlashAlphaClient(
-                SIM_BASE_URL, transport=httpx.ASGITransport(app=app), observer=observer
-            ),
-        )
+    config = SimConfig(seed=seed, date=day, publish_lag=publish_lag, cache=cache)
+    app = create_app(config, clock)
+    source = replace(
+        open_source(settings, clock=clock),
+        _connect=lambda observer: FlashAlphaClient(
+            SIM_BASE_URL, transport=httpx.ASGITransport(app=app), observer=observer
+        ),
+    )
     store = Store()
     size = BAR_SECONDS[bar]
     run = SessionRun(requests=0, bars_expected=len(symbols) * 23400 // size)

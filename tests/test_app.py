@@ -36,6 +36,10 @@ DAY = date(2026, 6, 12)
 SEED = 23  # the simulated session every dashboard test here watches
 # a mid-session time of that session (the alert tests find their own, see first_squeeze)
 BEFORE_SQUEEZE = datetime(2026, 6, 12, 17, 6, 30, tzinfo=UTC)
+# after the close, once the session's last sample is published (live timing: lag and jitter)
+ALL_PUBLISHED = datetime(2026, 6, 12, 20, 0, tzinfo=UTC) + timedelta(
+    seconds=SimConfig().max_publish_lag
+)
 
 
 def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp, FrozenClock]:
@@ -214,7 +218,7 @@ async def test_alerts_before_the_start_are_logged_as_history_and_not_announced(
 ):
     out = tmp_path / "alert.json"
     app, _ = make_app(
-        at=datetime(2026, 6, 12, 20, 0, tzinfo=UTC),
+        at=ALL_PUBLISHED,
         alert_cmd=f"{sys.executable} -c \"open(r'{out}', 'w').write('ran')\"",
         bell=True,
     )
@@ -239,7 +243,7 @@ async def test_alerts_before_the_start_are_logged_as_history_and_not_announced(
 
 
 async def test_s_cycles_the_squeeze_sensitivity_and_rereads_the_session_quietly():
-    app, _ = make_app(at=datetime(2026, 6, 12, 20, 0, tzinfo=UTC))
+    app, _ = make_app(at=ALL_PUBLISHED)
     async with app.run_test() as pilot:
         await until(pilot, lambda: rows(app) == 390)
         assert app.trackers.sensitivity == "normal"

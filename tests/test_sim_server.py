@@ -183,10 +183,15 @@ def test_hedgeflow_sim_serves_over_http():
                 assert time.monotonic() < deadline, "hedgeflow-sim did not start"
                 time.sleep(0.1)
         body = answer.json()
-        # (3: live timing by default, the newest bucket may not be published yet)
-        assert (
-            answer.status_code == 200 and body["side"] == "calls" and len(body["bars"]) in (3, 4, 5)
-        )
+        assert answer.status_code == 200 and body["side"] == "calls"
+        # live timing by default: the answer holds the buckets whose samples are published by its
+        # as_of (4 s +- 50% after they are taken), and data_as_of says up to when that is
+        as_of = datetime.fromisoformat(body["as_of"])
+        data = datetime.fromisoformat(body["data_as_of"]["equity_options_feed"])
+        assert timedelta(seconds=2) <= as_of - data < timedelta(seconds=30 + 6)
+        newest = datetime.fromisoformat(body["bars"][-1]["t"])
+        assert newest + timedelta(minutes=1) <= data < newest + timedelta(minutes=2)
+        assert datetime.fromisoformat(body["bars"][0]["t"]) >= as_of - timedelta(minutes=5)
     finally:
         process.terminate()
         out, _ = process.communicate(timeout=10)

@@ -9,9 +9,9 @@ series values are the bucket's last 30 s sample. The hidden regime is served onl
 sim-only route `/sim/v1/truth/{symbol}` (with the squeeze episodes so far), never in the
 FlashAlpha-shaped answers. A gamma flip is `null` when the dealers' net gamma has no sign change.
 
-Live timing (`SimConfig.publish_lag`, `SimConfig.cache`): each 30 s sample becomes visible only
-some seconds after it is taken (the lag, seeded jitter per sample), so an answer right after a
-close may lack the bucket that just closed; and, as on the Basic/Growth plans, an answer is
+Live timing (`SimConfig.publish_lag`, `SimConfig.cache`), on by default: each 30 s sample becomes
+visible only some seconds after it is taken (the lag, seeded jitter per sample), so an answer right
+after a close may lack the bucket that just closed; and, as on the Basic/Growth plans, an answer is
 cached for 15 s keyed by the full request (path and query), so asking the same again within that
 time returns the same answer, its `as_of` (when it was computed) included. `data_as_of` names the
 end of the newest published sample: what the answer's data covers.
@@ -43,6 +43,7 @@ PLANS: dict[str, int | None] = {"free": 5, "basic": 100, "growth": 2500, "alpha"
 PLAN_ORDER = ("free", "basic", "growth", "alpha")
 PLAN_CACHE: dict[str, float] = {"free": 15.0, "basic": 15.0, "growth": 15.0, "alpha": 0.0}
 ENDPOINT_VERSION = "hedgeflow-sim/1"
+DEFAULT_PUBLISH_LAG = 4.0  # market seconds: live timing unless told otherwise
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,15 @@ class SimConfig:
     fault_seed: int = 0
     slow_seconds: float = 2.0  # real seconds a "slow" fault waits
     latency: float = 0.0  # real seconds added to every answer (benchmarks)
-    publish_lag: float = 0.0  # market seconds from a 30 s sample to its publication (mean)
+    publish_lag: float = DEFAULT_PUBLISH_LAG  # market seconds from a 30 s sample to its
+    # publication (mean); 0: at once
     lag_jitter: float = 0.5  # each sample's lag is publish_lag x (1 +- this), seeded
-    cache: float | None = 0.0  # answer cache in market seconds; None: the plan's (PLAN_CACHE)
+    cache: float | None = None  # answer cache in market seconds; None: the plan's (PLAN_CACHE)
+
+    @property
+    def max_publish_lag(self) -> float:
+        """The longest a sample can wait for its publication (the lag at its full jitter)."""
+        return self.publish_lag * (1 + self.lag_jitter)
 
 
 class _Quota:

@@ -21,12 +21,11 @@ from hedgeflow_tui.checks import (
     flag_type,
     is_loopback,
 )
-from hedgeflow_tui.sim.app import PLANS, SimConfig, create_app
+from hedgeflow_tui.sim.app import DEFAULT_PUBLISH_LAG, PLANS, SimConfig, create_app
 from hedgeflow_tui.sim.faults import ALL_FAULTS, KNOWN_FAULTS
 from hedgeflow_tui.sim.session import DEFAULT_START, default_session_date, sim_clock
 
 PROG = "hedgeflow-sim"
-DEFAULT_PUBLISH_LAG = 4.0  # market seconds: live timing unless told otherwise
 SEED = SEED_RULE
 PORT = Rule(int, "a port number, 0..65535", lambda v: 0 <= v <= 65535)
 SPEED = SPEED_RULE
