@@ -12,13 +12,17 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, overload
+from typing import Any, Literal, TypeGuard, get_args, overload
 
 from hedgeflow_tui.safe_text import safe_text
 
 BAR_SECONDS: dict[str, int] = {"30s": 30, "1m": 60, "5m": 300, "15m": 900}
 BAR_SIZES: tuple[str, ...] = tuple(BAR_SECONDS)
-SIDES: tuple[str, ...] = ("all", "calls", "puts")
+Side = Literal["all", "calls", "puts"]  # which leg a hedge-flow answer is for
+SIDES: tuple[Side, ...] = get_args(Side)
+Leg = Literal["calls", "puts"]  # the legs the store keeps (`all` is always calls + puts)
+LEGS: tuple[Leg, ...] = get_args(Leg)
+Endpoint = Literal["hedge-flow", "series", "account"]  # the API's endpoints, as recorded
 MAX_ABS_VALUE = 1e15  # delta-dollars or prices beyond this are broken data, not a market
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # times outside are broken data
 
@@ -45,7 +49,7 @@ class HedgeFlowResponse:
     symbol: str
     expiration: date | None
     as_of: datetime
-    side: str
+    side: Side
     bar_size: str
     bars: tuple[FlowBar, ...]
 
@@ -198,6 +202,11 @@ def _bar_size(obj: Mapping[str, Any]) -> str:
 # --- public parsers --------------------------------------------------------------------------
 
 
+def is_side(value: object) -> TypeGuard[Side]:
+    """Whether `value` (from JSON or a query string) names a side."""
+    return value in SIDES
+
+
 def parse_hedge_flow(payload: Any) -> HedgeFlowResponse:
     obj = _object(payload, "hedge-flow answer")
     bars = []
@@ -211,7 +220,7 @@ def parse_hedge_flow(payload: Any) -> HedgeFlowResponse:
         )
     _ascending([b.t for b in bars])
     side = _require(obj, "side")
-    if side not in SIDES:
+    if not is_side(side):
         raise DataError(f"unknown side {str(side)[:10]!r}")
     return HedgeFlowResponse(
         symbol=_text(_require(obj, "symbol"), "symbol"),
