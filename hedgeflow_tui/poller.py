@@ -42,7 +42,10 @@ BACKOFF_CAP = 60.0
 MAX_MINUTES = 390
 PRICE_GRACE = timedelta(minutes=5)  # after the close, stop waiting for a missing last price
 MAX_SETTLE_SECONDS = 20.0  # the most the first poll after a close waits for publication
-SETTLE_STEP_UP, SETTLE_STEP_DOWN = 2.0, 0.05  # about 1 first poll in 40 misses its bucket
+# About 1 first poll in 40 misses its bucket. The step up doubles while misses follow each other
+# (a few misses reach a lag far above the settle) and is back to 1 s after a hit, so an odd late
+# sample lifts the settle past the longest lag by little (a fixed 2 s step put p95 past lag + 5 s).
+SETTLE_STEP_UP, SETTLE_STEP_DOWN = 1.0, 0.025
 CACHE_SECONDS = 15.0  # the server caches an answer this long (Basic/Growth; none on Alpha)
 MAX_CATCHUPS = 3  # polls after a close whose answer lacked the bucket, before the next close
 CATCH_UP_MIN = 2.0  # market seconds between polls when nothing is cached
@@ -99,6 +102,7 @@ class Poller:
         self._check_next = False  # `r`: the next poll cross-checks
         self.catch_ups = catch_ups  # False: one poll per close, whatever it brought (benchmarks)
         self._settle = SETTLE_SECONDS  # market seconds after a close before its first poll
+        self._settle_step = SETTLE_STEP_UP  # how much longer after the next miss
         self._catchups = 0  # catch-up polls since the last close's
         self.catchups_sent = 0  # catch-up polls this session
         self._answer_as_of: datetime | None = None  # the oldest answer of the last poll
@@ -421,9 +425,11 @@ class Poller:
         late), a little less after each one that held it: the first poll settles just past
         nearly every sample's publication lag, and catch-ups stay rare."""
         if missed:
-            self._settle = min(MAX_SETTLE_SECONDS, self._settle + SETTLE_STEP_UP)
+            self._settle = min(MAX_SETTLE_SECONDS, self._settle + self._settle_step)
+            self._settle_step *= 2
         else:
             self._settle = max(SETTLE_SECONDS, self._settle - SETTLE_STEP_DOWN)
+            self._settle_step = SETTLE_STEP_UP
 
     def _backoff(self, failures: int, error: ApiError) -> float:
         """Exponential backoff with full jitter, never shorter than the server's Retry-After."""
