@@ -1,7 +1,8 @@
 """Headless mode: the same pollers, store and detector as the dashboard, printed as JSON lines.
 
 Ends by itself once every symbol's session has closed and all its bars are in, or when a poller
-stops on a fatal error (exit 1); Ctrl-C, SIGTERM or SIGHUP end it cleanly with status 0.
+stops on a fatal error (exit 1); Ctrl-C, SIGTERM or SIGHUP end it cleanly, with the shell's
+status for that signal (128 + its number: 130, 143, 129).
 """
 
 from __future__ import annotations
@@ -72,9 +73,15 @@ async def run_headless(
     alert_runs = _run_alert_commands(settings, sink, pollers)
     tasks = [asyncio.ensure_future(poller.run()) for poller in pollers]
     stop = asyncio.Event()
+    stopped_by: list[int] = []  # the signal that ended the run
+
+    def stop_on(signum: int) -> None:
+        stopped_by.append(signum)
+        stop.set()
+
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, stop_on, signum)
     stopper = asyncio.ensure_future(stop.wait())
     try:
         while not stop.is_set() and not all(task.done() for task in tasks):
@@ -97,8 +104,8 @@ async def run_headless(
             message = f"internal error: {type(outcome).__name__}: {outcome}"
             sink.write(status_record(poller.status) | {"state": "stopped", "message": message})
             return 1
-    if stop.is_set():
-        return 0
+    if stopped_by:
+        return 128 + stopped_by[0]
     return 1 if any(p.status.state == "stopped" for p in pollers) else 0
 
 

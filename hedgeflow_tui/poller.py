@@ -157,10 +157,15 @@ class Poller:
                     )
                     return
                 if isinstance(error, RateLimited) and error.quota_exhausted and self._past_close():
+                    missing = (
+                        f"bars after {_hhmm(self.status.last_bar)} missing"
+                        if self.store.session(self.symbol, self.bar_size) is not None
+                        else "no bars: the quota was used up before any answer"
+                    )
                     self._report(
                         "stopped",
                         f"stopped: the session is over and the server still refuses "
-                        f"({error.message}); bars after {_hhmm(self.status.last_bar)} missing",
+                        f"({error.message}); {missing}",
                         reason=type(error).__name__,
                     )
                     return
@@ -334,11 +339,14 @@ class Poller:
         return view.rows[-1].spot is not None or now >= close + PRICE_GRACE
 
     def _past_close(self) -> bool:
-        """The session closed long enough ago that waiting for its bars is pointless; only known
-        once an answer has told the session's day and re-anchored the clock on its time."""
-        if self.store.session(self.symbol, self.bar_size) is None:
-            return False
-        _, close = session_bounds(self._session_day())
+        """The session closed long enough ago that waiting for its bars is pointless. Its day is
+        the one the answers told (the clock re-anchored on their time); before any answer, the
+        clock's own (the wall clock's against a remote server), and a day without a session has
+        nothing to wait for."""
+        day = self._session_day()
+        if self.store.session(self.symbol, self.bar_size) is None and not is_session(day):
+            return True
+        _, close = session_bounds(day)
         return self.clock.now() >= close + PRICE_GRACE
 
     def _cache_seconds(self) -> float:

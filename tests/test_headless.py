@@ -165,8 +165,8 @@ async def test_recovers_when_the_server_dies_and_comes_back(sim_server):
     assert all(printed[t]["cum_all"] == served[t]["cum_all"] for t in served)
 
 
-@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
-def test_ctrl_c_or_sigterm_end_headless_cleanly_with_status_0(signum):
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT", "SIGHUP"])
+def test_ctrl_c_sigterm_or_sighup_end_headless_cleanly_with_the_shells_status(signum):
     import signal
     import subprocess
     import sys
@@ -198,6 +198,6 @@ def test_ctrl_c_or_sigterm_end_headless_cleanly_with_status_0(signum):
     process.send_signal(getattr(signal, signum))
     # not communicate(): it reads the raw pipe and would lose what readline() has buffered
     rest, errors = process.stdout.read(), process.stderr.read()
-    assert process.wait(timeout=30) == 0
+    assert process.wait(timeout=30) == 128 + getattr(signal, signum)  # 143, 130, 129
     assert "Traceback" not in errors
     assert all(json.loads(line) for line in rest.splitlines())

@@ -295,7 +295,7 @@ def test_headless_ends_on_sigterm_when_the_server_claims_a_far_past_time(hostile
         out, err = process.communicate(timeout=5)
     finally:
         process.kill()
-    assert process.returncode == 0, err
+    assert process.returncode == 128 + signal.SIGTERM, err
     lines = [json.loads(line) for line in out.decode().splitlines()]
     assert lines and all(line["type"] in ("status", "bar") for line in lines)
     assert b"Traceback" not in err
@@ -331,6 +331,45 @@ async def test_quota_exhausted_ends_headless_after_the_close_with_a_clear_status
     statuses = [line for line in lines if line["type"] == "status"]
     assert any("daily quota used up, resets 2026-06-13 00:00 UTC" in s["message"] for s in statuses)
     assert statuses[-1]["state"] == "stopped" and "the session is over" in statuses[-1]["message"]
+    assert status == 1
+
+
+async def test_quota_used_up_before_any_answer_says_when_it_resets_and_ends_after_the_close(
+    sim_server,
+):
+    """Not one request left when the run starts: no answer ever comes, yet the status says when
+    the quota resets, and headless ends once the session is over (not retrying every 15 minutes
+    for ever)."""
+    import io
+
+    from hedgeflow_tui.config import Settings
+    from hedgeflow_tui.headless import run_headless
+    from hedgeflow_tui.sim import SimConfig, sim_clock
+    from hedgeflow_tui.sources import open_source
+
+    day = date(2026, 6, 12)
+    clock = sim_clock(day, "15:30", 1800.0)
+    server = sim_server(config=SimConfig(date=day), clock=clock)
+    quota = server.app.state.quota
+    quota.spend(clock.now())
+    quota.used = quota.limit
+    settings = Settings(headless=True, base_url=server.url, speed=1800.0, timeout=2.0)
+    out = io.StringIO()
+    started = time.monotonic()
+    status = await asyncio.wait_for(run_headless(settings, open_source(settings, clock), out), 30)
+    assert time.monotonic() - started < 20
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert not [line for line in lines if line["type"] == "bar"]
+    statuses = [line for line in lines if line["type"] == "status"]
+    waiting = [s for s in statuses if s["state"] == "rate_limited"]
+    assert waiting and all(
+        "daily quota used up, resets 2026-06-13 00:00 UTC" in s["message"] for s in waiting
+    )
+    last = statuses[-1]
+    assert last["state"] == "stopped" and "the session is over" in last["message"]
+    assert (
+        "resets 2026-06-13 00:00 UTC" in last["message"] and "before any answer" in last["message"]
+    )
     assert status == 1
 
 

@@ -8,6 +8,8 @@ import socket
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+import pytest
+from rich.cells import cell_len
 from test_app import make_app, panel_text, remote_app, rows, until
 from textual.widgets import TabbedContent
 
@@ -56,6 +58,27 @@ async def test_stale_data_is_said_in_the_status_banner_and_tab_until_current_aga
         await pilot.pause(0.1)
         assert "STALE" not in status_line(app) and not banner(app).has_class("-stale")
         assert "STALE" not in tab_label(app) and "STALE" not in str(banner(app).render())
+
+
+@pytest.mark.parametrize("width", [120, 80])
+async def test_the_stale_banner_fits_its_line_and_the_overdue_poll_is_not_in_0s(width):
+    app, clock = make_app(at=BEFORE_SQUEEZE)
+    async with app.run_test(size=(width, 40)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        clock.advance(21 * 60)  # the source silent since: the poll due at 15:34 never came
+        app.refresh_statuses()
+        await pilot.pause(0.2)
+        shown = banner(app)
+        text = str(shown.render())
+        assert text.startswith("STALE since 15:33 ET (no new bars) · was: "), text
+        assert cell_len(text) <= shown.size.width, (text, shown.size.width)
+        was = text.split(" · was: ")[1]
+        if width == 80:  # the headline only: "No squeeze", "▲ UPSIDE SQUEEZE CONFIRMED"
+            assert was and ":" not in was and "·" not in was, text
+        else:  # the whole of it
+            assert ":" in was, text
+        line = status_line(app)
+        assert "next poll in 0s" not in line and re.search(r"poll due 15:34:\d\d ET", line), line
 
 
 async def test_after_the_close_the_banner_sums_up_the_day():

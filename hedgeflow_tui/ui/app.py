@@ -139,11 +139,12 @@ class DashboardApp(App[None]):
 
     def _catch_stop_signals(self) -> None:
         """SIGTERM and SIGHUP end the app like `q` does, so the terminal is restored (alternate
-        screen, mouse tracking, cursor) instead of being left as the process died."""
+        screen, mouse tracking, cursor) instead of being left as the process died; the exit
+        status is the shell's for that signal (128 + its number: 143, 129)."""
         loop = asyncio.get_running_loop()
         for signum in STOP_SIGNALS:
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
-                loop.add_signal_handler(signum, self.exit)
+                loop.add_signal_handler(signum, self.exit, None, 128 + signum)
 
     def on_unmount(self) -> None:
         loop = asyncio.get_running_loop()

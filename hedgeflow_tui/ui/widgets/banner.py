@@ -4,15 +4,17 @@ content and classes change only when what it says changes.
 It agrees with the alert log and the tab label because all three come from the same tracker:
 BUILDING / CONFIRMED while an episode is open, a reversal notice on the bar that reversed one,
 and never "quiet" on the session's largest bar or while evidence is half-way to an alert.
-While no new bar arrives it is dimmed and says since when (STALE); once the session has closed it
-sums up the day.
+While no new bar arrives it is dimmed and says since when (STALE) and what it said then (its
+headline only when the whole would not fit); once the session has closed it sums up the day.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from rich.cells import cell_len
 from textual.widgets import Static
 
 from hedgeflow_tui.detector import WATCH_LEVEL, Alert, Signal, session_attribution
@@ -99,6 +101,11 @@ def banner_text(signal: Signal | None) -> tuple[str, set[str]]:
     return text, {f"-{signal.state}", "-up" if up else "-down"}
 
 
+def headline(text: str) -> str:
+    """The banner's first words: "▲ UPSIDE SQUEEZE CONFIRMED", "▼ No squeeze yet"."""
+    return re.split(r": | · ", text, maxsplit=1)[0]
+
+
 class SqueezeBanner(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -138,7 +145,7 @@ class SqueezeBanner(Static):
         else:
             text, classes = banner_text(self.signal)
         if self.stale_since is not None:
-            text = f"STALE since {et_time(self.stale_since)} ET (no new bars) · was: {text}"
+            text = self._stale_text(text)
             classes = classes | {"-stale"}
         key = (text, frozenset(classes))
         if key == self.key:
@@ -147,6 +154,18 @@ class SqueezeBanner(Static):
         self.update(text)
         self.remove_class(*STATE_CLASSES)
         self.add_class(*classes)
+
+    def _stale_text(self, text: str) -> str:
+        """Since when no bar came, and what the banner said then: in full where it fits on the
+        banner's line, else its headline (the words before the first ':' or '·')."""
+        prefix = f"STALE since {et_time(self.stale_since)} ET (no new bars) · was: "
+        width = self.size.width
+        if width and cell_len(prefix + text) > width:
+            return prefix + headline(text)
+        return prefix + text
+
+    def on_resize(self) -> None:
+        self._paint()  # the stale text is fitted to the width
 
     def active_signal(self) -> bool:
         return self.signal is not None and self.signal.state in ("building", "confirmed")

@@ -22,6 +22,7 @@ STATE_CLASSES = ("-ok", "-retrying", "-stopped")  # and "-stale", on top of one 
 STALE_AFTER_BARS = 2
 STALE_GRACE_SECONDS = 10  # the source publishes a bar a few seconds after it closes
 STALE_STYLE = "bold white on red"
+OVERDUE_AFTER = 5.0  # real seconds past its time before a poll is said overdue (it may be running)
 
 
 def countdown(status: PollStatus, now: datetime, speed: float) -> str:
@@ -29,6 +30,15 @@ def countdown(status: PollStatus, now: datetime, speed: float) -> str:
     if status.next_poll is None:
         return ago(None)
     return ago((status.next_poll - now).total_seconds() / speed)
+
+
+def next_poll(due: datetime, now: datetime, speed: float) -> str:
+    """ "next poll in 12s"; once the poll is well past its time (no answer, no error yet), when
+    it was due instead of "in 0s"."""
+    seconds = (due - now).total_seconds() / speed
+    if seconds < -OVERDUE_AFTER:
+        return f"poll due {et_time(due, True)} ET, not done yet"
+    return f"next poll in {ago(seconds)}"
 
 
 def connection(status: PollStatus, now: datetime, speed: float) -> str:
@@ -79,7 +89,7 @@ def status_text(
         )
     text.append(data_time(status))
     if status.next_poll is not None and status.state in ("ok", "no_session"):
-        text.append(f"next poll in {countdown(status, now, speed)} · ")
+        text.append(f"{next_poll(status.next_poll, now, speed)} · ")
     quota = status.quota
     if quota is not None and quota.limit is not None and status.state == "closed":
         text.append(f"quota {quota.remaining}/{quota.limit} left · ")  # nothing more to need
