@@ -30,9 +30,11 @@ from hedgeflow_tui import __version__
 from hedgeflow_tui.model import (
     Account,
     DataError,
+    Endpoint,
     HedgeFlowResponse,
     RateLimit,
     SeriesResponse,
+    Side,
     parse_account,
     parse_hedge_flow,
     parse_series,
@@ -133,7 +135,7 @@ class BodyTooLarge(BadData):
 class Exchange:
     """One successful answer, as the recorder stores it: no headers, no key, no host."""
 
-    endpoint: str  # "hedge-flow" | "series" | "account"
+    endpoint: Endpoint
     params: dict[str, Any]  # symbol, side, bar, minutes as asked
     received_at: datetime
     body: Any
@@ -207,7 +209,7 @@ def _same_symbol(asked: str, answered: str) -> bool:
     return asked.upper().lstrip("^") == answered.upper().lstrip("^")
 
 
-def _check_echo(endpoint: str, params: dict[str, Any], parsed: Any) -> None:
+def _check_echo(endpoint: Endpoint, params: dict[str, Any], parsed: Any) -> None:
     """An answer to another question than asked is bad data, not data."""
     symbol = getattr(parsed, "symbol", None)
     if symbol is not None and not _same_symbol(params["symbol"], symbol):
@@ -222,7 +224,7 @@ def _check_echo(endpoint: str, params: dict[str, Any], parsed: Any) -> None:
 class _BodyReader:
     """Reads a streamed body under two caps: bytes as sent, and bytes once decompressed."""
 
-    def __init__(self, endpoint: str, encoding: str, limit: int) -> None:
+    def __init__(self, endpoint: Endpoint, encoding: str, limit: int) -> None:
         self.endpoint = endpoint
         self.limit = limit
         self.raw = 0
@@ -323,7 +325,7 @@ class FlashAlphaClient:
     # --- endpoints ----------------------------------------------------------------------------
 
     async def hedge_flow(
-        self, symbol: str, side: str, bar: str, minutes: int | None = None
+        self, symbol: str, side: Side, bar: str, minutes: int | None = None
     ) -> HedgeFlowResponse:
         params: dict[str, Any] = {"symbol": symbol, "side": side, "bar": bar}
         if minutes is not None:
@@ -343,7 +345,7 @@ class FlashAlphaClient:
     # --- plumbing -----------------------------------------------------------------------------
 
     async def _fetch(
-        self, endpoint: str, path: str, params: dict[str, Any], parser: Callable[[Any], Any]
+        self, endpoint: Endpoint, path: str, params: dict[str, Any], parser: Callable[[Any], Any]
     ) -> Any:
         """GET, parse, and hand the answer to the observer only once it parsed."""
         body = await self._get(endpoint, path, params)
@@ -362,7 +364,7 @@ class FlashAlphaClient:
                 await result
         return parsed
 
-    async def _get(self, endpoint: str, path: str, params: dict[str, Any]) -> Any:
+    async def _get(self, endpoint: Endpoint, path: str, params: dict[str, Any]) -> Any:
         """One request, all of it (connect, headers, body) within `timeout`; the path's symbol is
         sent in the path, never twice."""
         query = {k: v for k, v in params.items() if k != "symbol"}
@@ -388,7 +390,7 @@ class FlashAlphaClient:
             raise BadData(f"{endpoint}: bad data ({kind})") from None
 
     async def _read(
-        self, endpoint: str, path: str, query: dict[str, Any]
+        self, endpoint: Endpoint, path: str, query: dict[str, Any]
     ) -> tuple[int, httpx.Headers, bytes]:
         """Stream the answer under the body caps; the connection is dropped past a cap."""
         async with self._http.stream("GET", path, params=query) as response:
@@ -418,7 +420,7 @@ class FlashAlphaClient:
 
     def _error(
         self,
-        endpoint: str,
+        endpoint: Endpoint,
         status: int,
         headers: httpx.Headers,
         content: bytes,

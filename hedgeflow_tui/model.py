@@ -12,13 +12,17 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, overload
+from typing import Any, Literal, TypeGuard, get_args, overload
 
 from hedgeflow_tui.safe_text import safe_text
 
 BAR_SECONDS: dict[str, int] = {"30s": 30, "1m": 60, "5m": 300, "15m": 900}
 BAR_SIZES: tuple[str, ...] = tuple(BAR_SECONDS)
-SIDES: tuple[str, ...] = ("all", "calls", "puts")
+Side = Literal["all", "calls", "puts"]  # which leg a hedge-flow answer is for
+SIDES: tuple[Side, ...] = get_args(Side)
+Leg = Literal["calls", "puts"]  # the legs the store keeps (`all` is always calls + puts)
+LEGS: tuple[Leg, ...] = get_args(Leg)
+Endpoint = Literal["hedge-flow", "series", "account"]  # the API's endpoints, as recorded
 MAX_ABS_VALUE = 1e15  # delta-dollars or prices beyond this are broken data, not a market
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # times outside are broken data
 OPTIONS_FEEDS = ("equity_options_feed", "index_options_feed")  # keys of `data_as_of`
@@ -46,7 +50,7 @@ class HedgeFlowResponse:
     symbol: str
     expiration: date | None
     as_of: datetime
-    side: str
+    side: Side
     bar_size: str
     bars: tuple[FlowBar, ...]
     data_as_of: datetime | None = None  # what the data covers (see `data_time`); None: unsaid
@@ -218,6 +222,11 @@ def data_time(obj: Mapping[str, Any], as_of: datetime) -> datetime | None:
 # --- public parsers --------------------------------------------------------------------------
 
 
+def is_side(value: object) -> TypeGuard[Side]:
+    """Whether `value` (from JSON or a query string) names a side."""
+    return value in SIDES
+
+
 def parse_hedge_flow(payload: Any) -> HedgeFlowResponse:
     obj = _object(payload, "hedge-flow answer")
     bars = []
@@ -231,7 +240,7 @@ def parse_hedge_flow(payload: Any) -> HedgeFlowResponse:
         )
     _ascending([b.t for b in bars])
     side = _require(obj, "side")
-    if side not in SIDES:
+    if not is_side(side):
         raise DataError(f"unknown side {str(side)[:10]!r}")
     as_of = parse_time(_require(obj, "as_of"), "as_of")
     return HedgeFlowResponse(

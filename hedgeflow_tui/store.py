@@ -28,15 +28,16 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from hedgeflow_tui.clock import session_bounds
 from hedgeflow_tui.model import (
+    LEGS,
     FlowBar,
     HedgeFlowResponse,
+    Leg,
     Response,
     SeriesBar,
     SeriesResponse,
     bar_delta,
 )
 
-LEGS = ("calls", "puts")
 ROUNDING = 1.0  # delta-dollars: cumulatives are whole dollars; a larger difference is a mismatch
 
 
@@ -86,7 +87,7 @@ class FlowMismatch:
     """The first bucket where the series' flow fields disagree with the hedge-flow endpoint."""
 
     t: datetime
-    leg: str
+    leg: Leg
     hedge_flow: float  # the hedge-flow endpoint's cumulative
     series: float  # the series endpoint's cumulative
 
@@ -150,10 +151,10 @@ class _Session:
     expiration: date | None = None
     as_of: datetime | None = None
     said_empty: bool = False
-    legs: dict[str, dict[datetime, _Held[FlowBar]]] = field(
+    legs: dict[Leg, dict[datetime, _Held[FlowBar]]] = field(
         default_factory=lambda: {leg: {} for leg in LEGS}
     )
-    series_legs: dict[str, dict[datetime, _Held[FlowBar]]] = field(
+    series_legs: dict[Leg, dict[datetime, _Held[FlowBar]]] = field(
         default_factory=lambda: {leg: {} for leg in LEGS}
     )  # the series' flow fields, as flow bars without `bar`
     prices: dict[datetime, _Held[SeriesBar]] = field(default_factory=dict)
@@ -179,7 +180,10 @@ class _Session:
         if not response.bars:
             self.said_empty = True
         if isinstance(response, HedgeFlowResponse):
-            held: dict = self.legs[response.side]
+            leg = response.side
+            if leg == "all":  # never held: `all` is always calls + puts (`apply` passes none)
+                return None
+            held: dict = self.legs[leg]
             earliest = _merge_into(held, response.as_of, response.bars, _flow_rank, self._add)
         else:
             earliest = _merge_into(
@@ -214,7 +218,7 @@ class _Session:
                     return True
         return False
 
-    def cumulative(self, leg: str, t: datetime) -> float | None:
+    def cumulative(self, leg: Leg, t: datetime) -> float | None:
         """The leg's cumulative at bucket t: the hedge-flow endpoint's, else the series'."""
         held = self.legs[leg].get(t)
         if held is not None and held.bar.cumulative is not None:
@@ -279,7 +283,7 @@ class _Session:
         )
 
     def _leg(
-        self, leg: str, t: datetime, first_bucket: datetime | None
+        self, leg: Leg, t: datetime, first_bucket: datetime | None
     ) -> tuple[float | None, float | None]:
         """(flow, cumulative) of one leg in bucket `t`."""
         held = self.legs[leg].get(t)

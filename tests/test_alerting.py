@@ -6,7 +6,14 @@ from datetime import date, timedelta
 
 from hedgeflow_tui.alerting import AlertTrackers
 from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, Response, SeriesBar, SeriesResponse
+from hedgeflow_tui.model import (
+    FlowBar,
+    HedgeFlowResponse,
+    Response,
+    SeriesBar,
+    SeriesResponse,
+    Side,
+)
 from hedgeflow_tui.store import Change, Store
 
 # two-way flow, then a growing buying run: a squeeze, confirmed by price
@@ -19,7 +26,8 @@ def session(day: date) -> list[Response]:
     times = [open_ + timedelta(minutes=i) for i in range(len(BARS))]
     as_of = times[-1] + timedelta(minutes=1)
     legs: list[Response] = []
-    for side, share in (("calls", 0.8), ("puts", 0.2)):
+    shares: tuple[tuple[Side, float], ...] = (("calls", 0.8), ("puts", 0.2))
+    for side, share in shares:
         cumulative, bars = 0.0, []
         for t, value in zip(times, BARS, strict=True):
             cumulative += value * share * 1e6

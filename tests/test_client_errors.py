@@ -31,7 +31,7 @@ async def test_bad_request(sim_server):
     server = sim_server(config=SimConfig(date=DAY), clock=NOON)
     async with FlashAlphaClient(server.url) as client:
         with pytest.raises(BadRequest) as error:
-            await client.hedge_flow("SPY", "both", "1m", 10)
+            await client.hedge_flow("SPY", "both", "1m", 10)  # type: ignore[arg-type]
         assert error.value.fatal
         with pytest.raises(BadRequest):
             await client.hedge_flow("SPY", "calls", "2m", 10)

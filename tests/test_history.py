@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stepped_clock import SteppedClock, stepped_clock
 
 from hedgeflow_tui import history as history_module
 from hedgeflow_tui.cli import main
@@ -28,15 +29,18 @@ from hedgeflow_tui.history import (
     HistoryFeed,
     history_path,
 )
-from hedgeflow_tui.sim import SimConfig, sim_clock
+from hedgeflow_tui.sim import SimConfig
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.store import Row, SessionView
 
 DAY = date(2026, 6, 12)
-SPEED = 900.0
 
 
-async def headless_session(tmp_path: Path, **overrides: Any) -> str:
+async def headless_session(
+    tmp_path: Path, clock: SteppedClock | None = None, **overrides: Any
+) -> str:
+    """A headless run to the close on a stepped clock (no real waiting): the given one, shared
+    with a server, or one from the simulator's start."""
     defaults: dict[str, Any] = {
         "symbols": ["SPY", "QQQ"],
         "bar": "1m",
@@ -44,11 +48,12 @@ async def headless_session(tmp_path: Path, **overrides: Any) -> str:
         "seed": 0,  # SPY squeezes confirm at 11:04 and 14:50 ET
         "date": DAY.isoformat(),
         "start": "14:00",
-        "speed": SPEED,
     }
     settings = Settings(**(defaults | overrides))
+    if clock is None:
+        clock = stepped_clock(DAY, settings.start or "", sleepers=len(settings.symbols))
     out = io.StringIO()
-    assert await run_headless(settings, open_source(settings), out) == 0
+    assert await run_headless(settings, open_source(settings, clock=clock), out) == 0
     return out.getvalue()
 
 
@@ -144,18 +149,17 @@ def test_empty_history_lists_nothing(capsys):
 
 async def test_no_api_key_or_host_is_stored(sim_server, tmp_path):
     key = "sk-very-secret-0123456789"
-    server = sim_server(
-        config=SimConfig(seed=1, date=DAY, api_key=key), clock=sim_clock(DAY, "15:40", SPEED)
-    )
+    clock = stepped_clock(DAY, "15:40")
+    server = sim_server(config=SimConfig(seed=1, date=DAY, api_key=key), clock=clock)
     await headless_session(
         tmp_path,
+        clock,
         symbols=["SPY"],
         seed=7,
         date=None,
         start=None,
         base_url=server.url,
         api_key=key,
-        speed=SPEED,
     )
     files = list(history_path().parent.iterdir())
     assert history_path() in files

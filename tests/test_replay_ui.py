@@ -14,6 +14,7 @@ from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.recording_index import RecordingIndex
 from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.ui.help import HelpScreen
 from hedgeflow_tui.ui.replay_app import ReplayApp
 from hedgeflow_tui.ui.widgets import AlertLog, FlowChart, StatusBar
 
@@ -72,6 +73,10 @@ async def test_replay_keys(recording):
         assert driver.speed == 64
         assert "REPLAY" in str(app.query_one(StatusBar).render())
         assert "b" not in app.active_bindings and "space" in app.active_bindings
+        await pilot.press("question_mark")  # the replay's own help (tests/test_help.py)
+        assert isinstance(app.screen, HelpScreen) and "· replay" in app.screen.text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
 
 
 async def test_alerts_fire_in_replay_as_they_fired_live(recording):
@@ -144,10 +149,10 @@ async def test_a_recording_with_two_bar_sizes_replays_both(recording, tmp_path):
         seed=5,
         date=DAY.isoformat(),
         start="15:20",
-        speed=900.0,
         record=path,
     )
-    assert await run_headless(settings, open_source(settings), io.StringIO()) == 0
+    source = open_source(settings, clock=stepped_clock(DAY, "15:20"))
+    assert await run_headless(settings, source, io.StringIO()) == 0
     both = tmp_path / "both.jsonl"  # one file, two headers: as two runs appending to it write
     both.write_bytes(recorded.path.read_bytes() + path.read_bytes())
     app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), RecordingIndex(both))

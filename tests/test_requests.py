@@ -11,34 +11,36 @@ from pathlib import Path
 
 import httpx
 import pytest
+from stepped_clock import SteppedClock, stepped_clock
 from test_headless import final_bars, lines_of, served_session
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
 from hedgeflow_tui.record import RecordingStream
 from hedgeflow_tui.replay import export_csv
-from hedgeflow_tui.sim import SimConfig, sim_clock
+from hedgeflow_tui.sim import SimConfig
 from hedgeflow_tui.sources import open_source
 
 DAY = date(2026, 6, 12)
-SPEED = 900.0
 START = "15:00"  # an hour of history, then an hour polled live
 FIELDS = ("calls", "puts", "all", "cum_calls", "cum_puts", "cum_all", "spot")
 
 
-async def run(url: str, requests: str, record: Path | None = None) -> list[dict]:
+async def run(
+    url: str, clock: SteppedClock, requests: str, record: Path | None = None
+) -> list[dict]:
+    """Headless mode against `url` on the server's own stepped clock."""
     settings = Settings(
         symbols=["SPY"],
         bar="1m",
         headless=True,
         base_url=url,
-        speed=SPEED,
         timeout=2.0,
         requests=requests,
         record=record,
     )
     out = io.StringIO()
-    assert await run_headless(settings, open_source(settings), out) == 0
+    assert await run_headless(settings, open_source(settings, clock=clock), out) == 0
     return lines_of(out.getvalue())
 
 
@@ -56,11 +58,14 @@ def assert_exact(printed: dict[str, dict], served: dict[str, dict]) -> None:
 
 @pytest.mark.parametrize("requests", ["auto", "lean", "full"])
 async def test_every_cycle_gives_the_servers_session_exactly(sim_server, requests):
-    server = sim_server(config=SimConfig(seed=4, date=DAY), clock=sim_clock(DAY, START, SPEED))
-    lines = await run(server.url, requests)
+    # published at once: this counts the cycle's requests, without the catch-up polls a
+    # publication lag brings (those are test_live_timing's)
+    clock = stepped_clock(DAY, START)
+    server = sim_server(config=SimConfig(seed=4, date=DAY, publish_lag=0.0), clock=clock)
+    lines = await run(server.url, clock, requests)
     count = used(server.url) - 1  # the poller's account read
     assert_exact(final_bars(lines, "SPY"), await served_session(server.url, "SPY", "1m"))
-    live_closes = 60  # at this speed a late poll may cover two closes: fewer polls, no bar lost
+    live_closes = 60
     if requests == "full":
         assert count >= 1.5 * live_closes
     else:
@@ -72,8 +77,9 @@ async def test_every_cycle_gives_the_servers_session_exactly(sim_server, request
 
 async def test_series_flow_that_disagrees_is_shown_and_hedge_flow_used(sim_server):
     config = SimConfig(seed=4, date=DAY, faults=1.0, fault_kinds=("skewed_flow",))
-    server = sim_server(config=config, clock=sim_clock(DAY, START, SPEED))
-    lines = await run(server.url, "auto")
+    clock = stepped_clock(DAY, START)
+    server = sim_server(config=config, clock=clock)
+    lines = await run(server.url, clock, "auto")
     notes = [line["note"] for line in lines if line["type"] == "status" and line["note"]]
     assert notes and "series flow disagrees with hedge-flow" in notes[0]
     assert "calls" in notes[0]
@@ -87,12 +93,11 @@ async def test_a_skew_found_by_the_hourly_cross_check_rebuilds_the_bars(sim_serv
     """Consistent at start-up, skewed from then on: the periodic check finds it, and the bars
     already shown from the series are replaced by the hedge-flow endpoint's."""
     config = SimConfig(seed=4, date=DAY, faults=0.0, fault_kinds=("skewed_flow",))
-    server = sim_server(config=config, clock=sim_clock(DAY, "14:30", SPEED))
-    settings = Settings(
-        symbols=["SPY"], bar="1m", headless=True, base_url=server.url, speed=SPEED, timeout=2.0
-    )
+    clock = stepped_clock(DAY, "14:30")
+    server = sim_server(config=config, clock=clock)
+    settings = Settings(symbols=["SPY"], bar="1m", headless=True, base_url=server.url, timeout=2.0)
     out = io.StringIO()
-    source = open_source(settings)
+    source = open_source(settings, clock=clock)
 
     class SkewAfterStart:
         """Turns the fault on once the back-fill has been merged."""
@@ -120,9 +125,10 @@ async def test_a_skew_found_by_the_hourly_cross_check_rebuilds_the_bars(sim_serv
 async def test_recordings_made_either_way_replay_to_the_same_bars(sim_server, tmp_path):
     tables = {}
     for requests in ("lean", "full"):
-        server = sim_server(config=SimConfig(seed=4, date=DAY), clock=sim_clock(DAY, START, SPEED))
+        clock = stepped_clock(DAY, START)
+        server = sim_server(config=SimConfig(seed=4, date=DAY), clock=clock)
         path = tmp_path / f"{requests}.jsonl"
-        await run(server.url, requests, record=path)
+        await run(server.url, clock, requests, record=path)
         out = io.StringIO()
         assert export_csv("normal", RecordingStream(path), out) == 0
         tables[requests] = out.getvalue()

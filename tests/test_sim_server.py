@@ -199,9 +199,11 @@ def test_hedgeflow_sim_serves_over_http():
 
 
 def test_truth_names_the_squeeze_episodes_so_far_and_whether_price_followed(sim_server):
+    # simulated first (the server shares this process's cache): the request never waits on the
+    # model past httpx's timeout on a loaded machine
+    expected = simulate_session("SPY", DAY, 8).episodes(60)
     day_end = sim_server(config=SimConfig(seed=8, date=DAY), clock=FrozenClock(et(16, 30)))
     truth = httpx.get(f"{day_end.url}/sim/v1/truth/SPY", params={"bar": "1m"}).json()
-    expected = simulate_session("SPY", DAY, 8).episodes(60)
     assert len(truth["episodes"]) == len(expected) > 0
     for served, episode in zip(truth["episodes"], expected, strict=True):
         assert served == {

@@ -15,7 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.model import FlowBar, HedgeFlowResponse, Response, SeriesBar, SeriesResponse
+from hedgeflow_tui.model import (
+    FlowBar,
+    HedgeFlowResponse,
+    Response,
+    SeriesBar,
+    SeriesResponse,
+    Side,
+)
 from hedgeflow_tui.store import Change, Store
 
 DAY = date(2026, 6, 12)
@@ -28,7 +35,7 @@ def at(minute: int) -> datetime:
 
 
 def flow(
-    side: str,
+    side: Side,
     cums: Mapping[int, float | None],
     as_of_minute: float = 100,
     *,
@@ -181,8 +188,8 @@ def test_clear_forgets_one_bar_size_and_keeps_the_others():
 
 def session_answers(rng: random.Random, buckets: int) -> list[Response]:
     """Overlapping windows of a session polled bucket by bucket, the last bar revised once."""
-    cum = {"calls": 0.0, "puts": 0.0}
-    truth: dict[str, dict[int, float]] = {"calls": {}, "puts": {}}
+    cum: dict[Side, float] = {"calls": 0.0, "puts": 0.0}
+    truth: dict[Side, dict[int, float]] = {"calls": {}, "puts": {}}
     spots: dict[int, float] = {}
     answers: list[Response] = []
     for minute in range(buckets):

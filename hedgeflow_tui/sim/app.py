@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from hedgeflow_tui.clock import Clock, session_bounds
 from hedgeflow_tui.market_calendar import is_session
-from hedgeflow_tui.model import BAR_SECONDS, iso
+from hedgeflow_tui.model import BAR_SECONDS, Endpoint, Side, is_side, iso
 from hedgeflow_tui.sim.faults import ALL_FAULTS, FaultInjector
 from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, session_run
 from hedgeflow_tui.sim.session import default_session_date
@@ -176,7 +176,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         first = max(0, -int((open_ - since).total_seconds() // size))
         return first, closed
 
-    async def guarded(request: Request, handler, *, faultable: str | None) -> Response:
+    async def guarded(request: Request, handler, *, faultable: Endpoint | None) -> Response:
         if config.latency:
             await asyncio.sleep(config.latency)
         now = clock.now()
@@ -240,7 +240,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     def hedge_flow(request: Request, now: datetime):
         symbol = request.path_params["symbol"].upper()
         side = request.query_params.get("side", "all")
-        if side not in ("all", "calls", "puts"):
+        if not is_side(side):
             return _error(
                 400, {"error": "invalid_side", "message": "side must be all, calls or puts"}
             )
@@ -367,7 +367,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     async def health(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    def route(handler, faultable: str | None):
+    def route(handler, faultable: Endpoint | None):
         async def endpoint(request: Request) -> Response:
             return await guarded(request, handler, faultable=faultable)
 
@@ -387,7 +387,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     return app
 
 
-def _flows(session: SessionPath, side: str, bar: str) -> np.ndarray:
+def _flows(session: SessionPath, side: Side, bar: str) -> np.ndarray:
     """Whole-dollar flow per bucket of `bar` for `side`: the sum of its 30 s samples."""
     per = BAR_SECONDS[bar] // SAMPLE_SECONDS
     if side == "calls":

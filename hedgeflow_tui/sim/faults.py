@@ -18,6 +18,8 @@ import threading
 
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from hedgeflow_tui.model import Endpoint
+
 ALL_FAULTS = ("500", "502_html", "429", "slow", "truncated", "shuffled")
 SERIES_FAULTS = ("skewed_flow", "null_flow")  # only on series answers
 NULLED_FIELDS = (
@@ -41,8 +43,8 @@ class FaultInjector:
         self._lock = threading.Lock()
         self.injected: dict[str, int] = dict.fromkeys(kinds, 0)
 
-    def draw(self, endpoint: str = "hedge-flow") -> str | None:
-        """The fault for this request to `endpoint` ("hedge-flow" or "series"), or None."""
+    def draw(self, endpoint: Endpoint = "hedge-flow") -> str | None:
+        """The fault for this request to `endpoint`, or None."""
         kinds = [k for k in self.kinds if endpoint == "series" or k not in SERIES_FAULTS]
         if self.rate <= 0 or not kinds:
             return None

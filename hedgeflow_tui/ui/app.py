@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -76,6 +77,8 @@ class DashboardApp(App[None]):
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
     COMPACT_FOOTER = False  # the replay's: its keys need all of 80 columns (no ^p hint either)
     TITLE = "hedgeflow-tui"
+    MODE: ClassVar[str]  # "live" or "replay": the help screen's title
+    HELP_NOTES: ClassVar[str]  # what this mode's status line says (help, after the keys)
 
     def __init__(self, settings: Settings, symbols: list[str], bar_size: str) -> None:
         super().__init__()
@@ -298,9 +301,10 @@ class DashboardApp(App[None]):
         self.repaint(symbol)
 
     def action_help(self) -> None:
-        from hedgeflow_tui.ui.help import HelpScreen  # Markdown is slow to import: not at launch
+        # Markdown is slow to import: not at launch
+        from hedgeflow_tui.ui.help import HelpScreen, help_text
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(help_text(self, self.MODE, self.BINDINGS, self.HELP_NOTES)))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key of this mode is also a command in the palette."""

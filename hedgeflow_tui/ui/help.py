@@ -1,36 +1,25 @@
-"""The help screen: keys and what each connection state means."""
+"""The help screen of a mode: its own keys, read from its bindings so the help cannot drift from
+them, then what the mode's status line says, and what the banner and the chart show."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import Any, ClassVar
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-HELP = """\
-# hedgeflow-tui
+INTRO = """\
+# hedgeflow-tui · {mode}
 
-Dealer hedge flow on today's 0DTE chain: the cumulative flow of the **call** and **put** legs
+Dealer hedge flow on the session's 0DTE chain: the cumulative flow of the **call** and **put** legs
 (and their sum) over the underlying's price, and a banner when a gamma squeeze builds.
+"""
 
-| key | live | replay |
-| --- | --- | --- |
-| `q` | quit | quit |
-| `p` | pause / resume polling | |
-| `r` | poll now | |
-| `b` | next bar size (30s, 1m, 5m, 15m), reloads the session | next bar size recorded |
-| `s` | squeeze alert sensitivity: low, normal, high | same |
-| `tab` | next symbol | next symbol |
-| `space` | | play / pause |
-| `←` `→` | | one poll back / forward |
-| `home` `end` | | start / end of the recording |
-| `+` `-` | | faster / slower (1/8x .. 64x) |
-| `?` | this help | this help |
-| `ctrl+p` | command palette | command palette |
-
+SHARED = """\
 **Banner.** BUILDING: the hedge flow, scaled by this session's own typical flow, has run one way
 long and hard enough. CONFIRMED: price moved the same way. ▲ dealers buying (upside), ▼ selling
 (downside). ENDED when the flow fades; REVERSAL (with the new direction) when it turns. The run's
@@ -41,12 +30,36 @@ After the close: the day's summary.
 **Chart.** `⠤` all, `+` calls, `x` puts, `·` price (right axis); the solid line is zero; dashed
 lines are the gamma flip and the call and put walls; ▲ / ▼ mark alerts at their bar.
 
-**Status.** ok · retrying in Ns (last data kept) · STALE with its age once no new bar has come
-for two bar intervals (banner dimmed, tab marked) · rate-limited · stopped: reason (bad key,
-plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
-
 Press `escape` to close.
 """
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def keys_table(app: App[Any], bindings: Iterable[BindingType]) -> str:
+    """A Markdown table of these bindings, one row per key in the order bound: a key bound to
+    several actions (one shown at a time, like Pause and Play) lists them all on its row."""
+    rows: dict[str, list[str]] = {}
+    for binding in bindings:
+        if not isinstance(binding, Binding):
+            continue
+        what = rows.setdefault(app.get_key_display(binding), [])
+        text = binding.tooltip or binding.description
+        if text not in what:
+            what.append(text)
+    if app.ENABLE_COMMAND_PALETTE:
+        palette = Binding(app.COMMAND_PALETTE_BINDING, "command_palette", "Palette")
+        rows[app.get_key_display(palette)] = ["Command palette: every key above, and themes"]
+    lines = ["| key | does |", "| --- | --- |"]
+    lines += [f"| `{_cell(key)}` | {_cell(' / '.join(what))} |" for key, what in rows.items()]
+    return "\n".join(lines) + "\n"
+
+
+def help_text(app: App[Any], mode: str, bindings: Iterable[BindingType], notes: str) -> str:
+    """The whole help of one mode: its keys, its `notes`, then what every mode shares."""
+    return "\n".join((INTRO.format(mode=mode), keys_table(app, bindings), notes, SHARED))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -54,6 +67,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")
     ]
 
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Markdown(HELP)
+            yield Markdown(self.text)

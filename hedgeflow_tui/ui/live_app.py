@@ -56,6 +56,12 @@ class StatusChanged(Message):
 
 
 class LiveApp(DashboardApp):
+    MODE = "live"
+    HELP_NOTES = """\
+**Status.** ok · retrying in Ns (last data kept) · STALE with its age once no new bar has come
+for two bar intervals (banner dimmed, tab marked) · rate-limited · paused · stopped: reason (bad
+key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
+"""
     BINDINGS: ClassVar[list[BindingType]] = [
         QUIT,
         Binding("p", "pause", "Pause", id="pause", tooltip="Pause polling"),

@@ -35,6 +35,15 @@ def speed_text(speed: float) -> str:
 
 class ReplayApp(DashboardApp):
     COMPACT_FOOTER = True
+    MODE = "replay"
+    HELP_NOTES = f"""\
+**Replay.** The recording's polls play at the pace they were recorded, times the speed
+({speed_text(SPEEDS[0])} .. {speed_text(SPEEDS[-1])}). Stepping back or seeking re-reads the
+recording up to that poll quietly: the alert log shows what had fired by then, as history.
+
+**Status.** REPLAY · poll N/M · speed · playing, paused or end of recording; other bar sizes the
+recording holds are named (`b` shows the next).
+"""
     BINDINGS: ClassVar[list[BindingType]] = [
         QUIT,
         SENSITIVITY,
