@@ -338,6 +338,8 @@ def _segment(a: tuple[int, int], b: tuple[int, int]) -> Sequence[tuple[int, int]
     """Integer points from a to b inclusive (Bresenham)."""
     (x0, y0), (x1, y1) = a, b
     dx, dy = abs(x1 - x0), -abs(y1 - y0)
+    if dx <= 1 and dy >= -1:  # neighbours, the common case
+        return (a, b)
     sx, sy = (1 if x1 >= x0 else -1), (1 if y1 >= y0 else -1)
     error = dx + dy
     points = []

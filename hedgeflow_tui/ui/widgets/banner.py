@@ -109,7 +109,8 @@ def headline(text: str) -> str:
 class SqueezeBanner(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.key: tuple | None = None
+        self.text: str | None = None
+        self.classes_shown: set[str] | None = None
         self.signal: Signal | None = None
         self.context: str | None = None
         self.stale_since: datetime | None = None
@@ -147,13 +148,13 @@ class SqueezeBanner(Static):
         if self.stale_since is not None:
             text = self._stale_text(text)
             classes = classes | {"-stale"}
-        key = (text, frozenset(classes))
-        if key == self.key:
-            return
-        self.key = key
-        self.update(text)
-        self.remove_class(*STATE_CLASSES)
-        self.add_class(*classes)
+        if text != self.text:
+            self.text = text
+            self.update(text, layout=False)  # a fixed height (app.tcss): no layout pass
+        if classes != self.classes_shown:  # each class change restyles the banner
+            self.classes_shown = classes
+            self.remove_class(*STATE_CLASSES)
+            self.add_class(*classes)
 
     def _stale_text(self, text: str) -> str:
         """Since when no bar came, and what the banner said then: in full where it fits on the

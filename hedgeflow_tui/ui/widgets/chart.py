@@ -1,17 +1,22 @@
 """The main chart: cumulative hedge flow (all, calls, puts) over the session, price on the right,
 the zero line, gamma flip and walls, and the alerts where they fired.
 
-`show()` keeps the data; `render()` draws it for the widget's current size (chart_canvas) and
-colours it with the current palette and theme.
+`show()` keeps the data; the widget draws it for its current size (chart_canvas), colours it
+with the current palette and theme, and hands Textual the lines as strips. The strips are cached
+per (data version, size, colours, view): a repaint with nothing new costs a lookup, and a new poll
+refreshes only the lines whose picture changed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from datetime import timedelta
+from typing import NamedTuple
 
 from rich.segment import Segment, Segments
 from rich.style import Style
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 
 from hedgeflow_tui.clock import ET, session_bounds
@@ -59,38 +64,114 @@ def chart_data(
 
 
 class FlowChart(Widget):
-    """`show(view, bar_size, alerts)` keeps the data; drawing happens on the next render."""
+    """`show(view, bar_size, alerts)` keeps the data; drawing happens when Textual asks for the
+    lines. `view` (None: the whole session) is part of the cache key: a view of the chart
+    (window, zoom, cursor) sets it to a hashable value describing what it shows."""
+
+    CACHED_PICTURES = 4  # a few views or sizes to flip between (a tab, a zoom, a resize)
 
     def __init__(self, *, id: str | None = None, palette: str = "default") -> None:
         super().__init__(id=id)
         self.palette = palette
         self.data: ChartData | None = None
         self.series: dict[str, tuple[float | None, ...]] = {}
+        self.view: Hashable = None
+        self.version = 0  # of `data`: bumped whenever it changes
+        self._drawn: dict[Hashable, Drawn] = {}
 
     def show(self, view: SessionView | None, bar_size: str, alerts: Iterable[Alert] = ()) -> None:
-        self.data = chart_data(view, bar_size, alerts)
-        data = self.data
+        data = chart_data(view, bar_size, alerts)
+        if data == self.data:
+            return  # nothing new: the cached lines stand
+        before = self._lines_shown()
+        self.data, self.version = data, self.version + 1
         self.series = (
             {"all": data.all, "calls": data.calls, "puts": data.puts, "price": data.price}
             if data
             else {}
         )
-        self.refresh()
+        self.refresh_changed(before)
+
+    def refresh_changed(self, before: list[Strip] | None) -> None:
+        """Refresh the lines that differ from `before` (the lines on screen until now); all of
+        them when there is nothing to compare. Off screen (another tab) nothing is drawn now:
+        the lines are drawn when Textual asks for them."""
+        if before is None or not self.region:
+            self.refresh()
+            return
+        after = self._drawing().strips
+        if len(after) != len(before):
+            self.refresh()
+            return
+        width = self.size.width
+        changed = [  # a line that did not change keeps its very strip
+            Region(0, y, width, 1)
+            for y, (a, b) in enumerate(zip(after, before, strict=True))
+            if a is not b
+        ]
+        if changed:
+            self.refresh(*changed)
+
+    def _key(self) -> Hashable:
+        width, height = self.size
+        return (self.version, width, height, widget_palette(self), self.rich_style, self.view)
+
+    def _lines_shown(self) -> list[Strip] | None:
+        drawn = self._drawn.get(self._key()) if self.is_mounted else None
+        return drawn.strips if drawn else None
+
+    def _drawing(self) -> Drawn:
+        key = self._key()
+        drawn = self._drawn.get(key)
+        if drawn is None:
+            picture = render(self.data, *self.size)
+            styles = _styles(widget_palette(self), self.rich_style)
+            latest = next(reversed(self._drawn.values()), None)  # most lines are the same
+            strips = picture_strips(picture, styles, latest)
+            drawn = Drawn(picture, strips, styles)
+            if len(self._drawn) >= self.CACHED_PICTURES:
+                del self._drawn[next(iter(self._drawn))]  # the oldest
+            self._drawn[key] = drawn
+        return drawn
 
     def picture(self) -> Picture:
-        return render(self.data, *self.size)
+        return self._drawing().picture
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._drawing().strips
+        return lines[y] if 0 <= y < len(lines) else Strip.blank(self.size.width, self.rich_style)
 
     def render(self) -> Segments:
-        return Segments(picture_segments(self.picture(), widget_palette(self)))
+        """The lines as segments (what `render_line` hands Textual, joined)."""
+        return Segments(
+            [segment for strip in self._drawing().strips for segment in [*strip, Segment.line()]]
+        )
 
 
-def picture_segments(picture: Picture, colours: Palette) -> list[Segment]:
-    """Rows of the picture as runs of equally styled characters. Blank runs have a style of
-    their own (nothing else is unstyled), so an SVG export, which joins equally styled runs,
-    still places every label and axis at its own column."""
-    styles = _styles(colours)
-    segments: list[Segment] = []
-    for chars, names in zip(picture.chars, picture.styles, strict=True):
+class Drawn(NamedTuple):
+    picture: Picture
+    strips: list[Strip]
+    styles: dict[str, Style]
+
+
+def picture_strips(picture: Picture, styles: dict[str, Style], reuse: Drawn | None) -> list[Strip]:
+    """Each row of the picture as a strip of runs of equally styled characters; a row equal to
+    the same row of `reuse`'s picture (drawn with the same styles) keeps its strip. Blank runs
+    have a style of their own (nothing else is unstyled), so an SVG export, which joins equally
+    styled runs, still places every label and axis at its own column."""
+    old, old_strips = (reuse.picture, reuse.strips) if reuse is not None else (picture, [])
+    same_shape = (
+        reuse is not None
+        and (old.width, old.height) == (picture.width, picture.height)
+        and reuse.styles == styles
+    )
+    blank = styles[BLANK]
+    strips = []
+    for y, (chars, names) in enumerate(zip(picture.chars, picture.styles, strict=True)):
+        if same_shape and old.chars[y] == chars and old.styles[y] == names:
+            strips.append(old_strips[y])
+            continue
+        segments = []
         start = 0
         for col in range(1, len(chars) + 1):
             if (
@@ -99,21 +180,24 @@ def picture_segments(picture: Picture, colours: Palette) -> list[Segment]:
                 or (chars[col] == " ") != (chars[start] == " ")
             ):
                 text = "".join(chars[start:col])
-                style = BLANK if chars[start] == " " else styles[names[start]]
+                style = blank if chars[start] == " " else styles[names[start]]
                 segments.append(Segment(text, style))
                 start = col
-        segments.append(Segment.line())
-    return segments
+        strips.append(Strip(segments, picture.width))
+    return strips
 
 
-BLANK, TEXT = Style.null(), Style(bold=False)
+BLANK = "\0blank"  # the style key of blank runs
 
 
-def _styles(colours: Palette) -> dict[str, Style]:
-    return {
-        "": TEXT,
+def _styles(colours: Palette, base: Style) -> dict[str, Style]:
+    """Style names of the picture as Rich styles on top of the widget's own style."""
+    text = Style(bold=False)
+    styles = {
+        BLANK: Style.null(),
+        "": text,
         "bold": Style(bold=True),
-        "axis": TEXT,
+        "axis": text,
         "zero": Style(dim=True),
         "all": Style(color=colours.all, bold=True),
         "calls": Style(color=colours.calls),
@@ -123,3 +207,4 @@ def _styles(colours: Palette) -> dict[str, Style]:
         "up": Style(color=colours.up, bold=True),
         "down": Style(color=colours.down, bold=True),
     }
+    return {name: base + style for name, style in styles.items()}
