@@ -88,6 +88,8 @@ class Session:
     calls: np.ndarray  # per 30 s sample
     puts: np.ndarray
     spot: np.ndarray
+    net_gex: np.ndarray
+    gamma_flip: np.ndarray  # NaN where there is none
     regime: tuple[str, ...]
     realized: frozenset[int] | None  # first samples of the episodes that moved price, if known
 
@@ -102,7 +104,17 @@ def _simulate(seed: int) -> Session:
             for e in found
             if e.realized
         )
-    return Session(seed, path.open, path.calls, path.puts, path.spot, path.regime, realized)
+    return Session(
+        seed,
+        path.open,
+        path.calls,
+        path.puts,
+        path.spot,
+        path.net_gex,
+        path.gamma_flip,
+        path.regime,
+        realized,
+    )
 
 
 def sessions(seeds: Sequence[int]) -> list[Session]:
@@ -110,12 +122,12 @@ def sessions(seeds: Sequence[int]) -> list[Session]:
     digest = hashlib.sha256(Path(market.__file__).read_bytes()).hexdigest()[:16]
     folder = CACHE / digest
     folder.mkdir(parents=True, exist_ok=True)
-    missing = [s for s in seeds if not (folder / f"{SYMBOL}-{s}.v2.npz").exists()]
+    missing = [s for s in seeds if not (folder / f"{SYMBOL}-{s}.v3.npz").exists()]
     if missing:
         with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
             for session in pool.map(_simulate, missing, chunksize=4):
-                _save(folder / f"{SYMBOL}-{session.seed}.v2.npz", session)
-    return [_load(folder / f"{SYMBOL}-{s}.v2.npz", s) for s in seeds]
+                _save(folder / f"{SYMBOL}-{session.seed}.v3.npz", session)
+    return [_load(folder / f"{SYMBOL}-{s}.v3.npz", s) for s in seeds]
 
 
 def _save(path: Path, session: Session) -> None:
@@ -126,6 +138,8 @@ def _save(path: Path, session: Session) -> None:
             calls=session.calls,
             puts=session.puts,
             spot=session.spot,
+            net_gex=session.net_gex,
+            gamma_flip=session.gamma_flip,
             regime=np.array(session.regime),
             realized=np.array(sorted(session.realized or ()), dtype=int),
             realized_known=np.array(session.realized is not None),
@@ -140,6 +154,8 @@ def _load(path: Path, seed: int) -> Session:
             calls=data["calls"],
             puts=data["puts"],
             spot=data["spot"],
+            net_gex=data["net_gex"],
+            gamma_flip=data["gamma_flip"],
             regime=tuple(str(r) for r in data["regime"]),
             realized=frozenset(int(i) for i in data["realized"])
             if bool(data["realized_known"])

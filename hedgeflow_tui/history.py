@@ -72,6 +72,10 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (session_id, t, kind)
     );
     """,
+    """
+    ALTER TABLE bars ADD COLUMN net_gex REAL;     -- dealers' net GEX at the bucket
+    ALTER TABLE bars ADD COLUMN gamma_flip REAL;  -- the gamma flip level at the bucket
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -277,7 +281,9 @@ class History:
         with self._transaction() as db:
             sid = self._session_id(db, symbol, day, bar_size, market)
             db.executemany(
-                "INSERT OR REPLACE INTO bars VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO bars (session_id, t, calls, puts, all_flow, cum_calls, "
+                "cum_puts, cum_all, spot, peak, net_gex, gamma_flip) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         sid,
@@ -290,6 +296,8 @@ class History:
                         row.cum_all,
                         row.spot,
                         peak,
+                        row.net_gex,
+                        row.gamma_flip,
                     )
                     for row, peak in rows
                 ],
@@ -378,10 +386,10 @@ class History:
 
     def rows(self, session_id: int) -> list[Row]:
         return [
-            Row(_time(t), calls, puts, all_, cum_calls, cum_puts, cum_all, spot)
-            for t, calls, puts, all_, cum_calls, cum_puts, cum_all, spot in self._query(
-                "SELECT t, calls, puts, all_flow, cum_calls, cum_puts, cum_all, spot FROM bars "
-                "WHERE session_id=? ORDER BY t",
+            Row(_time(t), calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip)
+            for t, calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip in self._query(
+                "SELECT t, calls, puts, all_flow, cum_calls, cum_puts, cum_all, spot, net_gex, "
+                "gamma_flip FROM bars WHERE session_id=? ORDER BY t",
                 (session_id,),
             )
         ]

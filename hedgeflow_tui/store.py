@@ -53,6 +53,8 @@ class Row:
     cum_puts: float | None
     cum_all: float | None
     spot: float | None
+    net_gex: float | None = None  # dealers' net GEX at the bucket, from the series endpoint
+    gamma_flip: float | None = None  # the gamma flip level at the bucket (None: none or unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +282,8 @@ class _Session:
             if cum_calls is not None and cum_puts is not None
             else None,
             spot=price.bar.spot if price else None,
+            net_gex=price.bar.net_gex if price else None,
+            gamma_flip=price.bar.gamma_flip if price else None,
         )
 
     def _leg(

@@ -85,6 +85,23 @@ def test_flows_come_from_consecutive_cumulatives_and_all_needs_both_legs():
     assert store.session("SPY", "1m").regime.spot == 501.0
 
 
+def test_rows_carry_each_buckets_dealer_gamma_from_the_series():
+    store = Store()
+    gamma = SeriesResponse(
+        symbol="SPY",
+        expiration=DAY,
+        as_of=at(100),
+        bar_size="1m",
+        bars=(
+            SeriesBar(t=at(0), spot=500.0, net_gex=2e8, gamma_flip=495.0),
+            SeriesBar(t=at(1), spot=499.0, net_gex=-5e7, gamma_flip=None),
+        ),
+    )
+    store.apply([flow("calls", {0: 1.0, 1: 2.0, 2: 3.0}), flow("puts", {0: 1.0, 1: 2.0}), gamma])
+    rows = store.session("SPY", "1m").rows
+    assert [(r.net_gex, r.gamma_flip) for r in rows] == [(2e8, 495.0), (-5e7, None), (None, None)]
+
+
 def test_the_api_bar_is_used_only_where_the_previous_bucket_is_unknown():
     store = Store()
     store.apply(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -12,7 +13,8 @@ from hedgeflow_tui.store import Row
 
 
 class SampledSession(Protocol):
-    """Per-sample flows and prices of one session (a SessionPath, or a cached copy of one)."""
+    """Per-sample flows, prices and dealer gamma of one session (a SessionPath, or a cached copy
+    of one)."""
 
     @property
     def open(self) -> datetime: ...
@@ -22,14 +24,21 @@ class SampledSession(Protocol):
     def puts(self) -> np.ndarray: ...
     @property
     def spot(self) -> np.ndarray: ...
+    @property
+    def net_gex(self) -> np.ndarray: ...
+    @property
+    def gamma_flip(self) -> np.ndarray: ...  # NaN where there is none
 
 
 def rows_at(session: SampledSession, bar_seconds: int) -> list[Row]:
-    """The session as the store derives it at `bar_seconds`: flows summed, spot at bucket close."""
+    """The session as the store derives it at `bar_seconds`: flows summed; spot, net GEX and the
+    gamma flip at bucket close (as the series endpoint serves them)."""
     per = bar_seconds // SAMPLE_SECONDS
     calls = session.calls.reshape(-1, per).sum(axis=1)
     puts = session.puts.reshape(-1, per).sum(axis=1)
     spot = session.spot[per - 1 :: per]
+    net_gex = session.net_gex[per - 1 :: per]
+    flip = session.gamma_flip[per - 1 :: per]
     cum_calls, cum_puts = np.cumsum(calls), np.cumsum(puts)
     step = timedelta(seconds=bar_seconds)
     return [
@@ -42,6 +51,8 @@ def rows_at(session: SampledSession, bar_seconds: int) -> list[Row]:
             cum_puts=float(cum_puts[i]),
             cum_all=float(cum_calls[i] + cum_puts[i]),
             spot=float(spot[i]),
+            net_gex=float(net_gex[i]),
+            gamma_flip=None if math.isnan(flip[i]) else float(flip[i]),
         )
         for i in range(len(calls))
     ]
