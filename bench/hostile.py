@@ -5,7 +5,12 @@
 - a 1 GiB chunked body and a gzip bomb (1 GiB of JSON whitespace, ~1 MiB sent) from a server on
   127.0.0.1, read by the client with its default 4 MiB cap;
 - a `.gz` recording holding one 2 GiB line, replayed headless;
-- a large plain recording (~200 MB; 20 MB with --quick) replayed headless.
+- a large plain recording (~200 MB; 20 MB with --quick) replayed headless, and opened the way
+  the dashboard's replay opens it (indexed in one pass, then a seek to its last poll, which
+  replays from where its last session began), with the CPU time (user + system) per MB and per
+  poll. This synthetic file holds one-bucket polls: about 1,250 polls per MB, against about 720
+  in a recording of 30s bars as `--record` writes it (bench/replay.py's), so per MB it is the
+  slower case.
 Baseline: the same interpreter importing the client and answering one small body.
 """
 
@@ -71,8 +76,25 @@ asyncio.run(main())
 """
 
 
-def peak_of(command: list[str]) -> tuple[float, float, str]:
-    """(peak RSS in MiB, wall seconds, last line of output) of a fresh process."""
+INDEX_AND_SEEK = r"""
+import sys
+from pathlib import Path
+from hedgeflow_tui.recording_index import RecordingIndex
+from hedgeflow_tui.store import Store
+from hedgeflow_tui.ui.replay_driver import ReplayDriver
+
+with RecordingIndex(Path(sys.argv[1])) as index:
+    driver = ReplayDriver(index, Store(), speed=1.0)
+    driver.rewind(index.total)
+    start = driver.position
+    while driver.step():
+        pass
+    print(f"{index.total} polls indexed; the seek to the end replayed {index.total - start}")
+"""
+
+
+def peak_of(command: list[str]) -> tuple[float, float, float, str]:
+    """(peak RSS in MiB, wall seconds, CPU seconds, last line of output) of a fresh process."""
     with tempfile.TemporaryFile("w+") as out:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, text=True)
@@ -81,7 +103,8 @@ def peak_of(command: list[str]) -> tuple[float, float, str]:
         process.returncode = 0  # reaped above
         out.seek(0)
         lines = out.read().strip().splitlines()
-    return usage.ru_maxrss / 1024, elapsed, (lines[-1] if lines else "")[:70]
+    cpu = usage.ru_utime + usage.ru_stime
+    return usage.ru_maxrss / 1024, elapsed, cpu, (lines[-1] if lines else "")[:70]
 
 
 def big_line_recording(folder: Path, size: int) -> Path:
@@ -166,16 +189,22 @@ def main() -> None:
             (f"{line >> 20} MiB line in a {big.stat().st_size >> 20} MiB .gz", [*replay, str(big)])
         )
         large = large_recording(folder, (20 if quick else 200) << 20)
+        megabytes = large.stat().st_size / 1e6
+        polls = large.read_bytes().count(b'"kind":"batch"')
+        cases.append((f"{megabytes:.0f} MB recording, headless replay", [*replay, str(large)]))
         cases.append(
             (
-                f"{large.stat().st_size >> 20} MB recording, headless replay",
-                [*replay, str(large)],
+                f"{megabytes:.0f} MB recording, dashboard replay: index, seek to the end",
+                [sys.executable, "-c", INDEX_AND_SEEK, str(large)],
             )
         )
         for name, command in cases:
-            peak, elapsed, last = peak_of(command)
-            rows.append([name, f"{peak:.0f}", f"{elapsed:.1f}", last])
-    print(table(["case", "peak RSS MiB", "wall s", "last line"], rows))
+            peak, elapsed, cpu, last = peak_of(command)
+            rows.append([name, f"{peak:.0f}", f"{elapsed:.1f}", f"{cpu:.1f}", last])
+            if "headless replay" in name:
+                per_mb, per_poll = cpu / megabytes, cpu / polls * 1e6
+                rows[-1][-1] = f"{polls} polls; CPU {per_mb:.3f} s/MB, {per_poll:.0f} us/poll"
+    print(table(["case", "peak RSS MiB", "wall s", "CPU s", "last line"], rows))
 
 
 if __name__ == "__main__":

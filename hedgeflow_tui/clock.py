@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -19,10 +20,12 @@ from hedgeflow_tui.market_calendar import SESSION_OPEN, close_time
 ET = ZoneInfo("America/New_York")
 
 
+@lru_cache(maxsize=64)
 def session_bounds(day: date) -> tuple[datetime, datetime]:
     """The regular session of `day` as UTC datetimes: 09:30 ET to the close the NYSE calendar
     gives (16:00, or 13:00 on an early-close day). Whether `day` has a session at all is
-    `market_calendar.is_session`."""
+    `market_calendar.is_session`. Cached: the store and the poller ask on every poll, and the
+    time-zone arithmetic costs more than the rest of a replayed poll's row building."""
     open_ = datetime.combine(day, SESSION_OPEN, tzinfo=ET).astimezone(UTC)
     close = datetime.combine(day, close_time(day), tzinfo=ET).astimezone(UTC)
     return open_, close

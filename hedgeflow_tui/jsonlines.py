@@ -100,8 +100,11 @@ class JsonLinesSink:
         out: TextIO,
         sensitivity: str,
         history: HistoryFeed | None = None,
+        *,
+        flush_each_line: bool = True,
     ) -> None:
         self.out = out
+        self.flush_each_line = flush_each_line  # False: the caller flushes (replay, at the end)
         self.trackers = AlertTrackers(store, sensitivity)
         self.history = history
         self._last_status: dict[str, tuple[str, str, str | None]] = {}
@@ -110,7 +113,8 @@ class JsonLinesSink:
 
     def write(self, record: dict[str, Any]) -> None:
         self.out.write(dumps(record) + "\n")
-        self.out.flush()
+        if self.flush_each_line:
+            self.out.flush()
 
     def on_change(self, change: Change) -> None:
         """The history is written first: a line on standard output is already in it."""

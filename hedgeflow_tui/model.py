@@ -7,6 +7,7 @@ types, NaN, unparseable or non-UTC-convertible times, bars out of order. A refus
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Mapping
@@ -110,7 +111,13 @@ def iso(t: datetime) -> str: ...
 def iso(t: None) -> None: ...
 def iso(t: datetime | None) -> str | None:
     """The API's time format (ISO 8601 UTC with a Z, whole seconds); None stays None."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t is not None else None
+    return _iso(t) if t is not None else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso(t: datetime) -> str:
+    """Cached: a bucket's time is written on every line that revises it."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- parsing helpers -------------------------------------------------------------------------
@@ -138,14 +145,24 @@ def parse_time(value: Any, what: str = "t") -> datetime:
     """An ISO 8601 time with an offset (or Z), as an aware UTC datetime."""
     if not isinstance(value, str):
         raise DataError(f"'{what}' is not a time string")
+    parsed = _utc_time(value[:64])
+    if isinstance(parsed, str):
+        raise DataError(f"'{what}' {parsed}: {value[:40]!r}")
+    return parsed
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_time(value: str) -> datetime | str:
+    """The time, or why it is not one. Cached: each bucket's time comes in answer after answer
+    (overlapping windows, both legs, the series), and a replay reads them all."""
     try:
-        parsed = datetime.fromisoformat(value[:64].replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise DataError(f"'{what}' is not an ISO time: {value[:40]!r}") from None
+        return "is not an ISO time"
     if parsed.tzinfo is None:
-        raise DataError(f"'{what}' has no UTC offset: {value[:40]!r}")
+        return "has no UTC offset"
     if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
-        raise DataError(f"'{what}' is out of range: {value[:40]!r}")
+        return "is out of range"
     return parsed.astimezone(UTC)
 
 

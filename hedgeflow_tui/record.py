@@ -238,7 +238,7 @@ def decode(raw: bytes | None) -> dict[str, Any] | None:
     if raw is None:
         return None
     try:
-        record = json.loads(raw)
+        record = json.loads(raw.decode())  # UTF-8, as written: no encoding to detect
     except (ValueError, RecursionError):
         return None
     return record if isinstance(record, dict) else None

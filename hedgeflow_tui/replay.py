@@ -34,9 +34,10 @@ CSV_COLUMNS = (
 
 def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO) -> int:
     store = Store()
-    sink = JsonLinesSink(store, out, settings.sensitivity)
+    sink = JsonLinesSink(store, out, settings.sensitivity, flush_each_line=False)
     for batch in recording:
         store.apply(batch.responses)
+    sink.flush_each_line = True
     sink.write(
         {
             "type": "status",
