@@ -60,6 +60,17 @@ def stale_since(status: PollStatus, bar_size: str, now: datetime) -> datetime | 
     return closed if (now - closed).total_seconds() > limit else None
 
 
+def data_time(status: PollStatus) -> str:
+    """The data's own time, so "upstream is late" can be told from "we are late": what the data
+    covers (`data_as_of`) and when the answer was computed (`as_of`, older when cached)."""
+    if status.data_as_of is not None and status.as_of is not None:
+        data, answered = et_time(status.data_as_of, True), et_time(status.as_of, True)
+        return f"data as of {data} ET (answer {answered}) · "
+    if status.as_of is not None:
+        return f"answer as of {et_time(status.as_of, True)} ET · "
+    return ""
+
+
 def status_text(
     status: PollStatus, *, bar_size: str, now: datetime, expiration: date | None, speed: float = 1.0
 ) -> Text:
@@ -76,8 +87,7 @@ def status_text(
             f"last bar {et_time(status.last_bar, bar_size == '30s')} ET "
             f"({ago((now - closed).total_seconds())} ago) · "
         )
-    if status.data_as_of is not None:  # the data's own time: upstream late, or us?
-        text.append(f"data as of {et_time(status.data_as_of, True)} ET · ")
+    text.append(data_time(status))
     if status.next_poll is not None and status.state in ("ok", "no_session"):
         text.append(f"{next_poll(status.next_poll, now, speed)} · ")
     quota = status.quota
