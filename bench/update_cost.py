@@ -1,6 +1,7 @@
 """Cost of one poll's update on a full session of 30s bars (780 bars x 3 series): the store
-merge plus the detector, and the repaint of every widget; and of switching the chart's view
-(`w` window, `z` zoom, an arrow's cursor step) at 160x50.
+merge plus the detector, and in the running dashboard the whole update of every widget (a new
+answer) and a repaint of unchanged data, at sizes from 80x24 to 250x70; and switching the
+chart's view (`w` window, `z` zoom, an arrow's cursor step) at 160x50.
 
     python3 bench/update_cost.py [--quick]
 """

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from rich.text import Text
-from textual.widgets import Static
 
 from hedgeflow_tui.model import BAR_SECONDS, bar_delta
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.ui.format import ago, et_time
+from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
 BADGE_STYLES = {
     "LIVE": "bold white on dark_green",
@@ -104,14 +104,14 @@ def status_text(
     return text
 
 
-class StatusBar(Static):
+class StatusBar(TextStrips):
     """Refreshed every second: repaints its line only when the text changed and touches its
     classes only when the state changed (each class change restyles the widget). Its height
     (one line, or two when the text is wider than the terminal) only grows until the width
     changes, so a text that comes and goes between polls (the countdown) never lays the screen
     out again and never makes the chart below jump."""
 
-    _shown: Text | None = None
+    _shown = Text()
     _width = -1
     _lines = 0
 
@@ -134,11 +134,14 @@ class StatusBar(Static):
             if lines > self._lines:
                 self._lines = lines
                 self.styles.height = lines  # lays the screen out again
-            self.update(text, layout=False)
+            self.refresh()
         state = status_class(status)
         for name in STATE_CLASSES:
             self.set_class(name == state, name)
         self.set_class(stale_since(status, bar_size, now) is not None, "-stale")
+
+    def render(self) -> Text:
+        return self._shown
 
 
 def status_class(status: PollStatus) -> str:
