@@ -1,7 +1,8 @@
 """Requests for a whole session at each bar size for 1-3 symbols against the Growth plan's
 2,500 a day, the full cycle (calls + puts + series per close, `--requests full`) against the lean
 one (one series request per close, `--requests auto`): the real pollers and quota planner on the
-in-process simulator, on virtual market time (so delays are the schedule's, not this machine's).
+in-process simulator, on virtual market time (so delays are the schedule's, not this machine's),
+served at once and uncached (publication lag and the answer cache: bench/live_timing.py).
 
     python3 bench/quota_table.py [--quick]
 
@@ -30,7 +31,9 @@ async def main(bars: list[str], counts: list[int]) -> None:
         for count in counts:
             naive = 23400 // BAR_SECONDS[bar] * 3 * count
             for cycle in ("full", "auto"):
-                run = await run_session(DAY, bar, SYMBOLS[:count], cycle)
+                run = await run_session(
+                    DAY, bar, SYMBOLS[:count], cycle, publish_lag=0.0, cache=0.0
+                )
                 worst = max(run.delays_in_bars(BAR_SECONDS[bar]), default=0)
                 rows.append(
                     [

@@ -40,7 +40,8 @@ def status_record(status: PollStatus) -> dict[str, Any]:
         "next_poll": iso(status.next_poll),
         "retry_in": round(status.retry_in, 2) if status.retry_in is not None else None,
         "note": status.note,
-        "as_of": iso(status.data_as_of),
+        "as_of": iso(status.as_of),
+        "data_as_of": iso(status.data_as_of),
         "quota": None
         if quota is None
         else {

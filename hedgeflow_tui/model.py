@@ -26,6 +26,7 @@ LEGS: tuple[Leg, ...] = get_args(Leg)
 Endpoint = Literal["hedge-flow", "series", "account"]  # the API's endpoints, as recorded
 MAX_ABS_VALUE = 1e15  # delta-dollars or prices beyond this are broken data, not a market
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # times outside are broken data
+OPTIONS_FEEDS = ("equity_options_feed", "index_options_feed")  # keys of `data_as_of`
 
 
 class DataError(ValueError):
@@ -53,6 +54,7 @@ class HedgeFlowResponse:
     side: Side
     bar_size: str
     bars: tuple[FlowBar, ...]
+    data_as_of: datetime | None = None  # what the data covers (see `data_time`); None: unsaid
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,7 @@ class SeriesResponse:
     as_of: datetime
     bar_size: str
     bars: tuple[SeriesBar, ...]
+    data_as_of: datetime | None = None  # what the data covers (see `data_time`); None: unsaid
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +219,23 @@ def _bar_size(obj: Mapping[str, Any]) -> str:
     return size
 
 
+def data_time(obj: Mapping[str, Any], as_of: datetime) -> datetime | None:
+    """What an answer's data covers, from its `data_as_of` feed times: the older of its options
+    feeds' (equity and index options; the flow rests on them), never later than the answer's own
+    `as_of`. None when the answer does not say: a feed time that is missing or cannot be read
+    counts as unsaid (it is metadata: it never costs the answer its bars)."""
+    feeds = obj.get("data_as_of")
+    if not isinstance(feeds, Mapping):
+        return None
+    times = []
+    for feed in OPTIONS_FEEDS:
+        try:
+            times.append(parse_time(feeds.get(feed), feed))
+        except DataError:
+            continue
+    return min([*times, as_of]) if times else None
+
+
 # --- public parsers --------------------------------------------------------------------------
 
 
@@ -239,13 +259,15 @@ def parse_hedge_flow(payload: Any) -> HedgeFlowResponse:
     side = _require(obj, "side")
     if not is_side(side):
         raise DataError(f"unknown side {str(side)[:10]!r}")
+    as_of = parse_time(_require(obj, "as_of"), "as_of")
     return HedgeFlowResponse(
         symbol=_text(_require(obj, "symbol"), "symbol"),
         expiration=_date(obj.get("expiration"), "expiration"),
-        as_of=parse_time(_require(obj, "as_of"), "as_of"),
+        as_of=as_of,
         side=side,
         bar_size=_bar_size(obj),
         bars=tuple(bars),
+        data_as_of=data_time(obj, as_of),
     )
 
 
@@ -269,12 +291,14 @@ def parse_series(payload: Any) -> SeriesResponse:
             )
         )
     _ascending([b.t for b in bars])
+    as_of = parse_time(_require(obj, "as_of"), "as_of")
     return SeriesResponse(
         symbol=_text(_require(obj, "symbol"), "symbol"),
         expiration=_date(obj.get("expiration"), "expiration"),
-        as_of=parse_time(_require(obj, "as_of"), "as_of"),
+        as_of=as_of,
         bar_size=_bar_size(obj),
         bars=tuple(bars),
+        data_as_of=data_time(obj, as_of),
     )
 
 

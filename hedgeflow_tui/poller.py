@@ -42,7 +42,10 @@ BACKOFF_CAP = 60.0
 MAX_MINUTES = 390
 PRICE_GRACE = timedelta(minutes=5)  # after the close, stop waiting for a missing last price
 MAX_SETTLE_SECONDS = 20.0  # the most the first poll after a close waits for publication
-SETTLE_STEP_UP, SETTLE_STEP_DOWN = 2.0, 0.05  # about 1 first poll in 40 misses its bucket
+# About 1 first poll in 40 misses its bucket. The step up doubles while misses follow each other
+# (a few misses reach a lag far above the settle) and is back to 1 s after a hit, so an odd late
+# sample lifts the settle past the longest lag by little (a fixed 2 s step put p95 past lag + 5 s).
+SETTLE_STEP_UP, SETTLE_STEP_DOWN = 1.0, 0.025
 CACHE_SECONDS = 15.0  # the server caches an answer this long (Basic/Growth; none on Alpha)
 MAX_CATCHUPS = 3  # polls after a close whose answer lacked the bucket, before the next close
 CATCH_UP_MIN = 2.0  # market seconds between polls when nothing is cached
@@ -99,10 +102,13 @@ class Poller:
         self._check_next = False  # `r`: the next poll cross-checks
         self.catch_ups = catch_ups  # False: one poll per close, whatever it brought (benchmarks)
         self._settle = SETTLE_SECONDS  # market seconds after a close before its first poll
+        self._settle_step = SETTLE_STEP_UP  # how much longer after the next miss
         self._catchups = 0  # catch-up polls since the last close's
         self.catchups_sent = 0  # catch-up polls this session
         self._answer_as_of: datetime | None = None  # the oldest answer of the last poll
-        self.data_as_of: datetime | None = None  # the newest answer's as_of
+        self._answer_data: list[datetime | None] = []  # the last poll's answers' data_as_of
+        self.as_of: datetime | None = None  # the newest answer's as_of
+        self.data_as_of: datetime | None = None  # the newest data_as_of the answers gave
         self._note: str | None = None
         self.on_status = on_status
         self.on_batch = on_batch  # told (symbol, bar_size) after each batch is merged
@@ -182,7 +188,7 @@ class Poller:
                 return
             catch_up = self._catch_up_in()
             if self.catch_ups and self._catchups == 0:
-                self._learn_settle(missed=self._lacks_closed_bucket())
+                self._learn_settle(missed=self._awaits_publication())
             if catch_up is not None:
                 self._catchups += 1
                 self.catchups_sent += 1
@@ -199,6 +205,7 @@ class Poller:
         cycle = self._cycle(view)
         self._check_next = False
         self._answer_as_of = None
+        self._answer_data = []
         await self._fetch(self._requests(view, cycle))
         view = self.store.session(self.symbol, self.bar_size)
         if self.lean and not cycle.flow and view is not None and view.flow_gap_from is not None:
@@ -268,9 +275,9 @@ class Poller:
             oldest = min(answer.as_of for answer in answers)
             if self._answer_as_of is None or oldest < self._answer_as_of:
                 self._answer_as_of = oldest
-            newest = max(answer.as_of for answer in answers)
-            if self.data_as_of is None or newest > self.data_as_of:
-                self.data_as_of = newest
+            self.as_of = _latest(self.as_of, *(answer.as_of for answer in answers))
+            self._answer_data += [answer.data_as_of for answer in answers]
+            self.data_as_of = _latest(self.data_as_of, *self._answer_data)
             for answer in answers:
                 self.clock.sync(answer.as_of)
             self.store.apply(answers)
@@ -360,20 +367,39 @@ class Poller:
         poll. None: no catch-up."""
         if not self.catch_ups or self._catchups >= MAX_CATCHUPS or not self.planner.catchups:
             return None
-        if not self._lacks_closed_bucket():
+        if not self._awaits_publication():
             return None
         wait = max(CATCH_UP_MIN, self._fresh_in())
         return wait if wait < self._seconds_to_next_poll() else None
 
-    def _lacks_closed_bucket(self) -> bool:
-        """The store lacks the bucket that closed last, or its flow or price."""
+    def _awaits_publication(self) -> bool:
+        """The store lacks the bucket that closed last (or its flow or price) and the last poll's
+        answers could not hold it yet: their data (`data_as_of`) end before its close, upstream
+        had not published it or the answer was cached from before. Answers that do not say what
+        their data cover are judged by their bars alone. A bucket lacking from answers whose data
+        cover it is no lateness: asking again soon would bring the same."""
+        expected = self._closed_bucket()
+        if expected is None or not self._lacks_closed_bucket(expected):
+            return False
+        data = self._answer_data
+        if not data or None in data:
+            return True
+        return min(t for t in data if t is not None) < expected + bar_delta(self.bar_size)
+
+    def _closed_bucket(self) -> datetime | None:
+        """The start of the bucket that closed last; None before the first close."""
         now = self.clock.now()
         size = BAR_SECONDS[self.bar_size]
         open_, close = session_bounds(self._session_day())
         if now < open_ + timedelta(seconds=size):
-            return False
+            return None
         closes = min(int((min(now, close) - open_).total_seconds() // size), 390 * 60 // size)
-        expected = open_ + timedelta(seconds=(closes - 1) * size)
+        return open_ + timedelta(seconds=(closes - 1) * size)
+
+    def _lacks_closed_bucket(self, expected: datetime) -> bool:
+        """The store lacks the bucket starting at `expected`, or its flow or price."""
+        now = self.clock.now()
+        open_ = session_bounds(self._session_day())[0]
         view = self.store.session(self.symbol, self.bar_size)
         if view is None or (view.no_session and now - open_ > NO_SESSION_GRACE):
             return False
@@ -407,9 +433,11 @@ class Poller:
         late), a little less after each one that held it: the first poll settles just past
         nearly every sample's publication lag, and catch-ups stay rare."""
         if missed:
-            self._settle = min(MAX_SETTLE_SECONDS, self._settle + SETTLE_STEP_UP)
+            self._settle = min(MAX_SETTLE_SECONDS, self._settle + self._settle_step)
+            self._settle_step *= 2
         else:
             self._settle = max(SETTLE_SECONDS, self._settle - SETTLE_STEP_DOWN)
+            self._settle_step = SETTLE_STEP_UP
 
     def _backoff(self, failures: int, error: ApiError) -> float:
         """Exponential backoff with full jitter, never shorter than the server's Retry-After."""
@@ -463,6 +491,7 @@ class Poller:
             quota=self.planner.view(),
             reason=reason,
             note=self._note,
+            as_of=self.as_of,
             data_as_of=self.data_as_of,
         )
 
@@ -480,6 +509,11 @@ class Poller:
     def _emit(self) -> None:
         if self.on_status is not None:
             self.on_status(self.status)
+
+
+def _latest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
 
 
 def _earliest(*times: datetime | None) -> datetime | None:

@@ -31,4 +31,5 @@ class PollStatus:
     quota: QuotaView | None
     reason: str | None = None  # the error type behind "stopped" / "retrying", e.g. "BadKey"
     note: str | None = None  # what the data itself warrants saying, e.g. a flow mismatch
-    data_as_of: datetime | None = None  # the newest answer's as_of: what the data covers
+    as_of: datetime | None = None  # the newest answer's as_of: when the server computed it
+    data_as_of: datetime | None = None  # the newest answer's data_as_of: what its data covers

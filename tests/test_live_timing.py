@@ -4,15 +4,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
+from stepped_clock import stepped_clock
 
 from hedgeflow_tui.client import FlashAlphaClient
 from hedgeflow_tui.clock import ET, FrozenClock
 from hedgeflow_tui.poller import Poller
 from hedgeflow_tui.sim import SimConfig, create_app
+from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change, Store
+from hedgeflow_tui.ui.format import et_time
+from hedgeflow_tui.ui.widgets.status import status_text
 
 DAY = date(2026, 6, 12)
 
@@ -90,3 +95,99 @@ async def test_catch_up_polls_bring_each_bar_seconds_after_its_publication():
     delays = sorted(ours.values())
     assert delays[int(0.95 * (len(delays) - 1))] <= 6.0 * 1.5 + 5  # p95 within lag + 5 s
     assert requests <= 1.3 * 60 + 5  # catch-ups stay rare once the first poll settles
+
+
+# --- data_as_of: the client reads it, the poller judges by it, the status shows it -------------
+
+
+async def test_the_client_reads_data_as_of_over_http(sim_server):
+    clock = FrozenClock(at(11, 0, 2))
+    server = sim_server(config=SimConfig(date=DAY, publish_lag=10.0), clock=clock)
+    async with FlashAlphaClient(server.url) as client:
+        series = await client.series("SPY", "1m", 5)
+        flow = await client.hedge_flow("SPY", "calls", "1m", 5)
+        # the sample ending 11:00:00 is published 5-15 s later: the data end at 10:59:30
+        assert series.data_as_of == flow.data_as_of == at(10, 59, 30)
+        assert series.as_of == at(11, 0, 2) and series.bars[-1].t == at(10, 58)
+        clock.advance(14)
+        cached = await client.series("SPY", "1m", 5)  # the same request within 15 s
+        assert (cached.as_of, cached.data_as_of) == (at(11, 0, 2), at(10, 59, 30))
+        fresh = await client.series("SPY", "1m", 6)
+        assert fresh.data_as_of == at(11, 0) and fresh.bars[-1].t == at(10, 59)
+
+
+class DropNewest(httpx.AsyncBaseTransport):
+    """The simulator, except that every answer's newest bar is missing (an upstream that skipped
+    it) while its `data_as_of` still covers it; `unsaid` also drops `data_as_of`."""
+
+    def __init__(self, app, unsaid: bool) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.unsaid = unsaid
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        body = response.json()
+        if isinstance(body, dict) and body.get("bars"):
+            body["bars"] = body["bars"][:-1]
+            if self.unsaid:
+                body.pop("data_as_of", None)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        content = httpx.ByteStream(json.dumps(body).encode())
+        return httpx.Response(response.status_code, headers=headers, stream=content)
+
+
+async def catch_ups_when_a_bucket_is_skipped(unsaid: bool) -> tuple[int, Poller]:
+    clock = FrozenClock(at(11, 0, 30), advance_on_sleep=True)
+    app = create_app(SimConfig(date=DAY, publish_lag=0.0), clock)
+    client = FlashAlphaClient("http://simulator", transport=DropNewest(app, unsaid))
+    poller = Poller(client, Store(), "SPY", "1m", clock, source="SIMULATED")
+    task = asyncio.ensure_future(poller.run())
+    while clock.now() < at(11, 10):  # noqa: ASYNC110 (the frozen clock moves as the poller sleeps)
+        await asyncio.sleep(0)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await client.aclose()
+    return poller.catchups_sent, poller
+
+
+async def test_a_bucket_missing_from_answers_whose_data_cover_it_is_not_chased():
+    said, poller = await catch_ups_when_a_bucket_is_skipped(unsaid=False)
+    unsaid, _ = await catch_ups_when_a_bucket_is_skipped(unsaid=True)
+    assert said == 0  # the data cover the close: asking again would bring the same
+    assert unsaid >= 10  # judged by the bars alone: catch-ups after every close
+    as_of, data_as_of = poller.status.as_of, poller.status.data_as_of
+    assert as_of is not None and data_as_of is not None
+    assert timedelta(0) <= as_of - data_as_of < timedelta(seconds=30)
+
+
+async def test_the_poller_shows_the_datas_own_time_against_a_lagging_server(sim_server):
+    clock = stepped_clock(DAY, "11:00")
+    server = sim_server(config=SimConfig(date=DAY, publish_lag=8.0), clock=clock)
+    statuses: list[PollStatus] = []
+    client = FlashAlphaClient(server.url)
+    store = Store()
+    arrivals: dict[datetime, datetime] = {}
+
+    def arrived(change: Change) -> None:
+        for row in change.rows:
+            if None not in (row.calls, row.puts, row.spot):
+                arrivals.setdefault(row.t, clock.now())
+
+    store.subscribe(arrived)
+    poller = Poller(client, store, "SPY", "1m", clock, source="REMOTE", on_status=statuses.append)
+    task = asyncio.ensure_future(poller.run())
+    while clock.now() < at(11, 5):  # noqa: ASYNC110 (the stepped clock moves as the poller sleeps)
+        await asyncio.sleep(0.01)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await client.aclose()
+    for t in (at(11, 0), at(11, 1), at(11, 2), at(11, 3)):  # each bar after its publication
+        delay = (arrivals[t] - t - timedelta(minutes=1)).total_seconds()
+        assert 4 <= delay < 8 * 1.5 + 15 + 2  # lag, then at most a cache's wait
+    shown = [(s.as_of, s.data_as_of) for s in statuses if s.as_of and s.data_as_of]
+    assert shown and all(data.second in (0, 30) for _, data in shown)  # a sample's end
+    assert all(timedelta(0) < as_of - data < timedelta(seconds=30 + 12) for as_of, data in shown)
+    line = status_text(statuses[-1], bar_size="1m", now=clock.now(), expiration=DAY).plain
+    data, answered = et_time(shown[-1][1], True), et_time(shown[-1][0], True)
+    assert f"data as of {data} ET (answer {answered})" in line

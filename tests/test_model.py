@@ -129,3 +129,33 @@ def test_account_counts_arrive_as_strings_or_unlimited():
     assert (alpha.daily_limit, alpha.remaining, alpha.resets_at) == (None, None, None)
     with pytest.raises(DataError, match="'remaining' is not a count"):
         parse_account({"plan": "basic", "daily_limit": "100", "remaining": "lots"})
+
+
+@pytest.mark.parametrize(
+    ("feeds", "expected"),
+    [
+        ({"node": "n"}, None),  # unsaid
+        (
+            {"equity_options_feed": "2026-06-12T18:45:00Z"},
+            datetime(2026, 6, 12, 18, 45, tzinfo=UTC),
+        ),
+        (  # the older options feed; other feeds do not count
+            {
+                "equity_feed": "2026-06-12T18:10:00Z",
+                "equity_options_feed": "2026-06-12T18:45:00Z",
+                "index_options_feed": "2026-06-12T18:44:30Z",
+            },
+            datetime(2026, 6, 12, 18, 44, 30, tzinfo=UTC),
+        ),
+        (
+            {"equity_options_feed": "2026-06-12T19:00:00Z"},
+            datetime(2026, 6, 12, 18, 45, 12, tzinfo=UTC),
+        ),
+        ({"equity_options_feed": "soon", "index_options_feed": 3}, None),  # unreadable: unsaid
+        ("yesterday", None),
+    ],
+)
+def test_data_as_of_is_the_older_options_feed_never_after_the_answer(feeds, expected):
+    assert parse_hedge_flow(flow(data_as_of=feeds)).data_as_of == expected
+    series = {k: v for k, v in flow(data_as_of=feeds).items() if k != "side"}
+    assert parse_series(series).data_as_of == expected

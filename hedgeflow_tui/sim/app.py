@@ -159,9 +159,11 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             taken -= 1
         return taken
 
-    def data_time(now: datetime) -> str:
-        """The end of the newest published sample: what an answer's data covers."""
-        return iso(open_ + timedelta(seconds=published(now) * SAMPLE_SECONDS))
+    def data_time(now: datetime) -> str | None:
+        """The end of the newest published sample: what an answer's data covers (None before
+        the first, and on a day without a session)."""
+        samples = published(now)
+        return iso(open_ + timedelta(seconds=samples * SAMPLE_SECONDS)) if samples else None
 
     def buckets(bar: str, minutes: int, now: datetime) -> tuple[int, int]:
         """Sample-index range [first, last) of the buckets closed and published by now inside

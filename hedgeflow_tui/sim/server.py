@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--date",
         type=flag_type(DATE, date.fromisoformat),
-        help="session date YYYY-MM-DD (default the latest weekday)",
+        help="session date YYYY-MM-DD (default today in New York if the NYSE calendar has a "
+        "session, else the last day that had one: weekends and holidays skipped)",
     )
     add("--api-key", help="require this X-Api-Key (or HEDGEFLOW_SIM_API_KEY)")
     add(
@@ -97,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--fault-kinds",
         default=",".join(ALL_FAULTS),
         help=f"comma-separated faults to inject, of {','.join(KNOWN_FAULTS)} "
-        f"(default {','.join(ALL_FAULTS)}; skewed_flow: series flow fields that disagree)",
+        f"(default {','.join(ALL_FAULTS)}; on series answers only: skewed_flow, flow fields "
+        "that disagree with hedge-flow, and null_flow, flow fields all null)",
     )
     add(
         "--latency",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from hedgeflow_tui.detector import Attribution
 from hedgeflow_tui.ui.format import money
 from hedgeflow_tui.ui.palette import Palette, text_on, widget_palette
+from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
 BAR_WIDTH = 24  # at most; narrower when the figures would not fit on the line
 MIN_BAR_WIDTH = 6
@@ -31,7 +31,7 @@ def _bar(title: str, share: Attribution, colours: Palette, width: int) -> Text:
     return line
 
 
-class AttributionBars(Widget):
+class AttributionBars(TextStrips):
     """Rendered for its current width on every refresh, resizes included."""
 
     def __init__(self, *, id: str | None = None, palette: str = "default") -> None:
@@ -40,8 +40,9 @@ class AttributionBars(Widget):
         self.shares: tuple[Attribution, Attribution | None] | None = None
 
     def show(self, session: Attribution, run: Attribution | None) -> None:
-        self.shares = (session, run)
-        self.refresh()
+        if (session, run) != self.shares:
+            self.shares = (session, run)
+            self.refresh()
 
     def render(self) -> Text:
         if self.shares is None:

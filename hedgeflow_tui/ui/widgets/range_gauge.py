@@ -10,10 +10,10 @@ today is beyond the range). Under five stored sessions a line says how many ther
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from hedgeflow_tui.gauge import GaugeReading, Horizon
 from hedgeflow_tui.ui.format import et_time, money
+from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
 TITLE_WIDTH = 12
 MIN_BAR = 8
@@ -106,7 +106,7 @@ def gauge_lines(reading: GaugeReading, width: int) -> list[Text]:
     return lines
 
 
-class RangeGauge(Widget):
+class RangeGauge(TextStrips):
     """`show(reading, about)` stores the figures; lines are laid out for the current width: a
     header and four gauge lines, the first lines only if it is given fewer rows."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widget import Widget
 
 from hedgeflow_tui.store import Regime
 from hedgeflow_tui.ui.format import money, price
+from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
 
 def regime_text(regime: Regime | None, width: int = 200) -> str:
@@ -28,7 +28,7 @@ def regime_text(regime: Regime | None, width: int = 200) -> str:
     return text
 
 
-class RegimeLine(Widget):
+class RegimeLine(TextStrips):
     """Rendered for its current width on every refresh, resizes included."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -36,8 +36,9 @@ class RegimeLine(Widget):
         self.regime: Regime | None = None
 
     def show(self, regime: Regime | None) -> None:
-        self.regime = regime
-        self.refresh()
+        if regime != self.regime:
+            self.regime = regime
+            self.refresh()
 
     def render(self) -> Text:
         return Text(regime_text(self.regime, self.size.width or 200))  # server text: no markup

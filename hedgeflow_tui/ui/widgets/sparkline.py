@@ -10,11 +10,11 @@ from itertools import groupby
 from operator import itemgetter
 
 from rich.text import Text
-from textual.widget import Widget
 
 from hedgeflow_tui.store import Row
 from hedgeflow_tui.ui.format import money
 from hedgeflow_tui.ui.palette import widget_palette
+from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
 UP = " ▁▂▃▄▅▆▇█"
 DOWN = " ▔▔▀▀▀███"  # hanging from the midline: selling reads downwards
@@ -35,7 +35,7 @@ def robust_scale(sizes: Sequence[float]) -> float:
     return ordered[min(len(ordered) - 1, round(SCALE_PERCENTILE * (len(ordered) - 1)))]
 
 
-class FlowSparkline(Widget):
+class FlowSparkline(TextStrips):
     """Rendered for its current width on every refresh, resizes included."""
 
     def __init__(self, *, id: str | None = None, palette: str = "default") -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from rich.text import Text
-from textual.widgets import Static
 
 from hedgeflow_tui.model import BAR_SECONDS, bar_delta
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.ui.format import ago, et_time
+from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
 BADGE_STYLES = {
     "LIVE": "bold white on dark_green",
@@ -60,6 +60,17 @@ def stale_since(status: PollStatus, bar_size: str, now: datetime) -> datetime | 
     return closed if (now - closed).total_seconds() > limit else None
 
 
+def data_time(status: PollStatus) -> str:
+    """The data's own time, so "upstream is late" can be told from "we are late": what the data
+    covers (`data_as_of`) and when the answer was computed (`as_of`, older when cached)."""
+    if status.data_as_of is not None and status.as_of is not None:
+        data, answered = et_time(status.data_as_of, True), et_time(status.as_of, True)
+        return f"data as of {data} ET (answer {answered}) · "
+    if status.as_of is not None:
+        return f"answer as of {et_time(status.as_of, True)} ET · "
+    return ""
+
+
 def status_text(
     status: PollStatus, *, bar_size: str, now: datetime, expiration: date | None, speed: float = 1.0
 ) -> Text:
@@ -76,8 +87,7 @@ def status_text(
             f"last bar {et_time(status.last_bar, bar_size == '30s')} ET "
             f"({ago((now - closed).total_seconds())} ago) · "
         )
-    if status.data_as_of is not None:  # the data's own time: upstream late, or us?
-        text.append(f"data as of {et_time(status.data_as_of, True)} ET · ")
+    text.append(data_time(status))
     if status.next_poll is not None and status.state in ("ok", "no_session"):
         text.append(f"{next_poll(status.next_poll, now, speed)} · ")
     quota = status.quota
@@ -94,14 +104,14 @@ def status_text(
     return text
 
 
-class StatusBar(Static):
+class StatusBar(TextStrips):
     """Refreshed every second: repaints its line only when the text changed and touches its
     classes only when the state changed (each class change restyles the widget). Its height
     (one line, or two when the text is wider than the terminal) only grows until the width
     changes, so a text that comes and goes between polls (the countdown) never lays the screen
     out again and never makes the chart below jump."""
 
-    _shown: Text | None = None
+    _shown = Text()
     _width = -1
     _lines = 0
 
@@ -124,11 +134,14 @@ class StatusBar(Static):
             if lines > self._lines:
                 self._lines = lines
                 self.styles.height = lines  # lays the screen out again
-            self.update(text, layout=False)
+            self.refresh()
         state = status_class(status)
         for name in STATE_CLASSES:
             self.set_class(name == state, name)
         self.set_class(stale_since(status, bar_size, now) is not None, "-stale")
+
+    def render(self) -> Text:
+        return self._shown
 
 
 def status_class(status: PollStatus) -> str:
