@@ -1,5 +1,6 @@
 """Cost of one poll's update on a full session of 30s bars (780 bars x 3 series): the store
-merge plus the detector, and the repaint of every widget.
+merge plus the detector, and in the running dashboard the whole update of every widget (a new
+answer) and a repaint of unchanged data, at sizes from 80x24 to 250x70.
 
     python3 bench/update_cost.py [--quick]
 """

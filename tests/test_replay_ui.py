@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 from datetime import date
+from pathlib import Path
 
 import pytest
 from stepped_clock import stepped_clock
@@ -21,9 +23,13 @@ from hedgeflow_tui.ui.widgets import AlertLog, FlowChart, StatusBar
 DAY = date(2026, 6, 12)
 
 
-@pytest.fixture
-async def recording(tmp_path):
-    path = tmp_path / "session.jsonl"
+@pytest.fixture(scope="module")
+def recorded_session(tmp_path_factory) -> tuple[Path, int]:
+    """A session recorded once for the module's tests (they only read it), and the number of
+    alerts the live run printed. Module fixtures come before each test's own data dir and
+    config (conftest), so this one sets its own."""
+    folder = tmp_path_factory.mktemp("replay")
+    path = folder / "session.jsonl"
     settings = Settings(
         symbols=["SPY"],
         bar="1m",
@@ -32,13 +38,24 @@ async def recording(tmp_path):
         date=DAY.isoformat(),
         start="15:20",
         record=path,
+        history=False,
     )
     out = io.StringIO()
-    source = open_source(settings, clock=stepped_clock(DAY, "15:20"))
-    assert await run_headless(settings, source, out) == 0
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("FLASHALPHA_API_KEY", raising=False)
+        env.setenv("HEDGEFLOW_CONFIG", str(folder / "no-config.toml"))
+        env.setenv("HEDGEFLOW_DATA_DIR", str(folder / "data"))
+        source = open_source(settings, clock=stepped_clock(DAY, "15:20"))
+        assert asyncio.run(run_headless(settings, source, out)) == 0
     alerts = [line for line in out.getvalue().splitlines() if '"type":"alert"' in line]
+    return path, len(alerts)
+
+
+@pytest.fixture
+def recording(recorded_session):
+    path, alerts = recorded_session
     with RecordingIndex(path) as index:
-        yield index, len(alerts)
+        yield index, alerts
 
 
 def rows(app) -> int:

@@ -25,6 +25,9 @@ from hedgeflow_tui.sources import open_source
 
 DAY = date(2026, 6, 12)
 START = "15:00"  # an hour of history, then an hour polled live
+# real seconds: generous, so a loaded machine never turns a slow answer into a retry (and an
+# extra request); timeouts are test_client_errors' and test_hostile_server's
+TIMEOUT = 10.0
 FIELDS = ("calls", "puts", "all", "cum_calls", "cum_puts", "cum_all", "spot")
 
 
@@ -37,7 +40,7 @@ async def run(
         bar="1m",
         headless=True,
         base_url=url,
-        timeout=2.0,
+        timeout=TIMEOUT,
         requests=requests,
         record=record,
     )
@@ -100,7 +103,9 @@ async def test_a_skew_found_by_the_hourly_cross_check_rebuilds_the_bars(sim_serv
     config = SimConfig(seed=4, date=DAY, faults=0.0, fault_kinds=("skewed_flow",))
     clock = stepped_clock(DAY, "14:30")
     server = sim_server(config=config, clock=clock)
-    settings = Settings(symbols=["SPY"], bar="1m", headless=True, base_url=server.url, timeout=2.0)
+    settings = Settings(
+        symbols=["SPY"], bar="1m", headless=True, base_url=server.url, timeout=TIMEOUT
+    )
     out = io.StringIO()
     source = open_source(settings, clock=clock)
 

@@ -2,6 +2,8 @@
 
 The facts are checked on a few SPY sessions pooled (seeds 20-31) so the suite stays fast;
 bench/calibration.py measures them over 50+ seeds per symbol against the published figures.
+The other tests here reuse those sessions where they can: the module runs in one pytest-xdist
+worker (its `xdist_group`), so each session is simulated once (the model's own cache).
 """
 
 from __future__ import annotations
@@ -21,19 +23,23 @@ from hedgeflow_tui.sim.market import (
     _schedule,
     gamma_flip,
     greeks,
-    session_run,
 )
+
+pytestmark = pytest.mark.xdist_group("sim_model")  # one worker: one cache of the sessions
 
 DAY = date(2026, 6, 12)
 SEEDS = range(20, 32)
+TWO_HOURS = 240  # samples
 
 
 def test_a_seed_gives_one_session_and_another_seed_another():
-    a = simulate_session("SPY", DAY, 1)
-    session_run.cache_clear()
-    again = simulate_session("SPY", DAY, 1)
-    other = simulate_session("SPY", DAY, 2)
-    assert np.array_equal(a.calls, again.calls) and np.array_equal(a.spot, again.spot)
+    # fresh runs (not the cache's) of the first two hours: the whole day's equality to its
+    # pieces is the next test's
+    a, again, other = (SessionRun("SPY", DAY, seed).upto(TWO_HOURS) for seed in (1, 1, 2))
+    assert a.regime == again.regime and a.regime != other.regime  # the day's plan
+    for name in ("spot", "calls", "puts", "net_gex", "gamma_flip"):
+        assert np.array_equal(getattr(a, name), getattr(again, name), equal_nan=True), name
+    assert a.spot[TWO_HOURS - 1] > 0
     assert not np.array_equal(a.calls, other.calls)
 
 
@@ -50,8 +56,8 @@ def test_a_session_simulated_a_piece_at_a_time_equals_one_simulated_whole():
 
 
 def test_flows_are_whole_dollars_and_prices_realistic():
-    for symbol, level in (("SPY", 590), ("QQQ", 510), ("SPX", 5900)):
-        path = simulate_session(symbol, DAY, 3)
+    for symbol, level, seed in (("SPY", 590, SEEDS[0]), ("QQQ", 510, 3), ("SPX", 5900, 3)):
+        path = simulate_session(symbol, DAY, seed)
         assert len(path.calls) == SAMPLES_PER_DAY
         assert np.all(path.calls == np.round(path.calls))
         assert np.all(path.puts == np.round(path.puts))
@@ -61,9 +67,10 @@ def test_flows_are_whole_dollars_and_prices_realistic():
 
 
 def test_episodes_follow_the_hidden_regime_and_say_whether_price_moved_with_them():
-    path = simulate_session("SPY", DAY, 8)
+    path = simulate_session("SPY", DAY, 24)  # one of SEEDS, its episodes realized and not
     episodes = path.episodes(30)
     assert episodes and len(path.episodes(60)) == len(episodes)
+    assert {episode.realized for episode in episodes} == {True, False}
     for episode in episodes:
         index = int((episode.start - path.open).total_seconds() // 30)
         last = int((episode.end - path.open).total_seconds() // 30)
