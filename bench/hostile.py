@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 from _common import table
@@ -119,6 +120,15 @@ def big_line_recording(folder: Path, size: int) -> Path:
     return path
 
 
+FIRST_DAY = date(2026, 1, 1)
+
+
+def polls_in(path: Path) -> int:
+    """The batch lines of a recording, counted a line at a time."""
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.startswith(b'{"kind":"batch"'))
+
+
 def large_recording(folder: Path, size: int) -> Path:
     """One SPY session of 1m polls (2-bucket windows of calls, puts and price), repeated over
     consecutive days until the file is `size` bytes."""
@@ -129,14 +139,14 @@ def large_recording(folder: Path, size: int) -> Path:
     with path.open("w") as handle:
         handle.write(lines[0] + "\n")
         while written < size:
-            date = f"2026-{1 + day // 28:02d}-{1 + day % 28:02d}"
+            day_text = (FIRST_DAY + timedelta(days=day)).isoformat()  # valid, whatever the size
             for minute in range(390):
                 hh, mm = divmod(13 * 60 + 30 + minute, 60)
-                t = f"{date}T{hh:02d}:{mm:02d}:00Z"
+                t = f"{day_text}T{hh:02d}:{mm:02d}:00Z"
                 for side in ("calls", "puts"):
                     body = {
                         "symbol": "SPY",
-                        "expiration": date,
+                        "expiration": day_text,
                         "as_of": t,
                         "side": side,
                         "bar_size": "1m",
@@ -153,7 +163,7 @@ def large_recording(folder: Path, size: int) -> Path:
                     written += len(text)
                 series = {
                     "symbol": "SPY",
-                    "expiration": date,
+                    "expiration": day_text,
                     "as_of": t,
                     "bar_size": "1m",
                     "bars": [{"t": t, "spot": 600.0 + minute / 100}],
@@ -169,7 +179,9 @@ def large_recording(folder: Path, size: int) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller inputs")
-    quick = parser.parse_args().quick
+    parser.add_argument("--replay-only", action="store_true", help="only the large recording")
+    flags = parser.parse_args()
+    quick = flags.quick
     body = (64 if quick else 1024) << 20
     rows: list[list[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -183,14 +195,20 @@ def main() -> None:
             ),
         ]
         line = (128 if quick else 2048) << 20
-        big = big_line_recording(folder, line)
         replay = [sys.executable, "-m", "hedgeflow_tui", "--headless", "--replay"]
-        cases.append(
-            (f"{line >> 20} MiB line in a {big.stat().st_size >> 20} MiB .gz", [*replay, str(big)])
-        )
+        if flags.replay_only:
+            cases = cases[:1]
+        else:
+            big = big_line_recording(folder, line)
+            cases.append(
+                (
+                    f"{line >> 20} MiB line in a {big.stat().st_size >> 20} MiB .gz",
+                    [*replay, str(big)],
+                )
+            )
         large = large_recording(folder, (20 if quick else 200) << 20)
         megabytes = large.stat().st_size / 1e6
-        polls = large.read_bytes().count(b'"kind":"batch"')
+        polls = polls_in(large)
         cases.append((f"{megabytes:.0f} MB recording, headless replay", [*replay, str(large)]))
         cases.append(
             (
