@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
-from hostile_server import HostileServer
+from hostile_server import HostileServer, gzip_bomb
 
 from hedgeflow_tui.client import (
     MAX_SERVER_WAIT,
@@ -89,6 +89,7 @@ async def test_the_gzip_bomb_never_inflates_past_the_cap(hostile):
     import tracemalloc
 
     hostile.modes.append("gzip_bomb")
+    gzip_bomb()  # the server's own 16 MiB build, done before tracing: only the client is measured
     tracemalloc.start()
     try:
         async with client_of(hostile) as client:
