@@ -3,6 +3,7 @@ size, for the article's plain rule, the previous detector and the current one, s
 
     python3 bench/scorecard.py              # held-out report: seeds 1000-1119, all bar sizes
     python3 bench/scorecard.py --tune       # tuning grid for the current detector: seeds 0-99
+    python3 bench/scorecard.py --tune-context   # context (gamma, price) around the tuned pick
     python3 bench/scorecard.py --quick      # 20 held-out sessions (a smoke test)
 
 Ground truth comes from the model directly (the regime of every 30 s sample, what the simulator's
@@ -32,7 +33,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import episode_signature
 import legacy_detector
 from _common import table
 
@@ -246,12 +248,28 @@ class Tally:
     false_alerts: int = 0
     realized: int = 0  # episodes known to have moved price (calibrated model), and caught
     realized_caught: int = 0
+    visible: int = 0  # episodes whose own flow or price exceeds calm noise, and caught
+    visible_caught: int = 0
     latencies: list[float] = field(default_factory=list)  # bars, caught episodes
     positions: list[float] = field(default_factory=list)  # share of the episode elapsed
     too_short: list[Episode] = field(default_factory=list)
 
 
-def score_session(session: Session, tracker, bar_size: str) -> Tally:
+Visible = dict[tuple[int, datetime], tuple[str, ...]]  # per episode: where it beats calm noise
+
+
+def visible_episodes(items: Sequence[Session], bar_size: str) -> Visible:
+    """Per episode of `items`: the series (all, leg, price) in which its own move exceeds calm
+    noise at `bar_size` (bench/episode_signature.py)."""
+    seconds = BAR_SECONDS[bar_size]
+    return episode_signature.visible_episodes(
+        [(bars(s, seconds), episodes(s)) for s in items], seconds
+    )
+
+
+def score_session(
+    session: Session, tracker, bar_size: str, visible: Visible | None = None
+) -> Tally:
     seconds = BAR_SECONDS[bar_size]
     step = timedelta(seconds=seconds)
     tally = Tally()
@@ -264,11 +282,14 @@ def score_session(session: Session, tracker, bar_size: str) -> Tally:
             continue
         tally.episodes += 1
         tally.realized += bool(episode.realized)
+        seen = bool(visible and visible.get((episode.seed, episode.start)))
+        tally.visible += seen
         hits = [t for t, d in known if d == episode.direction and episode.start < t <= episode.end]
         if hits:
             length = episode.end - episode.start
             tally.caught += 1
             tally.realized_caught += bool(episode.realized)
+            tally.visible_caught += seen
             tally.first_half += hits[0] <= episode.start + length / 2
             tally.latencies.append((hits[0] - episode.start) / step)
             tally.positions.append((hits[0] - episode.start) / length)
@@ -278,8 +299,13 @@ def score_session(session: Session, tracker, bar_size: str) -> Tally:
     return tally
 
 
-def score(make: Callable[[str], object], items: Sequence[Session], bar_size: str) -> list[Tally]:
-    return [score_session(s, make(bar_size), bar_size) for s in items]
+def score(
+    make: Callable[[str], object],
+    items: Sequence[Session],
+    bar_size: str,
+    visible: Visible | None = None,
+) -> list[Tally]:
+    return [score_session(s, make(bar_size), bar_size, visible) for s in items]
 
 
 @dataclass(frozen=True)
@@ -296,6 +322,8 @@ class Summary:
     median_position: float | None  # share of the episode elapsed at the first alert
     realized: int  # episodes that moved price (calibrated model; 0 where unknown)
     realized_recall: float | None
+    visible: int  # episodes whose own flow or price exceeds calm noise
+    visible_recall: float | None
 
 
 def summarise(tallies: Sequence[Tally], seed: int = 0) -> Summary:
@@ -326,6 +354,12 @@ def summarise(tallies: Sequence[Tally], seed: int = 0) -> Summary:
             if any(t.realized for t in tallies)
             else None
         ),
+        visible=sum(t.visible for t in tallies),
+        visible_recall=(
+            sum(t.visible_caught for t in tallies) / sum(t.visible for t in tallies)
+            if any(t.visible for t in tallies)
+            else None
+        ),
     )
 
 
@@ -339,6 +373,7 @@ HEADERS = [
     "median bars to alert",
     "median alert at % of episode",
     "recall of episodes that moved price",
+    "recall of episodes above calm noise",
 ]
 
 
@@ -355,6 +390,7 @@ def summary_row(bar_size: str, name: str, s: Summary) -> list[str]:
         latency,
         position,
         f"{s.realized_recall:.0%} of {s.realized}" if s.realized_recall is not None else "—",
+        f"{s.visible_recall:.0%} of {s.visible}" if s.visible_recall is not None else "—",
     ]
 
 
@@ -366,21 +402,27 @@ DETECTORS: dict[str, Callable[[str], object]] = {
 }
 
 
-def _score_job(job: tuple[str, str, Sequence[int]]) -> tuple[str, str, list[Tally]]:
-    name, bar_size, seeds = job
-    return name, bar_size, score(DETECTORS[name], sessions(seeds), bar_size)
+def _score_job(
+    job: tuple[str, str, Sequence[int], Visible],
+) -> tuple[str, str, list[Tally]]:
+    name, bar_size, seeds, visible = job
+    return name, bar_size, score(DETECTORS[name], sessions(seeds), bar_size, visible)
 
 
 def report(seeds: range, bar_sizes: Iterable[str], markdown: bool, list_short: bool) -> None:
-    sessions(seeds)  # simulate (and cache) once, before the scoring processes read them
-    jobs = [(name, bar, seeds) for bar in bar_sizes for name in DETECTORS]
+    items = sessions(seeds)  # simulate (and cache) once, before the scoring processes read them
+    visible = {bar: visible_episodes(items, bar) for bar in bar_sizes}
+    jobs = [(name, bar, seeds, visible[bar]) for bar in bar_sizes for name in DETECTORS]
     with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         results = {(name, bar): tallies for name, bar, tallies in pool.map(_score_job, jobs)}
     print(f"{SYMBOL}, held-out seeds {seeds.start}-{seeds.stop - 1} ({len(seeds)} sessions)")
     print(f"model: {model_version()}")
-    rows = [summary_row(bar, name, summarise(results[name, bar])) for name, bar, _ in jobs]
+    rows = [summary_row(bar, name, summarise(results[name, bar])) for name, bar, _, _ in jobs]
     print(markdown_table(HEADERS, rows) if markdown else table(HEADERS, rows))
-    for bar in dict.fromkeys(bar for _, bar, _ in jobs):
+    print()
+    print(signature_table(visible, markdown))
+    print()
+    for bar in visible:
         listed = [e for t in results[next(iter(DETECTORS)), bar] for e in t.too_short]
         minutes = [round((e.end - e.start).total_seconds() / 60) for e in listed]
         lengths = f", {min(minutes)}-{max(minutes)} minutes long" if minutes else ""
@@ -397,6 +439,31 @@ def report(seeds: range, bar_sizes: Iterable[str], markdown: bool, list_short: b
             )
     print()
     print(separability(sessions(seeds), bar_sizes))
+
+
+def signature_table(visible: dict[str, Visible], markdown: bool) -> str:
+    """Per bar size: how many episodes (too-short ones included) exceed calm noise, and where."""
+    headers = [
+        "bar",
+        "episodes",
+        "above calm noise (any)",
+        "in both legs' flow",
+        "in the driving leg's flow",
+        "in price",
+    ]
+    rows = []
+    for bar, found in visible.items():
+        marks = list(found.values())
+        above = sum(bool(m) for m in marks)
+        rows.append(
+            [
+                bar,
+                str(len(marks)),
+                f"{above} ({above / max(len(marks), 1):.0%})",
+                *(str(sum(name in m for m in marks)) for name in episode_signature.SERIES),
+            ]
+        )
+    return markdown_table(headers, rows) if markdown else table(headers, rows)
 
 
 def separability(items: Sequence[Session], bar_sizes: Iterable[str]) -> str:
@@ -486,31 +553,73 @@ def grid_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
     return found
 
 
-def _tune_job(job: tuple[str, str, detector.DetectorConfig, Sequence[int]]):
-    bar_size, name, config, seeds = job
+# Context around the tuned pick (--tune-context): the threshold scaled, and an episode opening at
+# a lower share of it while the dealers are short gamma, or while price moves with the run.
+# The other settings are the tuned ones; GRID_THRESHOLD is the --tune grid's pick, without context.
+GRID_THRESHOLD = {"30s": 2.0, "1m": 4.0, "5m": 3.0, "15m": 4.0}
+CONTEXT_THRESHOLDS = (1.0, 1.25, 1.5)  # x GRID_THRESHOLD
+SHORT_GAMMA_OPENS_AT = (1.0, 0.75, 0.5)
+CONFIRMED_OPENS_AT = (1.0, 0.75)
+
+
+def context_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
+    tuned = detector.TUNED[bar_size]
+    found = []
+    for scale, gamma, confirmed in itertools.product(
+        CONTEXT_THRESHOLDS, SHORT_GAMMA_OPENS_AT, CONFIRMED_OPENS_AT
+    ):
+        config = replace(
+            tuned,
+            threshold=round(GRID_THRESHOLD[bar_size] * scale, 3),
+            short_gamma_opens_at=gamma,
+            confirmed_opens_at=confirmed,
+        )
+        name = f"h={config.threshold:g} short-gamma opens at {gamma:g}, confirmed at {confirmed:g}"
+        found.append((name, config))
+    return found
+
+
+def _tune_job(job: tuple[str, str, detector.DetectorConfig, Sequence[int], Visible]):
+    bar_size, name, config, seeds, visible = job
     items = sessions(seeds)
-    tallies = [score_session(s, current_detector(bar_size, config), bar_size) for s in items]
+    tallies = [
+        score_session(s, current_detector(bar_size, config), bar_size, visible) for s in items
+    ]
     return bar_size, name, config, summarise(tallies)
 
 
-def tune(seeds: range, bar_sizes: Iterable[str]) -> None:
-    """The grid on the tuning seeds; per bar size the pick is the setting with the best recall
-    among those with no more false alerts a session than the plain rule on the same seeds, or
-    than FALSE_BUDGET where the plain rule raises fewer (at 5m and 15m it hardly raises any)."""
+def tune(seeds: range, bar_sizes: Iterable[str], context: bool = False) -> None:
+    """The grid (or, with `context`, the context grid around the tuned pick) on the tuning
+    seeds; per bar size the pick is the setting with the best recall among those with no more
+    false alerts a session than the plain rule on the same seeds, or than FALSE_BUDGET where the
+    plain rule raises fewer (at 5m and 15m it hardly raises any)."""
     items = sessions(seeds)
     print(f"tuning on seeds {seeds.start}-{seeds.stop - 1} ({len(seeds)} sessions)")
     print(f"model: {model_version()}")
-    jobs = [(bar, name, config, seeds) for bar in bar_sizes for name, config in grid_configs(bar)]
+    visible = {bar: visible_episodes(items, bar) for bar in bar_sizes}
+    configs = context_configs if context else grid_configs
+    jobs = [
+        (bar, name, config, seeds, visible[bar])
+        for bar in bar_sizes
+        for name, config in configs(bar)
+    ]
     with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         results = list(pool.map(_tune_job, jobs))
     for bar in bar_sizes:
-        plain = summarise(score(plain_rule, items, bar))
+        plain = summarise(score(plain_rule, items, bar, visible[bar]))
         ranked = sorted((r for r in results if r[0] == bar), key=lambda r: -r[3].recall)
         budget = max(plain.false_per_session, FALSE_BUDGET)
         allowed = [r for r in ranked if r[3].false_per_session <= budget]
         rows = [summary_row(bar, "plain rule (article)", plain)]
         rows += [summary_row(bar, name, s) for _, name, _, s in ranked]
         print(table(HEADERS, rows))
+        if context:
+            plain_only = [
+                r for r in allowed if r[2].short_gamma_opens_at == r[2].confirmed_opens_at == 1.0
+            ]
+            if plain_only:
+                best = plain_only[0]
+                print(f"{bar} best without context: {best[1]}: recall {best[3].recall:.0%}")
         if allowed:
             print(f"{bar} pick: {allowed[0][1]}: {allowed[0][2]}\n")
         else:
@@ -520,14 +629,17 @@ def tune(seeds: range, bar_sizes: Iterable[str]) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="the tuning grid on TUNING seeds")
+    parser.add_argument(
+        "--tune-context", action="store_true", help="the context grid around the tuned pick"
+    )
     parser.add_argument("--quick", action="store_true", help="20 sessions")
     parser.add_argument("--bar", action="append", choices=BAR_SECONDS, help="bar size(s)")
     parser.add_argument("--markdown", action="store_true", help="the table as Markdown")
     parser.add_argument("--list-short", action="store_true", help="list every too-short episode")
     args = parser.parse_args()
     bar_sizes = args.bar or list(BAR_SECONDS)
-    if args.tune:
+    if args.tune or args.tune_context:
         seeds = TUNING[:20] if args.quick else TUNING
-        tune(seeds, bar_sizes)
+        tune(seeds, bar_sizes, context=args.tune_context)
     else:
         report(HELD_OUT[:20] if args.quick else HELD_OUT, bar_sizes, args.markdown, args.list_short)

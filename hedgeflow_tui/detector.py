@@ -7,7 +7,9 @@ yardstick, so SPX and SPY (10x apart in dollars) read alike. The scaled flow (ca
 a bar) is accumulated over bars, so a run with one small bar is not lost: as an EWMA over
 `ewma_bars` bars (the tuned choice), or as a CUSUM `S = max(0, S + z - allowance)` per direction.
 
-- BUILDING: the evidence in one direction reaches `threshold`.
+- BUILDING: the evidence in one direction reaches `threshold`, or (where a config sets it) a
+  share of it while the dealers are short gamma (net GEX below 0; where the series has no net
+  GEX, spot below the gamma flip: their hedging chases price) or while price moves with the run.
 - CONFIRMED: building, and the underlying's price moved the same way since the run began.
 - `squeeze_ended`: the episode's evidence fell under `end_level` x threshold.
 - `reversal`: during an episode the opposite evidence reached `reversal_level` x threshold, or
@@ -67,6 +69,8 @@ class DetectorConfig:
     calm_after: int = 0  # bars after an episode ends in which no new one opens (its unwind)
     legs: bool = True  # each leg's own evidence counts, not only both legs' sum
     price_gate: bool = False  # an episode opens only while price moves with the flow
+    confirmed_opens_at: float = 1.0  # x threshold: where an episode opens while price moves with it
+    short_gamma_opens_at: float = 1.0  # x threshold: where it opens while dealers are short gamma
 
 
 # Tuned per bar size on the tuning seeds (bench/scorecard.py --tune), never on the held-out ones:
@@ -316,7 +320,7 @@ class AlertTracker:
             return None
         if episode is None:
             direction, (level, since) = self._leading()
-            if level < 1.0:
+            if level < self._opening_level(direction, since, index, row):
                 return None
             if index - self._ended_at <= config.calm_after:
                 # the unwind of the episode that just ended: no new squeeze, but hedging
@@ -347,6 +351,16 @@ class AlertTracker:
             episode.state = "confirmed"
             return self._alert("squeeze_confirmed", episode.direction, episode.since, index, row)
         return None
+
+    def _opening_level(self, direction: Direction, since: int, index: int, row: Row) -> float:
+        """The evidence (share of the threshold) that opens an episode now: lower where price
+        moves with the run, or where the dealers are short gamma (their hedging chases price)."""
+        level = 1.0
+        if self.config.confirmed_opens_at < 1.0 and self._price_confirms(direction, since, index):
+            level *= self.config.confirmed_opens_at
+        if self.config.short_gamma_opens_at < 1.0 and _short_gamma(row):
+            level *= self.config.short_gamma_opens_at
+        return level
 
     def _price_move(self, since: int, index: int) -> float | None:
         before = self._spots[since - 1] if since > 0 else self._spots[since]
@@ -408,6 +422,14 @@ class AlertTracker:
             largest=largest,
             last_flow=row.all,
         )
+
+
+def _short_gamma(row: Row) -> bool:
+    """Dealers are short gamma at this bar: net GEX below 0, or (net GEX unknown) spot below
+    the gamma flip. Unknown both: not short."""
+    if row.net_gex is not None:
+        return row.net_gex < 0
+    return row.spot is not None and row.gamma_flip is not None and row.spot < row.gamma_flip
 
 
 def _as_history(alert: Alert) -> Alert:

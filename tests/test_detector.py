@@ -208,3 +208,39 @@ def test_higher_sensitivity_alerts_no_later():
         firsts[level] = alerts[0].t if alerts else datetime.max.replace(tzinfo=UTC)
     assert firsts["high"] <= firsts["normal"] <= firsts["low"]
     assert firsts["high"] < firsts["low"]
+
+
+WEAK_RUN = [*calm(30), 2.0, 2.0, 2.0, 2.0, 2.0, 2.0]  # evidence peaks at ~0.75 of the threshold
+FLAT = [500.0] * len(WEAK_RUN)
+
+
+def with_gamma(rows: list[Row], net_gex: float | None, flip: float | None = None) -> list[Row]:
+    return [replace(row, net_gex=net_gex, gamma_flip=flip) for row in rows]
+
+
+@pytest.mark.parametrize(
+    "net_gex, flip, opens",
+    [
+        (-1e8, None, True),  # dealers short gamma: their hedging chases price
+        (1e8, 490.0, False),  # long gamma
+        (None, 510.0, True),  # net GEX unknown: spot below the gamma flip reads as short
+        (None, 490.0, False),
+        (None, None, False),  # nothing known: no gamma context
+    ],
+)
+def test_short_dealer_gamma_opens_an_episode_on_less_evidence(net_gex, flip, opens):
+    config = replace(CONFIG, short_gamma_opens_at=0.6)
+    rows = with_gamma(series(WEAK_RUN, spots=FLAT), net_gex, flip)
+    assert kinds(feed(AlertTracker("SPY", config), rows)) == (
+        [("squeeze_building", "up")] if opens else []
+    )
+    assert feed(AlertTracker("SPY", CONFIG), rows) == []  # without the setting: nothing
+
+
+def test_price_moving_with_the_run_opens_it_on_less_evidence():
+    config = replace(CONFIG, confirmed_opens_at=0.6)
+    rising = FLAT[:30] + [500.0 + i for i in range(1, 7)]
+    assert kinds(feed(AlertTracker("SPY", config), series(WEAK_RUN, spots=rising))) == [
+        ("squeeze_confirmed", "up")
+    ]
+    assert feed(AlertTracker("SPY", config), series(WEAK_RUN, spots=FLAT)) == []
