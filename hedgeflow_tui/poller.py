@@ -448,7 +448,21 @@ class Poller:
         return delay
 
     async def _sleep(self, market_seconds: float) -> None:
-        """Sleep on the market clock; `refresh_now`, `pause` and `resume` cut it short."""
+        """Sleep on the market clock; `pause` and `resume` cut it short, and so does
+        `refresh_now`, though never to send a request the server can only answer from its
+        cache: a refresh then waits until a fresh answer can exist."""
+        due = self.clock.now() + timedelta(seconds=market_seconds)
+        remaining = market_seconds
+        while await self._nap(remaining):
+            if not self._check_next or self.paused:
+                return
+            # a refresh pressed again while waiting for the cache keeps waiting
+            remaining = min(self._fresh_in(), (due - self.clock.now()).total_seconds())
+            if remaining <= 0:
+                return
+
+    async def _nap(self, market_seconds: float) -> bool:
+        """Sleep up to `market_seconds`, showing when the next poll comes; True when woken."""
         self._wake.clear()
         self.status = self._status(
             self.status.state,
@@ -465,6 +479,7 @@ class Poller:
         finally:
             sleeper.cancel()
             waker.cancel()
+        return waker.done() and not sleeper.done()
 
     # --- status -------------------------------------------------------------------------------
 

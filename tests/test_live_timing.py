@@ -191,3 +191,43 @@ async def test_the_poller_shows_the_datas_own_time_against_a_lagging_server(sim_
     line = status_text(statuses[-1], bar_size="1m", now=clock.now(), expiration=DAY).plain
     data, answered = et_time(shown[-1][1], True), et_time(shown[-1][0], True)
     assert f"data as of {data} ET (answer {answered})" in line
+
+
+# --- `r` never asks for what the server can only answer from its cache ------------------------
+
+
+class HandMovedClock(FrozenClock):
+    """Time moves only when the test moves it; a sleeper wakes once it has passed its time."""
+
+    async def sleep(self, market_seconds: float) -> None:
+        until = self.now() + timedelta(seconds=market_seconds)
+        while self.now() < until:  # noqa: ASYNC110 (the test moves the clock)
+            await asyncio.sleep(0.001)
+
+
+async def test_a_refresh_waits_until_the_servers_cache_can_answer_afresh():
+    clock = HandMovedClock(at(11, 0, 20))
+    client = client_of(SimConfig(date=DAY, publish_lag=0.0, cache=None), clock)  # Growth: 15 s
+    statuses: list[PollStatus] = []
+    poller = Poller(
+        client, Store(), "SPY", "1m", clock, source="SIMULATED", on_status=statuses.append
+    )
+    task = asyncio.ensure_future(poller.run())
+    while not statuses or statuses[-1].next_poll is None:  # noqa: ASYNC110
+        await asyncio.sleep(0.001)  # the back-fill poll is in; the poller sleeps to 11:01
+    sent = client.requests_sent
+    clock.advance(5)
+    poller.refresh_now()
+    await asyncio.sleep(0.05)
+    assert client.requests_sent == sent  # 5 s after the answer: only the cached one exists
+    assert statuses[-1].next_poll == at(11, 0, 35)  # ... the status says when it goes out
+    poller.refresh_now()  # pressed again: still waits
+    await asyncio.sleep(0.05)
+    assert client.requests_sent == sent
+    clock.advance(10)
+    while client.requests_sent == sent:  # noqa: ASYNC110
+        await asyncio.sleep(0.001)
+    assert clock.now() == at(11, 0, 35)  # the refresh went out once the cache had expired
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await client.aclose()
