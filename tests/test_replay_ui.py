@@ -142,6 +142,8 @@ async def test_at_80_columns_every_replay_key_is_in_the_footer_and_speeds_are_ro
         assert {"Pause", "Step", "Start/End", "Speed", "Quit", "Help"} <= words, words
         spans = sorted(keys.values())
         assert spans[-1][1] <= 80 and all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), keys
+        label_ends = {label.region.right for label in app.query(FooterLabel) if label.region.width}
+        assert not label_ends & {start for start, _ in spans}  # "Step" never flush against "+"
         await pilot.press("space")
         await pilot.pause(0.1)
         _, words = await laid_out(pilot)
