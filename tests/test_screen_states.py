@@ -18,7 +18,7 @@ from hedgeflow_tui.quota import QuotaPlanner
 from hedgeflow_tui.sources import LIVE_HOST
 from hedgeflow_tui.store import Row
 from hedgeflow_tui.ui.widgets import FlowSparkline, SqueezeBanner, StatusBar
-from hedgeflow_tui.ui.widgets.sparkline import robust_scale
+from hedgeflow_tui.ui.widgets.sparkline import robust_scale, summed_columns
 
 BEFORE_SQUEEZE = datetime(2026, 6, 12, 19, 33, 30, tzinfo=UTC)  # seed 5: 15:33 ET
 
@@ -157,3 +157,8 @@ async def test_one_spike_is_clipped_and_marked_and_the_rest_keeps_its_shape():
         assert "↑" in upper and "clipped" in lower
         bars = [char for char in upper if char in " ▁▂▃▄▅▆▇█"]
         assert len(set(bars) - {" "}) >= 4  # the ordinary bars still differ in height
+
+
+def test_a_zoomed_sparkline_sums_neighbouring_bars_and_keeps_gaps():
+    assert summed_columns([1.0, 2.0, 3.0, 4.0, 5.0], 2) == [1.0, 5.0, 9.0]  # newest column whole
+    assert summed_columns([1.0, None, 3.0, 4.0], 2) == [None, 7.0]  # a missing bar: a gap, not 3.0

@@ -117,7 +117,12 @@ async def test_z_zooms_the_chart_and_the_sparkline_to_the_last_hours(size):
             assert f"last {zoom}" in legend(app)
             # the flow axis spans what is shown, not the whole session
             assert min(v for v in data.all if v is not None) >= whole_low
-            assert len(app.query_one(FlowSparkline).values) == span
+            sparkline = app.query_one(FlowSparkline)
+            assert len(sparkline.values) == span
+            upper = str(sparkline.render()).splitlines()[0]
+            prefix, columns = upper[:15].strip(), len(upper.split("  last")[0]) - 15
+            per = 1 if prefix == "per-bar flow" else int(prefix.split("-")[1])
+            assert columns * per >= span > (columns - 1) * per  # the whole range, summed to fit
             time_labels = chart(app).picture().text().splitlines()[-1].split()
             assert len(time_labels) >= 2, time_labels  # the axis is labelled at this zoom too
         await pilot.press("z")

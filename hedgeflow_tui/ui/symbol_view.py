@@ -113,7 +113,7 @@ class SymbolView(Vertical):
         self._alerts: Sequence[Alert] = ()
         self._view: SessionView | None = None
         self._bar_size = ""
-        self._sparkline_rows: list[Row] = []
+        self._sparkline_shown: tuple[list[Row], bool] = ([], False)
         self.shown = shown or ChartView()  # what part of the session the chart shows, and how
         self._panel_text = state_panel_text(symbol, None)
 
@@ -170,9 +170,10 @@ class SymbolView(Vertical):
         if data is not None and data.x_range is not None:  # the sparkline follows the zoom
             start, end = data.x_range
             rows = [r for r in rows if start < r.t + data.bar <= end]
-        if rows != self._sparkline_rows:  # a cursor step leaves it as it is
-            self._sparkline_rows = rows
-            self.query_one(FlowSparkline).show(rows)
+        whole_range = self.shown.span is not None  # zoomed: the whole range, summed to fit
+        if (rows, whole_range) != self._sparkline_shown:  # a cursor step leaves it as it is
+            self._sparkline_shown = (rows, whole_range)
+            self.query_one(FlowSparkline).show(rows, whole_range=whole_range)
         self._show_readout()
 
     def _show_readout(self) -> None:
