@@ -49,6 +49,7 @@ async def test_stale_data_is_said_in_the_status_banner_and_tab_until_current_aga
         await pilot.pause(0.1)
         line = status_line(app)
         assert re.search(r"STALE 30m \d\ds", line), line
+        assert line.rstrip().endswith("last poll ok"), line  # never a bare "ok" beside STALE
         assert banner(app).has_class("-stale")
         assert "STALE since 15:33 ET" in str(banner(app).render())
         assert tab_label(app).endswith("STALE")

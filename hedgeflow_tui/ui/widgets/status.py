@@ -100,7 +100,10 @@ def status_text(
         )
     if status.note:
         text.append(f"⚠ {status.note} · ", style="bold yellow")
-    text.append(connection(status, now, speed), style="bold")
+    said = connection(status, now, speed)
+    if stale is not None and status.state == "ok":
+        said = f"last poll {said}"  # a bare "ok" beside the STALE badge would contradict it
+    text.append(said, style="bold")
     return text
 
 
