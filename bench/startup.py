@@ -57,7 +57,7 @@ else:  # the dashboard as the command line starts it: chrome first, the source i
             self.call_after_refresh(self.done)
 
         def done(self):
-            if self.query_one(FlowChart).series.get("all"):
+            if self.query_one(FlowChart).data is not None:
                 self.exit((time.perf_counter(), time.process_time()))
 
     settings = Settings(symbols=["SPY"], bar="1m", date="2026-06-12")

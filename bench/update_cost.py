@@ -104,7 +104,7 @@ async def repaint_cost(samples: int, size: tuple[int, int]) -> tuple[float, floa
     path = simulate_session("SPY", DAY, 7)
     new_data, same_data = [], []
     async with app.run_test(size=size) as pilot:
-        while not app.query_one(FlowChart).series.get("all"):
+        while app.query_one(FlowChart).data is None:
             await pilot.pause(0.05)
         await pilot.pause(0.2)
         chart = app.query_one(FlowChart)
@@ -139,7 +139,7 @@ async def view_switch_cost(samples: int, size: tuple[int, int]) -> dict[str, flo
     app = LiveApp(settings, open_source(settings, clock=clock))
     costs: dict[str, list[float]] = {key: [] for key in VIEW_ACTIONS}
     async with app.run_test(size=size) as pilot:
-        while not app.query_one(FlowChart).series.get("all"):
+        while app.query_one(FlowChart).data is None:
             await pilot.pause(0.05)
         await pilot.pause(0.2)
         for _ in range(samples):

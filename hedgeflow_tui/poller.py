@@ -381,10 +381,10 @@ class Poller:
         expected = self._closed_bucket()
         if expected is None or not self._lacks_closed_bucket(expected):
             return False
-        data = self._answer_data
-        if not data or None in data:
+        data = [t for t in self._answer_data if t is not None]
+        if not data or len(data) < len(self._answer_data):
             return True
-        return min(t for t in data if t is not None) < expected + bar_delta(self.bar_size)
+        return min(data) < expected + bar_delta(self.bar_size)
 
     def _closed_bucket(self) -> datetime | None:
         """The start of the bucket that closed last; None before the first close."""
@@ -393,7 +393,7 @@ class Poller:
         open_, close = session_bounds(self._session_day())
         if now < open_ + timedelta(seconds=size):
             return None
-        closes = min(int((min(now, close) - open_).total_seconds() // size), 390 * 60 // size)
+        closes = int((min(now, close) - open_).total_seconds() // size)  # none after the close
         return open_ + timedelta(seconds=(closes - 1) * size)
 
     def _lacks_closed_bucket(self, expected: datetime) -> bool:

@@ -105,8 +105,7 @@ async def settle(app: LiveApp, pilot, scene: Scene) -> None:
             if all(s.state == "retrying" for s in app.statuses.values()):
                 break
         elif all(
-            app.query_one(f"#view-{s}").query_one(FlowChart).series.get("all")
-            for s in scene.symbols
+            app.query_one(f"#view-{s}").query_one(FlowChart).data is not None for s in scene.symbols
         ):
             break
     await pilot.pause(0.3)

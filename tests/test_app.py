@@ -91,7 +91,8 @@ async def until(pilot, condition, timeout: float = 15.0) -> None:  # noqa: ASYNC
 
 
 def rows(app: LiveApp, symbol: str = "SPY") -> int:
-    return len(app.query_one(f"#view-{symbol}").query_one(FlowChart).series.get("all", []))
+    data = app.query_one(f"#view-{symbol}").query_one(FlowChart).data
+    return len(data.all) if data else 0
 
 
 def panel_text(app: LiveApp, symbol: str = "SPY") -> str:

@@ -127,7 +127,7 @@ async def test_no_history_hides_the_gauge_and_writes_nothing():
 
     app = make_app(history=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: bool(app.query_one(FlowChart).series.get("all")))
+        await until(pilot, lambda: app.query_one(FlowChart).data is not None)
         assert not app.query_one(RangeGauge).display
     assert not history_path().exists()
 
@@ -136,7 +136,7 @@ async def test_demo_builds_past_sessions_in_the_background_after_the_first_frame
     monkeypatch.setattr(demo_history, "PAST_SESSIONS", 2)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: bool(app.query_one(FlowChart).series.get("all")))
+        await until(pilot, lambda: app.query_one(FlowChart).data is not None)
         assert app.building is not None  # the chart was up before the past was built
         assert "building past sessions 0/2" in gauge_text(app)
         await until(pilot, lambda: app.building is None and "2 stored" in gauge_text(app), 120)

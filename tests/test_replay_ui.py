@@ -59,7 +59,8 @@ def recording(recorded_session):
 
 
 def rows(app) -> int:
-    return len(app.query_one(FlowChart).series.get("all", []))
+    data = app.query_one(FlowChart).data
+    return len(data.all) if data else 0
 
 
 async def test_replay_keys(recording):

@@ -26,7 +26,7 @@ async def until_ready(pilot) -> None:
     app = pilot.app
     for _ in range(300):
         if all(s.state != "loading" for s in app.statuses.values()) and (
-            any(c.series.get("all") for c in app.query(FlowChart))
+            any(c.data is not None for c in app.query(FlowChart))
             or all(s.state == "no_session" for s in app.statuses.values())
         ):
             break

@@ -63,7 +63,7 @@ def readout(app) -> CursorReadout:
 
 
 async def ready(pilot) -> None:
-    await until(pilot, lambda: len(chart(pilot.app).series.get("all", ())) > 30)
+    await until(pilot, lambda: (d := chart(pilot.app).data) is not None and len(d.all) > 30)
     await pilot.pause()
 
 
@@ -90,7 +90,7 @@ async def test_w_cycles_rolling_windows_of_the_per_bar_flow(size):
 async def test_w_offers_only_windows_longer_than_the_bar():
     app, _ = make_app(bar="15m")
     async with app.run_test(size=(120, 40)) as pilot:
-        await until(pilot, lambda: len(chart(app).series.get("all", ())) > 3)
+        await until(pilot, lambda: (d := chart(app).data) is not None and len(d.all) > 3)
         seen = []
         for _ in range(3):
             await pilot.press("w")

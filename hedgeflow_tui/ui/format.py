@@ -9,26 +9,24 @@ from hedgeflow_tui.clock import ET
 MISSING = "—"
 
 
-def money(value: float | None, signed: bool = True) -> str:
-    """Delta-dollars, e.g. +$12.3M, −$840K, $1.20B."""
+def money(value: float | None, signed: bool = True, *, short: bool = False) -> str:
+    """Delta-dollars, e.g. +$12.3M, −$840K, $1.20B; `short`: three significant digits and no
+    $ (−12.3M, +150M, +1.23B)."""
     if value is None:
         return MISSING
     size = abs(value)
+    unit = "" if short else "$"
     for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
         if size >= scale:
-            digits = 2 if size / scale < 10 else 1
-            text = f"${size / scale:.{digits}f}{suffix}"
+            number = size / scale
+            digits = 2 if number < 10 else 0 if short and number >= 100 else 1
+            text = f"{unit}{number:.{digits}f}{suffix}"
             break
     else:
-        text = f"${size:.0f}"
+        text = f"{unit}{size:.0f}"
     if not signed:
         return text
     return ("+" if value > 0 else "−" if value < 0 else "") + text
-
-
-def axis_money(value: float) -> str:
-    """Compact tick labels for the chart's flow axis."""
-    return money(value).replace("$", "")
 
 
 def et_time(t: datetime | None, seconds: bool = False) -> str:

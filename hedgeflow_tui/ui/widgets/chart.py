@@ -4,9 +4,9 @@ fired and the cursor.
 
 `show()` keeps the data for a view (ui/chart_view.py); the widget draws it for its current size
 (chart_canvas), colours it with the current palette and theme, and hands Textual the lines as
-strips. The strips are cached per (data version, size, colours, view): a repaint with nothing
-new costs a lookup, and a new poll refreshes only the lines whose picture changed. A click parks
-the cursor on the nearest bar (`FlowChart.Picked`).
+strips. The strips are cached per (data version, size, colours), a new view being a new data
+version: a repaint with nothing new costs a lookup, and a new poll refreshes only the lines whose
+picture changed. A click parks the cursor on the nearest bar (`FlowChart.Picked`).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def chart_data(
 
 class FlowChart(Widget):
     """`show(view, bar_size, alerts, shown)` keeps the data; drawing happens when Textual asks
-    for the lines. `view` (the `ChartView` shown) is part of the cache key."""
+    for the lines."""
 
     CACHED_PICTURES = 4  # a few views or sizes to flip between (a tab, a zoom, a resize)
 
@@ -123,9 +123,8 @@ class FlowChart(Widget):
         super().__init__(id=id)
         self.palette = palette
         self.data: ChartData | None = None
-        self.series: dict[str, tuple[float | None, ...]] = {}
-        self.view: Hashable = None
-        self.version = 0  # of `data`: bumped whenever it changes
+        self.view: ChartView | None = None  # the view `data` was made for
+        self.version = 0  # of `data` and `view`: bumped whenever either changes
         self._drawn: dict[Hashable, Drawn] = {}
 
     def show(
@@ -140,11 +139,6 @@ class FlowChart(Widget):
             return  # nothing new: the cached lines stand
         before = self._lines_shown()
         self.data, self.version, self.view = data, self.version + 1, shown
-        self.series = (
-            {"all": data.all, "calls": data.calls, "puts": data.puts, "price": data.price}
-            if data
-            else {}
-        )
         self.refresh_changed(before)
 
     def refresh_changed(self, before: list[Strip] | None) -> None:
@@ -169,7 +163,7 @@ class FlowChart(Widget):
 
     def _key(self) -> Hashable:
         width, height = self.size
-        return (self.version, width, height, widget_palette(self), self.rich_style, self.view)
+        return (self.version, width, height, widget_palette(self), self.rich_style)
 
     def _lines_shown(self) -> list[Strip] | None:
         drawn = self._drawn.get(self._key()) if self.is_mounted else None

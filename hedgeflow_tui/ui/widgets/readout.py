@@ -10,7 +10,7 @@ from textual.widget import Widget
 
 from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.store import Row
-from hedgeflow_tui.ui.format import MISSING, et_time, money, price
+from hedgeflow_tui.ui.format import et_time, money, price
 from hedgeflow_tui.ui.widgets.alert_log import LABELS
 
 
@@ -32,7 +32,7 @@ def readout_text(
     ]
     window = f" · {rolling[0]} {money(rolling[1])}" if rolling else ""
     long_legs = " │ ".join(f"{name} {money(f)} cum {money(c)}" for name, f, c in legs)
-    short = [f"{name} {_bare(f)}/{_bare(c)}" for name, f, c in legs]
+    short = [f"{name} {money(f, short=True)}/{money(c, short=True)}" for name, f, c in legs]
     at, spot = et_time(row.t), price(row.spot)
     alert, short_alert = (f" │ {fired}", f"  {fired}") if fired else ("", "")
     forms = [
@@ -44,20 +44,6 @@ def readout_text(
         f"{at} {' '.join(short)} {spot}{' ' + fired if fired else ''}",
     ]
     return next((form for form in forms if len(form) <= width), forms[-1][:width])
-
-
-def _bare(value: float | None) -> str:
-    """Three significant digits, no $: −12.3M, +150M, +1.23B."""
-    if value is None:
-        return MISSING
-    size = abs(value)
-    sign = "+" if value > 0 else "−" if value < 0 else ""
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if size >= scale:
-            number = size / scale
-            digits = 2 if number < 10 else 1 if number < 100 else 0
-            return f"{sign}{number:.{digits}f}{suffix}"
-    return f"{sign}{size:.0f}"
 
 
 class CursorReadout(Widget):
