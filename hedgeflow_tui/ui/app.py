@@ -17,7 +17,7 @@ from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -29,7 +29,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from hedgeflow_tui.alert_command import AlertCommand
 from hedgeflow_tui.alerting import AlertTrackers
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import SENSITIVITIES, Settings
@@ -41,6 +40,9 @@ from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
 from hedgeflow_tui.ui.symbol_view import SymbolView, symbol_id
 from hedgeflow_tui.ui.widgets import FlowChart
 from hedgeflow_tui.ui.widgets.alert_log import LABELS
+
+if TYPE_CHECKING:  # imported only with --alert-cmd
+    from hedgeflow_tui.alert_command import AlertCommand
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 COMPACT_BELOW_ROWS = 32  # shorter terminals fold the banner and the alert log (app.tcss)
@@ -154,11 +156,11 @@ class DashboardApp(App[None]):
         self.trackers = AlertTrackers(self.store, settings.sensitivity)
         self.store.subscribe(self._on_store_change)
         self.alert_errors: list[str] = []
-        self.alert_command = (
-            AlertCommand(settings.alert_cmd, secret=settings.api_key)
-            if settings.alert_cmd
-            else None
-        )
+        self.alert_command: AlertCommand | None = None
+        if settings.alert_cmd:
+            from hedgeflow_tui.alert_command import AlertCommand
+
+            self.alert_command = AlertCommand(settings.alert_cmd, secret=settings.api_key)
         self._announcing = True  # off while a replay seeks: alerts go to the log only
         # what the charts show (window, zoom, cursor), the same for every symbol
         self.chart_view = ChartView(window=settings.window).fit_bar(bar_size)
