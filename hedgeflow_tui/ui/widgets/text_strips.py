@@ -21,10 +21,13 @@ from textual.widget import Widget
 
 
 class TextStrips(Widget):
-    """A widget whose `render()` returns a Rich `Text`, drawn by Rich into cached strips."""
+    """A widget whose `render()` returns a Rich `Text`, drawn by Rich into cached strips.
+
+    The strips are dropped on every refresh: a new text, and every restyle (Textual refreshes a
+    widget whose styles, or whose ancestors' inherited colours, change); and on a resize."""
 
     _strips: list[Strip] | None = None
-    _strips_for: tuple[Size, Style] | None = None
+    _strips_for: Size | None = None
 
     def render(self) -> Text:
         raise NotImplementedError
@@ -32,19 +35,19 @@ class TextStrips(Widget):
     def refresh(
         self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
     ) -> Self:
-        self._strips = None  # what render() says may have changed
+        self._strips = None  # what render() says, or the style it is drawn on, may have changed
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def render_line(self, y: int) -> Strip:
-        key = (self.size, self.rich_style)
-        if self._strips is None or key != self._strips_for:
-            self._strips, self._strips_for = self._draw(key[1]), key
+        size = self.size
+        if self._strips is None or size != self._strips_for:
+            self._strips, self._strips_for = self._draw(size, self.rich_style), size
         if y < len(self._strips):
             return self._strips[y]
-        return Strip.blank(self.size.width, self.rich_style)
+        return Strip.blank(size.width, self.rich_style)
 
-    def _draw(self, style: Style) -> list[Strip]:
-        width, height = self.size
+    def _draw(self, size: Size, style: Style) -> list[Strip]:
+        width, height = size
         lines = text_lines(self.app.console, self.render(), width, style)
         return [Strip(line, width) for line in lines[:height]]
 
