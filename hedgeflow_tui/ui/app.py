@@ -26,7 +26,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Footer, Header, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from hedgeflow_tui.alerting import AlertTrackers
@@ -47,14 +47,16 @@ if TYPE_CHECKING:  # imported only with --alert-cmd
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 COMPACT_BELOW_ROWS = 32  # shorter terminals fold the banner and the alert log (app.tcss)
 
-# The keys both modes have; each mode lists them among its own, in the footer's order.
+# The keys both modes have; each mode lists them among its own, in the footer's order. Only
+# `tab` is a priority key: nothing on the dashboard takes focus (the tabs neither), so the app's
+# keys reach it, and a screen over it (help, command palette) keeps its own keys.
 QUIT = Binding("q", "quit", "Quit", id="quit", tooltip="Quit hedgeflow-tui")
 NEXT_SYMBOL = Binding(
     "tab",
     "next_symbol",
     "Next symbol",
     id="next-symbol",
-    priority=True,
+    priority=True,  # over the screen's own `tab` (focus)
     tooltip="Show the next symbol's tab",
 )
 HELP = Binding(
@@ -100,7 +102,7 @@ LIVE_EDGE = Binding(
 
 
 def cursor_keys(back: str, forward: str) -> list[Binding]:
-    """The cursor's keys (priority: the tabs would take the arrows)."""
+    """The cursor's keys."""
     return [
         Binding(
             back,
@@ -108,7 +110,6 @@ def cursor_keys(back: str, forward: str) -> list[Binding]:
             "Cursor back",
             id="cursor.back",
             tooltip="Park the cursor one bar back (readout of that bar)",
-            priority=True,
             group=VIEW,
         ),
         Binding(
@@ -117,14 +118,9 @@ def cursor_keys(back: str, forward: str) -> list[Binding]:
             "Cursor forward",
             id="cursor.forward",
             tooltip="Move the parked cursor one bar forward",
-            priority=True,
             group=VIEW,
         ),
     ]
-
-
-# Actions of priority keys (the arrows) that belong to the dashboard, not to a screen over it.
-MAIN_SCREEN_ONLY = {"cursor_back", "cursor_forward"}
 
 
 class FlowChanged(Message):
@@ -203,6 +199,9 @@ class DashboardApp(App[None]):
         return super().get_css_variables() | css_variables(palette, self.current_theme.dark)
 
     def on_mount(self) -> None:
+        # the tabs take no focus: focused, they put their arrow keys first in the footer and
+        # split its View group around `tab` (the app's own keys switch tabs, and so does a click)
+        self.query_one(TabbedContent).query_one(Tabs).can_focus = False
         self.set_interval(1.0, self.refresh_statuses)
         self._catch_stop_signals()
         self.say_window_dropped()
@@ -353,8 +352,6 @@ class DashboardApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_symbol":
             return len(self.symbols) > 1  # one tab: no key for it in the footer
-        if action in MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
-            return False  # priority keys: the help or the command palette gets the arrows
         if action == "live_edge":
             return self.chart_view.cursor is not None  # only while the cursor is parked
         return True

@@ -59,8 +59,7 @@ for two bar intervals (banner dimmed, tab marked) · rate-limited · paused · s
 key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        # the chart's view first: the footer shows the arrows first (the tabs' keys), and one
-        # group entry needs its keys together
+        # the chart's view first: one footer group entry needs its keys together
         *cursor_keys("left", "right"),
         WINDOW,
         ZOOM,
