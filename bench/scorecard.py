@@ -253,6 +253,7 @@ class Tally:
     latencies: list[float] = field(default_factory=list)  # bars, caught episodes
     positions: list[float] = field(default_factory=list)  # share of the episode elapsed
     too_short: list[Episode] = field(default_factory=list)
+    caught_starts: set[tuple[int, datetime]] = field(default_factory=set)  # (seed, start)
 
 
 Visible = dict[tuple[int, datetime], tuple[str, ...]]  # per episode: where it beats calm noise
@@ -288,6 +289,7 @@ def score_session(
         if hits:
             length = episode.end - episode.start
             tally.caught += 1
+            tally.caught_starts.add((episode.seed, episode.start))
             tally.realized_caught += bool(episode.realized)
             tally.visible_caught += seen
             tally.first_half += hits[0] <= episode.start + length / 2
@@ -658,7 +660,10 @@ def tune(seeds: range, bar_sizes: Iterable[str], context: bool = False) -> None:
         chosen = pick(results, bar, limit)
         if chosen:
             print(f"{bar} pick within {limit:.2f} false alerts a session: {chosen[1]}")
-            print(f"  {chosen[2]}\n")
+            print(f"  {chosen[2]}")
+            if not context:
+                print(window_cost(chosen[2], items, bar, visible[bar]))
+            print()
         else:
             print(f"{bar}: no setting within {limit:.2f} false alerts a session\n")
 
@@ -682,6 +687,33 @@ def calm_table(results: Sequence[Result], bar_size: str, limit: float) -> str:
             else [bar_size, name, "—", "—", "—"]
         )
     return table(["bar", "quiet window after an episode", "best setting", "recall", "false"], rows)
+
+
+def window_cost(
+    config: detector.DetectorConfig, items: Sequence[Session], bar_size: str, visible: Visible
+) -> str:
+    """What the pick's quiet window costs: the same settings with each other window, the
+    episodes each catches that the pick misses (and the reverse), and its false alerts."""
+
+    def run(c: detector.DetectorConfig) -> tuple[set[tuple[int, datetime]], int]:
+        tallies = score(lambda bar: current_detector(bar, c), items, bar_size, visible)
+        return set().union(*(t.caught_starts for t in tallies)), sum(
+            t.false_alerts for t in tallies
+        )
+
+    caught, false = run(config)
+    lines = [f"  its quiet window: {config.calm_after} bars, caught {len(caught)}, false {false}"]
+    for minutes, both in CALM:
+        calm = _bars(minutes, bar_size, 1) if minutes else 0
+        if calm == config.calm_after and (not calm or both == config.calm_both_ways):
+            continue  # the pick's own window
+        other, other_false = run(replace(config, calm_after=calm, calm_both_ways=both))
+        name = f"{minutes}m {'both ways' if both else 'own way'}" if minutes else "none"
+        lines.append(
+            f"  window {name}: catches {len(other - caught)} it misses, misses "
+            f"{len(caught - other)} it catches; false {other_false}"
+        )
+    return "\n".join(lines)
 
 
 TRADE_OFF_HEADERS = [

@@ -15,7 +15,11 @@ a bar) is accumulated over bars, so a run with one small bar is not lost: as an 
 - `reversal`: during an episode the opposite evidence reached `reversal_level` x threshold, or
   the episode faded on a bar that ran hard the other way, or, within `calm_after` bars of its
   end, the flow turned hard against it. The alert carries the *new* direction. In that window
-  no new squeeze opens: the unwind after a squeeze is not one.
+  no new squeeze opens: the unwind after a squeeze is not one (with `calm_both_ways` off, only
+  the ended episode's own direction is held back; the tuning seeds keep it on).
+- A direction's evidence comes from the strongest series (both legs, or one leg where `legs` is
+  set) whose run the whole flow follows: one leg buying while the other sells more is no
+  evidence of buying, so a squeeze or reversal alert's run flow has its direction's sign.
 - Attribution reads the sign of each leg: call-driven buying (upside call chasing) is not
   call-driven selling.
 
@@ -75,14 +79,15 @@ class DetectorConfig:
 
 
 # Tuned per bar size on the tuning seeds (bench/scorecard.py --tune), never on the held-out ones:
-# the best recall with no more false alerts a session than the plain rule (or 0.5 where it
-# raises fewer). Time-like settings are ~20 (size), ~15 (warm-up) and ~30 minutes (calm after).
+# the best recall within a false-alert budget a session: the plain rule's own rate at 30s and 1m,
+# 0.5 at 5m and 15m, where the plain rule hardly alerts (--trade-off shows what each budget
+# costs). Time-like settings are ~20 (size), ~15 (warm-up) and 30 minutes (quiet after).
 TUNED: dict[str, DetectorConfig] = {
     "30s": DetectorConfig(
         threshold=2.0, ewma_bars=8, scale_bars=40, warmup_bars=30, calm_after=60, legs=True
     ),
     "1m": DetectorConfig(
-        threshold=4.0, ewma_bars=2, scale_bars=20, warmup_bars=15, calm_after=30, legs=True
+        threshold=2.0, ewma_bars=8, scale_bars=20, warmup_bars=15, calm_after=30, legs=True
     ),
     "5m": DetectorConfig(
         threshold=3.0,
@@ -94,7 +99,13 @@ TUNED: dict[str, DetectorConfig] = {
         price_gate=True,
     ),
     "15m": DetectorConfig(
-        threshold=4.0, ewma_bars=2, scale_bars=6, warmup_bars=2, calm_after=2, legs=True
+        threshold=8.0,
+        allowance=1.0,
+        scale_bars=6,
+        warmup_bars=2,
+        calm_after=2,
+        legs=False,
+        price_gate=True,
     ),
 }
 

@@ -22,6 +22,7 @@ from hedgeflow_tui.sim.market import simulate_session
 from hedgeflow_tui.sim.rows import rows_at
 from hedgeflow_tui.store import Row
 from hedgeflow_tui.ui.palette import palette_for
+from hedgeflow_tui.ui.widgets.alert_log import alert_line
 from hedgeflow_tui.ui.widgets.attribution import _bar as attribution_line
 from hedgeflow_tui.ui.widgets.banner import banner_text
 
@@ -160,6 +161,10 @@ def test_a_reversal_carries_the_new_direction_and_ends_the_episode():
     assert tracker.signal.state == "quiet" and tracker.signal.reversal
     assert tracker.signal.direction == "down"
     assert "dealers now selling" in banner_text(tracker.signal)[0]
+    colours = palette_for("default", True)
+    line = alert_line(alerts[1], colours)  # the alert log's line: the new direction's arrow
+    arrow = next(span for span in line.spans if "REVERSAL" in line.plain[span.start : span.end])
+    assert line.plain[arrow.start :].startswith("▼ REVERSAL") and colours.down in str(arrow.style)
 
 
 def test_a_fading_squeeze_is_said_to_have_ended():
@@ -322,3 +327,21 @@ def test_price_moving_with_the_run_opens_it_on_less_evidence():
         ("squeeze_confirmed", "up")
     ]
     assert feed(AlertTracker("SPY", config), series(WEAK_RUN, spots=FLAT)) == []
+
+
+def test_the_quiet_window_after_an_episode_holds_back_the_other_way_only_if_set():
+    """After a squeeze fades, a hard run the other way inside the window is its reversal, said
+    once (the unwind); with `calm_both_ways` off it opens a squeeze of its own."""
+    bars = [*SQUEEZE_UP, *calm(6, seed=9, size=0.3), -6, -7, -8, -8, -8]
+    both = replace(CONFIG, calm_after=20)
+    assert kinds(feed(AlertTracker("SPY", both), series(bars))) == [
+        ("squeeze_confirmed", "up"),
+        ("squeeze_ended", "up"),
+        ("reversal", "down"),
+    ]
+    own = replace(both, calm_both_ways=False)
+    assert kinds(feed(AlertTracker("SPY", own), series(bars)))[:3] == [
+        ("squeeze_confirmed", "up"),
+        ("squeeze_ended", "up"),
+        ("squeeze_confirmed", "down"),
+    ]
