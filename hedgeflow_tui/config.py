@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,6 +175,8 @@ def load_file(path: Path, warn: Callable[[str], None] | None = None) -> dict[str
     if read is None:
         return {}
     data, mode = read
+    import tomllib  # only with a config file: not before the first frame
+
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from textual.command import CommandList
-from textual.widgets import TabbedContent
-from textual.widgets._footer import FooterKey
+from textual.widgets import Input, TabbedContent
+from textual.widgets._footer import FooterKey, FooterLabel
 from textual.widgets._toast import Toast
 
 from hedgeflow_tui.clock import FrozenClock
@@ -466,6 +466,33 @@ async def test_the_palette_finds_poll_and_the_footer_says_resume_while_paused():
         footer = {key.description for key in app.query(FooterKey)}
         assert "Resume" in footer and "Pause" not in footer
         assert "Resume" in {c.title for c in app.get_system_commands(app.screen)}
+
+
+async def test_with_several_symbols_the_footer_keeps_the_view_keys_in_one_entry():
+    app, _ = make_app(symbols=("SPY", "QQQ"))
+    async with app.run_test(size=(140, 30)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        await pilot.click("#symbols Tab")  # a click on a tab does not give the tabs focus
+        await pilot.pause(0.2)
+        labels = [str(label.render()) for label in app.query(FooterLabel)]
+        assert labels.count("View") == 1, labels
+        keys = [key.key_display for key in app.query(FooterKey)]
+        assert keys[keys.index("←") : keys.index("←") + 4] == ["←", "→", "w", "z"], keys
+        assert "Next symbol" in {key.description for key in app.query(FooterKey)}
+
+
+async def test_the_command_palette_keeps_its_keys_and_offers_the_cursor():
+    app, _ = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        await pilot.press("ctrl+p", *"cursor")
+        await pilot.pause(0.5)
+        found = [str(option.prompt) for option in app.screen.query_one(CommandList).options]
+        assert any("Cursor back" in text for text in found), found
+        await pilot.press("left", "left", "home", "space", "x")
+        await pilot.pause(0.2)
+        assert app.screen.query_one(Input).value == " xcursor"  # the keys edited the input
+        assert app.chart_view.cursor is None  # and did not move the dashboard's cursor
 
 
 async def test_at_80x24_an_alert_toast_leaves_the_regime_line_and_alert_log_visible():

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from stepped_clock import stepped_clock
+from textual.widgets import Input
 from textual.widgets._footer import FooterKey, FooterLabel
 
 from hedgeflow_tui.config import Settings
@@ -95,6 +96,21 @@ async def test_replay_keys(recording):
         assert isinstance(app.screen, HelpScreen) and "· replay" in app.screen.text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_the_command_palette_keeps_the_replay_keys_for_its_input(recording):
+    recorded, _ = recording
+    app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), recorded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("space", "home")  # paused at the start
+        await pilot.press("ctrl+p", *"step")
+        await pilot.pause(0.3)
+        await pilot.press("left", "right", "home", "end", "space")
+        await pilot.pause(0.2)
+        assert app.screen.query_one(Input).value == "step "
+        assert app.driver.position == 0 and not app.driver.playing
+        await pilot.press("escape", "right")  # back on the dashboard, the arrows step again
+        assert app.driver.position == 1
 
 
 async def test_alerts_fire_in_replay_as_they_fired_live(recording):

@@ -97,6 +97,18 @@ async def test_after_the_close_the_banner_sums_up_the_day():
         assert "session needs" not in status_line(app)
 
 
+async def test_on_a_weekend_at_80x24_the_status_lines_hold_the_next_session():
+    app, _ = make_app(at=datetime(2026, 6, 13, 16, 0, tzinfo=UTC), date="2026-06-13")  # Sat
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
+        app.refresh_statuses()
+        await pilot.pause(0.1)
+        line = status_line(app)
+        assert line.endswith("next session Mon 2026-06-15 09:30 ET"), line
+        assert cell_len(line) <= 2 * app.query_one(StatusBar).size.width, line
+        assert "session needs 0" not in line
+
+
 async def test_before_the_open_the_simulator_says_how_to_start_elsewhere_in_the_day():
     app, _ = make_app(at=datetime(2026, 6, 12, 13, 0, tzinfo=UTC))  # 09:00 ET, a Friday
     async with app.run_test() as pilot:

@@ -17,7 +17,7 @@ from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
@@ -26,10 +26,9 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Footer, Header, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
-from hedgeflow_tui.alert_command import AlertCommand
 from hedgeflow_tui.alerting import AlertTrackers
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import SENSITIVITIES, Settings
@@ -42,17 +41,22 @@ from hedgeflow_tui.ui.symbol_view import SymbolView, symbol_id
 from hedgeflow_tui.ui.widgets import FlowChart
 from hedgeflow_tui.ui.widgets.alert_log import LABELS
 
+if TYPE_CHECKING:  # imported only with --alert-cmd
+    from hedgeflow_tui.alert_command import AlertCommand
+
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 COMPACT_BELOW_ROWS = 32  # shorter terminals fold the banner and the alert log (app.tcss)
 
-# The keys both modes have; each mode lists them among its own, in the footer's order.
+# The keys both modes have; each mode lists them among its own, in the footer's order. Only
+# `tab` is a priority key: nothing on the dashboard takes focus (the tabs neither), so the app's
+# keys reach it, and a screen over it (help, command palette) keeps its own keys.
 QUIT = Binding("q", "quit", "Quit", id="quit", tooltip="Quit hedgeflow-tui")
 NEXT_SYMBOL = Binding(
     "tab",
     "next_symbol",
     "Next symbol",
     id="next-symbol",
-    priority=True,
+    priority=True,  # over the screen's own `tab` (focus)
     tooltip="Show the next symbol's tab",
 )
 HELP = Binding(
@@ -98,7 +102,7 @@ LIVE_EDGE = Binding(
 
 
 def cursor_keys(back: str, forward: str) -> list[Binding]:
-    """The cursor's keys (priority: the tabs would take the arrows)."""
+    """The cursor's keys."""
     return [
         Binding(
             back,
@@ -106,7 +110,6 @@ def cursor_keys(back: str, forward: str) -> list[Binding]:
             "Cursor back",
             id="cursor.back",
             tooltip="Park the cursor one bar back (readout of that bar)",
-            priority=True,
             group=VIEW,
         ),
         Binding(
@@ -115,14 +118,9 @@ def cursor_keys(back: str, forward: str) -> list[Binding]:
             "Cursor forward",
             id="cursor.forward",
             tooltip="Move the parked cursor one bar forward",
-            priority=True,
             group=VIEW,
         ),
     ]
-
-
-# Actions of priority keys (the arrows) that belong to the dashboard, not to a screen over it.
-MAIN_SCREEN_ONLY = {"cursor_back", "cursor_forward"}
 
 
 class FlowChanged(Message):
@@ -154,11 +152,11 @@ class DashboardApp(App[None]):
         self.trackers = AlertTrackers(self.store, settings.sensitivity)
         self.store.subscribe(self._on_store_change)
         self.alert_errors: list[str] = []
-        self.alert_command = (
-            AlertCommand(settings.alert_cmd, secret=settings.api_key)
-            if settings.alert_cmd
-            else None
-        )
+        self.alert_command: AlertCommand | None = None
+        if settings.alert_cmd:
+            from hedgeflow_tui.alert_command import AlertCommand
+
+            self.alert_command = AlertCommand(settings.alert_cmd, secret=settings.api_key)
         self._announcing = True  # off while a replay seeks: alerts go to the log only
         # what the charts show (window, zoom, cursor), the same for every symbol
         self.chart_view = ChartView(window=settings.window).fit_bar(bar_size)
@@ -201,6 +199,9 @@ class DashboardApp(App[None]):
         return super().get_css_variables() | css_variables(palette, self.current_theme.dark)
 
     def on_mount(self) -> None:
+        # the tabs take no focus: focused, they put their arrow keys first in the footer and
+        # split its View group around `tab` (the app's own keys switch tabs, and so does a click)
+        self.query_one(TabbedContent).query_one(Tabs).can_focus = False
         self.set_interval(1.0, self.refresh_statuses)
         self._catch_stop_signals()
         self.say_window_dropped()
@@ -351,8 +352,6 @@ class DashboardApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_symbol":
             return len(self.symbols) > 1  # one tab: no key for it in the footer
-        if action in MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
-            return False  # priority keys: the help or the command palette gets the arrows
         if action == "live_edge":
             return self.chart_view.cursor is not None  # only while the cursor is parked
         return True

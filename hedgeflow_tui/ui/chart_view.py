@@ -89,8 +89,14 @@ def rolling_flows(
 ) -> Flows:
     """At each row, the sum of the per-bar flow of the bars of the last `window` ending with
     it; None where any of those bars is unknown (see the module's docstring)."""
-    calls = _rolling([r.calls for r in rows], rows, bar, window, session_open)
-    puts = _rolling([r.puts for r in rows], rows, bar, window, session_open)
+    if not rows:
+        return Flows((), (), ())
+    base = min(session_open, rows[0].t)
+    slots = [int((row.t - base) / bar) for row in rows]  # each row's bucket index from `base`
+    before_open = int((session_open - base) / bar)  # buckets before the open: no flow
+    n = max(1, round(window / bar))
+    calls = _rolling([r.calls for r in rows], slots, before_open, n)
+    puts = _rolling([r.puts for r in rows], slots, before_open, n)
     return Flows(
         calls=calls,
         puts=puts,
@@ -102,31 +108,22 @@ def rolling_flows(
 
 
 def _rolling(
-    flows: list[float | None],
-    rows: Sequence[Row],
-    bar: timedelta,
-    window: timedelta,
-    session_open: datetime,
+    flows: list[float | None], slots: list[int], before_open: int, n: int
 ) -> tuple[float | None, ...]:
-    if not rows:
-        return ()
-    base = min(session_open, rows[0].t)
-    slots = int((rows[-1].t - base) / bar) + 1
-    known: list[float | None] = [None] * slots  # by bucket index from `base`
-    for row, flow in zip(rows, flows, strict=True):
-        known[int((row.t - base) / bar)] = flow
-    before_open = int((session_open - base) / bar)  # buckets before the open: no flow
+    """Sums of `n` buckets ending at each row's bucket (`slots`)."""
+    known: list[float | None] = [None] * (slots[-1] + 1)  # by bucket index
+    for slot, flow in zip(slots, flows, strict=True):
+        known[slot] = flow
     for index in range(before_open):
         known[index] = 0.0 if known[index] is None else known[index]
-    n = max(1, round(window / bar))
     # prefix sums of the known flows and of the unknown count, so each window is O(1)
     total, unknown = [0.0], [0]
     for value in known:
         total.append(total[-1] + (value or 0.0))
         unknown.append(unknown[-1] + (value is None))
     result = []
-    for row in rows:
-        end = int((row.t - base) / bar) + 1
+    for slot in slots:
+        end = slot + 1
         start = max(0, end - n)
         result.append(total[end] - total[start] if unknown[end] == unknown[start] else None)
     return tuple(result)

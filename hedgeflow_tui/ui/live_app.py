@@ -20,18 +20,7 @@ from textual.worker import Worker, WorkerState
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.gauge import read_gauge
-from hedgeflow_tui.history import (
-    History,
-    HistoryFeed,
-    market_label,
-    market_of,
-    open_history,
-    session_day,
-)
 from hedgeflow_tui.model import BAR_SIZES
-from hedgeflow_tui.run_context import RunHistory
-from hedgeflow_tui.sources import Source
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change
 from hedgeflow_tui.ui.app import (
@@ -47,10 +36,13 @@ from hedgeflow_tui.ui.app import (
     worker_error,
 )
 
-if TYPE_CHECKING:  # the HTTP stack is imported with the source, after the first frame
+if TYPE_CHECKING:  # the HTTP stack and the history are imported after the first frame
     from hedgeflow_tui.client import FlashAlphaClient
+    from hedgeflow_tui.history import History, HistoryFeed
     from hedgeflow_tui.poller import Poller
     from hedgeflow_tui.record import Recorder
+    from hedgeflow_tui.run_context import RunHistory
+    from hedgeflow_tui.sources import Source
 
 
 class StatusChanged(Message):
@@ -67,8 +59,7 @@ for two bar intervals (banner dimmed, tab marked) · rate-limited · paused · s
 key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
 """
     BINDINGS: ClassVar[list[BindingType]] = [
-        # the chart's view first: the footer shows the arrows first (the tabs' keys), and one
-        # group entry needs its keys together
+        # the chart's view first: one footer group entry needs its keys together
         *cursor_keys("left", "right"),
         WINDOW,
         ZOOM,
@@ -168,6 +159,8 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
 
     def _open_history(self) -> None:
         """Every session goes into the history database (unless --no-history)."""
+        from hedgeflow_tui.history import HistoryFeed, market_of, open_history
+
         self.history, self.history_note = open_history(self.settings.history)
         self.market = market_of(self._source().kind, self.settings.seed)
         if self.history is not None:
@@ -221,9 +214,15 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
     def _show_gauge(self, symbol: str) -> None:
         """Today against the stored sessions of this symbol, bar size and market."""
         history = self.history
+        if history is None:
+            return
+        from hedgeflow_tui.gauge import read_gauge
+        from hedgeflow_tui.history import market_label, session_day
+        from hedgeflow_tui.run_context import RunHistory
+
         view = self.store.session(symbol, self.bar_size)
         day = session_day(view) if view is not None else None
-        if history is None or view is None or day is None:
+        if view is None or day is None:
             return
         reading = read_gauge(history, symbol, self.bar_size, self.market, day, view.rows)
         about = [f"{symbol} {self.bar_size}", market_label(self.market)]

@@ -60,10 +60,8 @@ recording holds are named (`b` shows the next).
         SENSITIVITY,
         NEXT_SYMBOL,
         HELP,
-        Binding(
-            "space", "replay_pause", "Pause", id="replay.pause", tooltip="Pause", priority=True
-        ),
-        Binding("space", "replay_play", "Play", id="replay.play", tooltip="Play", priority=True),
+        Binding("space", "replay_pause", "Pause", id="replay.pause", tooltip="Pause"),
+        Binding("space", "replay_play", "Play", id="replay.play", tooltip="Play"),
         Binding(
             "b",
             "cycle_bar",
@@ -77,7 +75,6 @@ recording holds are named (`b` shows the next).
             "Back",
             id="replay.back",
             tooltip="One poll back",
-            priority=True,
             group=STEP,
         ),
         Binding(
@@ -86,7 +83,6 @@ recording holds are named (`b` shows the next).
             "Step",
             id="replay.forward",
             tooltip="One poll forward",
-            priority=True,
             group=STEP,
         ),
         Binding(
@@ -95,7 +91,6 @@ recording holds are named (`b` shows the next).
             "Start",
             id="replay.home",
             tooltip="Start of recording",
-            priority=True,
             group=ENDS,
         ),
         Binding(
@@ -104,7 +99,6 @@ recording holds are named (`b` shows the next).
             "End",
             id="replay.end",
             tooltip="End of recording",
-            priority=True,
             group=ENDS,
         ),
         Binding(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,7 +15,6 @@ from textual.widgets import Static
 
 from hedgeflow_tui.clock import ET, SESSION_OPEN
 from hedgeflow_tui.detector import Alert, Signal, session_attribution
-from hedgeflow_tui.gauge import GaugeReading
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Row, SessionView
 from hedgeflow_tui.ui.chart_view import ChartView
@@ -31,6 +31,9 @@ from hedgeflow_tui.ui.widgets import (
 )
 from hedgeflow_tui.ui.widgets.banner import summary_text
 from hedgeflow_tui.ui.widgets.status import connection, stale_since
+
+if TYPE_CHECKING:  # the history's modules (sqlite3): not before the first frame
+    from hedgeflow_tui.gauge import GaugeReading
 
 
 def symbol_id(symbol: str) -> str:

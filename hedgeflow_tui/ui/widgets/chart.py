@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 from rich.segment import Segment, Segments
 from rich.style import Style
 from textual import events
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -126,6 +126,7 @@ class FlowChart(Widget):
         self.view: ChartView | None = None  # the view `data` was made for
         self.version = 0  # of `data` and `view`: bumped whenever either changes
         self._drawn: dict[Hashable, Drawn] = {}
+        self._look: tuple[Size, Palette, Style] | None = None  # (see _key)
 
     def show(
         self,
@@ -161,9 +162,19 @@ class FlowChart(Widget):
         if changed:
             self.refresh(*changed)
 
+    def refresh(
+        self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False
+    ) -> Self:
+        self._look = None  # a restyle (a theme, an ancestor's colours) comes with a refresh
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
     def _key(self) -> Hashable:
-        width, height = self.size
-        return (self.version, width, height, widget_palette(self), self.rich_style)
+        """The cache key of the lines: data version, size, colours. The colours and style are
+        looked up once per refresh, not for each line Textual asks for (~50 µs each)."""
+        size = self.size
+        if self._look is None or self._look[0] != size:
+            self._look = (size, widget_palette(self), self.rich_style)
+        return (self.version, *self._look)
 
     def _lines_shown(self) -> list[Strip] | None:
         drawn = self._drawn.get(self._key()) if self.is_mounted else None

@@ -91,7 +91,11 @@ def status_text(
     if status.next_poll is not None and status.state in ("ok", "no_session"):
         text.append(f"{next_poll(status.next_poll, now, speed)} · ")
     quota = status.quota
-    if quota is not None and quota.limit is not None and status.state == "closed":
+    if (
+        quota is not None
+        and quota.limit is not None
+        and (status.state == "closed" or quota.projected == 0)
+    ):
         text.append(f"quota {quota.remaining}/{quota.limit} left · ")  # nothing more to need
     elif quota is not None and quota.limit is not None:
         text.append(
