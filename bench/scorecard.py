@@ -540,6 +540,11 @@ def _bars(minutes: float, bar_size: str, at_least: int) -> int:
     return max(at_least, round(minutes / (BAR_SECONDS[bar_size] / 60)))
 
 
+def _calm_bars(minutes: float, bar_size: str) -> int:
+    """A quiet window of `minutes` in bars: at least one bar, unless there is none."""
+    return _bars(minutes, bar_size, 1) if minutes else 0
+
+
 def grid_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
     """Every setting of the grid at `bar_size`, named."""
     scale, warmup = (
@@ -558,7 +563,7 @@ def grid_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
                 price_gate=gate,
                 scale_bars=scale,
                 warmup_bars=warmup,
-                calm_after=_bars(calm, bar_size, 1) if calm else 0,
+                calm_after=_calm_bars(calm, bar_size),
                 calm_both_ways=both,
             )
             name = f"{evidence} h={threshold} legs={'yes' if legs else 'no'}"
@@ -669,11 +674,11 @@ def tune(seeds: range, bar_sizes: Iterable[str], context: bool = False) -> None:
 
 
 def calm_table(results: Sequence[Result], bar_size: str, limit: float) -> str:
-    """Per quiet window after an episode: the grid's best within `limit` false alerts a session
-    (recall, and the episodes it catches that the shipped window's best misses)."""
+    """Per quiet window after an episode: the grid's best setting with that window within
+    `limit` false alerts a session, its recall and false alerts."""
     rows = []
     for minutes, both in CALM:
-        calm = _bars(minutes, bar_size, 1) if minutes else 0
+        calm = _calm_bars(minutes, bar_size)
         own = [
             r
             for r in results
@@ -704,7 +709,7 @@ def window_cost(
     caught, false = run(config)
     lines = [f"  its quiet window: {config.calm_after} bars, caught {len(caught)}, false {false}"]
     for minutes, both in CALM:
-        calm = _bars(minutes, bar_size, 1) if minutes else 0
+        calm = _calm_bars(minutes, bar_size)
         if calm == config.calm_after and (not calm or both == config.calm_both_ways):
             continue  # the pick's own window
         other, other_false = run(replace(config, calm_after=calm, calm_both_ways=both))
