@@ -253,6 +253,7 @@ class Tally:
     latencies: list[float] = field(default_factory=list)  # bars, caught episodes
     positions: list[float] = field(default_factory=list)  # share of the episode elapsed
     too_short: list[Episode] = field(default_factory=list)
+    caught_starts: set[tuple[int, datetime]] = field(default_factory=set)  # (seed, start)
 
 
 Visible = dict[tuple[int, datetime], tuple[str, ...]]  # per episode: where it beats calm noise
@@ -288,6 +289,7 @@ def score_session(
         if hits:
             length = episode.end - episode.start
             tally.caught += 1
+            tally.caught_starts.add((episode.seed, episode.start))
             tally.realized_caught += bool(episode.realized)
             tally.visible_caught += seen
             tally.first_half += hits[0] <= episode.start + length / 2
@@ -517,24 +519,39 @@ def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
 # --- tuning ---------------------------------------------------------------------------------------
 
 # Time-like settings in minutes (converted to bars per bar size); the rest is the grid.
-FIXED_MINUTES = {"scale_bars": 20, "warmup_bars": 15, "calm_after": 30}
-FIXED_AT_LEAST = {"scale_bars": 6, "warmup_bars": 2, "calm_after": 1}  # bars, at long bar sizes
-FALSE_BUDGET = 0.5  # false alerts a session allowed when the plain rule raises fewer
+FIXED_MINUTES = {"scale_bars": 20, "warmup_bars": 15}
+FIXED_AT_LEAST = {"scale_bars": 6, "warmup_bars": 2}  # bars, at long bar sizes
 EVIDENCE = ("ewma 2", "ewma 4", "ewma 8", "cusum 1.0")
 CONTEXT = ((False, False), (True, False), (False, True))  # (per-leg evidence, price gate)
+# The quiet window after an episode: minutes, and whether it blocks the other direction too
+# (its unwind, said once as a reversal) or only the episode's own.
+CALM = ((30, True), (30, False), (10, False), (0, False))
 CUSUM_THRESHOLDS = (4.0, 6.0, 8.0, 12.0)  # a CUSUM adds up, an EWMA averages: other scales
 EWMA_THRESHOLDS = (1.5, 2.0, 2.5, 3.0, 4.0)
+
+Budget = float | str  # false alerts a session, or "plain": the plain rule's own rate
+# The false-alert budget of the shipped pick on the tuning seeds, per bar size (--trade-off
+# prints what each budget costs and buys on the held-out seeds).
+BUDGET: dict[str, Budget] = {"30s": "plain", "1m": "plain", "5m": 0.5, "15m": 0.5}
+TRADE_OFF_BUDGETS: tuple[Budget, ...] = ("plain", 0.25, 0.5, 1.0)
+
+
+def _bars(minutes: float, bar_size: str, at_least: int) -> int:
+    return max(at_least, round(minutes / (BAR_SECONDS[bar_size] / 60)))
+
+
+def _calm_bars(minutes: float, bar_size: str) -> int:
+    """A quiet window of `minutes` in bars: at least one bar, unless there is none."""
+    return _bars(minutes, bar_size, 1) if minutes else 0
 
 
 def grid_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
     """Every setting of the grid at `bar_size`, named."""
-    minutes = BAR_SECONDS[bar_size] / 60
-    scale, warmup, calm = (
-        max(FIXED_AT_LEAST[k], round(FIXED_MINUTES[k] / minutes))
-        for k in ("scale_bars", "warmup_bars", "calm_after")
+    scale, warmup = (
+        _bars(FIXED_MINUTES[k], bar_size, FIXED_AT_LEAST[k]) for k in ("scale_bars", "warmup_bars")
     )
     found = []
-    for evidence, (legs, gate) in itertools.product(EVIDENCE, CONTEXT):
+    for evidence, (legs, gate), (calm, both) in itertools.product(EVIDENCE, CONTEXT, CALM):
         kind, value = evidence.split()
         cusum = kind == "cusum"
         for threshold in CUSUM_THRESHOLDS if cusum else EWMA_THRESHOLDS:
@@ -546,18 +563,19 @@ def grid_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
                 price_gate=gate,
                 scale_bars=scale,
                 warmup_bars=warmup,
-                calm_after=calm,
+                calm_after=_calm_bars(calm, bar_size),
+                calm_both_ways=both,
             )
             name = f"{evidence} h={threshold} legs={'yes' if legs else 'no'}"
-            found.append((name + (" price-gate" if gate else ""), config))
+            name += " price-gate" if gate else ""
+            name += f" calm {calm}m {'both ways' if both else 'own way'}" if calm else " no calm"
+            found.append((name, config))
     return found
 
 
 # Context around the tuned pick (--tune-context): the threshold scaled, and an episode opening at
 # a lower share of it while the dealers are short gamma, or while price moves with the run.
-# The other settings are the tuned ones; GRID_THRESHOLD is the --tune grid's pick, without context.
-GRID_THRESHOLD = {"30s": 2.0, "1m": 4.0, "5m": 3.0, "15m": 4.0}
-CONTEXT_THRESHOLDS = (1.0, 1.25, 1.5)  # x GRID_THRESHOLD
+CONTEXT_THRESHOLDS = (1.0, 1.25, 1.5)  # x the tuned threshold
 SHORT_GAMMA_OPENS_AT = (1.0, 0.75, 0.5)
 CONFIRMED_OPENS_AT = (1.0, 0.75)
 
@@ -570,7 +588,7 @@ def context_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
     ):
         config = replace(
             tuned,
-            threshold=round(GRID_THRESHOLD[bar_size] * scale, 3),
+            threshold=round(tuned.threshold * scale, 3),
             short_gamma_opens_at=gamma,
             confirmed_opens_at=confirmed,
         )
@@ -579,7 +597,10 @@ def context_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
     return found
 
 
-def _tune_job(job: tuple[str, str, detector.DetectorConfig, Sequence[int], Visible]):
+Result = tuple[str, str, detector.DetectorConfig, Summary]  # bar size, name, config, summary
+
+
+def _tune_job(job: tuple[str, str, detector.DetectorConfig, Sequence[int], Visible]) -> Result:
     bar_size, name, config, seeds, visible = job
     items = sessions(seeds)
     tallies = [
@@ -588,42 +609,178 @@ def _tune_job(job: tuple[str, str, detector.DetectorConfig, Sequence[int], Visib
     return bar_size, name, config, summarise(tallies)
 
 
+def run_configs(
+    configs: Iterable[tuple[str, str, detector.DetectorConfig]],
+    seeds: range,
+    visible: dict[str, Visible],
+) -> list[Result]:
+    """Each (bar size, name, config) scored on `seeds`, in two processes."""
+    jobs = [(bar, name, config, seeds, visible[bar]) for bar, name, config in configs]
+    with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        return list(pool.map(_tune_job, jobs))
+
+
+def budget_of(budget: Budget, plain: Summary) -> float:
+    return plain.false_per_session if budget == "plain" else float(budget)
+
+
+def pick(results: Iterable[Result], bar_size: str, limit: float) -> Result | None:
+    """The best recall at `bar_size` among settings with at most `limit` false alerts a session
+    (ties: fewer false alerts, then the grid's order)."""
+    allowed = [r for r in results if r[0] == bar_size and r[3].false_per_session <= limit]
+    return min(allowed, key=lambda r: (-r[3].recall, r[3].false_per_session), default=None)
+
+
 def tune(seeds: range, bar_sizes: Iterable[str], context: bool = False) -> None:
     """The grid (or, with `context`, the context grid around the tuned pick) on the tuning
-    seeds; per bar size the pick is the setting with the best recall among those with no more
-    false alerts a session than the plain rule on the same seeds, or than FALSE_BUDGET where the
-    plain rule raises fewer (at 5m and 15m it hardly raises any)."""
+    seeds; per bar size the pick is the setting with the best recall among those within the
+    bar size's BUDGET of false alerts a session on the same seeds."""
     items = sessions(seeds)
     print(f"tuning on seeds {seeds.start}-{seeds.stop - 1} ({len(seeds)} sessions)")
     print(f"model: {model_version()}")
     visible = {bar: visible_episodes(items, bar) for bar in bar_sizes}
     configs = context_configs if context else grid_configs
-    jobs = [
-        (bar, name, config, seeds, visible[bar])
-        for bar in bar_sizes
-        for name, config in configs(bar)
-    ]
-    with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        results = list(pool.map(_tune_job, jobs))
+    results = run_configs(
+        [(bar, name, config) for bar in bar_sizes for name, config in configs(bar)], seeds, visible
+    )
     for bar in bar_sizes:
         plain = summarise(score(plain_rule, items, bar, visible[bar]))
         ranked = sorted((r for r in results if r[0] == bar), key=lambda r: -r[3].recall)
-        budget = max(plain.false_per_session, FALSE_BUDGET)
-        allowed = [r for r in ranked if r[3].false_per_session <= budget]
         rows = [summary_row(bar, "plain rule (article)", plain)]
         rows += [summary_row(bar, name, s) for _, name, _, s in ranked]
         print(table(HEADERS, rows))
+        limit = budget_of(BUDGET[bar], plain)
         if context:
             plain_only = [
-                r for r in allowed if r[2].short_gamma_opens_at == r[2].confirmed_opens_at == 1.0
+                r
+                for r in ranked
+                if r[2].short_gamma_opens_at == r[2].confirmed_opens_at == 1.0
+                and r[3].false_per_session <= limit
             ]
             if plain_only:
                 best = plain_only[0]
                 print(f"{bar} best without context: {best[1]}: recall {best[3].recall:.0%}")
-        if allowed:
-            print(f"{bar} pick: {allowed[0][1]}: {allowed[0][2]}\n")
+        if not context:
+            print(calm_table(results, bar, limit))
+        chosen = pick(results, bar, limit)
+        if chosen:
+            print(f"{bar} pick within {limit:.2f} false alerts a session: {chosen[1]}")
+            print(f"  {chosen[2]}")
+            if not context:
+                print(window_cost(chosen[2], items, bar, visible[bar]))
+            print()
         else:
-            print(f"{bar}: no setting within {budget:.2f} false alerts a session\n")
+            print(f"{bar}: no setting within {limit:.2f} false alerts a session\n")
+
+
+def calm_table(results: Sequence[Result], bar_size: str, limit: float) -> str:
+    """Per quiet window after an episode: the grid's best setting with that window within
+    `limit` false alerts a session, its recall and false alerts."""
+    rows = []
+    for minutes, both in CALM:
+        calm = _calm_bars(minutes, bar_size)
+        own = [
+            r
+            for r in results
+            if r[2].calm_after == calm and (r[2].calm_both_ways == both or not calm)
+        ]
+        best = pick(own, bar_size, limit)
+        name = f"{minutes}m, {'both ways' if both else 'own way'}" if minutes else "none"
+        rows.append(
+            [bar_size, name, best[1], f"{best[3].recall:.0%}", f"{best[3].false_per_session:.2f}"]
+            if best
+            else [bar_size, name, "—", "—", "—"]
+        )
+    return table(["bar", "quiet window after an episode", "best setting", "recall", "false"], rows)
+
+
+def window_cost(
+    config: detector.DetectorConfig, items: Sequence[Session], bar_size: str, visible: Visible
+) -> str:
+    """What the pick's quiet window costs: the same settings with each other window, the
+    episodes each catches that the pick misses (and the reverse), and its false alerts."""
+
+    def run(c: detector.DetectorConfig) -> tuple[set[tuple[int, datetime]], int]:
+        tallies = score(lambda bar: current_detector(bar, c), items, bar_size, visible)
+        return set().union(*(t.caught_starts for t in tallies)), sum(
+            t.false_alerts for t in tallies
+        )
+
+    caught, false = run(config)
+    lines = [f"  its quiet window: {config.calm_after} bars, caught {len(caught)}, false {false}"]
+    for minutes, both in CALM:
+        calm = _calm_bars(minutes, bar_size)
+        if calm == config.calm_after and (not calm or both == config.calm_both_ways):
+            continue  # the pick's own window
+        other, other_false = run(replace(config, calm_after=calm, calm_both_ways=both))
+        name = f"{minutes}m {'both ways' if both else 'own way'}" if minutes else "none"
+        lines.append(
+            f"  window {name}: catches {len(other - caught)} it misses, misses "
+            f"{len(caught - other)} it catches; false {other_false}"
+        )
+    return "\n".join(lines)
+
+
+TRADE_OFF_HEADERS = [
+    "bar",
+    "false-alert budget (tuning)",
+    "pick (tuning seeds)",
+    "tuning: recall / false alerts",
+    "held-out recall [95% CI]",
+    "held-out recall above calm noise",
+    "held-out caught in first half",
+    "held-out false alerts / session [95% CI]",
+]
+
+
+def trade_off(bar_sizes: Sequence[str], markdown: bool) -> None:
+    """Per bar size and false-alert budget: the grid's pick on the tuning seeds (TUNING only),
+    then that pick scored on the held-out seeds, beside the plain rule there."""
+    tuning, held_out = sessions(TUNING), sessions(HELD_OUT)
+    visible = {bar: visible_episodes(tuning, bar) for bar in bar_sizes}
+    visible_held = {bar: visible_episodes(held_out, bar) for bar in bar_sizes}
+    grid = run_configs(
+        [(bar, name, config) for bar in bar_sizes for name, config in grid_configs(bar)],
+        TUNING,
+        visible,
+    )
+    picks: list[tuple[str, str, Result]] = []
+    for bar in bar_sizes:
+        plain = summarise(score(plain_rule, tuning, bar, visible[bar]))
+        for budget in TRADE_OFF_BUDGETS:
+            limit = budget_of(budget, plain)
+            chosen = pick(grid, bar, limit)
+            label = f"{limit:.2f}" + (" (plain rule's)" if budget == "plain" else "")
+            label += " ← shipped" if budget == BUDGET[bar] else ""
+            if chosen is not None:
+                picks.append((bar, label, chosen))
+    held = run_configs([(bar, name, r[2]) for bar, name, r in picks], HELD_OUT, visible_held)
+    print(f"{SYMBOL}: picks on tuning seeds {TUNING.start}-{TUNING.stop - 1}, scored on held-out")
+    print(f"seeds {HELD_OUT.start}-{HELD_OUT.stop - 1}; model: {model_version()}")
+    rows = []
+    for bar in bar_sizes:
+        plain = summarise(score(plain_rule, held_out, bar, visible_held[bar]))
+        rows.append(_trade_off_row(bar, "plain rule (article)", "—", None, plain))
+        for (at, label, chosen), scored in zip(picks, held, strict=True):
+            if at == bar:
+                rows.append(_trade_off_row(bar, label, chosen[1], chosen[3], scored[3]))
+    print(markdown_table(TRADE_OFF_HEADERS, rows) if markdown else table(TRADE_OFF_HEADERS, rows))
+
+
+def _trade_off_row(
+    bar: str, budget: str, name: str, tuned: Summary | None, s: Summary
+) -> list[str]:
+    visible = f"{s.visible_recall:.0%} of {s.visible}" if s.visible_recall is not None else "—"
+    return [
+        bar,
+        budget,
+        name,
+        f"{tuned.recall:.0%} / {tuned.false_per_session:.2f}" if tuned else "—",
+        f"{s.recall:.0%} [{s.recall_ci[0]:.0%}–{s.recall_ci[1]:.0%}]",
+        visible,
+        f"{s.first_half:.0%}",
+        f"{s.false_per_session:.2f} [{s.false_ci[0]:.2f}–{s.false_ci[1]:.2f}]",
+    ]
 
 
 if __name__ == "__main__":
@@ -632,13 +789,20 @@ if __name__ == "__main__":
     parser.add_argument(
         "--tune-context", action="store_true", help="the context grid around the tuned pick"
     )
+    parser.add_argument(
+        "--trade-off",
+        action="store_true",
+        help="per false-alert budget: the pick on TUNING seeds, scored on HELD_OUT",
+    )
     parser.add_argument("--quick", action="store_true", help="20 sessions")
     parser.add_argument("--bar", action="append", choices=BAR_SECONDS, help="bar size(s)")
     parser.add_argument("--markdown", action="store_true", help="the table as Markdown")
     parser.add_argument("--list-short", action="store_true", help="list every too-short episode")
     args = parser.parse_args()
     bar_sizes = args.bar or list(BAR_SECONDS)
-    if args.tune or args.tune_context:
+    if args.trade_off:
+        trade_off(bar_sizes, args.markdown)
+    elif args.tune or args.tune_context:
         seeds = TUNING[:20] if args.quick else TUNING
         tune(seeds, bar_sizes, context=args.tune_context)
     else:

@@ -15,7 +15,11 @@ a bar) is accumulated over bars, so a run with one small bar is not lost: as an 
 - `reversal`: during an episode the opposite evidence reached `reversal_level` x threshold, or
   the episode faded on a bar that ran hard the other way, or, within `calm_after` bars of its
   end, the flow turned hard against it. The alert carries the *new* direction. In that window
-  no new squeeze opens: the unwind after a squeeze is not one.
+  no new squeeze opens: the unwind after a squeeze is not one (with `calm_both_ways` off, only
+  the ended episode's own direction is held back; the tuning seeds keep it on).
+- A direction's evidence comes from the strongest series (both legs, or one leg where `legs` is
+  set) whose run the whole flow follows: one leg buying while the other sells more is no
+  evidence of buying, so a squeeze or reversal alert's run flow has its direction's sign.
 - Attribution reads the sign of each leg: call-driven buying (upside call chasing) is not
   call-driven selling.
 
@@ -66,7 +70,8 @@ class DetectorConfig:
     winsor: float = 3.0  # a bar adds at most this x the flow size to the flow size
     max_z: float = 6.0  # a single bar adds at most this much evidence
     warmup_bars: int = 3  # no alert before this many bars have set the flow size
-    calm_after: int = 0  # bars after an episode ends in which no new one opens (its unwind)
+    calm_after: int = 0  # bars after an episode ends in which it does not open again
+    calm_both_ways: bool = True  # ... nor one the other way (that is its reversal, said once)
     legs: bool = True  # each leg's own evidence counts, not only both legs' sum
     price_gate: bool = False  # an episode opens only while price moves with the flow
     confirmed_opens_at: float = 1.0  # x threshold: where an episode opens while price moves with it
@@ -74,14 +79,15 @@ class DetectorConfig:
 
 
 # Tuned per bar size on the tuning seeds (bench/scorecard.py --tune), never on the held-out ones:
-# the best recall with no more false alerts a session than the plain rule (or 0.5 where it
-# raises fewer). Time-like settings are ~20 (size), ~15 (warm-up) and ~30 minutes (calm after).
+# the best recall within a false-alert budget a session: the plain rule's own rate at 30s and 1m,
+# 0.5 at 5m and 15m, where the plain rule hardly alerts (--trade-off shows what each budget
+# costs). Time-like settings are ~20 (size), ~15 (warm-up) and 30 minutes (quiet after).
 TUNED: dict[str, DetectorConfig] = {
     "30s": DetectorConfig(
         threshold=2.0, ewma_bars=8, scale_bars=40, warmup_bars=30, calm_after=60, legs=True
     ),
     "1m": DetectorConfig(
-        threshold=4.0, ewma_bars=2, scale_bars=20, warmup_bars=15, calm_after=30, legs=True
+        threshold=2.0, ewma_bars=8, scale_bars=20, warmup_bars=15, calm_after=30, legs=True
     ),
     "5m": DetectorConfig(
         threshold=3.0,
@@ -93,7 +99,13 @@ TUNED: dict[str, DetectorConfig] = {
         price_gate=True,
     ),
     "15m": DetectorConfig(
-        threshold=4.0, ewma_bars=2, scale_bars=6, warmup_bars=2, calm_after=2, legs=True
+        threshold=8.0,
+        allowance=1.0,
+        scale_bars=6,
+        warmup_bars=2,
+        calm_after=2,
+        legs=False,
+        price_gate=True,
     ),
 }
 
@@ -253,7 +265,8 @@ class AlertTracker:
         self._series = {name: _Series() for name in SERIES}
         self._episode: _Episode | None = None
         self._ended_at = -(10**9)  # index of the bar that ended the last episode
-        self._ended: _Episode | None = None  # an episode that ended without a reversal
+        self._ended: _Episode | None = None  # the last episode that ended
+        self._turn_said = False  # a reversal of it was alerted (or ended it)
         self._bars = 0
         self._largest = 0.0
         # running sums since the session's first bar: run sums are differences of these
@@ -295,17 +308,25 @@ class AlertTracker:
             value = getattr(row, name)
             if value is not None:
                 self._series[name].add(value, self.config, index)
-        largest = False
-        if row.all is not None and abs(row.all) > self._largest:
-            self._largest = abs(row.all)
-            largest = index >= self.config.warmup_bars
+        flow = abs(row.all) if row.all is not None else 0.0
+        largest = flow > self._largest  # in the warm-up too: never "quiet" on the largest bar
+        if largest:
+            self._largest = flow
         alert = self._transition(row, index)
         self.signal = self._reading(row, index, largest, alert)
         return alert
 
     def _strongest(self, direction: Direction) -> tuple[float, int]:
-        """The direction's evidence, as a share of the threshold, and where its run began."""
-        level, since = max(s.cusum.level(direction) for s in self._series.values())
+        """The direction's evidence, as a share of the threshold, and where its run began: the
+        strongest series whose run the whole flow follows (one leg buying while the other sells
+        more is no evidence of buying)."""
+        index = self._bars - 1
+        sign = 1.0 if direction == "up" else -1.0
+        level, since = 0.0, index
+        for series in self._series.values():
+            value, start = series.cusum.level(direction)
+            if value > level and sign * _total(self._sum_all, start, index) > 0:
+                level, since = value, start
         return level / self.config.threshold, since
 
     def _leading(self) -> tuple[Direction, tuple[float, int]]:
@@ -322,13 +343,18 @@ class AlertTracker:
             direction, (level, since) = self._leading()
             if level < self._opening_level(direction, since, index, row):
                 return None
-            if index - self._ended_at <= config.calm_after:
-                # the unwind of the episode that just ended: no new squeeze, but hedging
-                # turning hard against the episode is its reversal, said once
-                if self._ended is None or self._ended.direction == direction:
+            ended = self._ended
+            if ended is not None and index - self._ended_at <= config.calm_after:
+                # the tail of the episode that just ended is not a new squeeze; with
+                # `calm_both_ways` neither is its unwind: hedging turning hard against it is
+                # its reversal, said once
+                if direction == ended.direction:
                     return None
-                self._ended = None
-                return self._alert("reversal", direction, since, index, row)
+                if config.calm_both_ways:
+                    if self._turn_said:
+                        return None
+                    self._turn_said = True
+                    return self._alert("reversal", direction, since, index, row)
             confirms = self._price_confirms(direction, since, index)
             if config.price_gate and not confirms:
                 return None
@@ -339,11 +365,13 @@ class AlertTracker:
         fading = self._strongest(episode.direction)[0] < config.end_level
         turned = self._series["all"].last_z * (1 if opposite == "up" else -1) >= config.threshold
         if self._strongest(opposite)[0] >= config.reversal_level or (fading and turned):
-            self._episode, self._ended_at, self._ended = None, index, None
+            self._episode, self._ended_at, self._ended = None, index, episode
+            self._turn_said = True
             since = min(index, self._strongest(opposite)[1])  # the new run, not the old one
             return self._alert("reversal", opposite, since, index, row)
         if fading:
             self._episode, self._ended_at, self._ended = None, index, episode
+            self._turn_said = False
             return self._alert("squeeze_ended", episode.direction, episode.since, index, row)
         if episode.state == "building" and self._price_confirms(
             episode.direction, episode.since, index
@@ -372,11 +400,9 @@ class AlertTracker:
         return move is not None and (move > 0 if direction == "up" else move < 0)
 
     def _run(self, since: int, index: int) -> tuple[float, Attribution]:
-        def total(sums: list[float]) -> float:
-            return sums[index] - (sums[since - 1] if since > 0 else 0.0)
-
-        calls, puts = total(self._sum_calls), total(self._sum_puts)
-        return total(self._sum_all), attribution(calls, puts)
+        calls = _total(self._sum_calls, since, index)
+        puts = _total(self._sum_puts, since, index)
+        return _total(self._sum_all, since, index), attribution(calls, puts)
 
     def _alert(
         self, kind: AlertKind, direction: Direction, since: int, index: int, row: Row
@@ -422,6 +448,11 @@ class AlertTracker:
             largest=largest,
             last_flow=row.all,
         )
+
+
+def _total(sums: list[float], since: int, index: int) -> float:
+    """A series' sum over bars since..index, from its running sums."""
+    return sums[index] - (sums[since - 1] if since > 0 else 0.0)
 
 
 def _short_gamma(row: Row) -> bool:

@@ -122,8 +122,9 @@ def _say_on(sink: JsonLinesSink, pollers: list[Poller]) -> Callable[[str], None]
 def _run_alert_commands(
     settings: Settings, sink: JsonLinesSink, pollers: list[Poller]
 ) -> set[asyncio.Task[None]]:
-    """Run `--alert-cmd` on every alert line, as the dashboard does; a failure is a status line
-    of the alert's symbol. Returns the runs in flight, for the end to wait on."""
+    """Run `--alert-cmd` on every alert line that is news, as the dashboard does (not on
+    `"history": true` ones, found in back-filled bars); a failure is a status line of the
+    alert's symbol. Returns the runs in flight, for the end to wait on."""
     running: set[asyncio.Task[None]] = set()
     if not settings.alert_cmd:
         return running
@@ -137,6 +138,8 @@ def _run_alert_commands(
             sink.write(status_record(poller.status) | {"message": problem})
 
     def on_alert(alert: Alert) -> None:
+        if alert.history:
+            return
         task = asyncio.ensure_future(run(alert))
         running.add(task)
         task.add_done_callback(running.discard)

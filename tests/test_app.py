@@ -15,13 +15,14 @@ from textual.widgets._toast import Toast
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import OPENING, AlertTracker, detector_config
+from hedgeflow_tui.detector import OPENING, Alert, AlertTracker, detector_config
 from hedgeflow_tui.sim import SimConfig, sim_clock, simulate_session
+from hedgeflow_tui.sim.rows import rows_at
 from hedgeflow_tui.sources import Source, open_source
 from hedgeflow_tui.store import Row
 from hedgeflow_tui.ui.help import HelpScreen
 from hedgeflow_tui.ui.live_app import LiveApp
-from hedgeflow_tui.ui.palette import palette_for
+from hedgeflow_tui.ui.palette import palette_for, widget_palette
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
     AttributionBars,
@@ -31,6 +32,7 @@ from hedgeflow_tui.ui.widgets import (
     SqueezeBanner,
     StatusBar,
 )
+from hedgeflow_tui.ui.widgets.alert_log import LABELS, alert_line
 
 DAY = date(2026, 6, 12)
 SEED = 23  # the simulated session every dashboard test here watches
@@ -247,6 +249,60 @@ async def test_alerts_before_the_start_are_logged_as_history_and_not_announced(
         assert log.alerts == list(reversed(app.trackers.alerts("SPY")))  # for the chart too
         assert not any("squeeze alert" in kw.get("title", "") for _, kw in notes)
         assert not bells and not out.exists()
+
+
+def session_alerts(seed: int = SEED) -> list[Alert]:
+    """The detector's alerts over the whole simulated SPY session at 1m, bar by bar."""
+    session = rows_at(simulate_session("SPY", DAY, seed), 60)
+    tracker = AlertTracker("SPY", detector_config("1m"))
+    for end in range(1, len(session) + 1):
+        tracker.update(session[:end])
+    return tracker.alerts
+
+
+async def test_banner_tab_and_log_agree_from_a_squeeze_to_its_end():
+    """Bar by bar through the session's first squeeze until its end is logged: the banner and
+    the tab say SQUEEZE exactly while the newest log line opens an episode, never "quiet"
+    then; the end (faded or reversed) is logged with its own direction's arrow and colour."""
+    alerts = session_alerts()
+    opening = next(i for i, a in enumerate(alerts) if a.kind in OPENING)
+    end = next(a for a in alerts[opening:] if a.kind in ("squeeze_ended", "reversal"))
+    bar = timedelta(minutes=1)
+    # the bar before the opening one is in; each step publishes one more bar
+    app, clock = make_app(at=alerts[opening].t + timedelta(seconds=SimConfig().max_publish_lag))
+    async with app.run_test() as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        log, banner = app.query_one(AlertLog), app.query_one(SqueezeBanner)
+        tab = app.query_one("#symbols", TabbedContent).get_tab("tab-SPY")
+        colours = widget_palette(log)
+
+        def newest() -> list[tuple[str, str, datetime]]:
+            return [(a.kind, a.direction, a.t) for a in log.alerts[:1]]
+
+        while newest() != [(end.kind, end.direction, end.t)]:
+            assert clock.now() < end.t + 3 * bar, "the episode's end was not logged"
+            count = rows(app)
+            clock.advance(60)
+            for tick in range(100):  # "r" pressed during a poll can find it finishing: again
+                if rows(app) > count:
+                    break
+                if tick % 20 == 0:
+                    await pilot.press("r")
+                await pilot.pause(0.05)
+            await pilot.pause(0.1)
+            active = bool(log.alerts) and log.alerts[0].kind in OPENING
+            assert banner.active == active == ("SQUEEZE" in str(tab.label)), banner.text
+            assert not active or "quiet" not in (banner.text or "")
+        line = alert_line(log.alerts[0], colours)
+        arrow, colour = ("▲", colours.up) if end.direction == "up" else ("▼", colours.down)
+        assert f"{arrow} {LABELS[end.kind]}" in line.plain
+        assert any(
+            colour in str(span.style) and arrow in line.plain[span.start : span.end]
+            for span in line.spans
+        )
+        assert not banner.active and "SQUEEZE" not in str(tab.label)
+        if end.kind == "reversal":
+            assert f"{arrow} HEDGING REVERSED" in (banner.text or "")
 
 
 async def test_s_cycles_the_squeeze_sensitivity_and_rereads_the_session_quietly():

@@ -5,19 +5,25 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from hedgeflow_tui.detector import (
     TUNED,
+    WATCH_LEVEL,
     AlertTracker,
     DetectorConfig,
     attribution,
     detector_config,
     session_attribution,
 )
+from hedgeflow_tui.sim.market import simulate_session
+from hedgeflow_tui.sim.rows import rows_at
 from hedgeflow_tui.store import Row
+from hedgeflow_tui.ui.palette import palette_for
+from hedgeflow_tui.ui.widgets.alert_log import alert_line
+from hedgeflow_tui.ui.widgets.attribution import _bar as attribution_line
 from hedgeflow_tui.ui.widgets.banner import banner_text
 
 T0 = datetime(2026, 6, 12, 13, 30, tzinfo=UTC)
@@ -132,6 +138,20 @@ def test_attribution_names_the_leg_and_its_sign(calls, puts, label):
     assert attribution(calls, puts).label == label
 
 
+@pytest.mark.parametrize(
+    "calls, puts, shown",
+    [
+        (-639.9e6, -48.2e6, "CALL-DRIVEN SELLING"),  # the line the issue saw as CALL-DRIVEN
+        (639.9e6, 48.2e6, "CALL-DRIVEN BUYING"),
+        (48.2e6, -639.9e6, "PUT-DRIVEN SELLING"),
+        (-48.2e6, 639.9e6, "PUT-DRIVEN BUYING"),
+    ],
+)
+def test_the_attribution_line_says_which_way_the_leg_drives(calls, puts, shown):
+    line = attribution_line("run", attribution(calls, puts), palette_for("default", True), 120)
+    assert line.plain.endswith(shown) and "93%" in line.plain
+
+
 def test_a_reversal_carries_the_new_direction_and_ends_the_episode():
     rows = series([*SQUEEZE_UP, -6, -8, -9])
     alerts = feed(AlertTracker("SPY", CONFIG), rows)
@@ -141,6 +161,10 @@ def test_a_reversal_carries_the_new_direction_and_ends_the_episode():
     assert tracker.signal.state == "quiet" and tracker.signal.reversal
     assert tracker.signal.direction == "down"
     assert "dealers now selling" in banner_text(tracker.signal)[0]
+    colours = palette_for("default", True)
+    line = alert_line(alerts[1], colours)  # the alert log's line: the new direction's arrow
+    arrow = next(span for span in line.spans if "REVERSAL" in line.plain[span.start : span.end])
+    assert line.plain[arrow.start :].startswith("▼ REVERSAL") and colours.down in str(arrow.style)
 
 
 def test_a_fading_squeeze_is_said_to_have_ended():
@@ -149,6 +173,57 @@ def test_a_fading_squeeze_is_said_to_have_ended():
     alerts = feed(tracker, series(bars))
     assert kinds(alerts) == [("squeeze_confirmed", "up"), ("squeeze_ended", "up")]
     assert tracker.signal.state == "quiet"
+
+
+def legs(calls: Sequence[float], puts: Sequence[float]) -> list[Row]:
+    """Rows with these per-leg flows (price flat)."""
+    rows, cum_calls, cum_puts = [], 0.0, 0.0
+    for i, (call, put) in enumerate(zip(calls, puts, strict=True)):
+        cum_calls, cum_puts = cum_calls + call, cum_puts + put
+        rows.append(
+            Row(
+                T0 + timedelta(minutes=i),
+                call,
+                put,
+                call + put,
+                cum_calls,
+                cum_puts,
+                cum_calls + cum_puts,
+                500.0,
+            )
+        )
+    return rows
+
+
+def test_one_leg_buying_while_the_other_sells_more_is_no_upside():
+    """Seen on the simulator: a put flush with calls mildly bought logged `▲ REVERSAL` with a
+    run of -$440M, 'put-driven selling', and the banner said dealers were now buying."""
+    calls = [*calm(30, seed=5, size=0.5), 0.2, 0.3, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5]
+    puts = [*calm(30, seed=6, size=0.5), -3, -4, -5, -5, -5, -5, -5, -5]
+    tracker = AlertTracker("SPY", CONFIG)
+    for end in range(1, len(calls) + 1):
+        for alert in tracker.update(legs(calls, puts)[:end]):
+            assert alert.direction == "down" and alert.run_flow < 0, alert
+        signal = tracker.signal
+        if signal.direction == "up" and end > 30:
+            assert signal.run_flow > 0 and signal.evidence < 0.5, signal
+    assert tracker.alerts and tracker.alerts[0].kind in ("squeeze_building", "squeeze_confirmed")
+
+
+def test_every_alert_and_named_run_goes_the_way_its_flow_goes():
+    """Over a whole simulated session at every bar size: an alert's run flow, and the run the
+    banner names, have its direction's sign (ended alerts sum the whole episode, fade included)."""
+    path = simulate_session("SPY", date(2026, 12, 3), 17)
+    for bar, seconds in (("30s", 30), ("1m", 60), ("15m", 900)):
+        rows = rows_at(path, seconds)
+        tracker = AlertTracker("SPY", detector_config(bar))
+        for end in range(1, len(rows) + 1):
+            for alert in tracker.update(rows[:end]):
+                if alert.kind != "squeeze_ended":
+                    assert (alert.run_flow > 0) == (alert.direction == "up"), (bar, alert)
+            signal = tracker.signal
+            if signal.state == "quiet" and signal.evidence >= WATCH_LEVEL:
+                assert (signal.run_flow > 0) == (signal.direction == "up"), (bar, signal)
 
 
 def test_an_unknown_bar_is_no_evidence_either_way():
@@ -186,6 +261,14 @@ def test_largest_bar_of_the_session_is_never_called_quiet():
     assert tracker.signal.state == "quiet" and tracker.signal.largest
     text, _ = banner_text(tracker.signal)
     assert "quiet" not in text and "largest" in text and "selling" in text
+
+
+def test_the_largest_bar_in_the_warm_up_is_not_called_quiet_either():
+    tracker = AlertTracker("SPY", replace(CONFIG, warmup_bars=10))
+    tracker.update(series([*calm(4), 30.0]))
+    assert tracker.signal.largest
+    text, _ = banner_text(tracker.signal)
+    assert "quiet" not in text and "largest" in text and "buying" in text
 
 
 def test_sensitivity_scales_the_tuned_threshold():
@@ -244,3 +327,21 @@ def test_price_moving_with_the_run_opens_it_on_less_evidence():
         ("squeeze_confirmed", "up")
     ]
     assert feed(AlertTracker("SPY", config), series(WEAK_RUN, spots=FLAT)) == []
+
+
+def test_the_quiet_window_after_an_episode_holds_back_the_other_way_only_if_set():
+    """After a squeeze fades, a hard run the other way inside the window is its reversal, said
+    once (the unwind); with `calm_both_ways` off it opens a squeeze of its own."""
+    bars = [*SQUEEZE_UP, *calm(6, seed=9, size=0.3), -6, -7, -8, -8, -8]
+    both = replace(CONFIG, calm_after=20)
+    assert kinds(feed(AlertTracker("SPY", both), series(bars))) == [
+        ("squeeze_confirmed", "up"),
+        ("squeeze_ended", "up"),
+        ("reversal", "down"),
+    ]
+    own = replace(both, calm_both_ways=False)
+    assert kinds(feed(AlertTracker("SPY", own), series(bars)))[:3] == [
+        ("squeeze_confirmed", "up"),
+        ("squeeze_ended", "up"),
+        ("squeeze_confirmed", "down"),
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import itertools
 import json
 from datetime import date
 from typing import Any
@@ -14,8 +15,11 @@ from stepped_clock import stepped_clock
 from hedgeflow_tui.client import FlashAlphaClient
 from hedgeflow_tui.clock import Clock
 from hedgeflow_tui.config import Settings
+from hedgeflow_tui.detector import OPENING, AlertTracker, detector_config
 from hedgeflow_tui.headless import run_headless
+from hedgeflow_tui.model import iso
 from hedgeflow_tui.sim import SimConfig, sim_clock, simulate_session
+from hedgeflow_tui.sim.rows import rows_at
 from hedgeflow_tui.sources import open_source
 
 DAY = date(2026, 6, 12)
@@ -115,6 +119,27 @@ async def test_headless_prints_alerts_with_the_documented_fields(sim_server):
     assert {"squeeze_ended", "reversal"} & {alert["kind"] for alert in alerts}
     bar_symbols = {line["symbol"] for line in lines if line["type"] == "bar"}
     assert bar_symbols == {"SPY", "QQQ"}
+
+
+async def test_headless_alert_lines_are_the_detectors_with_ends_and_new_directions(sim_server):
+    """Seed 23, started at 15:00 ET: every alert line is the detector's over the model's session
+    (the earlier ones as history), a fading squeeze prints `squeeze_ended` as news, and a
+    reversal carries the new direction, against the episode it ends."""
+    simulate_session("SPY", DAY, 23)
+    clock = stepped_clock(DAY, "15:00", sleepers=1)
+    server = sim_server(config=SimConfig(seed=23, date=DAY), clock=clock)
+    _, lines = await run_against(server.url, clock)
+    printed = [(a["kind"], a["direction"], a["t"]) for a in lines if a["type"] == "alert"]
+    tracker = AlertTracker("SPY", detector_config("1m"))
+    session = rows_at(simulate_session("SPY", DAY, 23), 60)
+    for end in range(1, len(session) + 1):
+        tracker.update(session[:end])
+    assert printed == [(a.kind, a.direction, iso(a.t)) for a in tracker.alerts]
+    news = [a for a in lines if a["type"] == "alert" and not a["history"]]
+    assert "squeeze_ended" in {a["kind"] for a in news}
+    for before, alert in itertools.pairwise(printed):
+        if alert[0] == "reversal":  # it ends an episode (or follows one that faded)
+            assert before[0] in (*OPENING, "squeeze_ended") and alert[1] != before[1]
 
 
 async def test_bad_key_stops_with_a_clear_status_and_exit_1(sim_server):

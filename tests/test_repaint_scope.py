@@ -1,0 +1,87 @@
+"""What the dashboard repaints between polls and on a poll: the once-a-second status refresh
+repaints the status line alone, and neither it nor a poll lays the screen out again (each of
+those would make Textual redraw every widget on the screen: the idle and per-poll CPU)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from textual._compositor import Compositor
+from textual.screen import Screen
+
+from hedgeflow_tui.clock import FrozenClock
+from hedgeflow_tui.config import Settings
+from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.ui.live_app import LiveApp
+from hedgeflow_tui.ui.widgets import FlowChart
+
+DAY = date(2026, 6, 12)
+MID_SESSION = datetime(2026, 6, 12, 15, 0, 30, tzinfo=UTC)  # 11:00 ET, no alert near
+
+
+class Repaints:
+    """The screen's layout passes and the widgets each frame repaints (Textual's own counts,
+    spied on)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.layouts = 0
+        self.frames: list[set[str]] = []
+        refresh_layout, update_widgets = Screen._refresh_layout, Compositor.update_widgets
+
+        def count_layout(screen: Screen, *args: Any, **kwargs: Any) -> None:
+            self.layouts += 1
+            refresh_layout(screen, *args, **kwargs)
+
+        def note_widgets(compositor: Compositor, widgets: set) -> None:
+            self.frames.append({type(widget).__name__ for widget in widgets})
+            update_widgets(compositor, widgets)
+
+        monkeypatch.setattr(Screen, "_refresh_layout", count_layout)
+        monkeypatch.setattr(Compositor, "update_widgets", note_widgets)
+
+    def clear(self) -> None:
+        self.layouts, self.frames = 0, []
+
+
+async def dashboard(pilot, app: LiveApp) -> None:
+    while app.query_one(FlowChart).data is None:
+        await pilot.pause(0.05)
+    await pilot.pause(0.3)  # the first frames, the gauge and the footer settle
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_status_refresh_repaints_the_status_line_alone(monkeypatch, size) -> None:
+    settings = Settings(symbols=["SPY"], bar="1m", seed=23, date=DAY.isoformat(), history=False)
+    clock = FrozenClock(MID_SESSION)
+    app = LiveApp(settings, open_source(settings, clock=clock))
+    async with app.run_test(size=size) as pilot:
+        await dashboard(pilot, app)
+        repaints = Repaints(monkeypatch)
+        for _ in range(3):
+            clock.advance(1)  # the ages and the countdown move
+            app.refresh_statuses()
+            await pilot.pause()
+    assert repaints.layouts == 0
+    assert repaints.frames == [{"StatusBar"}] * 3
+
+
+async def test_a_poll_repaints_without_a_layout_pass(monkeypatch) -> None:
+    settings = Settings(symbols=["SPY"], bar="1m", seed=23, date=DAY.isoformat(), history=False)
+    clock = FrozenClock(MID_SESSION)
+    app = LiveApp(settings, open_source(settings, clock=clock))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await dashboard(pilot, app)
+        shown = app.query_one(FlowChart).data
+        alerts = len(app.trackers.alerts("SPY"))
+        repaints = Repaints(monkeypatch)
+        clock.advance(60)  # the next bar closes
+        app.action_refresh()
+        while app.query_one(FlowChart).data is shown:
+            await pilot.pause(0.05)
+        await pilot.pause(0.1)
+        assert len(app.trackers.alerts("SPY")) == alerts  # an ordinary poll: no alert (its
+        # log line and tab label are laid out)
+    assert repaints.layouts == 0
+    assert repaints.frames and all("Screen" not in frame for frame in repaints.frames)
