@@ -93,11 +93,18 @@ async def until(pilot, condition, timeout: float = 15.0) -> None:  # noqa: ASYNC
 
 
 async def next_bar(pilot, app: LiveApp, clock: FrozenClock) -> None:
-    """A minute later on the frozen clock, `r`, and the SPY bar that closed meanwhile arrives."""
+    """A minute later on the frozen clock, `r`, and the SPY bar that closed meanwhile arrives
+    (`r` pressed while a poll is finishing can find nothing to do: it is pressed again)."""
     before = rows(app)
     clock.advance(60)
-    await pilot.press("r")
-    await until(pilot, lambda: rows(app) == before + 1)
+    for tick in range(750):
+        if rows(app) > before:
+            assert rows(app) == before + 1
+            return
+        if tick % 20 == 0:
+            await pilot.press("r")
+        await pilot.pause(0.02)
+    raise AssertionError("the next bar never arrived")
 
 
 def rows(app: LiveApp, symbol: str = "SPY") -> int:
@@ -281,15 +288,8 @@ async def test_banner_tab_and_log_agree_from_a_squeeze_to_its_end():
 
         while newest() != [(end.kind, end.direction, end.t)]:
             assert clock.now() < end.t + 3 * bar, "the episode's end was not logged"
-            count = rows(app)
-            clock.advance(60)
-            for tick in range(100):  # "r" pressed during a poll can find it finishing: again
-                if rows(app) > count:
-                    break
-                if tick % 20 == 0:
-                    await pilot.press("r")
-                await pilot.pause(0.05)
-            await pilot.pause(0.1)
+            await next_bar(pilot, app, clock)
+            await pilot.pause()
             active = bool(log.alerts) and log.alerts[0].kind in OPENING
             assert banner.active == active == ("SQUEEZE" in str(tab.label)), banner.text
             assert not active or "quiet" not in (banner.text or "")
@@ -415,7 +415,7 @@ async def test_a_short_terminal_folds_the_banner_and_log_so_the_chart_keeps_its_
     app, _ = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
-        await pilot.pause(0.2)
+        await pilot.pause()
         assert app.has_class("-compact")
         assert app.query_one(SqueezeBanner).outer_size.height == 1
         chart = app.query_one(FlowChart)
@@ -427,7 +427,7 @@ async def test_a_short_terminal_folds_the_banner_and_log_so_the_chart_keeps_its_
         assert "last" in sparkline[0] and "scale" in sparkline[1]
         assert str(app.query_one(AttributionBars).render()).splitlines()[1].startswith("run")
         await pilot.resize_terminal(120, 40)
-        await pilot.pause(0.2)
+        await pilot.pause()
         assert not app.has_class("-compact") and app.query_one(SqueezeBanner).outer_size.height == 3
         assert "cumulative dealer hedge flow" in plot_text(chart)  # redrawn for the new size
 
@@ -479,7 +479,7 @@ async def test_with_several_symbols_the_footer_keeps_the_view_keys_in_one_entry(
     async with app.run_test(size=(140, 30)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         await pilot.click("#symbols Tab")  # a click on a tab does not give the tabs focus
-        await pilot.pause(0.2)
+        await pilot.pause()
         labels = [str(label.render()) for label in app.query(FooterLabel)]
         assert labels.count("View") == 1, labels
         keys = [key.key_display for key in app.query(FooterKey)]
@@ -492,11 +492,13 @@ async def test_the_command_palette_keeps_its_keys_and_offers_the_cursor():
     async with app.run_test(size=(120, 30)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         await pilot.press("ctrl+p", *"cursor")
-        await pilot.pause(0.5)
-        found = [str(option.prompt) for option in app.screen.query_one(CommandList).options]
-        assert any("Cursor back" in text for text in found), found
+
+        def found() -> list[str]:
+            return [str(option.prompt) for option in app.screen.query_one(CommandList).options]
+
+        await until(pilot, lambda: any("Cursor back" in text for text in found()))
         await pilot.press("left", "left", "home", "space", "x")
-        await pilot.pause(0.2)
+        await pilot.pause()
         assert app.screen.query_one(Input).value == " xcursor"  # the keys edited the input
         assert app.chart_view.cursor is None  # and did not move the dashboard's cursor
 

@@ -236,7 +236,7 @@ async def test_at_80x24_the_app_draws_every_series_and_the_alerts_of_the_session
     app, _ = make_app(at=datetime(2026, 6, 12, 19, 38, 30, tzinfo=UTC))  # confirmed at 15:37
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
-        await pilot.pause(0.2)
+        await pilot.pause()
         chart = app.query_one(FlowChart)
         picture = chart.picture()
         assert chart.size.height >= 10

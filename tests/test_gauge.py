@@ -114,12 +114,12 @@ async def test_the_dashboard_shows_today_against_stored_sessions(past_sessions):
         assert "├" in lines[1] and "┤" in lines[1] and "●" in lines[1] and "med" in lines[1]
         assert "(5 sessions)" in lines[2]  # the 30d line has only 5 of its 30
         await pilot.resize_terminal(80, 40)
-        await pilot.pause(0.2)
+        await pilot.pause()
         narrow = gauge_text(app).splitlines()
         assert len(narrow) == 5 and all(len(line) <= 78 for line in narrow[1:])
         assert "med" not in narrow[1] and "●" in narrow[1]  # the median is left to the ┼ mark
         await pilot.resize_terminal(80, 24)
-        await pilot.pause(0.2)
+        await pilot.pause()
         assert not app.query_one(RangeGauge).display  # a short terminal keeps the chart's rows
 
 

@@ -423,7 +423,7 @@ async def test_the_dashboard_shows_hostile_server_text_without_crashing(hostile,
             if app.statuses["SPY"].state == "stopped":
                 break
             await pilot.pause(0.05)
-        await pilot.pause(0.1)
+        await pilot.pause()
         panel = app.query_one("#view-SPY").query_one("#state-panel", Static).visual
         status = app.statuses["SPY"]
     assert status.state == "stopped"

@@ -81,7 +81,7 @@ async def test_a_light_theme_switches_every_widget_to_the_light_colours():
     app, _ = make_app(at=IN_A_SQUEEZE)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
-        await pilot.pause(0.2)
+        await pilot.pause()
         dark = palette_for("default", True)
         assert dark.all.upper() in colours_in(app.query_one(FlowChart).render().segments)
         fired = Alert(
@@ -89,7 +89,7 @@ async def test_a_light_theme_switches_every_widget_to_the_light_colours():
         )
         app.query_one(AlertLog).add(fired)
         app.theme = "textual-light"
-        await pilot.pause(0.2)
+        await pilot.pause()
         light = palette_for("default", False)
         chart = colours_in(app.query_one(FlowChart).render().segments)
         assert light.all.upper() in chart and dark.all.upper() not in chart
@@ -101,7 +101,7 @@ async def test_colorblind_calls_and_puts_are_the_same_colours_in_chart_sparkline
     app, _ = make_app(theme="colorblind")
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
-        await pilot.pause(0.2)
+        await pilot.pause()
         colours = palette_for("colorblind", True)
         chart = colours_in(app.query_one(FlowChart).render().segments)
         assert {colours.calls.upper(), colours.puts.upper(), colours.all.upper()} <= chart

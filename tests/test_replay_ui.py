@@ -104,9 +104,9 @@ async def test_the_command_palette_keeps_the_replay_keys_for_its_input(recording
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("space", "home")  # paused at the start
         await pilot.press("ctrl+p", *"step")
-        await pilot.pause(0.3)
+        await pilot.pause()
         await pilot.press("left", "right", "home", "end", "space")
-        await pilot.pause(0.2)
+        await pilot.pause()
         assert app.screen.query_one(Input).value == "step "
         assert app.driver.position == 0 and not app.driver.playing
         await pilot.press("escape", "right")  # back on the dashboard, the arrows step again
@@ -198,12 +198,12 @@ async def test_a_recording_with_two_bar_sizes_replays_both(recording, tmp_path):
     app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), RecordingIndex(both))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("end")
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert app.bar_size == "1m" and rows(app) == 390
         assert "also 5m" in str(app.query_one(StatusBar).render())
         await pilot.press("b")
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert app.bar_size == "5m" and rows(app) == 78
         await pilot.press("b")
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert app.bar_size == "1m" and rows(app) == 390

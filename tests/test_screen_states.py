@@ -46,7 +46,7 @@ async def test_stale_data_is_said_in_the_status_banner_and_tab_until_current_aga
         assert "STALE" not in status_line(app)
         clock.advance(29 * 60)  # the source gone for half an hour
         app.refresh_statuses()
-        await pilot.pause(0.1)
+        await pilot.pause()
         line = status_line(app)
         assert re.search(r"STALE 30m \d\ds", line), line
         assert line.rstrip().endswith("last poll ok"), line  # never a bare "ok" beside STALE
@@ -56,7 +56,7 @@ async def test_stale_data_is_said_in_the_status_banner_and_tab_until_current_aga
         await pilot.press("r")  # the source is back: the gap is back-filled
         await until(pilot, lambda: rows(app) > 363 + 25)
         app.refresh_statuses()
-        await pilot.pause(0.1)
+        await pilot.pause()
         assert "STALE" not in status_line(app) and not banner(app).has_class("-stale")
         assert "STALE" not in tab_label(app) and "STALE" not in str(banner(app).render())
 
@@ -68,7 +68,7 @@ async def test_the_stale_banner_fits_its_line_and_the_overdue_poll_is_not_in_0s(
         await until(pilot, lambda: rows(app) > 0)
         clock.advance(21 * 60)  # the source silent since: the poll due at 15:34 never came
         app.refresh_statuses()
-        await pilot.pause(0.2)
+        await pilot.pause()
         shown = banner(app)
         text = str(shown.render())
         assert text.startswith("STALE since 15:33 ET (no new bars) · was: "), text
@@ -88,7 +88,7 @@ async def test_after_the_close_the_banner_sums_up_the_day():
         await until(pilot, lambda: app.statuses["SPY"].state == "closed")
         await until(pilot, lambda: rows(app) > 0)
         app.refresh_statuses()
-        await pilot.pause(0.1)
+        await pilot.pause()
         text = str(banner(app).render())
         assert text.startswith("Session closed · net flow ") and "quiet" not in text
         assert re.search(
@@ -102,7 +102,7 @@ async def test_on_a_weekend_at_80x24_the_status_lines_hold_the_next_session():
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
         app.refresh_statuses()
-        await pilot.pause(0.1)
+        await pilot.pause()
         line = status_line(app)
         assert line.endswith("next session Mon 2026-06-15 09:30 ET"), line
         assert cell_len(line) <= 2 * app.query_one(StatusBar).size.width, line
@@ -125,7 +125,7 @@ async def test_an_unreachable_server_is_named_with_the_way_out_and_one_countdown
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "retrying")
         app.refresh_statuses()
-        await pilot.pause(0.1)
+        await pilot.pause()
         panel = panel_text(app)
         assert f"Cannot reach 127.0.0.1:{port}" in panel and "--demo" in panel
         countdowns = re.findall(r"retrying in (\d+s)", panel + status_line(app))
@@ -165,7 +165,7 @@ async def test_one_spike_is_clipped_and_marked_and_the_rest_keeps_its_shape():
         values = [1e6 * (1 + (i % 8)) * (1 if i % 3 else -1) for i in range(60)]
         values[30] = 3e9  # one spike
         sparkline.show([row(v) for v in values])
-        await pilot.pause(0.1)
+        await pilot.pause()
         upper, lower = str(sparkline.render()).splitlines()
         assert "↑" in upper and "clipped" in lower
         bars = [char for char in upper if char in " ▁▂▃▄▅▆▇█"]
