@@ -26,6 +26,15 @@ def no_user_config(tmp_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def no_animations(monkeypatch):
+    """Textual's animations off (`animation_level` "none", as TEXTUAL_ANIMATIONS=none sets it):
+    `pilot.press` waits for every animation to end (a tab's underline slides for ~0.3 s when a
+    label changes), and no test is about them. The dashboards started as processes too."""
+    monkeypatch.setattr("textual.constants.TEXTUAL_ANIMATIONS", "none")
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture(autouse=True)
 def no_past_sessions_built(monkeypatch):
     """The demo dashboard builds no simulated past sessions in the background unless a test asks
     for them (they cost a worker process and seconds of CPU per day)."""

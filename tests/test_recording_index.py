@@ -21,6 +21,7 @@ from hedgeflow_tui.store import SessionView, Store
 from hedgeflow_tui.ui.replay_driver import ReplayDriver
 
 DAYS = (date(2026, 6, 11), date(2026, 6, 12))
+pytestmark = pytest.mark.xdist_group("two_days")  # one worker: each recording made once
 
 
 async def record_day(path: Path, day: date, symbols: tuple[str, ...] = ("SPY", "QQQ")) -> None:

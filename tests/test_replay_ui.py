@@ -22,6 +22,7 @@ from hedgeflow_tui.ui.replay_app import ReplayApp
 from hedgeflow_tui.ui.widgets import AlertLog, FlowChart, StatusBar
 
 DAY = date(2026, 6, 12)
+pytestmark = pytest.mark.xdist_group("replay_ui")  # one worker: the session recorded once
 
 
 @pytest.fixture(scope="module")
