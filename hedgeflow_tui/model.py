@@ -24,6 +24,7 @@ SIDES: tuple[Side, ...] = get_args(Side)
 Leg = Literal["calls", "puts"]  # the legs the store keeps (`all` is always calls + puts)
 LEGS: tuple[Leg, ...] = get_args(Leg)
 Endpoint = Literal["hedge-flow", "series", "account"]  # the API's endpoints, as recorded
+ENDPOINTS: tuple[Endpoint, ...] = get_args(Endpoint)
 MAX_ABS_VALUE = 1e15  # delta-dollars or prices beyond this are broken data, not a market
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # times outside are broken data
 OPTIONS_FEEDS = ("equity_options_feed", "index_options_feed")  # keys of `data_as_of`
@@ -242,6 +243,11 @@ def data_time(obj: Mapping[str, Any], as_of: datetime) -> datetime | None:
 def is_side(value: object) -> TypeGuard[Side]:
     """Whether `value` (from JSON or a query string) names a side."""
     return value in SIDES
+
+
+def is_endpoint(value: object) -> TypeGuard[Endpoint]:
+    """Whether `value` (from a recording) names one of the API's endpoints."""
+    return value in ENDPOINTS
 
 
 def parse_hedge_flow(payload: Any) -> HedgeFlowResponse:

@@ -35,13 +35,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, assert_never
 
 from hedgeflow_tui.config import Settings, data_dir
 from hedgeflow_tui.model import (
     BAR_SECONDS,
     DataError,
     Response,
+    is_endpoint,
     iso,
     parse_hedge_flow,
     parse_series,
@@ -265,15 +266,21 @@ def _check_header(record: dict[str, Any]) -> None:
 
 
 def parse_response(record: dict[str, Any]) -> tuple[str, Response] | None:
-    """(symbol, parsed answer) for a hedge-flow or series record; None for account answers."""
+    """(symbol, parsed answer) for a hedge-flow or series record; None for account answers
+    and for an endpoint this version does not know."""
     endpoint = record.get("endpoint")
-    parsed: Response
-    if endpoint == "hedge-flow":
-        parsed = parse_hedge_flow(record.get("body"))
-    elif endpoint == "series":
-        parsed = parse_series(record.get("body"))
-    else:
+    if not is_endpoint(endpoint):
         return None
+    parsed: Response
+    match endpoint:
+        case "hedge-flow":
+            parsed = parse_hedge_flow(record.get("body"))
+        case "series":
+            parsed = parse_series(record.get("body"))
+        case "account":
+            return None
+        case _:  # every endpoint is read above: mypy says so if one is added to the model
+            assert_never(endpoint)
     return parsed.symbol, parsed
 
 

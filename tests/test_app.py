@@ -88,8 +88,16 @@ async def until(pilot, condition, timeout: float = 15.0) -> None:  # noqa: ASYNC
     waited = 0.0
     while not condition():
         assert waited < timeout, "condition not reached"
-        await pilot.pause(0.05)
-        waited += 0.05
+        await pilot.pause(0.02)
+        waited += 0.02
+
+
+async def next_bar(pilot, app: LiveApp, clock: FrozenClock) -> None:
+    """A minute later on the frozen clock, `r`, and the SPY bar that closed meanwhile arrives."""
+    before = rows(app)
+    clock.advance(60)
+    await pilot.press("r")
+    await until(pilot, lambda: rows(app) == before + 1)
 
 
 def rows(app: LiveApp, symbol: str = "SPY") -> int:
@@ -201,9 +209,7 @@ async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path, monke
         for _ in range(8):
             if any(not alert.history for alert in log.alerts):
                 break
-            clock.advance(60)
-            await pilot.press("r")
-            await pilot.pause(0.3)
+            await next_bar(pilot, app, clock)
         live = [alert for alert in log.alerts if not alert.history]
         assert live and live[-1].kind in OPENING, "no squeeze alert fired"
         assert any("squeeze alert" in kw.get("title", "") for _, kw in notes)
@@ -322,9 +328,7 @@ async def test_a_failing_alert_command_is_shown_and_not_fatal():
         for _ in range(8):
             if app.alert_errors:
                 break
-            clock.advance(60)
-            await pilot.press("r")
-            await pilot.pause(0.3)
+            await next_bar(pilot, app, clock)
         await until(pilot, lambda: app.alert_errors)
         assert "exited with 3" in app.alert_errors[0]
         assert app.is_running
@@ -382,8 +386,8 @@ async def test_rate_limited_and_network_down_show_retrying_states(sim_server):
 
 
 async def test_last_data_is_kept_and_marked_stale_while_retrying(sim_server):
-    server = sim_server(config=SimConfig(date=DAY), clock=sim_clock(DAY, "11:00", 60.0))
-    app = remote_app(server.url, speed=60.0)
+    server = sim_server(config=SimConfig(date=DAY), clock=sim_clock(DAY, "11:00", 240.0))
+    app = remote_app(server.url, speed=240.0)
     async with app.run_test() as pilot:
         await until(pilot, lambda: rows(app) > 0)
         held = rows(app)
@@ -399,10 +403,8 @@ async def test_survives_resizes_while_data_arrives():
         await until(pilot, lambda: rows(app) > 0)
         for width, height in [(40, 12), (60, 20), (250, 70), (120, 40), (40, 12), (80, 24)]:
             await pilot.resize_terminal(width, height)
-            clock.advance(60)
-            await pilot.press("r")
-            await pilot.pause(0.1)
-        assert app.is_running and rows(app) > 216
+            await next_bar(pilot, app, clock)
+        assert app.is_running and rows(app) == 216 + 6
 
 
 def plot_text(chart: FlowChart) -> str:
@@ -454,17 +456,21 @@ async def test_the_palette_finds_poll_and_the_footer_says_resume_while_paused():
         await until(pilot, lambda: rows(app) > 0)
         await pilot.press("ctrl+p")
         await pilot.press(*"poll")
-        await pilot.pause(0.5)
-        found = [str(option.prompt) for option in app.screen.query_one(CommandList).options]
-        assert any("Poll now" in text for text in found), found
+
+        def found() -> list[str]:
+            return [str(option.prompt) for option in app.screen.query_one(CommandList).options]
+
+        await until(pilot, lambda: any("Poll now" in text for text in found()))
         await pilot.press("escape")
-        await pilot.pause(0.1)
-        footer = {key.description for key in app.query(FooterKey)}
-        assert "Pause" in footer and "Resume" not in footer
+
+        def footer() -> set[str]:
+            return {key.description for key in app.query(FooterKey)}
+
+        await until(pilot, lambda: "Pause" in footer())
+        assert "Resume" not in footer()
         await pilot.press("p")
-        await pilot.pause(0.2)
-        footer = {key.description for key in app.query(FooterKey)}
-        assert "Resume" in footer and "Pause" not in footer
+        await until(pilot, lambda: "Resume" in footer())
+        assert "Pause" not in footer()
         assert "Resume" in {c.title for c in app.get_system_commands(app.screen)}
 
 

@@ -96,6 +96,7 @@ def gauge_text(app: LiveApp) -> str:
     return str(app.query_one(RangeGauge).render())
 
 
+@pytest.mark.xdist_group("past_sessions")  # the template of test_snapshots' quiet session
 async def test_the_dashboard_shows_today_against_stored_sessions(past_sessions):
     past_sessions(5, DAY, 5)
     app = make_app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import json
@@ -170,24 +171,42 @@ async def test_resilient_under_thirty_percent_faults(sim_server):
     assert "retrying" in states or "rate_limited" in states
 
 
-async def test_recovers_when_the_server_dies_and_comes_back(sim_server):
-    """The server goes away mid-session and returns: the poller retries by itself and back-fills."""
-    import asyncio
+async def printed(out: io.StringIO, text: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    """Until the run has printed `text`."""
+    waited = 0.0
+    while text not in out.getvalue():
+        assert waited < timeout, f"never printed {text}"
+        await asyncio.sleep(0.02)
+        waited += 0.02
 
-    server = sim_server(config=SimConfig(seed=2, date=DAY), clock=sim_clock(DAY, "14:30", SPEED))
-    run = asyncio.ensure_future(run_against(server.url))
-    await asyncio.sleep(1.5)
+
+async def test_recovers_when_the_server_dies_and_comes_back(sim_server):
+    """The server goes away mid-session and returns: the poller retries by itself and back-fills.
+    Stopped once the run prints bars, started again once it has said it is retrying and some
+    market minutes went by unanswered (at 1800x a real second is half a market hour)."""
+    clock = sim_clock(DAY, "15:00", 1800.0)
+    server = sim_server(config=SimConfig(seed=2, date=DAY), clock=clock)
+    settings = Settings(
+        symbols=["SPY"], bar="1m", headless=True, base_url=server.url, speed=1800.0, timeout=2.0
+    )
+    out = io.StringIO()
+    run = asyncio.ensure_future(run_headless(settings, open_source(settings), out))
+    await printed(out, '"type":"bar"')
     await asyncio.to_thread(server.stop)
-    await asyncio.sleep(1.5)  # about 20 market minutes with nobody answering
+    await printed(out, '"state":"retrying"')
+    down = clock.now()
+    await asyncio.sleep(0.2)
     await asyncio.to_thread(server.start)
-    status, lines = await asyncio.wait_for(run, timeout=60)
+    assert (clock.now() - down).total_seconds() > 5 * 60  # bars closed while it was down
+    status = await asyncio.wait_for(run, timeout=60)
     assert status == 0
+    lines = lines_of(out.getvalue())
     states = [line["state"] for line in lines if line["type"] == "status"]
     assert "retrying" in states and states[-1] == "closed"
     served = await served_session(server.url, "SPY", "1m")
-    printed = final_bars(lines, "SPY")
-    assert printed.keys() == served.keys()
-    assert all(printed[t]["cum_all"] == served[t]["cum_all"] for t in served)
+    printed_bars = final_bars(lines, "SPY")
+    assert printed_bars.keys() == served.keys()
+    assert all(printed_bars[t]["cum_all"] == served[t]["cum_all"] for t in served)
 
 
 @pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT", "SIGHUP"])

@@ -326,7 +326,7 @@ def test_sigkill_loses_no_bar_already_printed(tmp_path):
             "--bar",
             "30s",
             "--speed",
-            "240",
+            "1200",
             "--date",
             DAY.isoformat(),
             "--start",

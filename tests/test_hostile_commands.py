@@ -12,10 +12,11 @@ import select
 import signal
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from stepped_clock import stepped_clock
 
 from hedgeflow_tui.alert_command import AlertCommand
 from hedgeflow_tui.cli import parse_settings
@@ -98,17 +99,17 @@ async def test_headless_runs_the_alert_command_on_every_alert_that_is_news(tmp_p
         demo=True,
         seed=0,  # SPY squeezes confirm at 11:04 and 14:50 ET on the calibrated model
         date="2026-06-12",
-        start="12:00",  # the morning's alerts are back-filled: printed as history, not sent
-        speed=10000.0,
+        start="14:40",  # the morning's alerts are back-filled: printed as history, not sent
         alert_cmd=f"cat >> {received}",
     )
     out = io.StringIO()
-    assert await asyncio.wait_for(run_headless(settings, open_source(settings), out), 60) == 0
+    source = open_source(settings, clock=stepped_clock(date(2026, 6, 12), "14:40"))
+    assert await asyncio.wait_for(run_headless(settings, source, out), 60) == 0
     printed = [line for line in out.getvalue().splitlines() if '"type":"alert"' in line]
     news = [line for line in printed if '"history":false' in line]
     assert news and len(news) < len(printed)
-    # at 10000x a burst can find MAX_RUNNING commands still running: that alert is dropped,
-    # and a status line says so; every other one reached the command, as printed
+    # on virtual time a burst can find MAX_RUNNING commands still running: that alert is
+    # dropped, and a status line says so; every other one reached the command, as printed
     dropped = [line for line in out.getvalue().splitlines() if "not sent" in line]
     got = received.read_text().splitlines()
     assert got and set(got) <= set(news)

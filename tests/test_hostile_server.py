@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 import httpx
 import pytest
 from hostile_server import HostileServer, gzip_bomb
+from stepped_clock import stepped_clock
 
 from hedgeflow_tui.client import (
     MAX_SERVER_WAIT,
@@ -312,22 +313,21 @@ async def test_quota_exhausted_ends_headless_after_the_close_with_a_clear_status
 
     from hedgeflow_tui.config import Settings
     from hedgeflow_tui.headless import run_headless
-    from hedgeflow_tui.sim import SimConfig, sim_clock
+    from hedgeflow_tui.sim import SimConfig
     from hedgeflow_tui.sources import open_source
 
     day = date(2026, 6, 12)
-    clock = sim_clock(day, "15:40", 1800.0)
+    clock = stepped_clock(day, "15:40")  # virtual time: the wait for the reset would be real
     server = sim_server(config=SimConfig(date=day), clock=clock)
     quota = server.app.state.quota
     async with httpx.AsyncClient() as http:  # the model simulated once: a fast first poll
         await http.get(f"{server.url}/v1/flow/zero-dte/series/SPY", params={"minutes": 390})
     quota.spend(clock.now())
     quota.used = 2497  # the first poll's back-fill runs out (the series alone can complete it)
-    settings = Settings(headless=True, base_url=server.url, speed=1800.0, timeout=2.0)
+    settings = Settings(headless=True, base_url=server.url, timeout=2.0)
     out = io.StringIO()
-    started = time.monotonic()
     status = await asyncio.wait_for(run_headless(settings, open_source(settings, clock), out), 20)
-    assert time.monotonic() - started < 15
+    assert clock.now() < datetime(2026, 6, 13, tzinfo=UTC)  # ended before the quota reset
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     statuses = [line for line in lines if line["type"] == "status"]
     assert any("daily quota used up, resets 2026-06-13 00:00 UTC" in s["message"] for s in statuses)
@@ -345,20 +345,19 @@ async def test_quota_used_up_before_any_answer_says_when_it_resets_and_ends_afte
 
     from hedgeflow_tui.config import Settings
     from hedgeflow_tui.headless import run_headless
-    from hedgeflow_tui.sim import SimConfig, sim_clock
+    from hedgeflow_tui.sim import SimConfig
     from hedgeflow_tui.sources import open_source
 
     day = date(2026, 6, 12)
-    clock = sim_clock(day, "15:30", 1800.0)
+    clock = stepped_clock(day, "15:30")  # virtual time: the wait for the reset would be real
     server = sim_server(config=SimConfig(date=day), clock=clock)
     quota = server.app.state.quota
     quota.spend(clock.now())
     quota.used = quota.limit
-    settings = Settings(headless=True, base_url=server.url, speed=1800.0, timeout=2.0)
+    settings = Settings(headless=True, base_url=server.url, timeout=2.0)
     out = io.StringIO()
-    started = time.monotonic()
     status = await asyncio.wait_for(run_headless(settings, open_source(settings, clock), out), 30)
-    assert time.monotonic() - started < 20
+    assert clock.now() < datetime(2026, 6, 13, tzinfo=UTC)  # ended before the quota reset
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert not [line for line in lines if line["type"] == "bar"]
     statuses = [line for line in lines if line["type"] == "status"]

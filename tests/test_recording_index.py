@@ -4,6 +4,7 @@ to the same store the whole replay reaches."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date
 from pathlib import Path
@@ -37,11 +38,18 @@ async def record_day(path: Path, day: date, symbols: tuple[str, ...] = ("SPY", "
     assert await run_headless(settings, open_source(settings, clock=clock), io.StringIO()) == 0
 
 
-@pytest.fixture(params=["two-days.jsonl", "two-days.jsonl.gz"])
-async def two_days(request, tmp_path) -> Path:
-    path = tmp_path / request.param
-    for day in DAYS:
-        await record_day(path, day)
+@pytest.fixture(scope="module", params=["two-days.jsonl", "two-days.jsonl.gz"])
+def two_days(request, tmp_path_factory) -> Path:
+    """Recorded once for the module's tests (they only read it). Module fixtures come before
+    each test's own data dir and config (conftest), so this one sets its own."""
+    folder = tmp_path_factory.mktemp("two-days")
+    path = folder / request.param
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("FLASHALPHA_API_KEY", raising=False)
+        env.setenv("HEDGEFLOW_CONFIG", str(folder / "no-config.toml"))
+        env.setenv("HEDGEFLOW_DATA_DIR", str(folder / "data"))
+        for day in DAYS:
+            asyncio.run(record_day(path, day))
     return path
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.sources import open_source
@@ -15,6 +17,9 @@ from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart
 
 SIZE = (120, 40)
+# one worker: the simulated past sessions (conftest's templates) and today's sessions are built
+# once for these tests and test_gauge's (seed 5 as in test_quiet_session)
+pytestmark = pytest.mark.xdist_group("past_sessions")
 
 
 def app_at(seed: int, at: datetime, symbols=("SPY",), day: str = "2026-06-12") -> LiveApp:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from stepped_clock import stepped_clock
 from test_app import make_app, until
+from textual import events
 
 from hedgeflow_tui.clock import session_bounds
 from hedgeflow_tui.config import ConfigError, Settings, load_file
@@ -223,8 +224,8 @@ async def test_views_combine_and_the_cursor_pans_a_zoom():
         await pilot.press("w", "w", "z", "z", "z")  # rolling 15m, last 30m
         await pilot.pause()
         assert legend(app).startswith("rolling 15m dealer hedge flow (delta-$, ET) · last 30m")
-        for _ in range(45):
-            await pilot.press("left")
+        for _ in range(45):  # queued together: pilot.press would wait for idle after each
+            app.post_message(events.Key("left", None))
         await pilot.pause()
         data = shown(app)
         start, end = x_range(app)

@@ -51,8 +51,20 @@ class ThreadedServer:
         raise RuntimeError("simulator server did not start")
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
+        """Returns once the port refuses connections: the server is gone for any client. Its
+        thread winds down by itself (uvicorn's shutdown sleeps 0.1 s more, which a suite that
+        stops dozens of servers need not wait for); `start()` may reuse the port at once."""
+        if self._server is not None:
             self._server.should_exit = True
             self._server.force_exit = True
-            self._thread.join(timeout=10)
+            deadline = time.monotonic() + 10
+            while self._accepts() and time.monotonic() < deadline:
+                time.sleep(0.005)
             self._server = None
+
+    def _accepts(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            return False
+        return True

@@ -16,6 +16,7 @@ from them is exact. The numbers are calibrated to published figures: README, "Th
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 from collections.abc import Iterator
@@ -64,6 +65,7 @@ MEAN_TRADE = 5.0  # contracts per ordinary customer trade (geometric sizes, whol
 BLOCK_CHANCE = 0.01  # share of trades that are institutional blocks
 MEAN_BLOCK = 150.0  # contracts per block (log-normal sizes)
 LARGEST_BLOCK = 2500.0
+BLOCK_LOG_MEAN = math.log(MEAN_BLOCK) - 0.5  # of the log of a block's size
 CALM_BUY = 0.5  # calm customers buy as much as they sell (Cboe: two-way, balanced)
 SQUEEZE_BUY = 0.9  # in a chase, nine trades in ten are customer buys of the chased side
 PIN_BUY = 0.2  # pin: customers sell the big strike's straddles
@@ -137,27 +139,56 @@ class SessionPath:
         return self.open + timedelta(seconds=seconds)
 
 
+SQRT_2 = math.sqrt(2.0)
+SQRT_2PI = math.sqrt(2 * math.pi)
+
+
 def _norm_cdf(x: np.ndarray) -> np.ndarray:
-    # Abramowitz-Stegun 7.1.26 via erf approximation: vectorised, accurate to 1e-7
-    sign = np.sign(x)
-    z = np.abs(x) / np.sqrt(2.0)
-    t = 1.0 / (1.0 + 0.3275911 * z)
-    poly = t * (
-        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
-    )
-    return 0.5 * (1.0 + sign * (1.0 - poly * np.exp(-z * z)))
+    # Abramowitz-Stegun 7.1.26 via erf approximation: vectorised, accurate to 1e-7. Computed
+    # in place (the model calls it every step, and an array allocated per operation costs
+    # about what the arithmetic does), operation for operation the formula:
+    #   z = |x| / sqrt(2);  t = 1 / (1 + 0.3275911 z)
+    #   0.5 (1 + sign(x) (1 - t (a1 + t (a2 + t (a3 + t (a4 + t a5)))) exp(-z z)))
+    z = np.abs(x)
+    z /= SQRT_2
+    t = 0.3275911 * z
+    t += 1.0
+    np.divide(1.0, t, out=t)
+    poly = t * 1.061405429
+    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += coefficient
+        poly *= t
+    np.multiply(z, z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    z *= poly
+    np.subtract(1.0, z, out=z)
+    z *= np.sign(x)
+    z += 1.0
+    z *= 0.5
+    return z
+
+
+def _d1(
+    spot: float | np.ndarray, strikes: np.ndarray, vols: np.ndarray, years: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Black-Scholes d1 (zero rates) with `years` to expiry, and vol * sqrt(years)."""
+    years = max(years, 1.0 / YEAR_SECONDS)  # the last seconds: deltas become steps
+    root = vols * math.sqrt(years)
+    return (np.log(spot / strikes) + 0.5 * root * root) / root, root
+
+
+def _gamma(d1: np.ndarray, spot: float | np.ndarray, root: np.ndarray) -> np.ndarray:
+    return np.exp(-0.5 * d1 * d1) / (SQRT_2PI * spot * root)
 
 
 def greeks(
     spot: float | np.ndarray, strikes: np.ndarray, vols: np.ndarray, years: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Black-Scholes call delta, put delta and gamma (zero rates) with `years` to expiry."""
-    years = max(years, 1.0 / YEAR_SECONDS)  # the last seconds: deltas become steps
-    root = vols * np.sqrt(years)
-    d1 = (np.log(spot / strikes) + 0.5 * root * root) / root
+    d1, root = _d1(spot, strikes, vols, years)
     call_delta = _norm_cdf(d1)
-    gamma = np.exp(-0.5 * d1 * d1) / (np.sqrt(2 * np.pi) * spot * root)
-    return call_delta, call_delta - 1.0, gamma
+    return call_delta, call_delta - 1.0, _gamma(d1, spot, root)
 
 
 def _smile(strikes: np.ndarray, spot: float, base: float) -> np.ndarray:
@@ -287,6 +318,7 @@ def _simulate(
     each_side = spec.strikes_each_side
     strikes = center + spec.strike_step * np.arange(-each_side, each_side + 1)
     count = len(strikes)
+    strike_list = strikes.tolist()
     # Open interest at the open: spread around the money, a call wall above and a put wall
     # below. Dealers hold a small net book of it: long a band of calls around the money
     # (customers sold premium) and at the call wall (overwriting), short puts at the put wall
@@ -308,9 +340,12 @@ def _simulate(
 
     fractions = (np.arange(steps) + 0.5) / steps
     mean_size = MEAN_TRADE + BLOCK_CHANCE * (MEAN_BLOCK - MEAN_TRADE)
-    trade_rate = spec.contracts_per_day / mean_size / steps * activity(fractions)
-    step_vol = spec.vol * math.sqrt(STEP_SECONDS / TRADING_YEAR_SECONDS) * _volatility(fractions)
-    liquidity = spec.liquidity * np.sqrt(activity(fractions))  # deeper when busier
+    # per-step schedules as Python floats: scalar arithmetic on them is cheaper than on numpy's
+    trade_rate = (spec.contracts_per_day / mean_size / steps * activity(fractions)).tolist()
+    step_vol = (
+        spec.vol * math.sqrt(STEP_SECONDS / TRADING_YEAR_SECONDS) * _volatility(fractions)
+    ).tolist()
+    liquidity = (spec.liquidity * np.sqrt(activity(fractions))).tolist()  # deeper when busier
     vols = _smile(strikes, spot, spec.vol)
     years = session_seconds / YEAR_SECONDS
     call_d, put_d, _ = greeks(spot, strikes, vols, years)
@@ -319,33 +354,42 @@ def _simulate(
     pin_index = each_side + plan.pin_strike_offset
     for sample in range(samples):
         regime = plan.regime[sample]
+        strength = float(plan.strength[sample])
         calls_flow = puts_flow = contracts = sold = 0.0
         for step in range(sample * STEPS_PER_SAMPLE, (sample + 1) * STEPS_PER_SAMPLE):
             seconds_left = session_seconds - (step + 1) * STEP_SECONDS
             change_calls = (book_calls - dealer_calls) * unwind
             change_puts = (book_puts - dealer_puts) * unwind
-            at_the_money = int(np.searchsorted(strikes, spot))
+            at_the_money = bisect.bisect_left(strike_list, spot)  # np.searchsorted's index
             # customers trade; dealers take the other side
             index, size, buys, is_call = _customer_trades(
-                rng, regime, plan, sample, trade_rate[step], at_the_money, pin_index, spec.chase
+                rng, regime, strength, trade_rate[step], at_the_money, pin_index, spec.chase
             )
-            index = np.clip(index, 0, count - 1)
+            # one bincount for both books: calls in bins [0, count), puts in [count, 2 count)
+            slot = np.maximum(index, 0)
+            np.minimum(slot, count - 1, out=slot)
+            slot += count * ~is_call
             dealer_side = np.where(buys, -size, size)
-            change_calls += np.bincount(index[is_call], dealer_side[is_call], count)
-            change_puts += np.bincount(index[~is_call], dealer_side[~is_call], count)
+            traded = np.bincount(slot, dealer_side, 2 * count)
+            change_calls += traded[:count]
+            change_puts += traded[count:]
             dealer_calls += change_calls
             dealer_puts += change_puts
-            call_oi += np.bincount(index[is_call], size[is_call], count)
-            put_oi += np.bincount(index[~is_call], size[~is_call], count)
-            contracts += size.sum()
-            sold += size[~buys].sum()
+            opened = np.bincount(slot, size, 2 * count)
+            call_oi += opened[:count]
+            put_oi += opened[count:]
+            sold_now, bought = np.bincount(buys, size, 2)  # whole contracts: sums are exact
+            contracts += sold_now + bought
+            sold += sold_now
             # dealers hedge what they just traded at once, and the drift of their book's delta
             # (gamma, charm) gradually: a share HEDGE_SPEED of the gap per step
             at_once_calls = -float(change_calls @ call_d) * 100
             at_once_puts = -float(change_puts @ put_d) * 100
-            call_d, put_d, gamma = greeks(
-                spot, strikes, vols, max(seconds_left, LAST_MINUTES_FLOOR) / YEAR_SECONDS
-            )
+            years_left = max(seconds_left, LAST_MINUTES_FLOOR) / YEAR_SECONDS
+            d1, root = _d1(spot, strikes, vols, years_left)
+            hedged_at = spot  # the gamma of the sample's end is taken where its last deltas were
+            call_d = _norm_cdf(d1)
+            put_d = call_d - 1.0
             target_calls = -float(dealer_calls @ call_d) * 100
             target_puts = -float(dealer_puts @ put_d) * 100
             trade_calls = at_once_calls + (target_calls - held_calls - at_once_calls) * HEDGE_SPEED
@@ -363,12 +407,12 @@ def _simulate(
         out["contracts"][sample] = contracts
         out["sold"][sample] = sold
         position = dealer_calls + dealer_puts
+        gamma = _gamma(d1, hedged_at, root)
         dollar_gamma = position * gamma * 100 * spot * spot * 0.01
         out["net_gex"][sample] = round(float(dollar_gamma.sum()))
         out["atm_iv"][sample] = round(float(np.interp(spot, strikes, vols)), 4)
         out["call_wall"][sample] = strikes[int(np.argmax(call_oi * (strikes >= spot)))]
         out["put_wall"][sample] = strikes[int(np.argmax(put_oi * (strikes <= spot)))]
-        years_left = max(seconds_left, LAST_MINUTES_FLOOR) / YEAR_SECONDS
         out["gamma_flip"][sample] = gamma_flip(spot, strikes, vols, years_left, position)
         yield None
 
@@ -383,34 +427,39 @@ def _impact(flow: float, liquidity: float) -> float:
 def _customer_trades(
     rng: np.random.Generator,
     regime: str,
-    plan: _Schedule,
-    sample: int,
+    strength: float,
     rate: float,
     at_the_money: int,
     pin_index: int,
     chase: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One step's customer trades: strike index, contracts, customer buys?, call?"""
+    """One step's customer trades: strike index, contracts, customer buys?, call?
+    (`strength`: the squeeze's, in a squeeze regime)."""
+    # two draws of n uniforms from one call: the same numbers, in the same order, as two calls
     n = rng.poisson(rate)
     index = at_the_money + np.rint(rng.normal(0, 3.5, n)).astype(int)
-    buys = rng.random(n) < CALM_BUY
-    is_call = rng.random(n) < 0.5
+    uniform = rng.random(2 * n)
+    buys, is_call = uniform[:n] < CALM_BUY, uniform[n:] < 0.5
     if regime in SQUEEZE_REGIMES:
-        extra = rng.poisson(rate * chase * plan.strength[sample])
+        extra = rng.poisson(rate * chase * strength)
         up = regime == "call_chase"
         offsets = rng.integers(0, 7, extra) * (1 if up else -1)
         index = np.concatenate([index, at_the_money + offsets])
-        buys = np.concatenate([buys, rng.random(extra) < SQUEEZE_BUY])
-        is_call = np.concatenate([is_call, rng.random(extra) < (0.92 if up else 0.08)])
+        uniform = rng.random(2 * extra)
+        buys = np.concatenate([buys, uniform[:extra] < SQUEEZE_BUY])
+        is_call = np.concatenate([is_call, uniform[extra:] < (0.92 if up else 0.08)])
     elif regime == "pin":
         extra = rng.poisson(rate * 0.4)
         index = np.concatenate([index, pin_index + rng.integers(-1, 2, extra)])
-        buys = np.concatenate([buys, rng.random(extra) < PIN_BUY])
-        is_call = np.concatenate([is_call, rng.random(extra) < 0.5])
+        uniform = rng.random(2 * extra)
+        buys = np.concatenate([buys, uniform[:extra] < PIN_BUY])
+        is_call = np.concatenate([is_call, uniform[extra:] < 0.5])
     size = rng.geometric(1.0 / MEAN_TRADE, len(index)).astype(float)
     blocks = rng.random(len(index)) < BLOCK_CHANCE
-    block = rng.lognormal(math.log(MEAN_BLOCK) - 0.5, 1.0, int(blocks.sum()))
-    size[blocks] = np.rint(np.minimum(block, LARGEST_BLOCK))
+    block_count = np.count_nonzero(blocks)
+    if block_count:
+        block = rng.lognormal(BLOCK_LOG_MEAN, 1.0, block_count)
+        size[blocks] = np.rint(np.minimum(block, LARGEST_BLOCK))
     return index, size, buys, is_call
 
 
