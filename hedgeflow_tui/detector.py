@@ -50,8 +50,8 @@ AttributionLabel = Literal[
     "none",
 ]
 
-CALL_DRIVEN = 0.65
-PUT_DRIVEN = 0.35
+CALL_DRIVEN = 65  # calls' share of the flow, whole percent, at or above: call-driven
+PUT_DRIVEN = 35  # at or below: put-driven
 LIVE_BARS = 2  # alerts on the newest bars of an update are news; older ones are history
 WATCH_LEVEL = 0.5  # quiet, but evidence at this share of the threshold is a run worth naming
 SERIES = ("all", "calls", "puts")
@@ -161,6 +161,11 @@ class Alert:
     history: bool = False  # found while back-filling or catching up: logged, not announced
 
 
+def call_percent(share: float) -> int:
+    """The calls' share in whole percent, as shown beside the label (35% is put-driven)."""
+    return round(share * 100)
+
+
 def attribution(calls: float, puts: float) -> Attribution:
     """Which leg drives the flow, and which way: the label names the leg and its sign."""
     total = abs(calls) + abs(puts)
@@ -168,9 +173,9 @@ def attribution(calls: float, puts: float) -> Attribution:
         return Attribution(calls, puts, None, "none")
     share = abs(calls) / total
     label: AttributionLabel = "mixed"
-    if share >= CALL_DRIVEN:
+    if call_percent(share) >= CALL_DRIVEN:
         label = "call-driven buying" if calls > 0 else "call-driven selling"
-    elif share <= PUT_DRIVEN:
+    elif call_percent(share) <= PUT_DRIVEN:
         label = "put-driven buying" if puts > 0 else "put-driven selling"
     return Attribution(calls, puts, share, label)
 

@@ -152,6 +152,19 @@ def test_the_attribution_line_says_which_way_the_leg_drives(calls, puts, shown):
     assert line.plain.endswith(shown) and "93%" in line.plain
 
 
+@pytest.mark.parametrize(
+    "calls, puts, percent, shown",
+    [
+        (97.2e6, 178.7e6, "35%", "PUT-DRIVEN BUYING"),  # 35.2% was shown as 35% beside MIXED
+        (64.6e6, 35.4e6, "65%", "CALL-DRIVEN BUYING"),
+        (35.6e6, 64.4e6, "36%", "MIXED"),
+    ],
+)
+def test_the_attribution_label_follows_the_share_shown(calls, puts, percent, shown):
+    line = attribution_line("session", attribution(calls, puts), palette_for("default", True), 120)
+    assert f" {percent} · puts " in line.plain and line.plain.endswith(shown), line.plain
+
+
 def test_a_reversal_carries_the_new_direction_and_ends_the_episode():
     rows = series([*SQUEEZE_UP, -6, -8, -9])
     alerts = feed(AlertTracker("SPY", CONFIG), rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from hedgeflow_tui.detector import Attribution
+from hedgeflow_tui.detector import Attribution, call_percent
 from hedgeflow_tui.ui.format import money
 from hedgeflow_tui.ui.palette import Palette, text_on, widget_palette
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
@@ -17,9 +17,9 @@ def _bar(title: str, share: Attribution, colours: Palette, width: int) -> Text:
     line = Text(f"{title:<9}", style="bold")
     if share.call_share is None:
         return line + Text("no flow yet", style="dim")
+    percent = call_percent(share.call_share)
     figures = (
-        f" calls {money(share.calls)} {share.call_share:.0%} · puts {money(share.puts)} "
-        f"{1 - share.call_share:.0%} · "
+        f" calls {money(share.calls)} {percent}% · puts {money(share.puts)} {100 - percent}% · "
     )
     label = share.label.upper()
     bar = max(MIN_BAR_WIDTH, min(BAR_WIDTH, width - len(line) - len(figures) - len(label)))
