@@ -30,7 +30,7 @@ from typing import IO
 from hedgeflow_tui.clock import ET, session_bounds
 from hedgeflow_tui.config import data_dir
 from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.model import BAR_SECONDS
+from hedgeflow_tui.model import BAR_SECONDS, bar_delta
 from hedgeflow_tui.store import Row, SessionView
 
 FILE_NAME = "history.sqlite3"
@@ -325,7 +325,7 @@ class History:
         """Whether a session is stored with bars up to its last bucket (a whole day)."""
         if self._db is None:
             return False
-        close = session_bounds(day)[1] - timedelta(seconds=BAR_SECONDS[bar_size])
+        close = session_bounds(day)[1] - bar_delta(bar_size)
         found = self._query(
             "SELECT 1 FROM sessions s JOIN bars b ON b.session_id = s.id "
             "WHERE s.symbol=? AND s.day=? AND s.bar_size=? AND s.market=? AND b.t=?",

@@ -83,9 +83,6 @@ class QuotaPlanner:
             self.check_base = check_every
             self.check_every = self.check_every or check_every
 
-    def unregister(self, symbol: str) -> None:
-        self._lean.pop(symbol, None)
-
     def set_lean(self, symbol: str, lean: bool) -> None:
         self._lean[symbol] = lean
 

@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from hedgeflow_tui.clock import Clock, session_bounds
 from hedgeflow_tui.market_calendar import is_session
-from hedgeflow_tui.model import BAR_SECONDS, Endpoint, Side, is_side, iso
+from hedgeflow_tui.model import BAR_SECONDS, Endpoint, Side, bar_delta, is_side, iso
 from hedgeflow_tui.sim.faults import ALL_FAULTS, FaultInjector
 from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, session_run
 from hedgeflow_tui.sim.session import default_session_date
@@ -256,7 +256,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         cumulative = np.cumsum(flows)
         bars = [
             {
-                "t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
+                "t": iso(open_ + bar_delta(bar) * i),
                 "bar": float(flows[i]),
                 "cumulative": float(cumulative[i]),
             }
@@ -296,7 +296,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             status = None if flip is None else "above" if session.spot[s] >= flip else "below"
             bars.append(
                 {
-                    "t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
+                    "t": iso(open_ + bar_delta(bar) * i),
                     "spot": float(session.spot[s]),
                     "net_gex": gex,
                     "net_dex": None,
@@ -347,7 +347,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                 "bar_size": bar,
                 "bars": [
                     {
-                        "t": iso(open_ + timedelta(seconds=BAR_SECONDS[bar] * i)),
+                        "t": iso(open_ + bar_delta(bar) * i),
                         "regime": session.regime[(i + 1) * per - 1],
                     }
                     for i in range(first, last)
