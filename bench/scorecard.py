@@ -545,6 +545,17 @@ def _calm_bars(minutes: float, bar_size: str) -> int:
     return _bars(minutes, bar_size, 1) if minutes else 0
 
 
+def _calm_name(minutes: int, both: bool) -> str:
+    """A quiet window's name: "30m both ways", "10m own way", or "none"."""
+    return f"{minutes}m {'both ways' if both else 'own way'}" if minutes else "none"
+
+
+def _has_calm(config: detector.DetectorConfig, calm: int, both: bool) -> bool:
+    """Whether `config` has the quiet window of `calm` bars, both ways or its own (with no
+    window, the way does not matter)."""
+    return config.calm_after == calm and (not calm or config.calm_both_ways == both)
+
+
 def grid_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
     """Every setting of the grid at `bar_size`, named."""
     scale, warmup = (
@@ -568,7 +579,7 @@ def grid_configs(bar_size: str) -> list[tuple[str, detector.DetectorConfig]]:
             )
             name = f"{evidence} h={threshold} legs={'yes' if legs else 'no'}"
             name += " price-gate" if gate else ""
-            name += f" calm {calm}m {'both ways' if both else 'own way'}" if calm else " no calm"
+            name += f" calm {_calm_name(calm, both)}" if calm else " no calm"
             found.append((name, config))
     return found
 
@@ -679,13 +690,8 @@ def calm_table(results: Sequence[Result], bar_size: str, limit: float) -> str:
     rows = []
     for minutes, both in CALM:
         calm = _calm_bars(minutes, bar_size)
-        own = [
-            r
-            for r in results
-            if r[2].calm_after == calm and (r[2].calm_both_ways == both or not calm)
-        ]
-        best = pick(own, bar_size, limit)
-        name = f"{minutes}m, {'both ways' if both else 'own way'}" if minutes else "none"
+        best = pick((r for r in results if _has_calm(r[2], calm, both)), bar_size, limit)
+        name = _calm_name(minutes, both)
         rows.append(
             [bar_size, name, best[1], f"{best[3].recall:.0%}", f"{best[3].false_per_session:.2f}"]
             if best
@@ -710,10 +716,10 @@ def window_cost(
     lines = [f"  its quiet window: {config.calm_after} bars, caught {len(caught)}, false {false}"]
     for minutes, both in CALM:
         calm = _calm_bars(minutes, bar_size)
-        if calm == config.calm_after and (not calm or both == config.calm_both_ways):
+        if _has_calm(config, calm, both):
             continue  # the pick's own window
         other, other_false = run(replace(config, calm_after=calm, calm_both_ways=both))
-        name = f"{minutes}m {'both ways' if both else 'own way'}" if minutes else "none"
+        name = _calm_name(minutes, both)
         lines.append(
             f"  window {name}: catches {len(other - caught)} it misses, misses "
             f"{len(caught - other)} it catches; false {other_false}"
