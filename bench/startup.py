@@ -10,6 +10,9 @@ data (the chart holding bars). Both clocks are `time.perf_counter`, one system-w
 clock. Our modules are compiled to bytecode first, as an installed package's are (pip compiles
 them at install, and Textual's come compiled): otherwise, with `PYTHONDONTWRITEBYTECODE` set or
 a fresh checkout, every launch of ours would compile its own sources while the bare app's did not.
+Every launch has a fresh temporary data dir: the dashboard starts as on its first run (an empty
+history, the demo's past sessions built in the background), the same every run, and never
+touches the user's history.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from _common import median, table
+from _common import median, own_data_dir, table
 
 import hedgeflow_tui
 
@@ -76,8 +79,8 @@ def launch(kind: str) -> tuple[float, float]:
     """Run one launch on a pseudo-terminal: wall seconds from spawn to its frame, and the CPU
     seconds the process used by then (less at the mercy of other work on the machine)."""
     primary, secondary = os.openpty()
-    env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, own_data_dir():
+        env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
         result = Path(folder) / "seconds"
         reader = threading.Thread(target=_drain, args=(primary,), daemon=True)
         reader.start()
