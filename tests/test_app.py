@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from textual.command import CommandList
 from textual.widgets import Input, TabbedContent
-from textual.widgets._footer import FooterKey, FooterLabel
-from textual.widgets._toast import Toast
+from textual_parts import footer_keys, footer_labels, toasts
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
@@ -464,7 +463,7 @@ async def test_the_palette_finds_poll_and_the_footer_says_resume_while_paused():
         await pilot.press("escape")
 
         def footer() -> set[str]:
-            return {key.description for key in app.query(FooterKey)}
+            return {key.description for key in footer_keys(app)}
 
         await until(pilot, lambda: "Pause" in footer())
         assert "Resume" not in footer()
@@ -480,11 +479,11 @@ async def test_with_several_symbols_the_footer_keeps_the_view_keys_in_one_entry(
         await until(pilot, lambda: rows(app) > 0)
         await pilot.click("#symbols Tab")  # a click on a tab does not give the tabs focus
         await pilot.pause()
-        labels = [str(label.render()) for label in app.query(FooterLabel)]
+        labels = [str(label.render()) for label in footer_labels(app)]
         assert labels.count("View") == 1, labels
-        keys = [key.key_display for key in app.query(FooterKey)]
+        keys = [key.key_display for key in footer_keys(app)]
         assert keys[keys.index("←") : keys.index("←") + 4] == ["←", "→", "w", "z"], keys
-        assert "Next symbol" in {key.description for key in app.query(FooterKey)}
+        assert "Next symbol" in {key.description for key in footer_keys(app)}
 
 
 async def test_the_command_palette_keeps_its_keys_and_offers_the_cursor():
@@ -509,8 +508,8 @@ async def test_at_80x24_an_alert_toast_leaves_the_regime_line_and_alert_log_visi
         await until(pilot, lambda: rows(app) > 0)
         for _ in range(2):  # two alerts at once, as from two symbols
             app.notify("▲ CONFIRMED · 11 bars · call-driven", title="SPY squeeze alert")
-        await until(pilot, lambda: len(app.query(Toast)) == 2)
+        await until(pilot, lambda: len(toasts(app)) == 2)
         await pilot.pause(0.3)
         covered = [app.query_one(w).region for w in (RegimeLine, AlertLog, StatusBar)]
-        for toast in app.query(Toast):
+        for toast in toasts(app):
             assert not any(toast.region.overlaps(region) for region in covered), toast.region
