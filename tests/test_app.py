@@ -47,7 +47,7 @@ def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp,
     settings = Settings(
         symbols=list(symbols),
         bar=overrides.pop("bar", "1m"),
-        seed=SEED,
+        seed=overrides.pop("seed", SEED),
         date=overrides.pop("date", DAY.isoformat()),
         **overrides,
     )
@@ -331,6 +331,19 @@ async def test_a_failing_alert_command_is_shown_and_not_fatal():
         await until(pilot, lambda: app.alert_errors)
         assert "exited with 3" in app.alert_errors[0]
         assert app.is_running
+
+
+async def test_the_alert_log_says_an_ended_squeezes_own_total_and_its_fade_apart():
+    """Seed 87 at 10:00 ET: the upside squeeze that ended at 09:50 gave its run back."""
+    app, _ = make_app(at=datetime(2026, 6, 12, 14, 0, tzinfo=UTC), seed=87)
+    async with app.run_test(size=(120, 40)) as pilot:
+        log = app.query_one(AlertLog)
+        await until(pilot, lambda: any(a.kind == "squeeze_ended" for a in log.alerts))
+        await pilot.pause()
+        shown = str(log.render()).splitlines()
+        line = next(text for text in shown if "ended" in text)
+        assert line.startswith("09:50 ▲ ended     13 bars +$169.8M"), line
+        assert line.endswith("· then faded 7 bars −$171.7M"), line
 
 
 async def test_no_session_on_a_weekend_says_what_to_do():
