@@ -17,10 +17,10 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
+from hedgeflow_tui.bars import BAR_SIZES
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.model import BAR_SIZES
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change
 from hedgeflow_tui.ui.app import (
