@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from hedgeflow_tui import __version__
+from hedgeflow_tui.bars import BAR_SIZES
 from hedgeflow_tui.checks import RECORD_RULE, flag_error, flag_type
 from hedgeflow_tui.config import (
     REQUEST_MODES,
@@ -25,7 +26,6 @@ from hedgeflow_tui.config import (
     config_path,
     layered,
 )
-from hedgeflow_tui.model import BAR_SIZES
 from hedgeflow_tui.windows import WINDOWS
 
 PROG = "hedgeflow-tui"

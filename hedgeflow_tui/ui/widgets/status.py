@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from rich.text import Text
 
+from hedgeflow_tui.bars import BAR_SECONDS, bar_delta
 from hedgeflow_tui.market_calendar import is_session
-from hedgeflow_tui.model import BAR_SECONDS, bar_delta
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.ui.format import ago, et_time
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
