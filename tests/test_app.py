@@ -387,7 +387,7 @@ async def test_a_failing_alert_command_is_shown_and_not_fatal():
 async def test_the_alert_log_says_an_ended_squeezes_own_total_and_its_fade_apart():
     """Seed 87 at 10:00 ET: the upside squeeze that ended at 09:50 gave its run back."""
     app, _ = make_app(at=datetime(2026, 6, 12, 14, 0, tzinfo=UTC), seed=87)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         log = app.query_one(AlertLog)
         await until(pilot, lambda: any(a.kind == "squeeze_ended" for a in log.alerts))
         await pilot.pause()

@@ -123,7 +123,7 @@ async def test_on_a_weekend_at_80x24_the_status_lines_hold_the_next_session():
 )
 async def test_the_status_line_names_an_expiry_only_on_a_day_with_a_session(day, at, size, expiry):
     app, _ = make_app(at=at, date=day)
-    async with app.run_test(size=size) as pilot:
+    async with run_dashboard(app, size=size) as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
         app.refresh_statuses()
         await pilot.pause()
