@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 
 import httpx
 
+from hedgeflow_tui.bars import BAR_SECONDS
 from hedgeflow_tui.client import FlashAlphaClient
 from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.model import BAR_SECONDS
 from hedgeflow_tui.poller import Poller
 from hedgeflow_tui.sim import SimConfig, create_app
 from hedgeflow_tui.sources import SIM_BASE_URL, open_source

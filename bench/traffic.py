@@ -14,9 +14,9 @@ from datetime import datetime
 
 from _common import DAY, table
 
+from hedgeflow_tui.bars import BAR_SECONDS
 from hedgeflow_tui.clock import ET, FrozenClock
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.model import BAR_SECONDS
 from hedgeflow_tui.poller import Poller
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.store import Store

@@ -28,6 +28,7 @@ from typing import Any
 
 import platformdirs
 
+from hedgeflow_tui.bars import BAR_SIZES
 from hedgeflow_tui.checks import (
     DATE_RULE,
     HHMM_RULE,
@@ -38,7 +39,6 @@ from hedgeflow_tui.checks import (
     is_api_key,
     is_base_url,
 )
-from hedgeflow_tui.model import BAR_SIZES
 from hedgeflow_tui.windows import CUMULATIVE, WINDOWS, windows_for
 
 APP_NAME = "hedgeflow-tui"

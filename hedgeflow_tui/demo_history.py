@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from hedgeflow_tui import market_calendar
+from hedgeflow_tui.bars import BAR_SECONDS, BAR_SIZES
 from hedgeflow_tui.detector import Alert, AlertTracker, detector_config
 from hedgeflow_tui.history import History, running_peaks
-from hedgeflow_tui.model import BAR_SECONDS, BAR_SIZES
 from hedgeflow_tui.sim.market import simulate_session
 from hedgeflow_tui.sim.rows import rows_at
 from hedgeflow_tui.store import Row

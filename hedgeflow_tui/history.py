@@ -27,10 +27,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
+from hedgeflow_tui.bars import BAR_SECONDS, bar_delta
 from hedgeflow_tui.clock import ET, session_bounds
 from hedgeflow_tui.config import data_dir
 from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.model import BAR_SECONDS, bar_delta
 from hedgeflow_tui.store import Row, SessionView
 
 FILE_NAME = "history.sqlite3"

@@ -16,10 +16,11 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from hedgeflow_tui.bars import BAR_SIZES
 from hedgeflow_tui.config import ConfigError, layered
 from hedgeflow_tui.detector import AlertTracker, detector_config
 from hedgeflow_tui.history import History, HistoryError, HistoryFeed, history_path, market_of
-from hedgeflow_tui.model import BAR_SIZES, iso
+from hedgeflow_tui.model import iso
 from hedgeflow_tui.record import Recording, RecordingError, read_recording
 from hedgeflow_tui.replay import CSV_COLUMNS, csv_cells
 from hedgeflow_tui.store import Change, Store

@@ -12,13 +12,12 @@ import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeGuard, get_args, overload
 
+from hedgeflow_tui.bars import BAR_SECONDS
 from hedgeflow_tui.safe_text import safe_text
 
-BAR_SECONDS: dict[str, int] = {"30s": 30, "1m": 60, "5m": 300, "15m": 900}
-BAR_SIZES: tuple[str, ...] = tuple(BAR_SECONDS)
 Side = Literal["all", "calls", "puts"]  # which leg a hedge-flow answer is for
 SIDES: tuple[Side, ...] = get_args(Side)
 Leg = Literal["calls", "puts"]  # the legs the store keeps (`all` is always calls + puts)
@@ -103,10 +102,6 @@ class RateLimit:
 
 
 Response = HedgeFlowResponse | SeriesResponse
-
-
-def bar_delta(bar_size: str) -> timedelta:
-    return timedelta(seconds=BAR_SECONDS[bar_size])
 
 
 @overload

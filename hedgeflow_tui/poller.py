@@ -22,11 +22,12 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
+from hedgeflow_tui.bars import BAR_SECONDS, bar_delta
 from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
 from hedgeflow_tui.clock import ET, Clock, session_bounds
 from hedgeflow_tui.config import REQUEST_MODES
 from hedgeflow_tui.market_calendar import closed_today_text, is_session
-from hedgeflow_tui.model import BAR_SECONDS, Account, Response, bar_delta
+from hedgeflow_tui.model import Account, Response
 from hedgeflow_tui.quota import Cycle, QuotaPlanner, QuotaView, polls_left
 from hedgeflow_tui.status import PollState, PollStatus, SourceKind
 from hedgeflow_tui.store import FlowMismatch, SessionView, Store

@@ -37,9 +37,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, assert_never
 
+from hedgeflow_tui.bars import BAR_SECONDS
 from hedgeflow_tui.config import Settings, data_dir
 from hedgeflow_tui.model import (
-    BAR_SECONDS,
     DataError,
     Response,
     is_endpoint,

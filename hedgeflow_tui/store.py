@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, NamedTuple, TypeVar
 
+from hedgeflow_tui.bars import bar_delta
 from hedgeflow_tui.clock import session_bounds
 from hedgeflow_tui.model import (
     LEGS,
@@ -35,7 +36,6 @@ from hedgeflow_tui.model import (
     Response,
     SeriesBar,
     SeriesResponse,
-    bar_delta,
 )
 
 ROUNDING = 1.0  # delta-dollars: cumulatives are whole dollars; a larger difference is a mismatch

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hedgeflow_tui.model import bar_delta
+from hedgeflow_tui.bars import bar_delta
 
 CUMULATIVE = "cumulative"
 ROLLING_WINDOWS: dict[str, timedelta] = {

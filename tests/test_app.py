@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from dashboard import run_dashboard
 from textual.command import CommandList
 from textual.widgets import Input, TabbedContent
-from textual.widgets._footer import FooterKey, FooterLabel
-from textual.widgets._toast import Toast
+from textual_parts import footer_keys, footer_labels, toasts
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
@@ -23,6 +24,7 @@ from hedgeflow_tui.store import Row
 from hedgeflow_tui.ui.help import HelpScreen
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.palette import palette_for, widget_palette
+from hedgeflow_tui.ui.symbol_view import SymbolView
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
     AttributionBars,
@@ -48,7 +50,7 @@ def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp,
     settings = Settings(
         symbols=list(symbols),
         bar=overrides.pop("bar", "1m"),
-        seed=SEED,
+        seed=overrides.pop("seed", SEED),
         date=overrides.pop("date", DAY.isoformat()),
         **overrides,
     )
@@ -118,7 +120,7 @@ def panel_text(app: LiveApp, symbol: str = "SPY") -> str:
 
 async def test_first_frame_shows_the_session_so_far_and_the_source():
     app, _ = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         assert rows(app) == 216  # 09:30 .. 13:05, every closed 1m bar
         status = str(app.query_one(StatusBar).render())
@@ -143,7 +145,7 @@ class ChromeFirst(LiveApp):
 async def test_chrome_is_painted_before_the_source_opens_then_the_data_arrives():
     settings = Settings(symbols=["SPY"], bar="1m", seed=5, date=DAY.isoformat(), demo=True)
     app = ChromeFirst(settings)  # as the command line starts it: no source yet
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         assert app.at_open is not None
         painted, panel = app.at_open
@@ -152,9 +154,57 @@ async def test_chrome_is_painted_before_the_source_opens_then_the_data_arrives()
         assert not app.query_one("#state-panel").display
 
 
+class FirstFrame(LiveApp):
+    """Notes what the first frame holds, and which keys it offers."""
+
+    seen: tuple[list[str], int, bool | None, bool | None] | None = None
+
+    def on_mount(self) -> None:  # runs before DashboardApp's: its refresh is the first frame
+        self.call_after_refresh(self._note)
+
+    def _note(self) -> None:
+        loading = [str(pane.render()) for pane in self.query(".loading")]
+        keys = self.check_action("cycle_sensitivity", ()), self.check_action("quit", ())
+        self.seen = (loading, len(self.query(SymbolView)), *keys)
+
+
+async def test_the_first_frame_is_the_chrome_and_a_loading_tab_then_the_views():
+    settings = Settings(symbols=["SPY", "QQQ"], bar="1m", seed=5, date=DAY.isoformat(), demo=True)
+    app = FirstFrame(settings)
+    async with run_dashboard(app, size=(120, 40)) as pilot:
+        assert app.seen == (
+            [
+                "Loading SPY: fetching the session so far…",
+                "Loading QQQ: fetching the session so far…",
+            ],
+            0,  # no view yet
+            None,  # a key acting on the views is shown dimmed, and does nothing
+            True,
+        )
+        assert not app.query(".loading") and len(app.query(SymbolView)) == 2
+        assert app.check_action("cycle_sensitivity", ()) is True
+        await until(pilot, lambda: rows(app) > 0)
+
+
+def test_the_first_frame_leaves_the_views_store_detector_and_http_stack_for_after_it():
+    code = "import sys, hedgeflow_tui.cli, hedgeflow_tui.ui.live_app; print(*sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(run.stdout.split())
+    later = {
+        "hedgeflow_tui.ui.symbol_view",
+        "hedgeflow_tui.ui.widgets",
+        "hedgeflow_tui.store",
+        "hedgeflow_tui.detector",
+        "hedgeflow_tui.model",
+        "httpx",
+        "numpy",
+    }
+    assert "hedgeflow_tui.ui.app" in loaded and not later & loaded
+
+
 async def test_p_pauses_and_resumes_and_r_polls_now():
     app, clock = make_app()
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         await pilot.press("p")
         await until(pilot, lambda: app.statuses["SPY"].state == "paused")
@@ -169,7 +219,7 @@ async def test_p_pauses_and_resumes_and_r_polls_now():
 
 async def test_b_cycles_the_bar_size_and_back_fills():
     app, _ = make_app()
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: rows(app) == 216)
         await pilot.press("b")
         assert app.bar_size == "5m"
@@ -179,7 +229,7 @@ async def test_b_cycles_the_bar_size_and_back_fills():
 
 async def test_tab_moves_to_the_next_symbol_and_help_opens():
     app, _ = make_app(symbols=("SPY", "QQQ"))
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: rows(app, "QQQ") > 0 and rows(app, "SPY") > 0)
         tabs = app.query_one("#symbols", TabbedContent)
         assert tabs.active == "tab-SPY"
@@ -210,7 +260,7 @@ async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path, monke
         original(message, **kw)
 
     monkeypatch.setattr(app, "notify", notify)
-    async with app.run_test(notifications=True) as pilot:
+    async with run_dashboard(app, notifications=True) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         log = app.query_one(AlertLog)
         for _ in range(8):
@@ -248,7 +298,7 @@ async def test_alerts_before_the_start_are_logged_as_history_and_not_announced(
 
     monkeypatch.setattr(app, "notify", notify)
     monkeypatch.setattr(app, "bell", lambda: bells.append(1))
-    async with app.run_test(notifications=True) as pilot:
+    async with run_dashboard(app, notifications=True) as pilot:
         await until(pilot, lambda: rows(app) == 390)
         await pilot.pause(0.5)
         log = app.query_one(AlertLog)
@@ -277,7 +327,7 @@ async def test_banner_tab_and_log_agree_from_a_squeeze_to_its_end():
     bar = timedelta(minutes=1)
     # the bar before the opening one is in; each step publishes one more bar
     app, clock = make_app(at=alerts[opening].t + timedelta(seconds=SimConfig().max_publish_lag))
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         log, banner = app.query_one(AlertLog), app.query_one(SqueezeBanner)
         tab = app.query_one("#symbols", TabbedContent).get_tab("tab-SPY")
@@ -307,7 +357,7 @@ async def test_banner_tab_and_log_agree_from_a_squeeze_to_its_end():
 
 async def test_s_cycles_the_squeeze_sensitivity_and_rereads_the_session_quietly():
     app, _ = make_app(at=ALL_PUBLISHED)
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: rows(app) == 390)
         assert app.trackers.sensitivity == "normal"
         await pilot.press("s")
@@ -323,7 +373,7 @@ async def test_s_cycles_the_squeeze_sensitivity_and_rereads_the_session_quietly(
 
 async def test_a_failing_alert_command_is_shown_and_not_fatal():
     app, clock = make_app(at=first_squeeze() - timedelta(minutes=3, seconds=30), alert_cmd="exit 3")
-    async with app.run_test(notifications=True) as pilot:
+    async with run_dashboard(app, notifications=True) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         for _ in range(8):
             if app.alert_errors:
@@ -334,9 +384,22 @@ async def test_a_failing_alert_command_is_shown_and_not_fatal():
         assert app.is_running
 
 
+async def test_the_alert_log_says_an_ended_squeezes_own_total_and_its_fade_apart():
+    """Seed 87 at 10:00 ET: the upside squeeze that ended at 09:50 gave its run back."""
+    app, _ = make_app(at=datetime(2026, 6, 12, 14, 0, tzinfo=UTC), seed=87)
+    async with run_dashboard(app, size=(120, 40)) as pilot:
+        log = app.query_one(AlertLog)
+        await until(pilot, lambda: any(a.kind == "squeeze_ended" for a in log.alerts))
+        await pilot.pause()
+        shown = str(log.render()).splitlines()
+        line = next(text for text in shown if "ended" in text)
+        assert line.startswith("09:50 ▲ ended     13 bars +$169.8M"), line
+        assert line.endswith("· then faded 7 bars −$171.7M"), line
+
+
 async def test_no_session_on_a_weekend_says_what_to_do():
     app, _ = make_app(date="2026-06-13", at=datetime(2026, 6, 13, 16, 0, tzinfo=UTC))
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
         assert app.query_one("#state-panel").display
         assert "No 0DTE session" in panel_text(app) and "--demo" in panel_text(app)
@@ -344,7 +407,7 @@ async def test_no_session_on_a_weekend_says_what_to_do():
 
 async def test_unknown_symbol_is_named():
     app, _ = make_app(symbols=("AAPL",))
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: app.statuses["AAPL"].state == "stopped")
         assert "No 0DTE data for AAPL" in panel_text(app, "AAPL")
 
@@ -359,7 +422,7 @@ async def test_unknown_symbol_is_named():
 async def test_fatal_states_have_their_own_panel(sim_server, config, overrides, expected):
     server = sim_server(config=SimConfig(date=DAY, **config), clock=sim_clock(DAY, "11:00", 1.0))
     app = remote_app(server.url, **overrides)
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(
             pilot, lambda: app.statuses.get("SPY") and app.statuses["SPY"].state == "stopped"
         )
@@ -373,14 +436,14 @@ async def test_rate_limited_and_network_down_show_retrying_states(sim_server):
         clock=sim_clock(DAY, "11:00", 1.0),
     )
     app = remote_app(server.url)
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "rate_limited")
         assert "Rate-limited" in panel_text(app)
         assert app.query_one(StatusBar).has_class("-retrying")
     dead = sim_server(config=SimConfig(date=DAY), clock=sim_clock(DAY, "11:00", 1.0))
     dead.stop()
     app = remote_app(dead.url)
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "retrying")
         assert "Cannot reach" in panel_text(app)
 
@@ -388,7 +451,7 @@ async def test_rate_limited_and_network_down_show_retrying_states(sim_server):
 async def test_last_data_is_kept_and_marked_stale_while_retrying(sim_server):
     server = sim_server(config=SimConfig(date=DAY), clock=sim_clock(DAY, "11:00", 240.0))
     app = remote_app(server.url, speed=240.0)
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         held = rows(app)
         server.stop()
@@ -399,7 +462,7 @@ async def test_last_data_is_kept_and_marked_stale_while_retrying(sim_server):
 
 async def test_survives_resizes_while_data_arrives():
     app, clock = make_app(symbols=("SPY", "QQQ"))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_dashboard(app, size=(80, 24)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         for width, height in [(40, 12), (60, 20), (250, 70), (120, 40), (40, 12), (80, 24)]:
             await pilot.resize_terminal(width, height)
@@ -413,7 +476,7 @@ def plot_text(chart: FlowChart) -> str:
 
 async def test_a_short_terminal_folds_the_banner_and_log_so_the_chart_keeps_its_room():
     app, _ = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_dashboard(app, size=(80, 24)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         await pilot.pause()
         assert app.has_class("-compact")
@@ -434,7 +497,7 @@ async def test_a_short_terminal_folds_the_banner_and_log_so_the_chart_keeps_its_
 
 async def test_colorblind_theme():
     app, _ = make_app(theme="colorblind")
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         assert app.query_one(FlowChart).palette == "colorblind"
         blue = palette_for("colorblind", dark=True).up  # the banner's colours, from one place
@@ -443,7 +506,7 @@ async def test_colorblind_theme():
 
 async def test_every_key_is_also_in_the_command_palette():
     app, _ = make_app(symbols=("SPY", "QQQ"))
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Pause", "Poll now", "Bar size", "Next symbol", "Help"} <= titles
@@ -452,7 +515,7 @@ async def test_every_key_is_also_in_the_command_palette():
 
 async def test_the_palette_finds_poll_and_the_footer_says_resume_while_paused():
     app, _ = make_app()
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with run_dashboard(app, size=(100, 30)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         await pilot.press("ctrl+p")
         await pilot.press(*"poll")
@@ -464,7 +527,7 @@ async def test_the_palette_finds_poll_and_the_footer_says_resume_while_paused():
         await pilot.press("escape")
 
         def footer() -> set[str]:
-            return {key.description for key in app.query(FooterKey)}
+            return {key.description for key in footer_keys(app)}
 
         await until(pilot, lambda: "Pause" in footer())
         assert "Resume" not in footer()
@@ -476,20 +539,20 @@ async def test_the_palette_finds_poll_and_the_footer_says_resume_while_paused():
 
 async def test_with_several_symbols_the_footer_keeps_the_view_keys_in_one_entry():
     app, _ = make_app(symbols=("SPY", "QQQ"))
-    async with app.run_test(size=(140, 30)) as pilot:
+    async with run_dashboard(app, size=(140, 30)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         await pilot.click("#symbols Tab")  # a click on a tab does not give the tabs focus
         await pilot.pause()
-        labels = [str(label.render()) for label in app.query(FooterLabel)]
+        labels = [str(label.render()) for label in footer_labels(app)]
         assert labels.count("View") == 1, labels
-        keys = [key.key_display for key in app.query(FooterKey)]
+        keys = [key.key_display for key in footer_keys(app)]
         assert keys[keys.index("←") : keys.index("←") + 4] == ["←", "→", "w", "z"], keys
-        assert "Next symbol" in {key.description for key in app.query(FooterKey)}
+        assert "Next symbol" in {key.description for key in footer_keys(app)}
 
 
 async def test_the_command_palette_keeps_its_keys_and_offers_the_cursor():
     app, _ = make_app()
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with run_dashboard(app, size=(120, 30)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         await pilot.press("ctrl+p", *"cursor")
 
@@ -505,12 +568,12 @@ async def test_the_command_palette_keeps_its_keys_and_offers_the_cursor():
 
 async def test_at_80x24_an_alert_toast_leaves_the_regime_line_and_alert_log_visible():
     app, _ = make_app()
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+    async with run_dashboard(app, size=(80, 24), notifications=True) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         for _ in range(2):  # two alerts at once, as from two symbols
             app.notify("▲ CONFIRMED · 11 bars · call-driven", title="SPY squeeze alert")
-        await until(pilot, lambda: len(app.query(Toast)) == 2)
+        await until(pilot, lambda: len(toasts(app)) == 2)
         await pilot.pause(0.3)
         covered = [app.query_one(w).region for w in (RegimeLine, AlertLog, StatusBar)]
-        for toast in app.query(Toast):
+        for toast in toasts(app):
             assert not any(toast.region.overlaps(region) for region in covered), toast.region

@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from dashboard import run_dashboard
 from test_app import make_app, rows, until
 
 from hedgeflow_tui.clock import session_bounds
@@ -234,7 +235,7 @@ def test_alert_markers_sit_at_the_bar_where_they_fired():
 
 async def test_at_80x24_the_app_draws_every_series_and_the_alerts_of_the_session():
     app, _ = make_app(at=datetime(2026, 6, 12, 19, 38, 30, tzinfo=UTC))  # confirmed at 15:37
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_dashboard(app, size=(80, 24)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         await pilot.pause()
         chart = app.query_one(FlowChart)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from dashboard import run_dashboard
 from textual.app import App
 from textual.binding import Binding
 
@@ -70,7 +71,7 @@ async def test_question_mark_opens_the_live_help_and_escape_closes_it():
     settings = Settings(symbols=["SPY"], bar="1m", seed=23, date=date(2026, 6, 12).isoformat())
     clock = FrozenClock(datetime(2026, 6, 12, 17, 0, tzinfo=UTC))
     app = LiveApp(settings, open_source(settings, clock=clock))
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         assert app.screen.text == mode_help(LiveApp)

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from dashboard import run_dashboard
 from stepped_clock import stepped_clock
 
 from hedgeflow_tui.alert_command import AlertCommand
@@ -142,7 +143,7 @@ async def test_symbols_that_are_not_textual_ids_get_their_own_tabs():
 
     settings = Settings(symbols=["^SPX", "BRK.B", "SPY"], demo=True, date="2026-06-12")
     app = LiveApp(settings, open_source(settings))
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         for _ in range(200):
             if all(s.state != "loading" for s in app.statuses.values()):
                 break

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from dashboard import run_dashboard
 from hostile_server import HostileServer, gzip_bomb
 from stepped_clock import stepped_clock
 
@@ -418,7 +419,7 @@ async def test_the_dashboard_shows_hostile_server_text_without_crashing(hostile,
     hostile.sticky = mode
     settings = Settings(base_url=hostile.url, api_key=KEY, timeout=1.0)
     app = LiveApp(settings, open_source(settings))
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         for _ in range(200):
             if app.statuses["SPY"].state == "stopped":
                 break

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from dashboard import run_dashboard
 from rich.color import Color as RichColor
 from rich.segment import Segment
 from rich.style import Style
@@ -62,7 +63,7 @@ def hex_of(colour: RichColor) -> str:
 
 async def test_every_data_colour_keeps_3_to_1_against_every_theme_offered():
     app, _ = make_app()
-    async with app.run_test():
+    async with run_dashboard(app):
         themes = app.available_themes
         assert len(themes) >= 10 and "ansi-dark" not in themes  # the terminal's own colours
         weak = []
@@ -79,7 +80,7 @@ async def test_every_data_colour_keeps_3_to_1_against_every_theme_offered():
 
 async def test_a_light_theme_switches_every_widget_to_the_light_colours():
     app, _ = make_app(at=IN_A_SQUEEZE)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         await pilot.pause()
         dark = palette_for("default", True)
@@ -99,7 +100,7 @@ async def test_a_light_theme_switches_every_widget_to_the_light_colours():
 
 async def test_colorblind_calls_and_puts_are_the_same_colours_in_chart_sparkline_and_attribution():
     app, _ = make_app(theme="colorblind")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         await pilot.pause()
         colours = palette_for("colorblind", True)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from dashboard import run_dashboard
 from textual._compositor import Compositor
 from textual.screen import Screen
 
@@ -56,7 +57,7 @@ async def test_the_status_refresh_repaints_the_status_line_alone(monkeypatch, si
     settings = Settings(symbols=["SPY"], bar="1m", seed=23, date=DAY.isoformat(), history=False)
     clock = FrozenClock(MID_SESSION)
     app = LiveApp(settings, open_source(settings, clock=clock))
-    async with app.run_test(size=size) as pilot:
+    async with run_dashboard(app, size=size) as pilot:
         await dashboard(pilot, app)
         repaints = Repaints(monkeypatch)
         for _ in range(3):
@@ -71,7 +72,7 @@ async def test_a_poll_repaints_without_a_layout_pass(monkeypatch) -> None:
     settings = Settings(symbols=["SPY"], bar="1m", seed=23, date=DAY.isoformat(), history=False)
     clock = FrozenClock(MID_SESSION)
     app = LiveApp(settings, open_source(settings, clock=clock))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await dashboard(pilot, app)
         shown = app.query_one(FlowChart).data
         alerts = len(app.trackers.alerts("SPY"))

@@ -9,9 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from dashboard import run_dashboard
 from stepped_clock import stepped_clock
 from textual.widgets import Input
-from textual.widgets._footer import FooterKey, FooterLabel
+from textual_parts import footer_keys, footer_labels
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
@@ -68,7 +69,7 @@ def rows(app) -> int:
 async def test_replay_keys(recording):
     recorded, _ = recording
     app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), recorded)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await pilot.press("space")  # pause
         driver = app.driver
         assert not driver.playing
@@ -102,7 +103,7 @@ async def test_replay_keys(recording):
 async def test_the_command_palette_keeps_the_replay_keys_for_its_input(recording):
     recorded, _ = recording
     app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), recorded)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await pilot.press("space", "home")  # paused at the start
         await pilot.press("ctrl+p", *"step")
         await pilot.pause()
@@ -118,7 +119,7 @@ async def test_alerts_fire_in_replay_as_they_fired_live(recording):
     recorded, live_alerts = recording
     assert live_alerts > 0
     app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), recorded)
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         waited = 0.0
         while not app.driver.at_end and waited < 20:
             await pilot.pause(0.05)
@@ -132,11 +133,11 @@ def footer(app) -> tuple[dict[str, tuple[int, int]], set[str]]:
     the labels of grouped keys)."""
     keys = {
         key.key_display: (key.region.x, key.region.right)
-        for key in app.query(FooterKey)
+        for key in footer_keys(app)
         if key.display and key.region.width
     }
-    words = {key.description for key in app.query(FooterKey)} | {
-        str(label.render()) for label in app.query(FooterLabel)
+    words = {key.description for key in footer_keys(app)} | {
+        str(label.render()) for label in footer_labels(app)
     }
     return keys, words
 
@@ -154,13 +155,13 @@ async def laid_out(pilot) -> tuple[dict[str, tuple[int, int]], set[str]]:
 async def test_at_80_columns_every_replay_key_is_in_the_footer_and_speeds_are_round(recording):
     recorded, _ = recording
     app = ReplayApp(Settings(symbols=["SPY"]), recorded)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_dashboard(app, size=(80, 24)) as pilot:
         keys, words = await laid_out(pilot)
         assert {"space", "←", "→", "home", "end", "+", "-", "q", "?"} <= set(keys), keys
         assert {"Pause", "Step", "Start/End", "Speed", "Quit", "Help"} <= words, words
         spans = sorted(keys.values())
         assert spans[-1][1] <= 80 and all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), keys
-        label_ends = {label.region.right for label in app.query(FooterLabel) if label.region.width}
+        label_ends = {label.region.right for label in footer_labels(app) if label.region.width}
         assert not label_ends & {start for start, _ in spans}  # "Step" never flush against "+"
         await pilot.press("space")
         for _ in range(40):  # the footer is rebuilt when the keys change
@@ -197,7 +198,7 @@ async def test_a_recording_with_two_bar_sizes_replays_both(recording, tmp_path):
     both = tmp_path / "both.jsonl"  # one file, two headers: as two runs appending to it write
     both.write_bytes(recorded.path.read_bytes() + path.read_bytes())
     app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), RecordingIndex(both))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await pilot.press("end")
         await pilot.pause()
         assert app.bar_size == "1m" and rows(app) == 390

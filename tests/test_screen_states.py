@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import pytest
+from dashboard import run_dashboard
 from rich.cells import cell_len
 from test_app import make_app, panel_text, remote_app, rows, until
 from textual.widgets import TabbedContent
@@ -37,7 +38,7 @@ def tab_label(app, symbol: str = "SPY") -> str:
 
 async def test_stale_data_is_said_in_the_status_banner_and_tab_until_current_again():
     app, clock = make_app(at=BEFORE_SQUEEZE)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         app.refresh_statuses()
         assert "STALE" not in status_line(app) and "STALE" not in tab_label(app)
@@ -64,7 +65,7 @@ async def test_stale_data_is_said_in_the_status_banner_and_tab_until_current_aga
 @pytest.mark.parametrize("width", [120, 80])
 async def test_the_stale_banner_fits_its_line_and_the_overdue_poll_is_not_in_0s(width):
     app, clock = make_app(at=BEFORE_SQUEEZE)
-    async with app.run_test(size=(width, 40)) as pilot:
+    async with run_dashboard(app, size=(width, 40)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         clock.advance(21 * 60)  # the source silent since: the poll due at 15:34 never came
         app.refresh_statuses()
@@ -84,7 +85,7 @@ async def test_the_stale_banner_fits_its_line_and_the_overdue_poll_is_not_in_0s(
 
 async def test_after_the_close_the_banner_sums_up_the_day():
     app, _ = make_app(at=datetime(2026, 6, 12, 20, 10, tzinfo=UTC))  # 16:10 ET
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "closed")
         await until(pilot, lambda: rows(app) > 0)
         app.refresh_statuses()
@@ -99,19 +100,41 @@ async def test_after_the_close_the_banner_sums_up_the_day():
 
 async def test_on_a_weekend_at_80x24_the_status_lines_hold_the_next_session():
     app, _ = make_app(at=datetime(2026, 6, 13, 16, 0, tzinfo=UTC), date="2026-06-13")  # Sat
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_dashboard(app, size=(80, 24)) as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
         app.refresh_statuses()
         await pilot.pause()
         line = status_line(app)
         assert line.endswith("next session Mon 2026-06-15 09:30 ET"), line
+        assert "SPY no 0DTE today ·" in line and "2026-06-13" not in line, line
         assert cell_len(line) <= 2 * app.query_one(StatusBar).size.width, line
         assert "session needs 0" not in line
 
 
+@pytest.mark.parametrize(
+    "day, at, size, expiry",
+    [
+        ("2026-06-13", datetime(2026, 6, 13, 16, 0, tzinfo=UTC), (120, 40), "no 0DTE today"),
+        ("2026-07-03", datetime(2026, 7, 3, 16, 0, tzinfo=UTC), (80, 24), "no 0DTE today"),
+        ("2026-07-03", datetime(2026, 7, 3, 16, 0, tzinfo=UTC), (120, 40), "no 0DTE today"),
+        ("2026-06-12", datetime(2026, 6, 12, 13, 0, tzinfo=UTC), (80, 24), "0DTE 2026-06-12"),
+    ],
+    ids=["saturday", "holiday-80x24", "holiday-120x40", "friday-before-the-open"],
+)
+async def test_the_status_line_names_an_expiry_only_on_a_day_with_a_session(day, at, size, expiry):
+    app, _ = make_app(at=at, date=day)
+    async with run_dashboard(app, size=size) as pilot:
+        await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
+        app.refresh_statuses()
+        await pilot.pause()
+        line = status_line(app)
+        assert f" SPY {expiry} · 1m bars · " in line, line
+        assert (day in line) == (expiry != "no 0DTE today"), line  # no day named as the expiry
+
+
 async def test_before_the_open_the_simulator_says_how_to_start_elsewhere_in_the_day():
     app, _ = make_app(at=datetime(2026, 6, 12, 13, 0, tzinfo=UTC))  # 09:00 ET, a Friday
-    async with app.run_test() as pilot:
+    async with run_dashboard(app) as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
         text = panel_text(app)
         assert "--start" in text and "Wait for the open, or run" not in text
@@ -122,7 +145,7 @@ async def test_an_unreachable_server_is_named_with_the_way_out_and_one_countdown
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = remote_app(f"http://127.0.0.1:{port}")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: app.statuses["SPY"].state == "retrying")
         app.refresh_statuses()
         await pilot.pause()
@@ -159,7 +182,7 @@ def test_the_scale_is_a_percentile_so_one_spike_does_not_set_it():
 
 async def test_one_spike_is_clipped_and_marked_and_the_rest_keeps_its_shape():
     app, _ = make_app(at=BEFORE_SQUEEZE)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         sparkline = app.query_one(FlowSparkline)
         values = [1e6 * (1 + (i % 8)) * (1 if i % 3 else -1) for i in range(60)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from dashboard import views_mounted
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
@@ -28,6 +29,7 @@ def app_at(seed: int, at: datetime, symbols=("SPY",), day: str = "2026-06-12") -
 
 
 async def until_ready(pilot) -> None:
+    await views_mounted(pilot)
     app = pilot.app
     for _ in range(300):
         if all(s.state != "loading" for s in app.statuses.values()) and (

@@ -7,6 +7,7 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
+from dashboard import run_dashboard
 from stepped_clock import stepped_clock
 from test_app import make_app, until
 from textual import events
@@ -71,7 +72,7 @@ async def ready(pilot) -> None:
 @pytest.mark.parametrize("size", SIZES)
 async def test_w_cycles_rolling_windows_of_the_per_bar_flow(size):
     app, _ = make_app()
-    async with app.run_test(size=size) as pilot:
+    async with run_dashboard(app, size=size) as pilot:
         await ready(pilot)
         assert legend(app).startswith("cumulative")
         rows = [r for r in held_rows(app) if r.cum_all is not None]
@@ -90,7 +91,7 @@ async def test_w_cycles_rolling_windows_of_the_per_bar_flow(size):
 
 async def test_w_offers_only_windows_longer_than_the_bar():
     app, _ = make_app(bar="15m")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: (d := chart(app).data) is not None and len(d.all) > 3)
         seen = []
         for _ in range(3):
@@ -102,7 +103,7 @@ async def test_w_offers_only_windows_longer_than_the_bar():
 @pytest.mark.parametrize("size", SIZES)
 async def test_z_zooms_the_chart_and_the_sparkline_to_the_last_hours(size):
     app, _ = make_app()
-    async with app.run_test(size=size) as pilot:
+    async with run_dashboard(app, size=size) as pilot:
         await ready(pilot)
         whole = shown(app)
         last_end = whole.times[-1] + whole.bar
@@ -134,7 +135,7 @@ async def test_z_zooms_the_chart_and_the_sparkline_to_the_last_hours(size):
 @pytest.mark.parametrize("size", SIZES)
 async def test_arrows_park_a_cursor_with_a_readout_and_end_or_esc_go_back_live(size):
     app, _ = make_app()
-    async with app.run_test(size=size) as pilot:
+    async with run_dashboard(app, size=size) as pilot:
         await ready(pilot)
         assert not readout(app).display
         newest = shown(app).times[-1]
@@ -170,7 +171,7 @@ async def test_arrows_park_a_cursor_with_a_readout_and_end_or_esc_go_back_live(s
 
 async def test_data_keeps_arriving_while_the_cursor_is_parked():
     app, clock = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await ready(pilot)
         before = len(shown(app).times)
         await pilot.press("left", "left")
@@ -188,7 +189,7 @@ async def test_the_readout_names_an_alert_at_the_parked_bar():
     from test_app import first_squeeze
 
     app, _ = make_app(at=first_squeeze() + timedelta(minutes=5, seconds=30))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await ready(pilot)
         await until(pilot, lambda: bool(app.trackers.alerts("SPY")))
         alert = app.trackers.alerts("SPY")[0]
@@ -202,7 +203,7 @@ async def test_the_readout_names_an_alert_at_the_parked_bar():
 @pytest.mark.parametrize("size", SIZES)
 async def test_a_click_on_the_chart_parks_the_cursor_there(size):
     app, _ = make_app()
-    async with app.run_test(size=size) as pilot:
+    async with run_dashboard(app, size=size) as pilot:
         await ready(pilot)
         picture = chart(app).picture()
         top, left, bottom, right = picture.plot
@@ -219,7 +220,7 @@ async def test_a_click_on_the_chart_parks_the_cursor_there(size):
 
 async def test_views_combine_and_the_cursor_pans_a_zoom():
     app, _ = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("w", "w", "z", "z", "z")  # rolling 15m, last 30m
         await pilot.pause()
@@ -235,14 +236,14 @@ async def test_views_combine_and_the_cursor_pans_a_zoom():
 
 async def test_the_window_flag_sets_the_first_view():
     app, _ = make_app(window="30m")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await ready(pilot)
         assert legend(app).startswith("rolling 30m")
 
 
 async def test_a_new_bar_size_drops_a_window_it_cannot_show():
     app, _ = make_app(bar="1m", window="5m")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("b", "b")  # 5m, then 15m bars
         assert app.bar_size == "15m" and app.chart_view.window == "cumulative"
@@ -250,7 +251,7 @@ async def test_a_new_bar_size_drops_a_window_it_cannot_show():
 
 async def test_the_palette_offers_window_zoom_and_cursor():
     app, _ = make_app()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with run_dashboard(app, size=(120, 40)) as pilot:
         await ready(pilot)
         names = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Window", "Zoom", "Cursor back", "Cursor forward"} <= names
@@ -279,7 +280,7 @@ async def recording(tmp_path):
 
 async def test_replay_moves_the_cursor_with_shift_arrows_and_keeps_its_own_arrows(recording):
     app = ReplayApp(Settings(symbols=["SPY"], speed=1e6, window="15m"), recording)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_dashboard(app, size=(80, 24)) as pilot:
         await pilot.press("end")  # the recording's end at once, rather than played through
         assert app.driver.at_end
         await pilot.pause()
@@ -303,7 +304,7 @@ async def test_replay_moves_the_cursor_with_shift_arrows_and_keeps_its_own_arrow
 async def test_a_replay_window_no_longer_than_its_bar_falls_back_to_the_cumulative(tmp_path):
     with await record(tmp_path / "five.jsonl", "5m") as recording:
         app = ReplayApp(Settings(symbols=["SPY"], speed=1e6, window="5m"), recording)
-        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        async with run_dashboard(app, size=(80, 24), notifications=True) as pilot:
             await until(pilot, lambda: app.driver.at_end)
             await pilot.pause()
             assert app.chart_view.window == "cumulative" and legend(app).startswith("cumulative")

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -26,23 +27,22 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane, Tabs
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
-from hedgeflow_tui.alerting import AlertTrackers
-from hedgeflow_tui.clock import ET
 from hedgeflow_tui.config import SENSITIVITIES, Settings
-from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.status import PollStatus
-from hedgeflow_tui.store import Change, Store
 from hedgeflow_tui.ui.chart_view import ChartView, move_cursor
+from hedgeflow_tui.ui.first_frame import loading_text, symbol_id, tab_id
 from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
-from hedgeflow_tui.ui.symbol_view import SymbolView, symbol_id
-from hedgeflow_tui.ui.widgets import FlowChart
-from hedgeflow_tui.ui.widgets.alert_log import LABELS
 
-if TYPE_CHECKING:  # imported only with --alert-cmd
-    from hedgeflow_tui.alert_command import AlertCommand
+if TYPE_CHECKING:  # imported after the first frame (the views, the store, the detector)
+    from hedgeflow_tui.alert_command import AlertCommand  # only with --alert-cmd
+    from hedgeflow_tui.alerting import AlertTrackers
+    from hedgeflow_tui.detector import Alert
+    from hedgeflow_tui.status import PollStatus
+    from hedgeflow_tui.store import Change, Store
+    from hedgeflow_tui.ui.symbol_view import SymbolView
+    from hedgeflow_tui.ui.widgets import FlowChart
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 COMPACT_BELOW_ROWS = 32  # shorter terminals fold the banner and the alert log (app.tcss)
@@ -70,6 +70,9 @@ SENSITIVITY = Binding(
     tooltip="Squeeze alert sensitivity: low, normal, high (re-reads the session quietly)",
 )
 
+
+# the keys that do not wait for the views (mounted just after the first frame)
+ALWAYS = ("quit", "help_quit", "help", "next_symbol", "command_palette")
 
 # The chart's view: the same keys in both modes (the cursor's arrows are the live mode's own;
 # the replay keeps its arrows for stepping and moves the cursor with shift+arrows). One footer
@@ -148,9 +151,6 @@ class DashboardApp(App[None]):
         self.palette = settings.theme
         self.symbols = symbols
         self.bar_size = bar_size
-        self.store = Store()
-        self.trackers = AlertTrackers(self.store, settings.sensitivity)
-        self.store.subscribe(self._on_store_change)
         self.alert_errors: list[str] = []
         self.alert_command: AlertCommand | None = None
         if settings.alert_cmd:
@@ -160,6 +160,23 @@ class DashboardApp(App[None]):
         self._announcing = True  # off while a replay seeks: alerts go to the log only
         # what the charts show (window, zoom, cursor), the same for every symbol
         self.chart_view = ChartView(window=settings.window).fit_bar(bar_size)
+        self.views_ready = False  # the views are mounted after the first frame (on_ready)
+
+    @cached_property
+    def store(self) -> Store:
+        """The bars of every symbol, made when first needed: after the first frame."""
+        from hedgeflow_tui.store import Store
+
+        store = Store()
+        store.subscribe(self._on_store_change)
+        return store
+
+    @cached_property
+    def trackers(self) -> AlertTrackers:
+        """Each symbol's detector over the store."""
+        from hedgeflow_tui.alerting import AlertTrackers
+
+        return AlertTrackers(self.store, self.settings.sensitivity)
 
     # --- what each mode provides --------------------------------------------------------------
 
@@ -182,15 +199,33 @@ class DashboardApp(App[None]):
     def record_history(self, change: Change, alerts: list[Alert]) -> None:
         """Keep what a store change brought in the session history (live mode only)."""
 
+    def views_mounted(self) -> None:
+        """Every symbol's view is up: the mode starts feeding the store."""
+
     # --- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        """The first frame: the chrome, and a tab per symbol saying it is loading. The views
+        (and the store, detector and widgets they import) come after it (`on_ready`)."""
         yield Header()
         with TabbedContent(id="symbols"):
             for symbol in self.symbols:
-                with TabPane(symbol, id=f"tab-{symbol_id(symbol)}"):
-                    yield SymbolView(symbol, palette=self.palette, shown=self.chart_view)
+                with TabPane(symbol, id=tab_id(symbol)):
+                    yield Static(loading_text(symbol), classes="loading")
         yield Footer(compact=True, show_command_palette=self.PALETTE_HINT)
+
+    async def on_ready(self) -> None:
+        """After the first frame: each symbol's view in its tab, then the mode's data."""
+        from hedgeflow_tui.ui.symbol_view import SymbolView
+
+        with self.batch_update():  # the view's own state panel takes the loading text's place
+            for symbol in self.symbols:
+                pane = self.query_one(f"#{tab_id(symbol)}", TabPane)
+                await pane.remove_children()
+                await pane.mount(SymbolView(symbol, palette=self.palette, shown=self.chart_view))
+        self.views_ready = True
+        self.refresh_bindings()  # the keys that act on the views (check_action)
+        self.views_mounted()
 
     def get_css_variables(self) -> dict[str, str]:
         """The data colours for app.tcss ($flow-up, $flow-down, ...) from ui/palette.py, for
@@ -237,6 +272,9 @@ class DashboardApp(App[None]):
         self.set_class(event.size.height < COMPACT_BELOW_ROWS, "-compact")
 
     def view_of(self, symbol: str) -> SymbolView:
+        """The symbol's view; `NoMatches` before it is mounted (after the first frame)."""
+        from hedgeflow_tui.ui.symbol_view import SymbolView
+
         return self.query_one(f"#view-{symbol_id(symbol)}", SymbolView)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -292,11 +330,13 @@ class DashboardApp(App[None]):
             label = f"{symbol} {'▲' if signal.direction == 'up' else '▼'} SQUEEZE"
         if self.view_of(symbol).stale_since is not None:
             label = f"{label} · STALE"
-        tab = self.query_one(TabbedContent).get_tab(f"tab-{symbol_id(symbol)}")
+        tab = self.query_one(TabbedContent).get_tab(tab_id(symbol))
         if str(tab.label) != label:
             tab.label = label
 
     def _announce(self, alert: Alert) -> None:
+        from hedgeflow_tui.ui.widgets.alert_log import LABELS
+
         arrow = "▲" if alert.direction == "up" else "▼"
         severity: SeverityLevel = "error" if alert.kind == "squeeze_confirmed" else "warning"
         if alert.kind == "squeeze_ended":
@@ -327,6 +367,8 @@ class DashboardApp(App[None]):
     # --- status -------------------------------------------------------------------------------
 
     def show_status(self, status: PollStatus) -> None:
+        from hedgeflow_tui.clock import ET  # the time zone's file: read after the first frame
+
         view = self.store.session(status.symbol, self.bar_size)
         # Before the view's widgets are mounted, or after they are gone (a late status, or the
         # 1 s refresh while the app is torn down), there is nothing to update: the status lines
@@ -350,6 +392,8 @@ class DashboardApp(App[None]):
     # --- keys ---------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.views_ready and action not in ALWAYS:
+            return None  # shown dimmed until the views are mounted, just after the first frame
         if action == "next_symbol":
             return len(self.symbols) > 1  # one tab: no key for it in the footer
         if action == "live_edge":
@@ -358,7 +402,7 @@ class DashboardApp(App[None]):
 
     def action_next_symbol(self) -> None:
         tabs = self.query_one(TabbedContent)
-        ids = [f"tab-{symbol_id(symbol)}" for symbol in self.symbols]
+        ids = [tab_id(symbol) for symbol in self.symbols]
         tabs.active = ids[(ids.index(tabs.active) + 1) % len(ids)] if tabs.active in ids else ids[0]
 
     def action_cycle_sensitivity(self) -> None:
@@ -396,7 +440,7 @@ class DashboardApp(App[None]):
     def active_view(self) -> SymbolView | None:
         active = self.query_one(TabbedContent).active
         for symbol in self.symbols:
-            if active == f"tab-{symbol_id(symbol)}":
+            if active == tab_id(symbol):
                 return self.view_of(symbol)
         return None
 

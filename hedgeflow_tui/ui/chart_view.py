@@ -20,9 +20,12 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from hedgeflow_tui.store import Row
 from hedgeflow_tui.windows import CUMULATIVE, ROLLING_WINDOWS, windows_for
+
+if TYPE_CHECKING:  # the keys' view state is read on the first frame, before the store exists
+    from hedgeflow_tui.store import Row
 
 SESSION = "session"
 ZOOM_SPANS: dict[str, timedelta] = {

@@ -1,8 +1,9 @@
 """The live dashboard: one poller per symbol in a worker, merging into the shared store; keys to
 pause, poll now and change the bar size. Poller status changes arrive as `StatusChanged`.
 
-Chrome first: given no source, the app paints its first frame, then opens the source (the HTTP
-stack, and the simulator with numpy) in a thread worker and starts the pollers once it is open.
+Chrome first: the app paints its first frame (DashboardApp), mounts the views, then opens the
+source (the HTTP stack, and the simulator with numpy) in a thread worker unless it was given one,
+and starts the pollers once it is open.
 """
 
 from __future__ import annotations
@@ -17,12 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from hedgeflow_tui.clock import ET
+from hedgeflow_tui.bars import BAR_SIZES
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.model import BAR_SIZES
-from hedgeflow_tui.status import PollStatus
-from hedgeflow_tui.store import Change
 from hedgeflow_tui.ui.app import (
     HELP,
     LIVE_EDGE,
@@ -36,13 +33,16 @@ from hedgeflow_tui.ui.app import (
     worker_error,
 )
 
-if TYPE_CHECKING:  # the HTTP stack and the history are imported after the first frame
+if TYPE_CHECKING:  # the HTTP stack, the store and the history are imported after the first frame
     from hedgeflow_tui.client import FlashAlphaClient
+    from hedgeflow_tui.detector import Alert
     from hedgeflow_tui.history import History, HistoryFeed
     from hedgeflow_tui.poller import Poller
     from hedgeflow_tui.record import Recorder
     from hedgeflow_tui.run_context import RunHistory
     from hedgeflow_tui.sources import Source
+    from hedgeflow_tui.status import PollStatus
+    from hedgeflow_tui.store import Change
 
 
 class StatusChanged(Message):
@@ -114,7 +114,10 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
     def on_mount(self) -> None:
         if self.source is None:
             self.sub_title = "opening the data source…"
-            self.call_after_refresh(self._open_source)
+
+    def views_mounted(self) -> None:
+        if self.source is None:
+            self._open_source()
         else:
             self._source_opened(self.source)
 
@@ -182,6 +185,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         history = self.history
         assert history is not None
         from hedgeflow_tui import demo_history  # numpy and the model: not before the first frame
+        from hedgeflow_tui.clock import ET
 
         today = self._source().clock.now().astimezone(ET).date()
         todo = [
@@ -253,6 +257,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
     # --- polling ------------------------------------------------------------------------------
 
     def _start_pollers(self) -> None:
+        from hedgeflow_tui.clock import ET
         from hedgeflow_tui.poller import Poller
         from hedgeflow_tui.record import recorders_for
 
@@ -319,11 +324,14 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`p` is Pause while polling and Resume while paused (the footer says which)."""
+        shown = super().check_action(action, parameters)
+        if shown is not True:
+            return shown
         if action == "pause":
             return not self.paused
         if action == "resume":
             return self.paused
-        return super().check_action(action, parameters)
+        return True
 
     def action_pause(self) -> None:
         for poller in self.pollers.values():

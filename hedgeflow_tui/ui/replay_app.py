@@ -151,6 +151,8 @@ recording holds are named (`b` shows the next).
 
     def on_mount(self) -> None:
         self.sub_title = f"REPLAY · {self.driver.total} polls"
+
+    def views_mounted(self) -> None:
         self._schedule()
 
     def _status(self, symbol: str) -> PollStatus:
@@ -215,13 +217,16 @@ recording holds are named (`b` shows the next).
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """space is Pause while playing and Play while paused; `b` only with several sizes."""
+        shown = super().check_action(action, parameters)
+        if shown is not True:
+            return shown
         if action == "replay_pause":
             return self.driver.playing
         if action == "replay_play":
             return not self.driver.playing
         if action == "cycle_bar":
             return len(self.bar_sizes) > 1
-        return super().check_action(action, parameters)
+        return True
 
     def action_replay_play(self) -> None:
         driver = self.driver

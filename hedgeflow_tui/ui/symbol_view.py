@@ -18,6 +18,7 @@ from hedgeflow_tui.detector import Alert, Signal, session_attribution
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Row, SessionView
 from hedgeflow_tui.ui.chart_view import ChartView
+from hedgeflow_tui.ui.first_frame import loading_text, symbol_id
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
     AttributionBars,
@@ -36,14 +37,6 @@ if TYPE_CHECKING:  # the history's modules (sqlite3): not before the first frame
     from hedgeflow_tui.gauge import GaugeReading
 
 
-def symbol_id(symbol: str) -> str:
-    """The symbol as a Textual id: letters, digits and '-' kept, anything else (the '.' of BRK.B,
-    the '^' of ^SPX) spelled as _hex_, so distinct symbols keep distinct ids."""
-    return "".join(
-        c if c.isascii() and (c.isalnum() or c == "-") else f"_{ord(c):x}_" for c in symbol
-    )
-
-
 def before_the_open(now: datetime | None) -> bool:
     """A weekday morning in New York, before 09:30."""
     local = now.astimezone(ET) if now is not None else None
@@ -60,7 +53,7 @@ def state_panel_text(
 ) -> str:
     """What to say while a symbol has no bars to show, and what to do about it."""
     if status is None or status.state == "loading":
-        return f"Loading {symbol}: fetching the session so far…"
+        return loading_text(symbol)
     if status.state == "no_session" and status.source == "SIMULATED" and before_the_open(now):
         return (
             f"The simulated market has not opened yet for {symbol} (it opens at 09:30 ET).\n\n"

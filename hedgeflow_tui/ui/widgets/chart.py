@@ -23,9 +23,9 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from hedgeflow_tui.bars import bar_delta
 from hedgeflow_tui.clock import ET, session_bounds
 from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.model import bar_delta
 from hedgeflow_tui.store import SessionView
 from hedgeflow_tui.ui.chart_axes import DEFAULT_TICK_SIZE, TICK_SIZES, time_axis_end
 from hedgeflow_tui.ui.chart_canvas import ChartData, Level, Marker, Picture, render
