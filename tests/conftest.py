@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,16 @@ from threaded_server import ThreadedServer
 from hedgeflow_tui.demo_history import build_past
 from hedgeflow_tui.history import History, history_path
 from hedgeflow_tui.sim import SimConfig, default_session_date, sim_clock
+
+
+def pytest_configure(config):
+    """A calendar cache of this run's own from the start: test modules ask the market calendar
+    as they are imported (`session_bounds` at module level), before any fixture runs."""
+    os.environ["HEDGEFLOW_CACHE_DIR"] = tempfile.mkdtemp(prefix="hedgeflow-test-cache-")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(os.environ.pop("HEDGEFLOW_CACHE_DIR", ""), ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
