@@ -7,10 +7,12 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import math
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -128,11 +130,30 @@ def is_session_date(text: str) -> bool:
     return is_date(text) and DATE_YEARS[0] <= int(text[:4]) <= DATE_YEARS[1]
 
 
+def is_recording_path(text: str) -> bool:
+    """A file that can be appended to, or created in a folder that exists and can be written:
+    checked with the flags, before the source's modules load (opening the file stays the guard
+    against a symlink or a FIFO)."""
+    path = Path(text)
+    if path.is_dir():
+        raise ValueError(f"must be a file, not a folder, got {text!r}")
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            raise ValueError(f"must be a file you can write to, got {text!r}")
+        return True
+    if not path.parent.is_dir():
+        raise ValueError(f"must be in a folder that exists, got {text!r}")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise ValueError(f"must be in a folder you can write to, got {text!r}")
+    return True
+
+
 HHMM_RULE = Rule(str, "HH:MM (ET)", lambda v: bool(HHMM.match(v)))
 SPEED_RULE = Rule(float, f"a positive number up to {MAX_SPEED:g}", lambda v: 0 < v <= MAX_SPEED)
 SEED_RULE = Rule(int, f"a whole number from 0 to {MAX_SEED}", lambda v: 0 <= v <= MAX_SEED)
 DATE_RULE = Rule(str, f"YYYY-MM-DD in {DATE_YEARS[0]}..{DATE_YEARS[1]}", is_session_date)
 SYMBOL_RULE = Rule(str, "1-10 letters, digits, '.', '^' or '-'", lambda v: bool(SYMBOL.match(v)))
+RECORD_RULE = Rule(str, "a file that can be written", is_recording_path)
 
 
 def flag_error(message: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from hedgeflow_tui import __version__
 from hedgeflow_tui.bars import BAR_SIZES
-from hedgeflow_tui.checks import flag_error, flag_type
+from hedgeflow_tui.checks import RECORD_RULE, flag_error, flag_type
 from hedgeflow_tui.config import (
     REQUEST_MODES,
     RULES,
@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--record",
-        type=Path,
+        type=flag_type(RECORD_RULE, Path),
         metavar="PATH",
         help="append every answer to PATH for replay (JSON lines, gzip-compressed when PATH ends "
         "in .gz); never records the key",

@@ -11,7 +11,8 @@ a bar) is accumulated over bars, so a run with one small bar is not lost: as an 
   share of it while the dealers are short gamma (net GEX below 0; where the series has no net
   GEX, spot below the gamma flip: their hedging chases price) or while price moves with the run.
 - CONFIRMED: building, and the underlying's price moved the same way since the run began.
-- `squeeze_ended`: the episode's evidence fell under `end_level` x threshold.
+- `squeeze_ended`: the episode's evidence fell under `end_level` x threshold. The alert's run is
+  the episode up to its peak; the bars after it are its fade, stated apart.
 - `reversal`: during an episode the opposite evidence reached `reversal_level` x threshold, or
   the episode faded on a bar that ran hard the other way, or, within `calm_after` bars of its
   end, the flow turned hard against it. The alert carries the *new* direction. In that window
@@ -159,6 +160,9 @@ class Alert:
     cum_all: float | None
     t: datetime  # bucket that triggered it
     history: bool = False  # found while back-filling or catching up: logged, not announced
+    # squeeze_ended: the bars after the run's peak and their flow (the run above is up to it)
+    fade_bars: int = 0
+    fade_flow: float = 0.0
 
 
 def call_percent(share: float) -> int:
@@ -377,7 +381,7 @@ class AlertTracker:
         if fading:
             self._episode, self._ended_at, self._ended = None, index, episode
             self._turn_said = False
-            return self._alert("squeeze_ended", episode.direction, episode.since, index, row)
+            return self._ended_alert(episode, index, row)
         if episode.state == "building" and self._price_confirms(
             episode.direction, episode.since, index
         ):
@@ -424,6 +428,18 @@ class AlertTracker:
             cum_all=row.cum_all,
             t=row.t,
         )
+
+    def _ended_alert(self, episode: _Episode, index: int, row: Row) -> Alert:
+        """The run up to its peak (its furthest total its own way), and the fade after it: the
+        whole episode's total, fade included, can end against its direction."""
+        sign = 1.0 if episode.direction == "up" else -1.0
+        peak = max(
+            range(episode.since, index + 1),
+            key=lambda j: sign * _total(self._sum_all, episode.since, j),
+        )
+        run = self._alert("squeeze_ended", episode.direction, episode.since, peak, row)
+        fade = _total(self._sum_all, peak + 1, index) if peak < index else 0.0
+        return replace(run, fade_bars=index - peak, fade_flow=fade)
 
     def _reading(self, row: Row, index: int, largest: bool, alert: Alert | None) -> Signal:
         episode = self._episode

@@ -6,11 +6,13 @@ the sink that writes them for headless mode and headless replay.
     {"type": "bar", "symbol", "bar_size", "t", "calls", "puts", "all",
      "cum_calls", "cum_puts", "cum_all", "spot"}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
-     "price_confirms", "cum_all", "t", "history"}
+     "price_confirms", "cum_all", "t", "history", "fade_bars", "fade_flow"}
 
 Times are ISO 8601 UTC with a Z; flows are delta-dollars; null means unknown (never 0). An alert
 with `"history": true` was found in back-filled bars (the session before the program started, or
-bars caught up after an outage): it is a record of the past, not news.
+bars caught up after an outage): it is a record of the past, not news. A `squeeze_ended` alert's
+`bars` and `run_flow` are the run up to its peak, and `fade_bars` and `fade_flow` the bars after
+it (0 and 0.0 for the other kinds).
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ def alert_record(alert: Alert) -> dict[str, Any]:
         "cum_all": alert.cum_all,
         "t": iso(alert.t),
         "history": alert.history,
+        "fade_bars": alert.fade_bars,
+        "fade_flow": alert.fade_flow,
     }
 
 

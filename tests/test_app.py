@@ -12,8 +12,7 @@ import pytest
 from dashboard import run_dashboard
 from textual.command import CommandList
 from textual.widgets import Input, TabbedContent
-from textual.widgets._footer import FooterKey, FooterLabel
-from textual.widgets._toast import Toast
+from textual_parts import footer_keys, footer_labels, toasts
 
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
@@ -51,7 +50,7 @@ def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp,
     settings = Settings(
         symbols=list(symbols),
         bar=overrides.pop("bar", "1m"),
-        seed=SEED,
+        seed=overrides.pop("seed", SEED),
         date=overrides.pop("date", DAY.isoformat()),
         **overrides,
     )
@@ -385,6 +384,19 @@ async def test_a_failing_alert_command_is_shown_and_not_fatal():
         assert app.is_running
 
 
+async def test_the_alert_log_says_an_ended_squeezes_own_total_and_its_fade_apart():
+    """Seed 87 at 10:00 ET: the upside squeeze that ended at 09:50 gave its run back."""
+    app, _ = make_app(at=datetime(2026, 6, 12, 14, 0, tzinfo=UTC), seed=87)
+    async with run_dashboard(app, size=(120, 40)) as pilot:
+        log = app.query_one(AlertLog)
+        await until(pilot, lambda: any(a.kind == "squeeze_ended" for a in log.alerts))
+        await pilot.pause()
+        shown = str(log.render()).splitlines()
+        line = next(text for text in shown if "ended" in text)
+        assert line.startswith("09:50 ▲ ended     13 bars +$169.8M"), line
+        assert line.endswith("· then faded 7 bars −$171.7M"), line
+
+
 async def test_no_session_on_a_weekend_says_what_to_do():
     app, _ = make_app(date="2026-06-13", at=datetime(2026, 6, 13, 16, 0, tzinfo=UTC))
     async with run_dashboard(app) as pilot:
@@ -515,7 +527,7 @@ async def test_the_palette_finds_poll_and_the_footer_says_resume_while_paused():
         await pilot.press("escape")
 
         def footer() -> set[str]:
-            return {key.description for key in app.query(FooterKey)}
+            return {key.description for key in footer_keys(app)}
 
         await until(pilot, lambda: "Pause" in footer())
         assert "Resume" not in footer()
@@ -531,11 +543,11 @@ async def test_with_several_symbols_the_footer_keeps_the_view_keys_in_one_entry(
         await until(pilot, lambda: rows(app) > 0)
         await pilot.click("#symbols Tab")  # a click on a tab does not give the tabs focus
         await pilot.pause()
-        labels = [str(label.render()) for label in app.query(FooterLabel)]
+        labels = [str(label.render()) for label in footer_labels(app)]
         assert labels.count("View") == 1, labels
-        keys = [key.key_display for key in app.query(FooterKey)]
+        keys = [key.key_display for key in footer_keys(app)]
         assert keys[keys.index("←") : keys.index("←") + 4] == ["←", "→", "w", "z"], keys
-        assert "Next symbol" in {key.description for key in app.query(FooterKey)}
+        assert "Next symbol" in {key.description for key in footer_keys(app)}
 
 
 async def test_the_command_palette_keeps_its_keys_and_offers_the_cursor():
@@ -560,8 +572,8 @@ async def test_at_80x24_an_alert_toast_leaves_the_regime_line_and_alert_log_visi
         await until(pilot, lambda: rows(app) > 0)
         for _ in range(2):  # two alerts at once, as from two symbols
             app.notify("▲ CONFIRMED · 11 bars · call-driven", title="SPY squeeze alert")
-        await until(pilot, lambda: len(app.query(Toast)) == 2)
+        await until(pilot, lambda: len(toasts(app)) == 2)
         await pilot.pause(0.3)
         covered = [app.query_one(w).region for w in (RegimeLine, AlertLog, StatusBar)]
-        for toast in app.query(Toast):
+        for toast in toasts(app):
             assert not any(toast.region.overlaps(region) for region in covered), toast.region

@@ -18,9 +18,11 @@ from hedgeflow_tui.detector import (
     detector_config,
     session_attribution,
 )
+from hedgeflow_tui.jsonlines import alert_record
 from hedgeflow_tui.sim.market import simulate_session
 from hedgeflow_tui.sim.rows import rows_at
 from hedgeflow_tui.store import Row
+from hedgeflow_tui.ui.format import money
 from hedgeflow_tui.ui.palette import palette_for
 from hedgeflow_tui.ui.widgets.alert_log import alert_line
 from hedgeflow_tui.ui.widgets.attribution import _bar as attribution_line
@@ -188,6 +190,44 @@ def test_a_fading_squeeze_is_said_to_have_ended():
     assert tracker.signal.state == "quiet"
 
 
+def test_an_ended_squeeze_totals_its_run_up_to_the_peak_and_states_the_fade_apart():
+    bars = [*SQUEEZE_UP, -2, -3, *calm(12, seed=9, size=0.3)]
+    alerts = feed(AlertTracker("SPY", CONFIG), series(bars))
+    assert kinds(alerts) == [("squeeze_confirmed", "up"), ("squeeze_ended", "up")]
+    ended = alerts[1]
+    peak = len(SQUEEZE_UP) - 1  # the last 8 of the run: its total is highest there
+    fade = bars[peak + 1 : peak + 1 + ended.fade_bars]
+    assert (ended.bars, ended.run_flow) == (8, 49.0)
+    assert ended.fade_bars == 4 and fade[:2] == [-2, -3]
+    assert ended.fade_flow == pytest.approx(sum(fade)) and ended.fade_flow < 0
+    assert ended.t == series(bars)[peak + ended.fade_bars].t  # the bar it ended on
+    line = alert_line(ended, palette_for("default", True)).plain
+    assert line.endswith(
+        f"▲ ended     8 bars +$49 call-driven buying · price confirms · "
+        f"then faded 4 bars {money(sum(fade))}"
+    ), line
+    assert "faded" not in alert_line(alerts[0], palette_for("default", True)).plain
+
+
+def test_an_ended_squeeze_that_gave_its_run_back_still_shows_the_runs_own_total():
+    """Seed 87, 1m: an upside squeeze's bars to 09:43 ET add up to +$170M, the 7 bars after it
+    to -$172M; the ended alert's arrow, total, log line and JSON go the run's way."""
+    rows = rows_at(simulate_session("SPY", date(2026, 6, 12), 87), 60)
+    tracker = AlertTracker("SPY", detector_config("1m"))
+    tracker.update(rows)
+    ended = [alert for alert in tracker.alerts if alert.kind == "squeeze_ended"]
+    given_back = [a for a in ended if (a.run_flow + a.fade_flow > 0) != (a.direction == "up")]
+    assert given_back, "no episode in this session ends against its own direction"
+    for alert in ended:
+        assert (alert.run_flow > 0) == (alert.direction == "up"), alert
+    alert = given_back[0]
+    line = alert_line(alert, palette_for("default", True)).plain
+    assert "▲ ended" in line and f"{alert.bars} bars +$" in line, line
+    assert line.endswith(f"then faded {alert.fade_bars} bars −${abs(alert.fade_flow) / 1e6:.1f}M")
+    record = alert_record(alert)
+    assert record["run_flow"] > 0 > record["fade_flow"] and record["fade_bars"] == alert.fade_bars
+
+
 def legs(calls: Sequence[float], puts: Sequence[float]) -> list[Row]:
     """Rows with these per-leg flows (price flat)."""
     rows, cum_calls, cum_puts = [], 0.0, 0.0
@@ -225,15 +265,14 @@ def test_one_leg_buying_while_the_other_sells_more_is_no_upside():
 
 def test_every_alert_and_named_run_goes_the_way_its_flow_goes():
     """Over a whole simulated session at every bar size: an alert's run flow, and the run the
-    banner names, have its direction's sign (ended alerts sum the whole episode, fade included)."""
+    banner names, have its direction's sign (an ended alert's run is the episode to its peak)."""
     path = simulate_session("SPY", date(2026, 12, 3), 17)
     for bar, seconds in (("30s", 30), ("1m", 60), ("15m", 900)):
         rows = rows_at(path, seconds)
         tracker = AlertTracker("SPY", detector_config(bar))
         for end in range(1, len(rows) + 1):
             for alert in tracker.update(rows[:end]):
-                if alert.kind != "squeeze_ended":
-                    assert (alert.run_flow > 0) == (alert.direction == "up"), (bar, alert)
+                assert (alert.run_flow > 0) == (alert.direction == "up"), (bar, alert)
             signal = tracker.signal
             if signal.state == "quiet" and signal.evidence >= WATCH_LEVEL:
                 assert (signal.run_flow > 0) == (signal.direction == "up"), (bar, signal)

@@ -142,6 +142,22 @@ async def test_headless_alert_lines_are_the_detectors_with_ends_and_new_directio
             assert before[0] in (*OPENING, "squeeze_ended") and alert[1] != before[1]
 
 
+async def test_an_ended_squeeze_line_totals_the_run_to_its_peak_and_its_fade_apart(sim_server):
+    """Seed 87, started at 15:30 ET: the upside squeeze that ended at 09:50 gave its whole run
+    back; its history line says the run's own total and, apart, the fade's."""
+    simulate_session("SPY", DAY, 87)
+    clock = stepped_clock(DAY, "15:30", sleepers=1)
+    server = sim_server(config=SimConfig(seed=87, date=DAY), clock=clock)
+    _, lines = await run_against(server.url, clock)
+    ended = [a for a in lines if a["type"] == "alert" and a["kind"] == "squeeze_ended"]
+    line = next(a for a in ended if a["t"] == "2026-06-12T13:50:00Z")
+    assert line["direction"] == "up" and line["history"]
+    assert (line["bars"], line["fade_bars"]) == (13, 7)
+    assert line["run_flow"] > 0 > line["run_flow"] + line["fade_flow"]
+    for alert in ended:
+        assert (alert["run_flow"] > 0) == (alert["direction"] == "up"), alert
+
+
 async def test_bad_key_stops_with_a_clear_status_and_exit_1(sim_server):
     clock = stepped_clock(DAY, "11:00")
     server = sim_server(config=SimConfig(seed=11, date=DAY, api_key="right-key"), clock=clock)

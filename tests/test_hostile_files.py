@@ -71,22 +71,50 @@ def test_record_refuses_anything_but_a_regular_file(tmp_path, kind):
         words = "not a regular file"
     else:
         path = tmp_path
-        words = "not a regular file"
+        words = "--record must be a file, not a folder"
     one_line_exit_2(run_cli(*DEMO, "--record", str(path), timeout=20), words)
 
 
 def test_record_into_a_missing_or_read_only_directory(tmp_path):
     one_line_exit_2(
         run_cli(*DEMO, "--record", str(tmp_path / "no" / "such" / "dir.jsonl")),
-        "No such file or directory",
+        "--record must be in a folder that exists",
     )
-    if os.geteuid() == 0:  # root writes anywhere chmod allows nothing: take a read-only mount
-        read_only = Path("/sys/hedgeflow-test.jsonl")
+    if os.geteuid() == 0:  # root writes anywhere chmod allows: a mount that refuses new files
+        read_only, words = Path("/sys/hedgeflow-test.jsonl"), "Permission denied"
     else:
         folder = tmp_path / "ro"
         folder.mkdir(mode=0o500)
-        read_only = folder / "x.jsonl"
-    one_line_exit_2(run_cli(*DEMO, "--record", str(read_only)), "Permission denied")
+        read_only, words = folder / "x.jsonl", "--record must be in a folder you can write to"
+    one_line_exit_2(run_cli(*DEMO, "--record", str(read_only)), words)
+
+
+HEAVY = ("httpx", "numpy", "holidays", "textual")
+
+
+@pytest.mark.parametrize("kind", ["missing folder", "file as folder", "read-only folder"])
+def test_a_bad_record_path_fails_before_the_source_modules_load(tmp_path, kind):
+    if kind == "missing folder":
+        path, words = tmp_path / "no" / "x.jsonl", "must be in a folder that exists"
+    elif kind == "file as folder":
+        (tmp_path / "file").write_text("")
+        path, words = tmp_path / "file" / "x.jsonl", "must be in a folder that exists"
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes into a read-only folder")
+        (tmp_path / "ro").mkdir(mode=0o500)
+        path, words = tmp_path / "ro" / "x.jsonl", "must be in a folder you can write to"
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "hedgeflow_tui", "SPY", "--record", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("import time:")]
+    assert errors == [f"hedgeflow-tui: error: --record {words}, got {str(path)!r}"]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    assert not imported & set(HEAVY), imported & set(HEAVY)
 
 
 @pytest.mark.parametrize("name", ["session.jsonl", "session.jsonl.gz"])

@@ -12,7 +12,7 @@ import pytest
 from dashboard import run_dashboard
 from stepped_clock import stepped_clock
 from textual.widgets import Input
-from textual.widgets._footer import FooterKey, FooterLabel
+from textual_parts import footer_keys, footer_labels
 
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
@@ -133,11 +133,11 @@ def footer(app) -> tuple[dict[str, tuple[int, int]], set[str]]:
     the labels of grouped keys)."""
     keys = {
         key.key_display: (key.region.x, key.region.right)
-        for key in app.query(FooterKey)
+        for key in footer_keys(app)
         if key.display and key.region.width
     }
-    words = {key.description for key in app.query(FooterKey)} | {
-        str(label.render()) for label in app.query(FooterLabel)
+    words = {key.description for key in footer_keys(app)} | {
+        str(label.render()) for label in footer_labels(app)
     }
     return keys, words
 
@@ -161,7 +161,7 @@ async def test_at_80_columns_every_replay_key_is_in_the_footer_and_speeds_are_ro
         assert {"Pause", "Step", "Start/End", "Speed", "Quit", "Help"} <= words, words
         spans = sorted(keys.values())
         assert spans[-1][1] <= 80 and all(a[1] <= b[0] for a, b in itertools.pairwise(spans)), keys
-        label_ends = {label.region.right for label in app.query(FooterLabel) if label.region.width}
+        label_ends = {label.region.right for label in footer_labels(app) if label.region.width}
         assert not label_ends & {start for start, _ in spans}  # "Step" never flush against "+"
         await pilot.press("space")
         for _ in range(40):  # the footer is rebuilt when the keys change

@@ -106,8 +106,30 @@ async def test_on_a_weekend_at_80x24_the_status_lines_hold_the_next_session():
         await pilot.pause()
         line = status_line(app)
         assert line.endswith("next session Mon 2026-06-15 09:30 ET"), line
+        assert "SPY no 0DTE today ·" in line and "2026-06-13" not in line, line
         assert cell_len(line) <= 2 * app.query_one(StatusBar).size.width, line
         assert "session needs 0" not in line
+
+
+@pytest.mark.parametrize(
+    "day, at, size, expiry",
+    [
+        ("2026-06-13", datetime(2026, 6, 13, 16, 0, tzinfo=UTC), (120, 40), "no 0DTE today"),
+        ("2026-07-03", datetime(2026, 7, 3, 16, 0, tzinfo=UTC), (80, 24), "no 0DTE today"),
+        ("2026-07-03", datetime(2026, 7, 3, 16, 0, tzinfo=UTC), (120, 40), "no 0DTE today"),
+        ("2026-06-12", datetime(2026, 6, 12, 13, 0, tzinfo=UTC), (80, 24), "0DTE 2026-06-12"),
+    ],
+    ids=["saturday", "holiday-80x24", "holiday-120x40", "friday-before-the-open"],
+)
+async def test_the_status_line_names_an_expiry_only_on_a_day_with_a_session(day, at, size, expiry):
+    app, _ = make_app(at=at, date=day)
+    async with run_dashboard(app, size=size) as pilot:
+        await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
+        app.refresh_statuses()
+        await pilot.pause()
+        line = status_line(app)
+        assert f" SPY {expiry} · 1m bars · " in line, line
+        assert (day in line) == (expiry != "no 0DTE today"), line  # no day named as the expiry
 
 
 async def test_before_the_open_the_simulator_says_how_to_start_elsewhere_in_the_day():

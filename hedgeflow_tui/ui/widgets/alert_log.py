@@ -27,6 +27,8 @@ def alert_line(alert: Alert, colours: Palette) -> Text:
         f"{alert.bars} bars {money(alert.run_flow)} {alert.attribution}"
         f"{' · price confirms' if alert.price_confirms else ''}"
     )
+    if alert.fade_bars:  # an ended run: its total is up to its peak, the fade comes after
+        line.append(f" · then faded {alert.fade_bars} bars {money(alert.fade_flow)}", style="dim")
     return line
 
 

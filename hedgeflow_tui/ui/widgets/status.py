@@ -8,6 +8,7 @@ from datetime import date, datetime
 from rich.text import Text
 
 from hedgeflow_tui.bars import BAR_SECONDS, bar_delta
+from hedgeflow_tui.market_calendar import is_session
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.ui.format import ago, et_time
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
@@ -71,6 +72,14 @@ def data_time(status: PollStatus) -> str:
     return ""
 
 
+def expiry_text(expiration: date | None) -> str:
+    """The 0DTE expiry the data is for; none on a day without a session (the source still names
+    the day as the expiration, with empty bars)."""
+    if expiration is None:
+        return "0DTE —"
+    return f"0DTE {expiration.isoformat()}" if is_session(expiration) else "no 0DTE today"
+
+
 def status_text(
     status: PollStatus, *, bar_size: str, now: datetime, expiration: date | None, speed: float = 1.0
 ) -> Text:
@@ -80,7 +89,7 @@ def status_text(
     if stale is not None:
         text.append(f" STALE {ago((now - stale).total_seconds())} ", style=STALE_STYLE)
     text.append(f" {status.symbol} ", style="bold")
-    text.append(f"0DTE {expiration.isoformat() if expiration else '—'} · {bar_size} bars · ")
+    text.append(f"{expiry_text(expiration)} · {bar_size} bars · ")
     if status.last_bar is not None:
         closed = status.last_bar + bar_delta(bar_size)
         text.append(
