@@ -5,19 +5,27 @@ and at the default --speed 30, against a bare Textual app showing a label.
 
 Starts `hedgeflow-tui SPY --bar 1m --demo --speed X` (X = 1 and 30) and the bare app side by side,
 lets them load, then reads each process's user + system CPU time from /proc over S seconds of
-ordinary running (polls and repaints included: at speed 30 a bar closes every 2 s).
+ordinary running (polls and repaints included: at speed 30 a bar closes every 2 s). Each
+dashboard has its own temporary data dir (and no config file), a copy of one holding the demo's 30
+past sessions, built first (about 50 s): nothing is built in the background while measuring, both
+write their history, and the user's files are never touched.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
-from _common import median, table
+from _common import median, own_data_dir, table
+
+from hedgeflow_tui import demo_history
+from hedgeflow_tui.config import DATA_ENV
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -48,9 +56,10 @@ Bare().run()
 """
 
 
-def launch(args: list[str]) -> tuple[subprocess.Popen, int]:
+def launch(args: list[str], data_dir: Path) -> tuple[subprocess.Popen, int]:
     primary, secondary = os.openpty()
     env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="40")
+    env[DATA_ENV] = str(data_dir)
     process = subprocess.Popen(
         [sys.executable, *args], stdin=secondary, stdout=secondary, stderr=secondary, env=env
     )
@@ -73,9 +82,14 @@ KINDS = {  # what runs: its arguments and its target
 }
 
 
-def one_run(seconds: float) -> dict[str, float]:
-    """Each process's share of one core over `seconds`, all running at once."""
-    running = {kind: launch(args) for kind, (args, _) in KINDS.items()}
+def one_run(seconds: float, data_dir: Path) -> dict[str, float]:
+    """Each process's share of one core over `seconds`, all running at once, each in its own
+    copy of `data_dir`."""
+    copies = {kind: data_dir.with_name(f"{data_dir.name}-{n}") for n, kind in enumerate(KINDS)}
+    for copy in copies.values():
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(data_dir, copy)
+    running = {kind: launch(args, copies[kind]) for kind, (args, _) in KINDS.items()}
     try:
         time.sleep(6)  # start-up and the back-fill
         before = {kind: cpu_seconds(p.pid) for kind, (p, _) in running.items()}
@@ -88,14 +102,17 @@ def one_run(seconds: float) -> dict[str, float]:
             process.terminate()
             process.wait(timeout=10)
             os.close(primary)
+        for copy in copies.values():
+            shutil.rmtree(copy, ignore_errors=True)
     return {kind: 100 * cpu / elapsed for kind, cpu in used.items()}
 
 
 def main(seconds: float, runs: int) -> None:
     shares: dict[str, list[float]] = {}
-    for _ in range(runs):
-        for kind, share in one_run(seconds).items():
-            shares.setdefault(kind, []).append(share)
+    with own_data_dir(past_sessions=demo_history.PAST_SESSIONS) as data_dir:
+        for _ in range(runs):
+            for kind, share in one_run(seconds, data_dir).items():
+                shares.setdefault(kind, []).append(share)
     print(f"CPU share of one core, 1m bars on the simulator, {seconds:.0f} s after load,")
     print(f"median of {runs} runs (min-max)")
     print(

@@ -44,6 +44,7 @@ async def record(path: Path, start: str) -> None:
         date=DAY.isoformat(),
         speed=600.0,
         record=path,
+        history=False,  # the user's history is no place for a benchmark's sessions
     )
     await run_headless(settings, open_source(settings), io.StringIO())
 

@@ -36,6 +36,7 @@ async def session(seed: int, bar: str, faults: float) -> tuple[dict, int, dict]:
             base_url=server.url,
             speed=SPEED[bar],
             timeout=2.0,
+            history=False,  # the user's history is no place for a benchmark's sessions
         )
         out = io.StringIO()
         status = await run_headless(settings, open_source(settings), out)

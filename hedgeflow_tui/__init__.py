@@ -1,3 +1,10 @@
 """hedgeflow-tui: a terminal dashboard of 0DTE dealer hedge flow."""
 
+import os
+
 __version__ = "0.1.0"
+
+# The simulator's arrays hold ~80 strikes, too few for OpenBLAS's threads to ever help, and
+# starting their pool when numpy is first imported costs ~0.1 s of wall time on the way to the
+# first frame with data (bench/startup.py). A setting of the user's own wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

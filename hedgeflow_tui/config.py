@@ -45,6 +45,7 @@ APP_NAME = "hedgeflow-tui"
 KEY_ENV = "FLASHALPHA_API_KEY"
 CONFIG_ENV = "HEDGEFLOW_CONFIG"
 DATA_ENV = "HEDGEFLOW_DATA_DIR"
+CACHE_ENV = "HEDGEFLOW_CACHE_DIR"
 THEMES = ("default", "colorblind")
 REQUEST_MODES = ("auto", "lean", "full")
 SENSITIVITIES = ("low", "normal", "high")  # the detector's, in the order the key cycles them
@@ -143,6 +144,15 @@ def data_dir() -> Path:
     if override:
         return Path(override)
     return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def cache_dir() -> Path:
+    """What can be recomputed (the market calendar's years): the user cache dir, or
+    `HEDGEFLOW_CACHE_DIR`."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_cache_dir(APP_NAME))
 
 
 def _read_config(path: Path) -> tuple[bytes, int] | None:

@@ -2,28 +2,102 @@
 a day without one. Holidays and early closes come from the maintained `holidays` library
 (`holidays.financial_holidays("NYSE")`, with its half-day category); NYSE early closes are at
 13:00 ET. One module that the clock, the poller, the quota planner, the simulator and the
-no-session texts all ask."""
+no-session texts all ask.
+
+The library builds a year's NYSE calendar only after importing every country's and exchange's
+calendar (~0.15 s of CPU, the costliest step on the way to the demo's first frame with data), so
+each year's closures are kept in the user's cache dir (`cache_dir()`), one small JSON file a
+year, tagged with the installed library (its `__init__.py`: path, modification time, size), and
+read from there while that tag holds: an upgrade or reinstall recomputes them. A cache that
+cannot be read or written is only slower."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
+import json
+import os
+import threading
 from datetime import date, time, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 SESSION_OPEN = time(9, 30)
 SESSION_CLOSE = time(16, 0)
 EARLY_CLOSE = time(13, 0)
 
 
+Closures = tuple[dict[date, str], dict[date, str]]  # full-day closures, early closes: names
+
+
 @lru_cache(maxsize=8)
-def _year(year: int) -> tuple[dict[date, str], dict[date, str]]:
-    """The year's full-day closures and early closes, by day, with their names (the library is
-    imported on first use, off the start-up path)."""
+def _year(year: int) -> Closures:
+    """The year's full-day closures and early closes, by day, with their names: from the cache
+    when it holds them for the installed library, else from the library (then cached)."""
+    tag = _library_tag()
+    path = _cache_file(year)
+    cached = _read(path, tag)
+    if cached is not None:
+        return cached
+    closures = _from_library(year)
+    _write(path, tag, closures)
+    return closures
+
+
+def _from_library(year: int) -> Closures:
     import holidays
     from holidays.constants import HALF_DAY, PUBLIC
 
     closed = holidays.financial_holidays("NYSE", years=year, categories=(PUBLIC,))
     early = holidays.financial_holidays("NYSE", years=year, categories=(HALF_DAY,))
     return dict(closed.items()), dict(early.items())
+
+
+def _library_tag() -> str:
+    """Which `holidays` is installed, found without importing it."""
+    spec = importlib.util.find_spec("holidays")
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return "missing"  # the import will say so
+    info = os.stat(origin)
+    return f"{origin}:{info.st_mtime_ns}:{info.st_size}"
+
+
+def _cache_file(year: int) -> Path:
+    from hedgeflow_tui.config import cache_dir
+
+    return cache_dir() / f"nyse-{year}.json"
+
+
+def _read(path: Path, tag: str) -> Closures | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["library"] != tag:
+            return None
+        closed, early = (
+            {date.fromisoformat(day): str(name) for day, name in data[kind].items()}
+            for kind in ("closed", "early")
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # none yet, or unreadable: the library answers
+    return closed, early
+
+
+def _write(path: Path, tag: str, closures: Closures) -> None:
+    closed, early = closures
+    data = {
+        "library": tag,
+        "closed": {day.isoformat(): name for day, name in closed.items()},
+        "early": {day.isoformat(): name for day, name in early.items()},
+    }
+    partial = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(partial, path)  # whole or not at all, whoever writes it at once
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 def closed_reason(day: date) -> str | None:

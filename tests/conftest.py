@@ -18,11 +18,12 @@ from hedgeflow_tui.sim import SimConfig, default_session_date, sim_clock
 
 @pytest.fixture(autouse=True)
 def no_user_config(tmp_path, monkeypatch):
-    """Tests never read the user's config file or API key, and write their recordings and
-    history under tmp_path, never into the user's data dir."""
+    """Tests never read the user's config file or API key, and write their recordings, history
+    and cached calendar under tmp_path, never into the user's data or cache dir."""
     monkeypatch.delenv("FLASHALPHA_API_KEY", raising=False)
     monkeypatch.setenv("HEDGEFLOW_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("HEDGEFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HEDGEFLOW_CACHE_DIR", str(tmp_path / "cache"))
 
 
 @pytest.fixture(autouse=True)

@@ -4,10 +4,15 @@ poller's status and headless mode."""
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 
 import httpx
 
+from hedgeflow_tui import market_calendar
 from hedgeflow_tui.clock import ET, FrozenClock, session_bounds
 from hedgeflow_tui.config import Settings
 from hedgeflow_tui.headless import run_headless
@@ -70,3 +75,55 @@ async def test_headless_on_a_holiday_says_why_and_when_and_ends_with_0():
         '"state":"no_session","message":"closed today: Thanksgiving Day; next session '
         'Fri 2026-11-27 09:30 ET, early close 13:00"' in out.getvalue()
     )
+
+
+CALENDAR_PROBE = """
+import sys
+from datetime import date
+from hedgeflow_tui.market_calendar import close_time, closed_reason
+print(closed_reason(date(2026, 11, 26)), close_time(date(2026, 11, 27)), "holidays" in sys.modules)
+"""
+
+
+def _probe_calendar(cache_dir) -> tuple[str, bool]:
+    env = dict(os.environ, HEDGEFLOW_CACHE_DIR=str(cache_dir))
+    out = subprocess.run(
+        [sys.executable, "-c", CALENDAR_PROBE], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return " ".join(out[:-1]), out[-1] == "True"
+
+
+def test_a_years_calendar_is_cached_and_later_runs_need_not_import_the_library(tmp_path):
+    first, imported = _probe_calendar(tmp_path)
+    assert first == "Thanksgiving Day 13:00:00" and imported
+    assert [path.name for path in tmp_path.iterdir()] == ["nyse-2026.json"]
+    again, imported = _probe_calendar(tmp_path)
+    assert again == first and not imported
+
+
+def test_a_stale_or_broken_cache_is_recomputed_from_the_library(tmp_path, monkeypatch):
+    monkeypatch.setenv("HEDGEFLOW_CACHE_DIR", str(tmp_path))
+    cached = tmp_path / "nyse-2026.json"
+    market_calendar._year.cache_clear()
+    expected = market_calendar._year(2026)
+    assert expected[0][THANKSGIVING] == "Thanksgiving Day" and DAY_AFTER in expected[1]
+    data = json.loads(cached.read_text())
+    data["closed"] = {}  # as cached by another version of the library: not believed
+    data["library"] = "another holidays"
+    cached.write_text(json.dumps(data))
+    for broken in (None, "{not json", "[]"):
+        if broken is not None:
+            cached.write_text(broken)
+        market_calendar._year.cache_clear()
+        assert market_calendar._year(2026) == expected
+        assert json.loads(cached.read_text())["closed"][THANKSGIVING.isoformat()]
+    market_calendar._year.cache_clear()
+
+
+def test_a_cache_that_cannot_be_written_only_costs_time(tmp_path, monkeypatch):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("HEDGEFLOW_CACHE_DIR", str(blocked / "cache"))
+    market_calendar._year.cache_clear()
+    assert closed_reason(THANKSGIVING) == "Thanksgiving Day"
+    market_calendar._year.cache_clear()
