@@ -26,7 +26,7 @@ from hedgeflow_tui.bars import BAR_SECONDS, bar_delta
 from hedgeflow_tui.client import ApiError, FlashAlphaClient, RateLimited
 from hedgeflow_tui.clock import ET, Clock, session_bounds
 from hedgeflow_tui.config import REQUEST_MODES
-from hedgeflow_tui.market_calendar import closed_today_text, is_session
+from hedgeflow_tui.market_calendar import SESSION_OPEN, closed_today_text, is_session, session_text
 from hedgeflow_tui.model import Account, Response
 from hedgeflow_tui.quota import Cycle, QuotaPlanner, QuotaView, polls_left
 from hedgeflow_tui.status import PollState, PollStatus, SourceKind
@@ -218,8 +218,7 @@ class Poller:
         self._poll_index += 1
         self._last_success = self.clock.now()
         if view is not None and view.no_session:
-            closed = closed_today_text(self._session_day())
-            self._report("no_session", closed or "no 0DTE session right now")
+            self._report("no_session", self._no_session_text())
         else:
             self._report("ok", "ok")
 
@@ -314,6 +313,17 @@ class Poller:
         if view.backfill_from is not None and view.backfill_from < since:
             since = view.backfill_from
         return _minutes_since(since, self.clock.now(), self.minutes)
+
+    def _no_session_text(self) -> str:
+        """Why there are no bars: closed today, not open yet, or the source has none."""
+        day = self._session_day()
+        closed = closed_today_text(day)
+        if closed is not None:
+            return closed
+        now = self.clock.now().astimezone(ET)
+        if now.date() == day and now.time() < SESSION_OPEN:
+            return f"before the open: the session opens {session_text(day)}"
+        return "no 0DTE session right now"
 
     def _session_day(self) -> date:
         view = self.store.session(self.symbol, self.bar_size)

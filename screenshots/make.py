@@ -99,6 +99,8 @@ def build(scene: Scene, clock: FrozenClock) -> LiveApp:
 
 async def settle(app: LiveApp, pilot, scene: Scene) -> None:
     """Wait until every symbol has its data (or, for the error scene, its error)."""
+    while not app.views_ready:  # mounted just after the first frame
+        await pilot.pause(0.01)
     for _ in range(300):
         await pilot.pause(0.05)
         if scene.dead_server:

@@ -138,6 +138,11 @@ async def test_before_the_open_the_simulator_says_how_to_start_elsewhere_in_the_
         await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
         text = panel_text(app)
         assert "--start" in text and "Wait for the open, or run" not in text
+        app.refresh_statuses()
+        await pilot.pause()
+        line = status_line(app)  # not "0DTE 2026-06-12 ... no 0DTE session right now"
+        assert "before the open: the session opens Fri 2026-06-12 09:30 ET" in line, line
+        assert "right now" not in line
 
 
 async def test_an_unreachable_server_is_named_with_the_way_out_and_one_countdown():
