@@ -135,12 +135,24 @@ async def test_no_history_hides_the_gauge_and_writes_nothing():
     assert not history_path().exists()
 
 
+class NotesBuildStart(LiveApp):
+    """Notes the first poll's status and the chart's data when the past starts building."""
+
+    at_build: tuple[str, bool] | None = None
+
+    def _start_building_past(self) -> None:
+        self.at_build = (self.statuses["SPY"].state, self.query_one(FlowChart).data is not None)
+        super()._start_building_past()
+
+
 async def test_demo_builds_past_sessions_in_the_background_after_the_first_frame(monkeypatch):
     monkeypatch.setattr(demo_history, "PAST_SESSIONS", 2)
-    app = make_app()
+    settings = Settings(symbols=["SPY"], bar="1m", seed=5, date=DAY.isoformat(), start="11:32")
+    app = NotesBuildStart(settings)  # as the command line starts it: the app opens the source
     async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: app.query_one(FlowChart).data is not None)
-        assert app.building in (None, (0, 2))  # the chart was up before any past session
+        await until(pilot, lambda: app.at_build is not None)
+        assert app.at_build == ("ok", True)  # after the first poll, its data on the chart
         assert "0 stored" in gauge_text(app)
         await until(pilot, lambda: "building past sessions" in gauge_text(app))
         await until(pilot, lambda: app.building is None and "2 stored" in gauge_text(app), 120)

@@ -97,6 +97,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         self.history_note: str | None = None
         self.market = ""  # the history's market of the source (market_of), once it is open
         self.building: tuple[int, int] | None = None  # past simulated sessions (done, to do)
+        self.past_to_build = False  # the demo's past sessions, built after the first poll
         self.run_history: RunHistory | None = None
 
     def current_statuses(self) -> Iterable[PollStatus]:
@@ -171,8 +172,9 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         if self.history_note:
             self.notify(self.history_note, title="history", severity="warning", timeout=8)
         simulated = self._source().kind == "SIMULATED"
-        if self.history is not None and self.history.writable and simulated:
-            self.call_after_refresh(self._start_building_past)  # never before the first frame
+        # after the first poll (on_status_changed): its child process and its history reads
+        # would otherwise compete with the first fetch for the CPU
+        self.past_to_build = self.history is not None and self.history.writable and simulated
 
     def _start_building_past(self) -> None:
         self.run_worker(
@@ -315,6 +317,9 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         status = message.status
         self.statuses[status.symbol] = status
         self.show_status(status)
+        if self.past_to_build and status.state != "loading":
+            self.past_to_build = False
+            self.call_after_refresh(self._start_building_past)  # once its data is painted
 
     # --- keys ---------------------------------------------------------------------------------
 
