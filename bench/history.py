@@ -99,7 +99,7 @@ async def first_frame(past_sessions: int, data_dir: Path) -> tuple[float, float 
     app = LiveApp(settings, open_source(settings, clock=FrozenClock(at)))
     built = None
     async with app.run_test(size=(120, 40)) as pilot:
-        while app.query_one(FlowChart).data is None:
+        while not app.views_ready or app.query_one(FlowChart).data is None:  # views: after frame 1
             await pilot.pause(0.01)
         frame = time.perf_counter() - start
         if past_sessions:

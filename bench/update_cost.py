@@ -111,7 +111,7 @@ async def repaint_cost(samples: int, size: tuple[int, int]) -> tuple[float, floa
     path = simulate_session("SPY", DAY, 7)
     new_data, same_data, idle = [], [], []
     async with app.run_test(size=size) as pilot:
-        while app.query_one(FlowChart).data is None:
+        while not app.views_ready or app.query_one(FlowChart).data is None:  # views: after frame 1
             await pilot.pause(0.05)
         await pilot.pause(0.2)
         chart = app.query_one(FlowChart)
@@ -150,7 +150,7 @@ async def view_switch_cost(samples: int, size: tuple[int, int]) -> dict[str, flo
     app = LiveApp(settings, open_source(settings, clock=clock))
     costs: dict[str, list[float]] = {key: [] for key in VIEW_ACTIONS}
     async with app.run_test(size=size) as pilot:
-        while app.query_one(FlowChart).data is None:
+        while not app.views_ready or app.query_one(FlowChart).data is None:  # views: after frame 1
             await pilot.pause(0.05)
         await pilot.pause(0.2)
         for _ in range(samples):
