@@ -176,10 +176,11 @@ def attribution(calls: float, puts: float) -> Attribution:
     if total == 0:
         return Attribution(calls, puts, None, "none")
     share = abs(calls) / total
+    percent = call_percent(share)
     label: AttributionLabel = "mixed"
-    if call_percent(share) >= CALL_DRIVEN:
+    if percent >= CALL_DRIVEN:
         label = "call-driven buying" if calls > 0 else "call-driven selling"
-    elif call_percent(share) <= PUT_DRIVEN:
+    elif percent <= PUT_DRIVEN:
         label = "put-driven buying" if puts > 0 else "put-driven selling"
     return Attribution(calls, puts, share, label)
 
