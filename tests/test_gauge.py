@@ -91,9 +91,14 @@ def test_the_dashboards_gauge_reads_its_past_sessions_once_and_again_when_they_c
     history.write(
         "SPY", partial[0].t.date(), "1m", "live", running_peaks(partial[:1] + partial[3:4])
     )
-    reads = []
+    reads: list[tuple] = []
     past_bars = history.past_bars
-    history.past_bars = lambda *args: reads.append(args) or past_bars(*args)  # type: ignore[method-assign]
+
+    def counted(*args):
+        reads.append(args)
+        return past_bars(*args)
+
+    history.past_bars = counted  # type: ignore[method-assign]
     gauge = GaugeHistory(history)
 
     def same_as_the_query(day: date, rows: list[Row]) -> GaugeReading | None:
