@@ -399,9 +399,12 @@ def test_a_lasting_price_gap_does_not_make_every_poll_rescan_the_session(monkeyp
     store.apply([flow("calls", {0: 0.0}), flow("puts", {0: 0.0}), prices({0: 500.0})])
     looked_at: list[datetime] = []
     lacks_flow = _Session._lacks_flow
-    monkeypatch.setattr(
-        _Session, "_lacks_flow", lambda self, t: looked_at.append(t) or lacks_flow(self, t)
-    )
+
+    def counted(self: _Session, t: datetime) -> bool:
+        looked_at.append(t)
+        return lacks_flow(self, t)
+
+    monkeypatch.setattr(_Session, "_lacks_flow", counted)
     for minute in range(1, 300):
         window = {m: float(m) for m in (minute - 1, minute)}
         spots = {m: 500.0 + m for m in window if m != 5}  # bucket 5 never has a price
