@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from math import isnan
 from pathlib import Path
 
 from _common import DAY, median, table
@@ -76,7 +77,9 @@ def write_recording(path: Path, polls: int) -> None:
                     "t": iso(OPEN + timedelta(seconds=30 * i)),
                     "spot": float(session.spot[i]),
                     "net_gex": float(session.net_gex[i]),
-                    "gamma_flip": float(session.gamma_flip[i]),
+                    "gamma_flip": None
+                    if isnan(session.gamma_flip[i])
+                    else float(session.gamma_flip[i]),
                     "call_wall": float(session.call_wall[i]),
                     "put_wall": float(session.put_wall[i]),
                     "regime": "positive_gamma" if session.net_gex[i] >= 0 else "negative_gamma",

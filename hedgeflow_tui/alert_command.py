@@ -3,7 +3,8 @@
 The command runs in a session (process group) of its own, so a timeout kills it and every child
 it started; at most `MAX_RUNNING` run at once (an alert beyond that is dropped, and said); its
 standard error is read in bounded memory and only its last line, cleaned, is ever shown; it never
-sees the API key in its environment. Used by the dashboard and by headless mode alike.
+sees the API key in its environment, nor what this package set there for itself (OWN_ENV). Used
+by the dashboard and by headless mode alike.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextlib
 import os
 import signal
 
+from hedgeflow_tui import OWN_ENV
 from hedgeflow_tui.config import KEY_ENV
 from hedgeflow_tui.detector import Alert
 from hedgeflow_tui.jsonlines import alert_record, dumps
@@ -54,7 +56,8 @@ class AlertCommand:
             self.running -= 1
 
     async def _run(self, alert: Alert) -> str | None:
-        environment = {k: v for k, v in os.environ.items() if k != KEY_ENV}
+        hidden = (KEY_ENV, *OWN_ENV)
+        environment = {k: v for k, v in os.environ.items() if k not in hidden}
         try:
             process = await asyncio.create_subprocess_shell(
                 self.command,

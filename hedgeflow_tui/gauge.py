@@ -3,7 +3,8 @@
 For the latest bar of today, two measures: the cumulative flow (signed) and the largest per-bar
 flow so far (|bar|), each against the same time of day in the last 5 and 30 stored sessions of
 the same symbol, bar size and market: their min-max range, their median, and today's percentile
-among them (ties count half). Plain Python over `History.same_time`.
+among them (ties count half). Plain Python over `History.same_time`, or over the past sessions'
+bars kept in memory for a dashboard (`GaugeHistory`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, datetime, timedelta
 from statistics import median
 
 from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.history import History, PastPoint
+from hedgeflow_tui.history import History, PastBars, PastPoint
 from hedgeflow_tui.store import Row
 
 HORIZONS = (5, 30)
@@ -78,9 +79,44 @@ def read_gauge(
     figures = today_figures(rows)
     if figures is None:
         return None
-    at, cumulative, largest = figures
-    offset: timedelta = at - session_bounds(day)[0]
+    offset: timedelta = figures[0] - session_bounds(day)[0]
     points = history.same_time(symbol, bar_size, market, day, offset, limit=max(HORIZONS))
+    return _reading(figures, points)
+
+
+class GaugeHistory:
+    """The gauge of a dashboard: the past sessions' bars are read once per symbol, bar size,
+    market and day, and again only when the sessions stored before the day change (one added,
+    or grown: the demo building them): their figures cannot change during a session, only
+    today's do. Each reading then looks them up in memory: the same reading as `read_gauge`."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self._past: dict[tuple[str, str, str], tuple[tuple, list[PastBars]]] = {}
+
+    def reading(
+        self, symbol: str, bar_size: str, market: str, day: date, rows: Sequence[Row]
+    ) -> GaugeReading | None:
+        figures = today_figures(rows)
+        if figures is None:
+            return None
+        offset: timedelta = figures[0] - session_bounds(day)[0]
+        past = self._past_bars(symbol, bar_size, market, day)
+        return _reading(figures, [bars.at(offset, bar_size) for bars in past])
+
+    def _past_bars(self, symbol: str, bar_size: str, market: str, day: date) -> list[PastBars]:
+        extent = (day, *self.history.past_extent(symbol, bar_size, market, day, max(HORIZONS)))
+        kept = self._past.get((symbol, bar_size, market))
+        if kept is None or kept[0] != extent:
+            past = self.history.past_bars(symbol, bar_size, market, day, max(HORIZONS))
+            kept = self._past[(symbol, bar_size, market)] = (extent, past)
+        return kept[1]
+
+
+def _reading(
+    figures: tuple[datetime, float | None, float | None], points: list[PastPoint]
+) -> GaugeReading:
+    at, cumulative, largest = figures
     return GaugeReading(
         at=at,
         stored=len(points),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -137,6 +137,26 @@ class PastPoint:
     day: date
     cum_all: float | None
     peak: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PastBars:
+    """One past session's bars: seconds after its open, cumulative and largest |bar| so far."""
+
+    session_id: int
+    day: date
+    seconds: list[int]  # ascending
+    cum_all: list[float | None]
+    peak: list[float | None]
+
+    def at(self, offset: timedelta, bar_size: str) -> PastPoint:
+        """The session at `offset` after its open, as `History.same_time` reads it: its last
+        bar at or before then, if that bar is within two bars of it; else an empty point."""
+        at = int(offset.total_seconds())
+        i = bisect_right(self.seconds, at) - 1
+        if i < 0 or self.seconds[i] < at - 2 * BAR_SECONDS[bar_size]:
+            return PastPoint(self.day, None, None)
+        return PastPoint(self.day, self.cum_all[i], self.peak[i])
 
 
 class _WriterLock:
@@ -439,6 +459,38 @@ class History:
             )
             points.append(PastPoint(day, *found[0]) if found else PastPoint(day, None, None))
         return points
+
+    def past_extent(
+        self, symbol: str, bar_size: str, market: str, before: date, limit: int = 30
+    ) -> list[tuple[int, int | None]]:
+        """Id and last bar time of the newest `limit` sessions before `before`: it changes when
+        a session is stored or grows (one index lookup each)."""
+        return [
+            (sid, last)
+            for sid, last in self._query(
+                "SELECT s.id, (SELECT MAX(t) FROM bars b WHERE b.session_id = s.id) "
+                "FROM sessions s WHERE s.symbol=? AND s.bar_size=? AND s.market=? AND s.day < ? "
+                "ORDER BY s.day DESC LIMIT ?",
+                (symbol, bar_size, market, before.isoformat(), limit),
+            )
+        ]
+
+    def past_bars(
+        self, symbol: str, bar_size: str, market: str, before: date, limit: int = 30
+    ) -> list[PastBars]:
+        """The newest `limit` past sessions' bars (newest first), for `PastBars.at`: what
+        `same_time` reads, for every time of day at once."""
+        found = []
+        for sid, day in self.past_days(symbol, bar_size, market, before, limit):
+            bars = self._query(
+                "SELECT t, cum_all, peak FROM bars WHERE session_id=? ORDER BY t", (sid,)
+            )
+            opened = _epoch(session_bounds(day)[0])
+            times = [t - opened for t, _, _ in bars]
+            found.append(
+                PastBars(sid, day, times, [c for _, c, _ in bars], [p for _, _, p in bars])
+            )
+        return found
 
     def flows(self, session_ids: Sequence[int]) -> list[list[float | None]]:
         """Each session's per-bar `all` flow, in time order."""

@@ -140,13 +140,44 @@ def _series_rank(bar: SeriesBar) -> tuple[Any, ...]:
 
 
 @dataclass
+class _GapScan:
+    """The earliest bucket failing a test, found incrementally: a scan starts where the session
+    was last known whole, so a poll looks at one or two buckets, not the whole session."""
+
+    whole_until: datetime | None = None  # every bucket up to here passed
+    gap: datetime | None = None  # the earliest bucket after `whole_until` that failed, once found
+
+    def recheck_from(self, t: datetime, step: timedelta) -> None:
+        """Bucket `t` changed: what was known of it and every later bucket is void."""
+        if self.whole_until is not None and t <= self.whole_until:
+            self.whole_until = t - step
+        if self.gap is not None and t <= self.gap:
+            self.gap = None
+
+    def find(
+        self, first: datetime, last: datetime, step: timedelta, lacks: Callable[[datetime], bool]
+    ) -> datetime | None:
+        """The earliest bucket from `first` to `last` for which `lacks` holds; None if none."""
+        if self.gap is not None:
+            return self.gap
+        t = first if self.whole_until is None else max(first, self.whole_until + step)
+        while t <= last:
+            if lacks(t):
+                self.gap, self.whole_until = t, t - step
+                return t
+            t += step
+        self.whole_until = last
+        return None
+
+
+@dataclass
 class _Session:
     """Everything held for one (symbol, bar_size).
 
     Kept incrementally, so a poll costs the same early and late in the session: the sorted
     bucket times (a new bucket is nearly always the last), the price series' first and last
-    bucket, and how far from the first bucket the session is known to be whole (`_whole_until`),
-    which only a changed bucket at or before it can move back."""
+    bucket, and the two gap scans (anything missing; a leg's flow missing), each knowing how far
+    the session is whole, which only a changed bucket at or before that can move back."""
 
     symbol: str
     bar_size: str
@@ -165,8 +196,8 @@ class _Session:
     rows: list[Row] = field(default_factory=list)
     view: SessionView | None = None
     priced: tuple[datetime, datetime] | None = None  # first and last bucket of the price series
-    _whole_until: datetime | None = None  # every bucket from times[0] up to here has no gap
-    _gap: datetime | None = None  # the earliest gap after `_whole_until`, when one was found
+    _gaps: _GapScan = field(default_factory=_GapScan)  # any series missing
+    _flow_gaps: _GapScan = field(default_factory=_GapScan)  # a leg's flow missing
     step: timedelta = field(init=False)  # one bucket
 
     def __post_init__(self) -> None:
@@ -253,10 +284,8 @@ class _Session:
 
     def _recheck_from(self, t: datetime) -> None:
         """Bucket `t` changed: whatever was known whole from it on must be checked again."""
-        if self._whole_until is not None and t <= self._whole_until:
-            self._whole_until = t - self.step
-        if self._gap is not None and t <= self._gap:
-            self._gap = None
+        self._gaps.recheck_from(t, self.step)
+        self._flow_gaps.recheck_from(t, self.step)
 
     def rebuild(self, since: datetime) -> list[Row]:
         """Recompute rows from bucket `since` on; return the rows that are new or differ."""
@@ -301,23 +330,10 @@ class _Session:
 
     def gap_start(self) -> datetime | None:
         """The earliest bucket a leg lacks between the first and the last bucket held, or the
-        price series lacks between its own first and last (it may trail the legs when thinned).
-
-        Scans only from where the session was last known whole: one or two buckets a poll."""
+        price series lacks between its own first and last (it may trail the legs when thinned)."""
         if not self.times:
             return None
-        first, last = self.times[0], self.times[-1]
-        if self._gap is not None:
-            return self._gap
-        t = first if self._whole_until is None else max(first, self._whole_until + self.step)
-        while t <= last:
-            if self._lacks(t):
-                self._gap = t
-                self._whole_until = t - self.step
-                return t
-            t += self.step
-        self._whole_until = last
-        return None
+        return self._gaps.find(self.times[0], self.times[-1], self.step, self._lacks)
 
     def _lacks(self, t: datetime) -> bool:
         if self._lacks_flow(t):
@@ -329,15 +345,11 @@ class _Session:
         return any(self.cumulative(leg, t) is None for leg in LEGS)
 
     def flow_gap_start(self, gap: datetime | None) -> datetime | None:
-        """The earliest bucket lacking a leg's cumulative, at or after the earliest gap."""
+        """The earliest bucket lacking a leg's cumulative, at or after the earliest gap (a gap
+        of the price series alone, which may last, does not make every poll rescan the rest)."""
         if gap is None or not self.times:
             return None
-        t, last = gap, self.times[-1]
-        while t <= last:
-            if self._lacks_flow(t):
-                return t
-            t += self.step
-        return None
+        return self._flow_gaps.find(gap, self.times[-1], self.step, self._lacks_flow)
 
     def make_view(self) -> SessionView:
         if self.view is None:

@@ -11,7 +11,7 @@ from dashboard import run_dashboard
 from hedgeflow_tui import demo_history
 from hedgeflow_tui.clock import FrozenClock
 from hedgeflow_tui.config import Settings
-from hedgeflow_tui.gauge import Horizon, read_gauge
+from hedgeflow_tui.gauge import GaugeReading, Horizon, read_gauge
 from hedgeflow_tui.history import History, HistoryFeed
 from hedgeflow_tui.sources import open_source
 from hedgeflow_tui.store import Row, SessionView
@@ -77,6 +77,50 @@ def test_fewer_than_five_sessions_says_how_many():
     assert len(lines) == 4
     assert all("3 past sessions stored: the gauge needs 5" in line for line in lines)
     assert [line.split()[:2] for line in lines[:2]] == [["cumulative", "5d"], ["cumulative", "30d"]]
+    history.close()
+
+
+def test_the_dashboards_gauge_reads_its_past_sessions_once_and_again_when_they_change():
+    from hedgeflow_tui.gauge import GaugeHistory
+    from hedgeflow_tui.history import running_peaks
+
+    history = History.open()
+    _store_past(history, "live", [[k, -2.0 * k, 1.5, k * 3.0, -1.0, 4.0] for k in range(1, 7)])
+    # a session recorded for a while only, with a gap: no point where no bar is within 2 bars
+    partial = _view(DAY - timedelta(days=7), [5.0, 1.0, -3.0, 2.0, 8.0, -1.0]).rows
+    history.write(
+        "SPY", partial[0].t.date(), "1m", "live", running_peaks(partial[:1] + partial[3:4])
+    )
+    reads: list[tuple] = []
+    past_bars = history.past_bars
+
+    def counted(*args):
+        reads.append(args)
+        return past_bars(*args)
+
+    history.past_bars = counted  # type: ignore[method-assign]
+    gauge = GaugeHistory(history)
+
+    def same_as_the_query(day: date, rows: list[Row]) -> GaugeReading | None:
+        reading = gauge.reading("SPY", "1m", "live", day, rows)
+        assert reading == read_gauge(history, "SPY", "1m", "live", day, rows)
+        return reading
+
+    today = list(_view(DAY, [3.0, -1.0, 30.5, -7.0, 2.0, 0.5, 9.0, 1.0]).rows)  # beyond the past
+    readings = [same_as_the_query(DAY, today[:end]) for end in range(1, len(today) + 1)]
+    assert [r.stored for r in readings if r is not None] == [7] * len(today)
+    assert len(reads) == 1  # read once for all those polls
+    history.write("SPY", partial[0].t.date(), "1m", "live", running_peaks(partial))  # it grows
+    grown = same_as_the_query(DAY, today[:6])
+    assert grown != readings[5] and len(reads) == 2
+    _store_past(history, "live", [[1.0] * 6] * 8)  # an eighth session (and the others rewritten)
+    newer = same_as_the_query(DAY, today[:6])
+    assert newer is not None and newer.stored == 8 and len(reads) == 3
+    same_as_the_query(DAY, today[:7])
+    assert len(reads) == 3
+    before = DAY - timedelta(days=3)  # another day: the sessions before it
+    older = same_as_the_query(before, list(_view(before, [1.0, 2.0, 3.0]).rows))
+    assert older is not None and older.stored == 5 and len(reads) == 4
     history.close()
 
 

@@ -10,6 +10,7 @@ import os
 import pty
 import select
 import signal
+import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -91,6 +92,26 @@ async def test_the_command_never_sees_the_api_key(tmp_path, monkeypatch):
     assert await command.run(ALERT) is None
     environment = out.read_text()
     assert "sk-env-secret" not in environment and "PATH=" in environment
+
+
+@pytest.mark.parametrize("users_setting", [None, "4"])
+def test_the_command_gets_the_users_openblas_setting_not_ours(tmp_path, users_setting):
+    """The package sets OPENBLAS_NUM_THREADS=1 for itself when the user has not set it; the
+    user's command must see the user's environment, not that."""
+    out = tmp_path / "env.txt"
+    script = (
+        "import asyncio, sys; from hedgeflow_tui.alert_command import AlertCommand; "
+        "from test_hostile_commands import ALERT; "
+        f"sys.exit(asyncio.run(AlertCommand('cat > /dev/null; env > {out}').run(ALERT)) or 0)"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if users_setting is not None:
+        environment["OPENBLAS_NUM_THREADS"] = users_setting
+    environment["PYTHONPATH"] = str(Path(__file__).parent)
+    finished = subprocess.run([sys.executable, "-c", script], env=environment, timeout=60)
+    assert finished.returncode == 0
+    seen = [line for line in out.read_text().splitlines() if line.startswith("OPENBLAS_")]
+    assert seen == ([] if users_setting is None else [f"OPENBLAS_NUM_THREADS={users_setting}"])
 
 
 async def test_headless_runs_the_alert_command_on_every_alert_that_is_news(tmp_path):

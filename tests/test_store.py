@@ -23,7 +23,7 @@ from hedgeflow_tui.model import (
     SeriesResponse,
     Side,
 )
-from hedgeflow_tui.store import Change, Store
+from hedgeflow_tui.store import Change, Store, _Session
 
 DAY = date(2026, 6, 12)
 OPEN = session_bounds(DAY)[0]
@@ -341,8 +341,9 @@ def test_a_disagreement_drops_the_series_flow_whatever_the_order(rng):
 # --- gaps are kept incrementally: after every merge they equal a full scan of the session ------
 
 
-def scanned_gap(rows) -> datetime | None:
-    """The earliest gap by a full scan of the rows (spots are never None in these answers)."""
+def scanned_gap(rows, *, flow_only: bool = False) -> datetime | None:
+    """The earliest gap by a full scan of the rows (spots are never None in these answers);
+    `flow_only`: the earliest bucket lacking a leg's cumulative."""
     if not rows:
         return None
     by_t = {row.t: row for row in rows}
@@ -352,7 +353,7 @@ def scanned_gap(rows) -> datetime | None:
         row = by_t.get(t)
         if row is None or row.cum_calls is None or row.cum_puts is None:
             return t
-        if priced and priced[0] <= t <= priced[-1] and row.spot is None:
+        if not flow_only and priced and priced[0] <= t <= priced[-1] and row.spot is None:
             return t
         t += MINUTE
     return None
@@ -388,3 +389,27 @@ def test_the_gap_after_every_merge_equals_a_full_scan(specs):
         store.apply([answer])
         view = store.session("SPY", "1m")
         assert view.backfill_from == scanned_gap(view.rows)
+        assert view.flow_gap_from == scanned_gap(view.rows, flow_only=True)
+
+
+def test_a_lasting_price_gap_does_not_make_every_poll_rescan_the_session(monkeypatch):
+    """A price bucket that never comes (the API left it out) is a gap for the whole session;
+    the search for a flow gap after it must still look at a poll's new buckets only."""
+    store = Store()
+    store.apply([flow("calls", {0: 0.0}), flow("puts", {0: 0.0}), prices({0: 500.0})])
+    looked_at: list[datetime] = []
+    lacks_flow = _Session._lacks_flow
+
+    def counted(self: _Session, t: datetime) -> bool:
+        looked_at.append(t)
+        return lacks_flow(self, t)
+
+    monkeypatch.setattr(_Session, "_lacks_flow", counted)
+    for minute in range(1, 300):
+        window = {m: float(m) for m in (minute - 1, minute)}
+        spots = {m: 500.0 + m for m in window if m != 5}  # bucket 5 never has a price
+        store.apply([flow("calls", window), flow("puts", window), prices(spots)])
+        view = store.session("SPY", "1m")
+        assert view.backfill_from == (at(5) if minute > 5 else None)
+        assert view.flow_gap_from is None
+    assert len(looked_at) < 6 * 300  # a full rescan per poll would be ~45,000

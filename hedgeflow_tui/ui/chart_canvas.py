@@ -174,11 +174,15 @@ class _Drawing:
             self.hline(row, LEVEL_GLYPH, "level")
             self.p.level_rows[level.name] = row
         self.cursor_line()
-        xs = [self.x(t + data.bar) for t in data.times]
+        xs = self.columns(data.times)
+        cols = [round(x) for x in xs]
         if self.price_ticks:
-            self.cells_line(xs, data.price, self.y_price, PRICE_GLYPH, "price")
-        self.cells_line(xs, data.calls, self.y_flow, CALLS_GLYPH, "calls")
-        self.cells_line(xs, data.puts, self.y_flow, PUTS_GLYPH, "puts")
+            rows = self.rows_of(data.price, self.price_high, self.price_low)
+            self.cells_line(cols, rows, PRICE_GLYPH, "price")
+        series = ((data.calls, CALLS_GLYPH, "calls"), (data.puts, PUTS_GLYPH, "puts"))
+        for values, glyph, style in series:
+            rows = self.rows_of(values, self.flow_high, self.flow_low)
+            self.cells_line(cols, rows, glyph, style)
         self.braille_line(xs, data.all, "all")
         markers = self.markers()
         self.axis_labels()
@@ -225,43 +229,69 @@ class _Drawing:
             if self.price_low <= level.value <= self.price_high
         ]
 
-    def cells_line(self, xs, values, y, glyph: str, style: str) -> None:
-        """A series as one glyph per cell, consecutive points joined (gaps stay gaps)."""
+    def columns(self, times: Sequence[datetime]) -> list[float]:
+        """`x` of each bucket's end, computed in one pass (the same arithmetic as `x`)."""
+        start, bar, left = self.start, self.data.bar, self.left
+        span, width = (self.end - self.start).total_seconds(), self.right - self.left
+        return [left + (t + bar - start).total_seconds() / span * width for t in times]
+
+    def rows_of(self, values: Sequence[float | None], high: float, low: float) -> list[int | None]:
+        """The rounded row of each value on an axis from `low` to `high` (the arithmetic of
+        `y_flow` and `y_price`); None for an unknown value."""
+        top, span, scale = self.top, high - low, self.rows - 1
+        return [None if v is None else round(top + (high - v) / span * scale) for v in values]
+
+    def cells_line(self, cols: list[int], rows: list[int | None], glyph: str, style: str) -> None:
+        """A series as one glyph per cell, consecutive points joined (gaps stay gaps). Most
+        points are in the cell of the one before or next to it: those skip the line drawing
+        (the previous cell is already set)."""
         chars, styles = self.p.chars, self.p.styles
-        previous = None
-        for x, value in zip(xs, values, strict=True):
-            if value is None:
-                previous = None
+        pc = pr = -2  # the previous point; -2: none
+        for col, row in zip(cols, rows, strict=True):
+            if row is None:
+                pc = pr = -2
                 continue
-            point = (round(x), round(y(value)))
-            if point == previous:
+            if col == pc and row == pr:
                 continue
-            for col, row in _segment(previous or point, point):
+            if pc == -2 or (-1 <= col - pc <= 1 and -1 <= row - pr <= 1):
                 chars[row][col] = glyph
                 styles[row][col] = style
-            previous = point
+            else:
+                for c, r in _segment((pc, pr), (col, row)):
+                    chars[r][c] = glyph
+                    styles[r][c] = style
+            pc, pr = col, row
 
-    def braille_line(self, xs, values, style: str) -> None:
+    def braille_line(self, xs: list[float], values, style: str) -> None:
         """A series at braille resolution (2 x 4 dots a cell), drawn over everything else."""
+        top, left = self.top, self.left
+        high, span, scale = self.flow_high, self.flow_high - self.flow_low, self.rows - 1
+        dxs = [round((x - left) * 2 + 0.5) for x in xs]
+        dys = [
+            None if v is None else round((top + (high - v) / span * scale - top) * 4 + 1.5)
+            for v in values
+        ]
         dots: dict[tuple[int, int], int] = {}
-        previous = None
-        for x, value in zip(xs, values, strict=True):
-            if value is None:
-                previous = None
+        px = py = -2  # the previous dot; -2: none
+        for dx, dy in zip(dxs, dys, strict=True):
+            if dy is None:
+                px = py = -2
                 continue
-            point = (
-                round((x - self.left) * 2 + 0.5),
-                round((self.y_flow(value) - self.top) * 4 + 1.5),
-            )
-            if point == previous:
+            if dx == px and dy == py:
                 continue
-            for dx, dy in _segment(previous or point, point):
-                cell = (self.top + dy // 4, self.left + dx // 2)
+            if px == -2 or (-1 <= dx - px <= 1 and -1 <= dy - py <= 1):
+                cell = (top + dy // 4, left + dx // 2)
                 dots[cell] = dots.get(cell, 0) | BRAILLE_BITS[dx % 2][dy % 4]
-            previous = point
+            else:
+                for bx, by in _segment((px, py), (dx, dy)):
+                    cell = (top + by // 4, left + bx // 2)
+                    dots[cell] = dots.get(cell, 0) | BRAILLE_BITS[bx % 2][by % 4]
+            px, py = dx, dy
+        chars, styles = self.p.chars, self.p.styles
         for (row, col), bits in dots.items():
             if self.top <= row <= self.bottom and self.left <= col <= self.right:
-                _put(self.p, row, col, chr(BRAILLE + bits), style)
+                chars[row][col] = chr(BRAILLE + bits)
+                styles[row][col] = style
 
     def markers(self) -> bool:
         """▲ / ▼ on the `all` line at each alert's bucket."""
@@ -366,8 +396,6 @@ def _segment(a: tuple[int, int], b: tuple[int, int]) -> Sequence[tuple[int, int]
     """Integer points from a to b inclusive (Bresenham)."""
     (x0, y0), (x1, y1) = a, b
     dx, dy = abs(x1 - x0), -abs(y1 - y0)
-    if dx <= 1 and dy >= -1:  # neighbours, the common case
-        return (a, b)
     sx, sy = (1 if x1 >= x0 else -1), (1 if y1 >= y0 else -1)
     error = dx + dy
     points = []

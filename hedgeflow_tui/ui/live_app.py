@@ -36,6 +36,7 @@ from hedgeflow_tui.ui.app import (
 if TYPE_CHECKING:  # the HTTP stack, the store and the history are imported after the first frame
     from hedgeflow_tui.client import FlashAlphaClient
     from hedgeflow_tui.detector import Alert
+    from hedgeflow_tui.gauge import GaugeHistory
     from hedgeflow_tui.history import History, HistoryFeed
     from hedgeflow_tui.poller import Poller
     from hedgeflow_tui.record import Recorder
@@ -99,6 +100,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         self.building: tuple[int, int] | None = None  # past simulated sessions (done, to do)
         self.past_to_build = False  # the demo's past sessions, built after the first poll
         self.run_history: RunHistory | None = None
+        self.gauge_history: GaugeHistory | None = None
 
     def current_statuses(self) -> Iterable[PollStatus]:
         return self.statuses.values()
@@ -222,7 +224,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         history = self.history
         if history is None:
             return
-        from hedgeflow_tui.gauge import read_gauge
+        from hedgeflow_tui.gauge import GaugeHistory
         from hedgeflow_tui.history import market_label, session_day
         from hedgeflow_tui.run_context import RunHistory
 
@@ -230,7 +232,9 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         day = session_day(view) if view is not None else None
         if view is None or day is None:
             return
-        reading = read_gauge(history, symbol, self.bar_size, self.market, day, view.rows)
+        if self.gauge_history is None:
+            self.gauge_history = GaugeHistory(history)
+        reading = self.gauge_history.reading(symbol, self.bar_size, self.market, day, view.rows)
         about = [f"{symbol} {self.bar_size}", market_label(self.market)]
         if reading is not None:
             about.append(f"{reading.stored} stored")
