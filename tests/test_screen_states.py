@@ -111,6 +111,20 @@ async def test_on_a_weekend_at_80x24_the_status_lines_hold_the_next_session():
         assert "session needs 0" not in line
 
 
+@pytest.mark.parametrize("width", [120, 160])
+async def test_a_status_on_two_lines_is_broken_between_two_fields(width):
+    app, _ = make_app()
+    async with run_dashboard(app, size=(width, 40)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        app.refresh_statuses()
+        await pilot.pause()
+        bar = app.query_one(StatusBar)
+        first, second = (bar.render_line(y).text.rstrip() for y in range(2))
+        assert bar.size.height == 2
+        assert first.endswith(" ·") and f"{first} {second}" == status_line(app).replace("\n", " ")
+        assert second.endswith(" · ok"), second  # nothing lost, the connection state last
+
+
 @pytest.mark.parametrize(
     "day, at, size, expiry",
     [

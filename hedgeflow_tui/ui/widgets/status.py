@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from hedgeflow_tui.bars import BAR_SECONDS, bar_delta
@@ -120,12 +121,31 @@ def status_text(
     return text
 
 
+SEPARATOR = " · "
+
+
+def two_lines(text: Text, width: int) -> Text:
+    """`text` broken after the last field separator that leaves its first line within `width`
+    cells, when the rest fits the second: a field is never split over the two lines, and
+    lines that fit are drawn without Rich's word wrapping (text_strips.py), the costliest part
+    of the every-second repaint. As it is otherwise (it fits one line, or Rich wraps it)."""
+    if text.cell_len <= width:
+        return text
+    plain, end = text.plain, -1
+    while (at := plain.find(SEPARATOR, end + 1)) != -1 and cell_len(plain[: at + 2]) <= width:
+        end = at
+    if end == -1 or cell_len(plain[end + 3 :]) > width:
+        return text
+    first, _, rest = text.divide([end + 2, end + 3])  # the separator's last space dropped
+    return Text.assemble(first, "\n", rest)
+
+
 class StatusBar(TextStrips):
     """Refreshed every second: repaints its line only when the text changed and touches its
     classes only when the state changed (each class change restyles the widget). Its height
-    (one line, or two when the text is wider than the terminal) only grows until the width
-    changes, so a text that comes and goes between polls (the countdown) never lays the screen
-    out again and never makes the chart below jump."""
+    (one line, or two when the text is wider than the terminal, broken between two fields)
+    only grows until the width changes, so a text that comes and goes between polls (the
+    countdown) never lays the screen out again and never makes the chart below jump."""
 
     _shown = Text()
     _width = -1
@@ -157,7 +177,7 @@ class StatusBar(TextStrips):
         self.set_class(stale_since(status, bar_size, now) is not None, "-stale")
 
     def render(self) -> Text:
-        return self._shown
+        return two_lines(self._shown, self.size.width)  # drawn again on a resize
 
 
 def status_class(status: PollStatus) -> str:
