@@ -243,6 +243,23 @@ async def test_tab_moves_to_the_next_symbol_and_help_opens():
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_the_status_line_follows_the_tab_shown():
+    """One status line, above the tabs: the shown symbol's text and state, as soon as its tab
+    is shown."""
+    app, _ = make_app(symbols=("SPY", "AAPL"))  # AAPL: no 0DTE data, its poller stops
+    async with run_dashboard(app) as pilot:
+        await until(pilot, lambda: rows(app) > 0 and app.statuses["AAPL"].state == "stopped")
+        app.refresh_statuses()
+        status = app.query_one(StatusBar)
+        assert len(app.query(StatusBar)) == 1 and status.parent is app.screen
+        assert status.region.y < app.query_one(TabbedContent).region.y
+        assert " SPY " in str(status.render()) and status.has_class("-ok")
+        await pilot.press("tab")
+        assert " AAPL " in str(status.render()) and status.has_class("-stopped")
+        await pilot.press("tab")
+        assert " SPY " in str(status.render()) and not status.has_class("-stopped")
+
+
 async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path, monkeypatch):
     out = tmp_path / "alert.json"
     app, clock = make_app(

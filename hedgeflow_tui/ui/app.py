@@ -1,5 +1,5 @@
 """What the live dashboard and the replay share: one tab per symbol over one store, the
-detector's alerts announced, the status lines, the symbol and help keys.
+detector's alerts announced, the status line (the shown tab's), the symbol and help keys.
 
 Data flow: the store's observer runs each symbol's `AlertTracker` and posts a `FlowChanged`
 message; its handler repaints that symbol's view and announces new alerts (notification, bell,
@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # imported after the first frame (the views, the store, the d
     from hedgeflow_tui.status import PollStatus
     from hedgeflow_tui.store import Change, Store
     from hedgeflow_tui.ui.symbol_view import SymbolView
-    from hedgeflow_tui.ui.widgets import FlowChart
+    from hedgeflow_tui.ui.widgets import FlowChart, StatusBar
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 COMPACT_BELOW_ROWS = 32  # shorter terminals fold the banner and the alert log (app.tcss)
@@ -161,6 +161,7 @@ class DashboardApp(App[None]):
         # what the charts show (window, zoom, cursor), the same for every symbol
         self.chart_view = ChartView(window=settings.window).fit_bar(bar_size)
         self.views_ready = False  # the views are mounted after the first frame (on_ready)
+        self.status_bar: StatusBar | None = None  # the shown symbol's status, from on_ready
 
     @cached_property
     def store(self) -> Store:
@@ -181,11 +182,11 @@ class DashboardApp(App[None]):
     # --- what each mode provides --------------------------------------------------------------
 
     def current_statuses(self) -> Iterable[PollStatus]:
-        """Every symbol's status as the status lines should show it now."""
+        """Every symbol's status as it should be shown now."""
         raise NotImplementedError
 
     def market_now(self) -> datetime | None:
-        """The market time the status lines count from."""
+        """The market time the status line counts from."""
         raise NotImplementedError
 
     def market_speed(self) -> float:
@@ -215,10 +216,16 @@ class DashboardApp(App[None]):
         yield Footer(compact=True, show_command_palette=self.PALETTE_HINT)
 
     async def on_ready(self) -> None:
-        """After the first frame: each symbol's view in its tab, then the mode's data."""
+        """After the first frame: the status line over the tabs (at the screen's level, so that
+        repainting it every second re-renders none of the views: Textual's compositor redraws
+        every widget whose clip holds a repainted line), each symbol's view in its tab, then
+        the mode's data."""
         from hedgeflow_tui.ui.symbol_view import SymbolView
+        from hedgeflow_tui.ui.widgets import StatusBar
 
         with self.batch_update():  # the view's own state panel takes the loading text's place
+            self.status_bar = StatusBar(id="status")
+            await self.mount(self.status_bar, before=self.query_one(TabbedContent))
             for symbol in self.symbols:
                 pane = self.query_one(f"#{tab_id(symbol)}", TabPane)
                 await pane.remove_children()
@@ -369,25 +376,34 @@ class DashboardApp(App[None]):
     def show_status(self, status: PollStatus) -> None:
         from hedgeflow_tui.clock import ET  # the time zone's file: read after the first frame
 
-        view = self.store.session(status.symbol, self.bar_size)
+        now, speed = self.market_now() or datetime.now(ET), self.market_speed()
         # Before the view's widgets are mounted, or after they are gone (a late status, or the
-        # 1 s refresh while the app is torn down), there is nothing to update: the status lines
-        # are redrawn every second anyway.
+        # 1 s refresh while the app is torn down), there is nothing to update: the status line
+        # is redrawn every second anyway.
         with suppress(NoMatches):
             self.view_of(status.symbol).show_status(
-                status,
-                bar_size=self.bar_size,
-                now=self.market_now() or datetime.now(ET),
-                expiration=view.expiration if view else None,
-                speed=self.market_speed(),
-                host=self.source_host(),
+                status, bar_size=self.bar_size, now=now, speed=speed, host=self.source_host()
             )
             self._mark_tab(status.symbol)
+            if self.status_bar is not None and status.symbol == self.active_symbol():
+                view = self.store.session(status.symbol, self.bar_size)
+                self.status_bar.show(
+                    status,
+                    bar_size=self.bar_size,
+                    now=now,
+                    expiration=view.expiration if view else None,
+                    speed=speed,
+                )
 
     def refresh_statuses(self) -> None:
-        """Every second (ages and countdowns move), and after replay steps."""
+        """Every second (ages and countdowns move), after replay steps, and when another tab
+        is shown (the status line follows it)."""
         for status in self.current_statuses():
             self.show_status(status)
+
+    def on_tabbed_content_tab_activated(self) -> None:
+        if self.views_ready:  # not for the first tab's activation, on the first frame
+            self.refresh_statuses()
 
     # --- keys ---------------------------------------------------------------------------------
 
@@ -437,12 +453,14 @@ class DashboardApp(App[None]):
         if parked != (shown.cursor is not None):
             self.refresh_bindings()  # Live edge is offered only while parked
 
-    def active_view(self) -> SymbolView | None:
+    def active_symbol(self) -> str | None:
+        """The symbol whose tab is shown."""
         active = self.query_one(TabbedContent).active
-        for symbol in self.symbols:
-            if active == tab_id(symbol):
-                return self.view_of(symbol)
-        return None
+        return next((symbol for symbol in self.symbols if active == tab_id(symbol)), None)
+
+    def active_view(self) -> SymbolView | None:
+        symbol = self.active_symbol()
+        return self.view_of(symbol) if symbol is not None else None
 
     def action_cycle_window(self) -> None:
         self.show_chart_view(self.chart_view.next_window(self.bar_size))

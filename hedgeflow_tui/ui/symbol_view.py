@@ -1,11 +1,12 @@
-"""One symbol's dashboard: status, banner, chart, cursor readout, sparkline, attribution, range
-gauge, regime, alert log, and a state panel standing in for the charts while there is nothing to
-chart."""
+"""One symbol's dashboard: banner, chart, cursor readout, sparkline, attribution, range gauge,
+regime, alert log, and a state panel standing in for the charts while there is nothing to chart.
+Its status is drawn by the app's one status line, above the tabs, while its tab is the one shown
+(ui/app.py); the view keeps what follows from it (staleness, the panel's text)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -28,7 +29,6 @@ from hedgeflow_tui.ui.widgets import (
     RangeGauge,
     RegimeLine,
     SqueezeBanner,
-    StatusBar,
 )
 from hedgeflow_tui.ui.widgets.banner import summary_text
 from hedgeflow_tui.ui.widgets.status import connection, stale_since
@@ -114,7 +114,6 @@ class SymbolView(Vertical):
         self._panel_text = state_panel_text(symbol, None)
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
         yield SqueezeBanner(id="banner")
         yield Static(self._panel_text, id="state-panel")
         with Vertical(id="dashboard"):
@@ -187,14 +186,11 @@ class SymbolView(Vertical):
         *,
         bar_size: str,
         now: datetime,
-        expiration: date | None,
         speed: float,
         host: str | None = None,  # the data source's server, named when it cannot be reached
     ) -> None:
+        """The banner's staleness and the state panel's text (the status line is the app's)."""
         self.status = status
-        self.query_one(StatusBar).show(
-            status, bar_size=bar_size, now=now, expiration=expiration, speed=speed
-        )
         self.stale_since = stale_since(status, bar_size, now)
         self._show_banner()
         text = state_panel_text(self.symbol, status, now=now, speed=speed, host=host)
