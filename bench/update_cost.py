@@ -3,6 +3,11 @@ merge plus the detector, and in the running dashboard the whole update of every 
 answer) and a repaint of unchanged data, at sizes from 80x24 to 250x70; and switching the
 chart's view (`w` window, `z` zoom, an arrow's cursor step) at 160x50.
 
+A poll's update is measured two ways: through Textual's pilot (its pauses call back every
+widget, so the figure holds the harness's own cost, printed on its own as the measuring loop),
+and without it: from the store's apply until the app displays the compositor's frame holding
+the change, rendered to the text a terminal is sent.
+
     python3 bench/update_cost.py [--quick]
 
 The dashboards keep their history in a temporary data dir holding the demo's 30 past sessions,
@@ -19,6 +24,7 @@ import argparse
 import asyncio
 import time
 from datetime import timedelta
+from typing import NamedTuple
 
 from _common import DAY, median, own_data_dir, table
 
@@ -99,17 +105,47 @@ def data_path_cost(samples: int) -> tuple[float, float]:
     return median(merge), median(detect)
 
 
-async def repaint_cost(samples: int, size: tuple[int, int]) -> tuple[float, float, float]:
+class FrameMeter:
+    """Notes each frame the compositor hands the app to display, and renders it to the text a
+    terminal is sent (what `run_test`'s headless app skips), timing that part on its own."""
+
+    def __init__(self, app: LiveApp) -> None:
+        self.shown = asyncio.Event()
+        self.text_cpu = 0.0
+        display = app._display
+
+        def displayed(screen, update) -> None:
+            display(screen, update)
+            if update is not None:
+                started = time.process_time()
+                update.render_segments(app.console)
+                self.text_cpu += time.process_time() - started
+                self.shown.set()
+
+        app._display = displayed  # type: ignore[method-assign,assignment]
+
+
+class RepaintCosts(NamedTuple):
+    new_data: float  # a poll's update, measured through the pilot
+    same_data: float  # a repaint of unchanged data, through the pilot
+    loop: float  # the pilot's two pauses alone
+    to_frame: float  # a poll's update until its frame is displayed, no pilot
+    frame_text: float  # of which rendering the frame to a terminal's text
+
+
+async def repaint_cost(samples: int, size: tuple[int, int]) -> RepaintCosts:
     """CPU of one poll's update in the running dashboard on a full session: a poll whose answer
     moves the last bar (store, detector, every widget, the compositor), and a repaint of the
     same data (what a resize-free refresh of every widget costs with nothing new to draw); and
     the measuring loop's own share: the two pilot pauses a poll's figure waits through, with
-    nothing to do (the pilot's pause calls back every widget)."""
+    nothing to do (the pilot's pause calls back every widget). Then the same poll without the
+    pilot: from the store's apply until the compositor's frame holding it is displayed (and
+    rendered to a terminal's text), the app's own timers scheduling the frame."""
     settings = Settings(symbols=["SPY"], bar="30s", seed=7, date=DAY.isoformat())
     clock = FrozenClock(CLOSE + timedelta(minutes=5))
     app = LiveApp(settings, open_source(settings, clock=clock))
     path = simulate_session("SPY", DAY, 7)
-    new_data, same_data, idle = [], [], []
+    new_data, same_data, idle, to_frame, frame_text = [], [], [], [], []
     async with app.run_test(size=size) as pilot:
         while not app.views_ready or app.query_one(FlowChart).data is None:  # views: after frame 1
             await pilot.pause(0.05)
@@ -132,7 +168,22 @@ async def repaint_cost(samples: int, size: tuple[int, int]) -> tuple[float, floa
             await pilot.pause()
             await pilot.pause()
             idle.append(time.process_time() - started)
-    return median(new_data), median(same_data), median(idle)
+        meter = FrameMeter(app)
+        for revision in range(samples + 1, 2 * samples + 1):
+            answers = batch(path, 779, revision=revision)
+            await asyncio.sleep(0.05)  # whatever the last one left is done
+            shown, text_before = chart.data, meter.text_cpu
+            meter.shown.clear()
+            started = time.process_time()
+            app.store.apply(answers)
+            while not meter.shown.is_set() or chart.data is shown:  # a frame after the change
+                meter.shown.clear()
+                await meter.shown.wait()
+            to_frame.append(time.process_time() - started)
+            frame_text.append(meter.text_cpu - text_before)
+    return RepaintCosts(
+        median(new_data), median(same_data), median(idle), median(to_frame), median(frame_text)
+    )
 
 
 VIEW_ACTIONS = {  # what one key press runs, by the key
@@ -175,21 +226,46 @@ def main(samples: int) -> None:
                 ["detector", f"{detect * 1000:.3f}", ""],
                 ["store + detector", f"{(merge + detect) * 1000:.3f}", "2"],
                 *[
-                    [f"a poll's update, all widgets, {w}x{h} (CPU)", f"{new * 1000:.1f}", target]
-                    for (w, h), (new, _, _) in repaints.items()
+                    [
+                        f"a poll's update, all widgets, {w}x{h} (CPU)",
+                        f"{cost.new_data * 1000:.1f}",
+                        target,
+                    ]
+                    for (w, h), cost in repaints.items()
                     for target in [TARGETS.get((w, h), "")]
                 ],
                 *[
-                    [f"repaint of unchanged data, {w}x{h} (CPU)", f"{same * 1000:.1f}", ""]
-                    for (w, h), (_, same, _) in repaints.items()
+                    [
+                        f"repaint of unchanged data, {w}x{h} (CPU)",
+                        f"{cost.same_data * 1000:.1f}",
+                        "",
+                    ]
+                    for (w, h), cost in repaints.items()
                 ],
                 *[
                     [
                         f"the measuring loop alone (2 pauses), {w}x{h} (CPU)",
-                        f"{loop * 1000:.1f}",
+                        f"{cost.loop * 1000:.1f}",
                         "",
                     ]
-                    for (w, h), (_, _, loop) in repaints.items()
+                    for (w, h), cost in repaints.items()
+                ],
+                *[
+                    [
+                        f"a poll's update to its frame's text, no pilot, {w}x{h} (CPU)",
+                        f"{cost.to_frame * 1000:.1f}",
+                        target,
+                    ]
+                    for (w, h), cost in repaints.items()
+                    for target in [TARGETS.get((w, h), "")]
+                ],
+                *[
+                    [
+                        f"  of which the frame's text, {w}x{h} (CPU)",
+                        f"{cost.frame_text * 1000:.1f}",
+                        "",
+                    ]
+                    for (w, h), cost in repaints.items()
                 ],
                 *[
                     [f"view key {key} at 160x50 (CPU)", f"{cost * 1000:.1f}", "30"]

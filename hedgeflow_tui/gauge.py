@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
 
+from hedgeflow_tui.bars import bar_delta
 from hedgeflow_tui.clock import session_bounds
 from hedgeflow_tui.history import History, PastBars, PastPoint
 from hedgeflow_tui.store import Row
 
 HORIZONS = (5, 30)
+READ_AHEAD = timedelta(hours=1)  # of the past sessions' bars, read at once for a dashboard
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +87,17 @@ def read_gauge(
 
 
 class GaugeHistory:
-    """The gauge of a dashboard: the past sessions' bars are read once per symbol, bar size,
-    market and day, and again only when the sessions stored before the day change (one added,
-    or grown: the demo building them): their figures cannot change during a session, only
-    today's do. Each reading then looks them up in memory: the same reading as `read_gauge`."""
+    """The gauge of a dashboard: the past sessions' bars for the next hour of the day are read
+    at once and looked up in memory poll after poll; read again once today moves past that
+    hour, or when the sessions stored before the day change (one added, or grown: the demo
+    building them), or on another day. The past cannot change during a session, only today
+    does; each reading is the one `read_gauge` gives."""
 
     def __init__(self, history: History) -> None:
         self.history = history
-        self._past: dict[tuple[str, str, str], tuple[tuple, list[PastBars]]] = {}
+        # per (symbol, bar size, market): the sessions' extent, the span of the day read, its bars
+        self._past: dict[tuple[str, str, str], tuple[tuple, timedelta, timedelta, list[PastBars]]]
+        self._past = {}
 
     def reading(
         self, symbol: str, bar_size: str, market: str, day: date, rows: Sequence[Row]
@@ -101,16 +106,23 @@ class GaugeHistory:
         if figures is None:
             return None
         offset: timedelta = figures[0] - session_bounds(day)[0]
-        past = self._past_bars(symbol, bar_size, market, day)
+        past = self._past_bars(symbol, bar_size, market, day, offset)
         return _reading(figures, [bars.at(offset, bar_size) for bars in past])
 
-    def _past_bars(self, symbol: str, bar_size: str, market: str, day: date) -> list[PastBars]:
+    def _past_bars(
+        self, symbol: str, bar_size: str, market: str, day: date, offset: timedelta
+    ) -> list[PastBars]:
         extent = (day, *self.history.past_extent(symbol, bar_size, market, day, max(HORIZONS)))
+        first = offset - 2 * bar_delta(bar_size)  # the bars a reading at `offset` looks at
         kept = self._past.get((symbol, bar_size, market))
-        if kept is None or kept[0] != extent:
-            past = self.history.past_bars(symbol, bar_size, market, day, max(HORIZONS))
-            kept = self._past[(symbol, bar_size, market)] = (extent, past)
-        return kept[1]
+        if kept is None or kept[0] != extent or not kept[1] <= first <= offset <= kept[2]:
+            end = first + READ_AHEAD
+            past = self.history.past_bars(
+                symbol, bar_size, market, day, first, end, limit=max(HORIZONS)
+            )
+            kept = (extent, first, end, past)
+            self._past[(symbol, bar_size, market)] = kept
+        return kept[3]
 
 
 def _reading(

@@ -141,7 +141,8 @@ class PastPoint:
 
 @dataclass(frozen=True, slots=True)
 class PastBars:
-    """One past session's bars: seconds after its open, cumulative and largest |bar| so far."""
+    """Some of a past session's bars: seconds after its open, cumulative and largest |bar| so
+    far (`History.past_bars`)."""
 
     session_id: int
     day: date
@@ -151,7 +152,8 @@ class PastBars:
 
     def at(self, offset: timedelta, bar_size: str) -> PastPoint:
         """The session at `offset` after its open, as `History.same_time` reads it: its last
-        bar at or before then, if that bar is within two bars of it; else an empty point."""
+        bar at or before then, if that bar is within two bars of it; else an empty point (the
+        bars read must cover those two bars up to `offset`)."""
         at = int(offset.total_seconds())
         i = bisect_right(self.seconds, at) - 1
         if i < 0 or self.seconds[i] < at - 2 * BAR_SECONDS[bar_size]:
@@ -476,19 +478,34 @@ class History:
         ]
 
     def past_bars(
-        self, symbol: str, bar_size: str, market: str, before: date, limit: int = 30
+        self,
+        symbol: str,
+        bar_size: str,
+        market: str,
+        before: date,
+        start: timedelta,
+        end: timedelta,
+        limit: int = 30,
     ) -> list[PastBars]:
-        """The newest `limit` past sessions' bars (newest first), for `PastBars.at`: what
-        `same_time` reads, for every time of day at once."""
+        """The bars from `start` to `end` after the open of the newest `limit` past sessions
+        (newest first), for `PastBars.at`: what `same_time` reads, for a span of the day."""
         found = []
+        low, high = int(start.total_seconds()), int(end.total_seconds())
         for sid, day in self.past_days(symbol, bar_size, market, before, limit):
-            bars = self._query(
-                "SELECT t, cum_all, peak FROM bars WHERE session_id=? ORDER BY t", (sid,)
-            )
             opened = _epoch(session_bounds(day)[0])
-            times = [t - opened for t, _, _ in bars]
+            bars = self._query(
+                "SELECT t, cum_all, peak FROM bars WHERE session_id=? AND t BETWEEN ? AND ? "
+                "ORDER BY t",
+                (sid, opened + low, opened + high),
+            )
             found.append(
-                PastBars(sid, day, times, [c for _, c, _ in bars], [p for _, _, p in bars])
+                PastBars(
+                    sid,
+                    day,
+                    [t - opened for t, _, _ in bars],
+                    [c for _, c, _ in bars],
+                    [p for _, _, p in bars],
+                )
             )
         return found
 

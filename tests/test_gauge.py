@@ -94,9 +94,9 @@ def test_the_dashboards_gauge_reads_its_past_sessions_once_and_again_when_they_c
     reads: list[tuple] = []
     past_bars = history.past_bars
 
-    def counted(*args):
+    def counted(*args, **kwargs):
         reads.append(args)
-        return past_bars(*args)
+        return past_bars(*args, **kwargs)
 
     history.past_bars = counted  # type: ignore[method-assign]
     gauge = GaugeHistory(history)
@@ -118,9 +118,14 @@ def test_the_dashboards_gauge_reads_its_past_sessions_once_and_again_when_they_c
     assert newer is not None and newer.stored == 8 and len(reads) == 3
     same_as_the_query(DAY, today[:7])
     assert len(reads) == 3
+    later = list(_view(DAY, [1.0] * 75).rows)  # today moves past the hour of the day read
+    same_as_the_query(DAY, later[:61])
+    assert len(reads) == 3
+    same_as_the_query(DAY, later)
+    assert len(reads) == 4
     before = DAY - timedelta(days=3)  # another day: the sessions before it
     older = same_as_the_query(before, list(_view(before, [1.0, 2.0, 3.0]).rows))
-    assert older is not None and older.stored == 5 and len(reads) == 4
+    assert older is not None and older.stored == 5 and len(reads) == 5
     history.close()
 
 

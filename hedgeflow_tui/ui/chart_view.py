@@ -16,7 +16,7 @@ Plain Python, no Textual: the widgets and the keys use it, the tests call it dir
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -77,6 +77,12 @@ class Flows:
     calls: tuple[float | None, ...]
     puts: tuple[float | None, ...]
     all: tuple[float | None, ...]
+
+
+def in_range(rows: Sequence[Row], bar: timedelta, start: datetime, end: datetime) -> slice:
+    """The rows (in time order) whose bar ends after `start` and by `end`: a run of them."""
+    ends = [r.t + bar for r in rows]
+    return slice(bisect_right(ends, start), bisect_right(ends, end))
 
 
 def cumulative_flows(rows: Sequence[Row]) -> Flows:

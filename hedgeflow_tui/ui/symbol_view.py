@@ -18,7 +18,7 @@ from hedgeflow_tui.clock import ET, SESSION_OPEN
 from hedgeflow_tui.detector import Alert, Signal, session_attribution
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Row, SessionView
-from hedgeflow_tui.ui.chart_view import ChartView
+from hedgeflow_tui.ui.chart_view import ChartView, in_range
 from hedgeflow_tui.ui.first_frame import loading_text, symbol_id
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
@@ -163,8 +163,7 @@ class SymbolView(Vertical):
         data = chart.data
         rows = list(self._rows)
         if data is not None and data.x_range is not None:  # the sparkline follows the zoom
-            start, end = data.x_range
-            rows = [r for r in rows if start < r.t + data.bar <= end]
+            rows = rows[in_range(rows, data.bar, *data.x_range)]
         whole_range = self.shown.span is not None  # zoomed: the whole range, summed to fit
         if (rows, whole_range) != self._sparkline_shown:  # a cursor step leaves it as it is
             self._sparkline_shown = (rows, whole_range)

@@ -32,6 +32,7 @@ from hedgeflow_tui.ui.chart_canvas import ChartData, Level, Marker, Picture, ren
 from hedgeflow_tui.ui.chart_view import (
     ChartView,
     cumulative_flows,
+    in_range,
     nearest_bucket,
     rolling_flows,
     shown_range,
@@ -69,8 +70,8 @@ def chart_data(
         time_axis_end(last_end, session_close),
         bar,
     )
-    keep = [i for i, r in enumerate(rows) if start < r.t + bar <= end]  # the bars in the range
-    times = tuple(rows[i].t for i in keep)
+    keep = in_range(rows, bar, start, end)  # the bars in the range
+    times = tuple(r.t for r in rows[keep])
     regime = view.regime
     levels: tuple[Level, ...] = ()
     if regime is not None:
@@ -85,10 +86,10 @@ def chart_data(
     zoom = f" · last {shown.zoom}" if shown.span is not None else ""
     return ChartData(
         times=times,
-        all=tuple(flows.all[i] for i in keep),
-        calls=tuple(flows.calls[i] for i in keep),
-        puts=tuple(flows.puts[i] for i in keep),
-        price=tuple(rows[i].spot for i in keep),
+        all=flows.all[keep],
+        calls=flows.calls[keep],
+        puts=flows.puts[keep],
+        price=tuple(r.spot for r in rows[keep]),
         bar=bar,
         session_open=session_open,
         session_close=session_close,
