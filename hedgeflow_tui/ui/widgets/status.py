@@ -3,6 +3,7 @@ quota, and the connection state."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from rich.cells import cell_len
@@ -67,9 +68,9 @@ def data_time(status: PollStatus) -> str:
     covers (`data_as_of`) and when the answer was computed (`as_of`, older when cached)."""
     if status.data_as_of is not None and status.as_of is not None:
         data, answered = et_time(status.data_as_of, True), et_time(status.as_of, True)
-        return f"data as of {data} ET (answer {answered}) · "
+        return f"data as of {data} ET (answer {answered})"
     if status.as_of is not None:
-        return f"answer as of {et_time(status.as_of, True)} ET · "
+        return f"answer as of {et_time(status.as_of, True)} ET"
     return ""
 
 
@@ -81,47 +82,112 @@ def expiry_text(expiration: date | None) -> str:
     return f"0DTE {expiration.isoformat()}" if is_session(expiration) else "no 0DTE today"
 
 
-def status_text(
+# What a narrow terminal leaves out first (higher first; 0: never): the data's own time, the
+# quota while it is on track, the expiry, the countdown, the bar size, the last bar. The badges,
+# the symbol, a warning, an off-track quota and the connection state always stay.
+DROP_DATA_TIME, DROP_QUOTA, DROP_EXPIRY, DROP_NEXT_POLL, DROP_BAR_SIZE, DROP_LAST_BAR = (
+    6,
+    5,
+    4,
+    3,
+    2,
+    1,
+)
+
+
+def status_fields(
     status: PollStatus, *, bar_size: str, now: datetime, expiration: date | None, speed: float = 1.0
-) -> Text:
-    text = Text()
-    text.append(f" {status.source} ", style=BADGE_STYLES.get(status.source, "reverse"))
+) -> list[tuple[int, Text]]:
+    """The status line's fields in order, each with its rank in what a narrow terminal leaves
+    out; the first holds the badges and the symbol."""
+    head = Text()
+    head.append(f" {status.source} ", style=BADGE_STYLES.get(status.source, "reverse"))
     stale = stale_since(status, bar_size, now)
     if stale is not None:
-        text.append(f" STALE {ago((now - stale).total_seconds())} ", style=STALE_STYLE)
-    text.append(f" {status.symbol} ", style="bold")
-    text.append(f"{expiry_text(expiration)} · {bar_size} bars · ")
+        head.append(f" STALE {ago((now - stale).total_seconds())} ", style=STALE_STYLE)
+    head.append(f" {status.symbol} ", style="bold")
+    expiry = expiry_text(expiration)
+    fields = [
+        (0, head),
+        (DROP_EXPIRY if expiry.startswith("0DTE") else 0, Text(expiry)),
+        (DROP_BAR_SIZE, Text(f"{bar_size} bars")),
+    ]
     if status.last_bar is not None:
         closed = status.last_bar + bar_delta(bar_size)
-        text.append(
-            f"last bar {et_time(status.last_bar, bar_size == '30s')} ET "
-            f"({ago((now - closed).total_seconds())} ago) · "
+        fields.append(
+            (
+                DROP_LAST_BAR,
+                Text(
+                    f"last bar {et_time(status.last_bar, bar_size == '30s')} ET "
+                    f"({ago((now - closed).total_seconds())} ago)"
+                ),
+            )
         )
-    text.append(data_time(status))
+    if said_time := data_time(status):
+        fields.append((DROP_DATA_TIME, Text(said_time)))
     if status.next_poll is not None and status.state in ("ok", "no_session"):
-        text.append(f"{next_poll(status.next_poll, now, speed)} · ")
+        fields.append((DROP_NEXT_POLL, Text(next_poll(status.next_poll, now, speed))))
     quota = status.quota
     if (
         quota is not None
         and quota.limit is not None
         and (status.state == "closed" or quota.projected == 0)
     ):
-        text.append(f"quota {quota.remaining}/{quota.limit} left · ")  # nothing more to need
+        fields.append((DROP_QUOTA, Text(f"quota {quota.remaining}/{quota.limit} left")))
     elif quota is not None and quota.limit is not None:
-        text.append(
-            f"quota {quota.remaining}/{quota.limit} left, session needs {quota.projected}"
-            f"{'' if quota.note == 'ok' else ' · ' + quota.note} · "
+        on_track = quota.note == "ok"
+        fields.append(
+            (
+                DROP_QUOTA if on_track else 0,
+                Text(
+                    f"quota {quota.remaining}/{quota.limit} left, session needs {quota.projected}"
+                    f"{'' if on_track else ' · ' + quota.note}"
+                ),
+            )
         )
     if status.note:
-        text.append(f"⚠ {status.note} · ", style="bold yellow")
+        fields.append((0, Text(f"⚠ {status.note}", style="bold yellow")))
     said = connection(status, now, speed)
     if stale is not None and status.state == "ok":
         said = f"last poll {said}"  # a bare "ok" beside the STALE badge would contradict it
-    text.append(said, style="bold")
-    return text
+    fields.append((0, Text(said, style="bold")))
+    return fields
 
 
 SEPARATOR = " · "
+
+
+def joined(fields: Sequence[tuple[int, Text]]) -> Text:
+    """The fields as one line: the badges and symbol, then the rest between separators."""
+    head, *rest = (text for _, text in fields)
+    parts: list[Text | str] = [head]
+    for n, text in enumerate(rest):
+        parts.extend((SEPARATOR, text) if n else (text,))
+    return Text.assemble(*parts)
+
+
+def status_text(
+    status: PollStatus, *, bar_size: str, now: datetime, expiration: date | None, speed: float = 1.0
+) -> Text:
+    """Every field of the status line, as a terminal wide enough shows it."""
+    return joined(
+        status_fields(status, bar_size=bar_size, now=now, expiration=expiration, speed=speed)
+    )
+
+
+def fitted(fields: Sequence[tuple[int, Text]], width: int) -> Text:
+    """The fields that can be set on two lines of `width` cells broken between fields, leaving
+    out the highest-ranked first (the later of equals); if even the fields that always stay do
+    not fit, they are wrapped."""
+    kept = list(fields)
+    while True:
+        text = joined(kept)
+        if text.cell_len <= width or "\n" in two_lines(text, width).plain:
+            return text
+        droppable = [i for i, (rank, _) in enumerate(kept) if rank]
+        if not droppable:
+            return text
+        del kept[max(droppable, key=lambda i: (kept[i][0], i))]
 
 
 def two_lines(text: Text, width: int) -> Text:
@@ -145,8 +211,11 @@ class StatusBar(TextStrips):
     classes only when the state changed (each class change restyles the widget). Its height
     (one line, or two when the text is wider than the terminal, broken between two fields)
     only grows until the width changes, so a text that comes and goes between polls (the
-    countdown) never lays the screen out again and never makes the chart below jump."""
+    countdown) never lays the screen out again and never makes the chart below jump. On a
+    narrow terminal it leaves out the fields that matter least (`status_fields`), never the
+    connection state."""
 
+    _fields: Sequence[tuple[int, Text]] = ((0, Text()),)
     _shown = Text()
     _width = -1
     _lines = 0
@@ -160,10 +229,13 @@ class StatusBar(TextStrips):
         expiration: date | None,
         speed: float = 1.0,
     ) -> None:
-        text = status_text(status, bar_size=bar_size, now=now, expiration=expiration, speed=speed)
-        if text != self._shown:
+        self._fields = status_fields(
+            status, bar_size=bar_size, now=now, expiration=expiration, speed=speed
+        )
+        width = self.size.width
+        text = fitted(self._fields, width)
+        if text != self._shown or width != self._width:
             self._shown = text
-            width = self.size.width
             if width != self._width:
                 self._width, self._lines = width, 0
             lines = 1 if text.cell_len <= width else 2
@@ -177,7 +249,8 @@ class StatusBar(TextStrips):
         self.set_class(stale_since(status, bar_size, now) is not None, "-stale")
 
     def render(self) -> Text:
-        return two_lines(self._shown, self.size.width)  # drawn again on a resize
+        width = self.size.width  # drawn again on a resize: the fields fitted to the new width
+        return two_lines(fitted(self._fields, width), width)
 
 
 def status_class(status: PollStatus) -> str:
