@@ -176,17 +176,18 @@ def status_text(
 
 
 def fitted(fields: Sequence[tuple[int, Text]], width: int) -> Text:
-    """The fields that can be set on two lines of `width` cells broken between fields, leaving
-    out the highest-ranked first (the later of equals); if even the fields that always stay do
-    not fit, they are wrapped."""
+    """The fields as drawn on lines of `width` cells: on one line, else on two broken between
+    fields (`two_lines`), leaving out the highest-ranked first (the later of equals) until they
+    fit; if even the fields that always stay do not fit, Rich wraps them."""
     kept = list(fields)
     while True:
         text = joined(kept)
-        if text.cell_len <= width or "\n" in two_lines(text, width).plain:
+        if text.cell_len <= width:
             return text
+        broken = two_lines(text, width)
         droppable = [i for i, (rank, _) in enumerate(kept) if rank]
-        if not droppable:
-            return text
+        if broken is not text or not droppable:
+            return broken
         del kept[max(droppable, key=lambda i: (kept[i][0], i))]
 
 
@@ -238,7 +239,7 @@ class StatusBar(TextStrips):
             self._shown = text
             if width != self._width:
                 self._width, self._lines = width, 0
-            lines = 1 if text.cell_len <= width else 2
+            lines = 2 if "\n" in text.plain or text.cell_len > width else 1  # or Rich wraps
             if lines > self._lines:
                 self._lines = lines
                 self.styles.height = lines  # lays the screen out again
@@ -250,7 +251,7 @@ class StatusBar(TextStrips):
 
     def render(self) -> Text:
         width = self.size.width  # drawn again on a resize: the fields fitted to the new width
-        return two_lines(fitted(self._fields, width), width)
+        return self._shown if width == self._width else fitted(self._fields, width)
 
 
 def status_class(status: PollStatus) -> str:
