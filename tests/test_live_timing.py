@@ -17,7 +17,7 @@ from hedgeflow_tui.sim import SimConfig, create_app
 from hedgeflow_tui.status import PollStatus
 from hedgeflow_tui.store import Change, Store
 from hedgeflow_tui.ui.format import et_time
-from hedgeflow_tui.ui.widgets.status import status_text
+from hedgeflow_tui.ui.widgets.status import joined, status_fields
 
 DAY = date(2026, 6, 12)
 
@@ -188,7 +188,7 @@ async def test_the_poller_shows_the_datas_own_time_against_a_lagging_server(sim_
     shown = [(s.as_of, s.data_as_of) for s in statuses if s.as_of and s.data_as_of]
     assert shown and all(data.second in (0, 30) for _, data in shown)  # a sample's end
     assert all(timedelta(0) < as_of - data < timedelta(seconds=30 + 12) for as_of, data in shown)
-    line = status_text(statuses[-1], bar_size="1m", now=clock.now(), expiration=DAY).plain
+    line = joined(status_fields(statuses[-1], bar_size="1m", now=clock.now(), expiration=DAY)).plain
     data, answered = et_time(shown[-1][1], True), et_time(shown[-1][0], True)
     assert f"data as of {data} ET (answer {answered})" in line
 

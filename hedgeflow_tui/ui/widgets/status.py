@@ -166,15 +166,6 @@ def joined(fields: Sequence[tuple[int, Text]]) -> Text:
     return Text.assemble(*parts)
 
 
-def status_text(
-    status: PollStatus, *, bar_size: str, now: datetime, expiration: date | None, speed: float = 1.0
-) -> Text:
-    """Every field of the status line, as a terminal wide enough shows it."""
-    return joined(
-        status_fields(status, bar_size=bar_size, now=now, expiration=expiration, speed=speed)
-    )
-
-
 def fitted(fields: Sequence[tuple[int, Text]], width: int) -> Text:
     """The fields as drawn on lines of `width` cells: on one line, else on two broken between
     fields (`two_lines`), leaving out the highest-ranked first (the later of equals) until they
