@@ -12,12 +12,12 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from hedgeflow_tui import demo_history
-from hedgeflow_tui.config import CACHE_ENV, CONFIG_ENV, DATA_ENV
-from hedgeflow_tui.history import History
+from hedgeflow_tui.config.settings import CACHE_ENV, CONFIG_ENV, DATA_ENV
+from hedgeflow_tui.engine.store import Row
 from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.sim.rows import rows_at
-from hedgeflow_tui.store import Row
+from hedgeflow_tui.storage import demo_history
+from hedgeflow_tui.storage.history import History
 
 DAY = date(2026, 6, 12)
 # the test helpers the benchmarks share (tests/threaded_server.py), which the wheel leaves out

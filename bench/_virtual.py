@@ -13,14 +13,14 @@ from datetime import date, datetime, timedelta
 
 import httpx
 
-from hedgeflow_tui.bars import BAR_SECONDS
-from hedgeflow_tui.client import FlashAlphaClient
-from hedgeflow_tui.clock import ET
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.poller import Poller
+from hedgeflow_tui.api.client import FlashAlphaClient
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.poller import Poller
+from hedgeflow_tui.engine.sources import SIM_BASE_URL, open_source
+from hedgeflow_tui.engine.store import Change, Store
+from hedgeflow_tui.market.bars import BAR_SECONDS
+from hedgeflow_tui.market.clock import ET
 from hedgeflow_tui.sim import SimConfig, create_app
-from hedgeflow_tui.sources import SIM_BASE_URL, open_source
-from hedgeflow_tui.store import Change, Store
 
 
 class VirtualClock:

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from _common import DAY, session_rows, table
 
-from hedgeflow_tui.gauge import read_gauge
-from hedgeflow_tui.history import History, HistoryFeed, running_peaks
-from hedgeflow_tui.store import SessionView
+from hedgeflow_tui.analysis.gauge import read_gauge
+from hedgeflow_tui.engine.store import SessionView
+from hedgeflow_tui.storage.history import History, HistoryFeed, running_peaks
 
 SYMBOLS = ("SPY", "QQQ", "SPX")
 
@@ -85,10 +85,10 @@ def gauge_cost(history: History) -> list[float]:
 async def first_frame(past_sessions: int, data_dir: Path) -> tuple[float, float | None]:
     """Seconds to the first frame with data, and to the end of the past sessions' build."""
     os.environ["HEDGEFLOW_DATA_DIR"] = str(data_dir)
-    from hedgeflow_tui import demo_history
-    from hedgeflow_tui.clock import FrozenClock
-    from hedgeflow_tui.config import Settings
-    from hedgeflow_tui.sources import open_source
+    from hedgeflow_tui.config.settings import Settings
+    from hedgeflow_tui.engine.sources import open_source
+    from hedgeflow_tui.market.clock import FrozenClock
+    from hedgeflow_tui.storage import demo_history
     from hedgeflow_tui.ui.live_app import LiveApp
     from hedgeflow_tui.ui.widgets import FlowChart
 

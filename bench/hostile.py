@@ -32,7 +32,7 @@ from _common import table
 CHILD = r"""
 import asyncio, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from hedgeflow_tui.client import FlashAlphaClient, ApiError
+from hedgeflow_tui.api.client import FlashAlphaClient, ApiError
 
 MODE, SIZE = sys.argv[1], int(sys.argv[2])
 BOMB = None
@@ -80,9 +80,9 @@ asyncio.run(main())
 INDEX_AND_SEEK = r"""
 import sys
 from pathlib import Path
-from hedgeflow_tui.recording_index import RecordingIndex
-from hedgeflow_tui.store import Store
-from hedgeflow_tui.ui.replay_driver import ReplayDriver
+from hedgeflow_tui.storage.recording.index import RecordingIndex
+from hedgeflow_tui.engine.store import Store
+from hedgeflow_tui.storage.recording.replay import ReplayDriver
 
 with RecordingIndex(Path(sys.argv[1])) as index:
     driver = ReplayDriver(index, Store(), speed=1.0)

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from _common import median, own_data_dir, table
 
-from hedgeflow_tui import demo_history
-from hedgeflow_tui.config import DATA_ENV
+from hedgeflow_tui.config.settings import DATA_ENV
+from hedgeflow_tui.storage import demo_history
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

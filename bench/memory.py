@@ -17,9 +17,9 @@ import tracemalloc
 from _common import DAY, table
 from update_cost import batch
 
-from hedgeflow_tui.detector import AlertTracker, detector_config
+from hedgeflow_tui.analysis.detector import AlertTracker, detector_config
+from hedgeflow_tui.engine.store import Store
 from hedgeflow_tui.sim import simulate_session
-from hedgeflow_tui.store import Store
 
 SYMBOLS = ("SPY", "QQQ", "SPX")
 

@@ -21,10 +21,10 @@ import time
 import httpx
 from _common import DAY, median, table
 
-from hedgeflow_tui.client import FlashAlphaClient
-from hedgeflow_tui.poller import Poller
+from hedgeflow_tui.api.client import FlashAlphaClient
+from hedgeflow_tui.engine.poller import Poller
+from hedgeflow_tui.engine.store import Store
 from hedgeflow_tui.sim import sim_clock
-from hedgeflow_tui.store import Store
 
 LATENCY = 0.1
 SYMBOLS = ("SPY", "QQQ", "SPX")

@@ -19,7 +19,7 @@ import asyncio
 from _common import DAY, table
 from _virtual import run_session
 
-from hedgeflow_tui.bars import BAR_SECONDS
+from hedgeflow_tui.market.bars import BAR_SECONDS
 
 SYMBOLS = ["SPY", "QQQ", "SPX"]
 LIMIT = 2500

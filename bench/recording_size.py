@@ -16,10 +16,10 @@ from pathlib import Path
 
 from _common import DAY, table
 
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.record import read_recording
-from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.output.headless import run_headless
+from hedgeflow_tui.storage.recording.reader import read_recording
 
 
 def flushed_per_record(raw: bytes) -> bytes:

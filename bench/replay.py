@@ -27,12 +27,13 @@ from pathlib import Path
 
 from _common import DAY, median, table
 
-from hedgeflow_tui.client import Exchange
-from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.headless import JsonLinesSink
-from hedgeflow_tui.record import Recorder, read_recording
+from hedgeflow_tui.api.client import Exchange
+from hedgeflow_tui.engine.store import Store
+from hedgeflow_tui.market.clock import session_bounds
+from hedgeflow_tui.output.headless import JsonLinesSink
 from hedgeflow_tui.sim import simulate_session
-from hedgeflow_tui.store import Store
+from hedgeflow_tui.storage.recording.reader import read_recording
+from hedgeflow_tui.storage.recording.writer import Recorder
 
 OPEN, CLOSE = session_bounds(DAY)
 SYMBOLS = ("SPY", "QQQ", "SPX")

@@ -15,10 +15,10 @@ import json
 from _common import DAY, table
 from threaded_server import ThreadedServer
 
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.headless import run_headless
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.output.headless import run_headless
 from hedgeflow_tui.sim import SimConfig, sim_clock
-from hedgeflow_tui.sources import open_source
 
 SPEED = {"30s": 600.0, "1m": 900.0, "5m": 3000.0}
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from _common import DAY, median, own_data_dir, table
 
 import hedgeflow_tui
-from hedgeflow_tui import market_calendar
+from hedgeflow_tui.market import calendar as market_calendar
 
 PROBE = r"""
 import sys, time
@@ -56,7 +56,7 @@ if kind == "bare":  # the same chrome as ours: header, footer, one tab, a label
 
     app = Bare()
 else:  # the dashboard as the command line starts it: chrome first, the source in a worker
-    from hedgeflow_tui.config import Settings
+    from hedgeflow_tui.config.settings import Settings
     from hedgeflow_tui.ui.live_app import LiveApp
 
     class FirstFrame(LiveApp):

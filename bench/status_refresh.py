@@ -21,9 +21,9 @@ from typing import Any
 from _common import DAY, median, table
 from textual.widget import Widget
 
-from hedgeflow_tui.clock import FrozenClock
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.market.clock import FrozenClock
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart
 

@@ -14,12 +14,12 @@ from datetime import datetime
 
 from _common import DAY, table
 
-from hedgeflow_tui.bars import BAR_SECONDS
-from hedgeflow_tui.clock import ET, FrozenClock
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.poller import Poller
-from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.store import Store
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.poller import Poller
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.engine.store import Store
+from hedgeflow_tui.market.bars import BAR_SECONDS
+from hedgeflow_tui.market.clock import ET, FrozenClock
 
 
 async def measure(

@@ -28,11 +28,8 @@ from typing import NamedTuple
 
 from _common import DAY, median, own_data_dir, table
 
-from hedgeflow_tui import demo_history
-from hedgeflow_tui.clock import FrozenClock, session_bounds
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import AlertTracker, detector_config
-from hedgeflow_tui.model import (
+from hedgeflow_tui.analysis.detector import AlertTracker, detector_config
+from hedgeflow_tui.api.model import (
     FlowBar,
     HedgeFlowResponse,
     Response,
@@ -40,9 +37,12 @@ from hedgeflow_tui.model import (
     SeriesResponse,
     Side,
 )
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.engine.store import Store
+from hedgeflow_tui.market.clock import FrozenClock, session_bounds
 from hedgeflow_tui.sim import simulate_session
-from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.store import Store
+from hedgeflow_tui.storage import demo_history
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart
 

@@ -1,3 +1,3 @@
-from hedgeflow_tui.cli import main
+from hedgeflow_tui.cli.main import main
 
 raise SystemExit(main())

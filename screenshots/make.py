@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hedgeflow_tui import demo_history
-from hedgeflow_tui.clock import ET, FrozenClock
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.history import History
-from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.market.clock import ET, FrozenClock
+from hedgeflow_tui.storage import demo_history
+from hedgeflow_tui.storage.history import History
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import CursorReadout, FlowChart, SqueezeBanner
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from threaded_server import ThreadedServer
 
-from hedgeflow_tui.demo_history import build_past
-from hedgeflow_tui.history import History, history_path
 from hedgeflow_tui.sim import SimConfig, default_session_date, sim_clock
+from hedgeflow_tui.storage.demo_history import build_past
+from hedgeflow_tui.storage.history import History, history_path
 
 
 def pytest_configure(config):
@@ -50,7 +50,7 @@ def no_animations(monkeypatch):
 def no_past_sessions_built(monkeypatch):
     """The demo dashboard builds no simulated past sessions in the background unless a test asks
     for them (they cost a worker process and seconds of CPU per day)."""
-    monkeypatch.setattr("hedgeflow_tui.demo_history.PAST_SESSIONS", 0)
+    monkeypatch.setattr("hedgeflow_tui.storage.demo_history.PAST_SESSIONS", 0)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from collections.abc import Coroutine
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hedgeflow_tui.clock import ET, FrozenClock
+from hedgeflow_tui.market.clock import ET, FrozenClock
 
 STALL = 1.0  # real seconds after which the clock steps without a sleeper that has not come
 

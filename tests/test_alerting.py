@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hedgeflow_tui.alerting import AlertTrackers
-from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.model import (
+from hedgeflow_tui.analysis.alerting import AlertTrackers
+from hedgeflow_tui.api.model import (
     FlowBar,
     HedgeFlowResponse,
     Response,
@@ -14,7 +13,8 @@ from hedgeflow_tui.model import (
     SeriesResponse,
     Side,
 )
-from hedgeflow_tui.store import Change, Store
+from hedgeflow_tui.engine.store import Change, Store
+from hedgeflow_tui.market.clock import session_bounds
 
 # two-way flow, then a growing buying run: a squeeze, confirmed by price
 BARS = [1.0, -1.0] * 15 + [2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0]

@@ -14,17 +14,16 @@ from textual.command import CommandList
 from textual.widgets import Input, TabbedContent
 from textual_parts import footer_keys, footer_labels, toasts
 
-from hedgeflow_tui.clock import FrozenClock
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import OPENING, Alert, AlertTracker, detector_config
+from hedgeflow_tui.analysis.detector import OPENING, Alert, AlertTracker, detector_config
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import Source, open_source
+from hedgeflow_tui.engine.store import Row
+from hedgeflow_tui.market.clock import FrozenClock
 from hedgeflow_tui.sim import SimConfig, sim_clock, simulate_session
 from hedgeflow_tui.sim.rows import rows_at
-from hedgeflow_tui.sources import Source, open_source
-from hedgeflow_tui.store import Row
-from hedgeflow_tui.ui.help import HelpScreen
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.palette import palette_for, widget_palette
-from hedgeflow_tui.ui.symbol_view import SymbolView
+from hedgeflow_tui.ui.screens.help import HelpScreen
 from hedgeflow_tui.ui.widgets import (
     AlertLog,
     AttributionBars,
@@ -35,6 +34,7 @@ from hedgeflow_tui.ui.widgets import (
     StatusBar,
 )
 from hedgeflow_tui.ui.widgets.alert_log import LABELS, alert_line
+from hedgeflow_tui.ui.widgets.symbol_view import SymbolView
 
 DAY = date(2026, 6, 12)
 SEED = 23  # the simulated session every dashboard test here watches
@@ -187,15 +187,15 @@ async def test_the_first_frame_is_the_chrome_and_a_loading_tab_then_the_views():
 
 
 def test_the_first_frame_leaves_the_views_store_detector_and_http_stack_for_after_it():
-    code = "import sys, hedgeflow_tui.cli, hedgeflow_tui.ui.live_app; print(*sys.modules)"
+    code = "import sys, hedgeflow_tui.cli.main, hedgeflow_tui.ui.live_app; print(*sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(run.stdout.split())
     later = {
-        "hedgeflow_tui.ui.symbol_view",
+        "hedgeflow_tui.ui.widgets.symbol_view",
         "hedgeflow_tui.ui.widgets",
-        "hedgeflow_tui.store",
-        "hedgeflow_tui.detector",
-        "hedgeflow_tui.model",
+        "hedgeflow_tui.engine.store",
+        "hedgeflow_tui.analysis.detector",
+        "hedgeflow_tui.api.model",
         "httpx",
         "numpy",
     }

@@ -13,9 +13,9 @@ import pytest
 from dashboard import run_dashboard
 from test_app import make_app, rows, until
 
-from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.ui.chart_axes import flow_axis, price_axis, ticks
-from hedgeflow_tui.ui.chart_canvas import (
+from hedgeflow_tui.market.clock import session_bounds
+from hedgeflow_tui.ui.chart.axes import flow_axis, price_axis, ticks
+from hedgeflow_tui.ui.chart.canvas import (
     CALLS_GLYPH,
     PRICE_GLYPH,
     PUTS_GLYPH,

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.store import Row
-from hedgeflow_tui.ui.chart_view import (
+from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.engine.store import Row
+from hedgeflow_tui.market.clock import session_bounds
+from hedgeflow_tui.market.windows import windows_for
+from hedgeflow_tui.ui.chart.view import (
     ChartView,
     cumulative_flows,
     move_cursor,
@@ -20,7 +21,6 @@ from hedgeflow_tui.ui.chart_view import (
     shown_range,
 )
 from hedgeflow_tui.ui.widgets.readout import readout_text
-from hedgeflow_tui.windows import windows_for
 
 DAY = datetime(2026, 6, 12).date()
 OPEN, CLOSE = session_bounds(DAY)

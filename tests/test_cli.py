@@ -6,9 +6,9 @@ import sys
 import pytest
 
 from hedgeflow_tui import __version__
-from hedgeflow_tui.cli import parse_settings
-from hedgeflow_tui.config import ConfigError, layered, load_file
-from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.cli.main import parse_settings
+from hedgeflow_tui.config.settings import ConfigError, layered, load_file
+from hedgeflow_tui.engine.sources import open_source
 
 
 def run_cli(*args, env=None):

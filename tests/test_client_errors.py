@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from hedgeflow_tui.client import (
+from hedgeflow_tui.api.client import (
     BadData,
     BadKey,
     BadRequest,
@@ -19,7 +19,7 @@ from hedgeflow_tui.client import (
     ServerError,
     SymbolNotFound,
 )
-from hedgeflow_tui.clock import FrozenClock
+from hedgeflow_tui.market.clock import FrozenClock
 from hedgeflow_tui.sim import SimConfig
 
 DAY = date(2026, 6, 12)

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from hedgeflow_tui.detector import (
+from hedgeflow_tui.analysis.detector import (
     TUNED,
     WATCH_LEVEL,
     AlertTracker,
@@ -18,11 +18,11 @@ from hedgeflow_tui.detector import (
     detector_config,
     session_attribution,
 )
-from hedgeflow_tui.jsonlines import alert_record
+from hedgeflow_tui.engine.store import Row
+from hedgeflow_tui.output.format import money
+from hedgeflow_tui.output.jsonlines import alert_record
 from hedgeflow_tui.sim.market import simulate_session
 from hedgeflow_tui.sim.rows import rows_at
-from hedgeflow_tui.store import Row
-from hedgeflow_tui.ui.format import money
 from hedgeflow_tui.ui.palette import palette_for
 from hedgeflow_tui.ui.widgets.alert_log import alert_line
 from hedgeflow_tui.ui.widgets.attribution import _bar as attribution_line

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from dashboard import run_dashboard
 
-from hedgeflow_tui import demo_history
-from hedgeflow_tui.clock import FrozenClock
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.gauge import GaugeReading, Horizon, read_gauge
-from hedgeflow_tui.history import History, HistoryFeed
-from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.store import Row, SessionView
+from hedgeflow_tui.analysis.gauge import GaugeReading, Horizon, read_gauge
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.engine.store import Row, SessionView
+from hedgeflow_tui.market.clock import FrozenClock
+from hedgeflow_tui.storage import demo_history
+from hedgeflow_tui.storage.history import History, HistoryFeed
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart, RangeGauge
 
@@ -81,8 +81,8 @@ def test_fewer_than_five_sessions_says_how_many():
 
 
 def test_the_dashboards_gauge_reads_its_past_sessions_once_and_again_when_they_change():
-    from hedgeflow_tui.gauge import GaugeHistory
-    from hedgeflow_tui.history import running_peaks
+    from hedgeflow_tui.analysis.gauge import GaugeHistory
+    from hedgeflow_tui.storage.history import running_peaks
 
     history = History.open()
     _store_past(history, "live", [[k, -2.0 * k, 1.5, k * 3.0, -1.0, 4.0] for k in range(1, 7)])
@@ -175,7 +175,7 @@ async def test_the_dashboard_shows_today_against_stored_sessions(past_sessions):
 
 
 async def test_no_history_hides_the_gauge_and_writes_nothing():
-    from hedgeflow_tui.history import history_path
+    from hedgeflow_tui.storage.history import history_path
 
     app = make_app(history=False)
     async with run_dashboard(app, size=(120, 40)) as pilot:
@@ -223,8 +223,8 @@ async def test_demo_builds_past_sessions_in_the_background_after_the_first_frame
 
 
 def test_run_context_compares_the_run_with_each_sessions_largest_run_of_its_length():
-    from hedgeflow_tui.detector import NO_ATTRIBUTION, Signal
-    from hedgeflow_tui.run_context import RunHistory, largest_run
+    from hedgeflow_tui.analysis.detector import NO_ATTRIBUTION, Signal
+    from hedgeflow_tui.analysis.run_context import RunHistory, largest_run
 
     assert largest_run([1.0, 5.0, None, 4.0, -9.0], 2, 1) == 6.0
     assert largest_run([1.0, 5.0, None, 4.0, -9.0], 2, -1) == 5.0  # -(4 - 9)

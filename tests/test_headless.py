@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from stepped_clock import stepped_clock
 
-from hedgeflow_tui.client import FlashAlphaClient
-from hedgeflow_tui.clock import Clock
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import OPENING, AlertTracker, detector_config
-from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.model import iso
+from hedgeflow_tui.analysis.detector import OPENING, AlertTracker, detector_config
+from hedgeflow_tui.api.client import FlashAlphaClient
+from hedgeflow_tui.api.model import iso
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.market.clock import Clock
+from hedgeflow_tui.output.headless import run_headless
 from hedgeflow_tui.sim import SimConfig, sim_clock, simulate_session
 from hedgeflow_tui.sim.rows import rows_at
-from hedgeflow_tui.sources import open_source
 
 DAY = date(2026, 6, 12)
 SPEED = 900.0  # one market hour in four real seconds (for the test that is about timing)

@@ -9,13 +9,13 @@ from dashboard import run_dashboard
 from textual.app import App
 from textual.binding import Binding
 
-from hedgeflow_tui.clock import FrozenClock
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.market.clock import FrozenClock
 from hedgeflow_tui.ui.app import DashboardApp
-from hedgeflow_tui.ui.help import HelpScreen, help_text
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.replay_app import ReplayApp
+from hedgeflow_tui.ui.screens.help import HelpScreen, help_text
 
 MODES: list[type[DashboardApp]] = [LiveApp, ReplayApp]
 

@@ -18,20 +18,20 @@ from typing import Any
 import pytest
 from stepped_clock import SteppedClock, stepped_clock
 
-from hedgeflow_tui import history as history_module
-from hedgeflow_tui.cli import main
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.history import (
+from hedgeflow_tui.cli.main import main
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.engine.store import Row, SessionView
+from hedgeflow_tui.output.headless import run_headless
+from hedgeflow_tui.sim import SimConfig
+from hedgeflow_tui.storage import history as history_module
+from hedgeflow_tui.storage.history import (
     SCHEMA_VERSION,
     History,
     HistoryError,
     HistoryFeed,
     history_path,
 )
-from hedgeflow_tui.sim import SimConfig
-from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.store import Row, SessionView
 
 DAY = date(2026, 6, 12)
 
@@ -120,7 +120,7 @@ def test_config_file_can_turn_history_off(tmp_path, monkeypatch):
     config = tmp_path / "config.toml"
     config.write_text("history = false\n")
     monkeypatch.setenv("HEDGEFLOW_CONFIG", str(config))
-    from hedgeflow_tui.cli import parse_settings
+    from hedgeflow_tui.cli.main import parse_settings
 
     assert parse_settings(["SPY"]).history is False
     config.write_text("")
@@ -362,7 +362,7 @@ def test_sigkill_loses_no_bar_already_printed(tmp_path):
 
 
 def test_demo_past_sessions_follow_the_market_calendar():
-    from hedgeflow_tui.demo_history import past_days
+    from hedgeflow_tui.storage.demo_history import past_days
 
     days = past_days(date(2026, 11, 30), 5)  # the Monday after Thanksgiving
     assert days == [

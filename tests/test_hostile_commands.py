@@ -20,12 +20,12 @@ import pytest
 from dashboard import run_dashboard
 from stepped_clock import stepped_clock
 
-from hedgeflow_tui.alert_command import AlertCommand
-from hedgeflow_tui.cli import parse_settings
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.cli.main import parse_settings
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.output.alert_command import AlertCommand
+from hedgeflow_tui.output.headless import run_headless
 
 ALERT = Alert(
     symbol="SPY",
@@ -100,7 +100,7 @@ def test_the_command_gets_the_users_openblas_setting_not_ours(tmp_path, users_se
     user's command must see the user's environment, not that."""
     out = tmp_path / "env.txt"
     script = (
-        "import asyncio, sys; from hedgeflow_tui.alert_command import AlertCommand; "
+        "import asyncio, sys; from hedgeflow_tui.output.alert_command import AlertCommand; "
         "from test_hostile_commands import ALERT; "
         f"sys.exit(asyncio.run(AlertCommand('cat > /dev/null; env > {out}').run(ALERT)) or 0)"
     )
@@ -224,7 +224,7 @@ DEMO = "['SPY', '--demo', '--date', '2026-06-12', '--speed', '60']"
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_and_sighup_restore_the_terminal(signum):
-    code = f"from hedgeflow_tui.cli import main; raise SystemExit(main({DEMO}))"
+    code = f"from hedgeflow_tui.cli.main import main; raise SystemExit(main({DEMO}))"
     pid, seen, master = _in_terminal(code)
     seen = _read_until(master, b"SPY", _read_until(master, ALT_SCREEN_ON, seen, 30), 30)
     assert ALT_SCREEN_ON in seen, seen[-300:]
@@ -238,10 +238,10 @@ def test_sigterm_and_sighup_restore_the_terminal(signum):
 
 def test_a_crash_in_the_dashboard_exits_non_zero():
     code = (
-        "from hedgeflow_tui.ui import symbol_view\n"
+        "from hedgeflow_tui.ui.widgets import symbol_view\n"
         "def boom(*args, **kwargs): raise RuntimeError('boom')\n"
         "symbol_view.SymbolView.show_status = boom\n"
-        f"from hedgeflow_tui.cli import main; raise SystemExit(main({DEMO}))\n"
+        f"from hedgeflow_tui.cli.main import main; raise SystemExit(main({DEMO}))\n"
     )
     pid, seen, master = _in_terminal(code)
     exit_code, seen = _finish(pid, master, seen, timeout=40)

@@ -20,11 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from hedgeflow_tui import record
-from hedgeflow_tui.cli import parse_settings
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.record import Recorder, RecordingError, RecordingStream, read_recording
-from hedgeflow_tui.replay import replay_headless
+from hedgeflow_tui.cli.main import parse_settings
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.output.replay import replay_headless
+from hedgeflow_tui.storage.recording import reader
+from hedgeflow_tui.storage.recording.format import RecordingError
+from hedgeflow_tui.storage.recording.reader import RecordingStream, read_recording
+from hedgeflow_tui.storage.recording.writer import Recorder
 
 DEMO = ["SPY", "--headless", "--demo", "--date", "2026-06-12"]
 HEADER = {"kind": "header", "format": "hedgeflow-recording", "version": 1, "bar_size": "1m"}
@@ -199,7 +201,7 @@ def test_a_header_without_bar_size_is_refused_in_one_line(tmp_path):
 
 
 def test_an_over_long_line_in_a_small_gz_is_skipped_in_bounded_memory(tmp_path, monkeypatch):
-    monkeypatch.setattr(record, "MAX_LINE", 64 * 1024)
+    monkeypatch.setattr(reader, "MAX_LINE", 64 * 1024)
     path = tmp_path / "r.jsonl.gz"
     huge = b'{"kind":"response","body":"' + b"x" * (16 * 1024 * 1024) + b'"}'
     _write_recording(path, [json.dumps(HEADER), huge, _flow(1.0), BATCH])

@@ -22,7 +22,7 @@ from dashboard import run_dashboard
 from hostile_server import HostileServer, gzip_bomb
 from stepped_clock import stepped_clock
 
-from hedgeflow_tui.client import (
+from hedgeflow_tui.api.client import (
     MAX_SERVER_WAIT,
     BadData,
     BadKey,
@@ -33,11 +33,11 @@ from hedgeflow_tui.client import (
     RequestTimeout,
     ServerError,
 )
-from hedgeflow_tui.clock import FrozenClock
-from hedgeflow_tui.poller import Poller
-from hedgeflow_tui.quota import Cycle, QuotaPlanner, polls_left
-from hedgeflow_tui.status import PollStatus
-from hedgeflow_tui.store import Store
+from hedgeflow_tui.engine.poller import Poller
+from hedgeflow_tui.engine.quota import Cycle, QuotaPlanner, polls_left
+from hedgeflow_tui.engine.status import PollStatus
+from hedgeflow_tui.engine.store import Store
+from hedgeflow_tui.market.clock import FrozenClock
 
 KEY = "sk-hostile-test-key-0042"
 CAP = 256 * 1024
@@ -312,10 +312,10 @@ async def test_quota_exhausted_ends_headless_after_the_close_with_a_clear_status
     ends once the session is over instead of waiting for the reset in silence."""
     import io
 
-    from hedgeflow_tui.config import Settings
-    from hedgeflow_tui.headless import run_headless
+    from hedgeflow_tui.config.settings import Settings
+    from hedgeflow_tui.engine.sources import open_source
+    from hedgeflow_tui.output.headless import run_headless
     from hedgeflow_tui.sim import SimConfig
-    from hedgeflow_tui.sources import open_source
 
     day = date(2026, 6, 12)
     clock = stepped_clock(day, "15:40")  # virtual time: the wait for the reset would be real
@@ -344,10 +344,10 @@ async def test_quota_used_up_before_any_answer_says_when_it_resets_and_ends_afte
     for ever)."""
     import io
 
-    from hedgeflow_tui.config import Settings
-    from hedgeflow_tui.headless import run_headless
+    from hedgeflow_tui.config.settings import Settings
+    from hedgeflow_tui.engine.sources import open_source
+    from hedgeflow_tui.output.headless import run_headless
     from hedgeflow_tui.sim import SimConfig
-    from hedgeflow_tui.sources import open_source
 
     day = date(2026, 6, 12)
     clock = stepped_clock(day, "15:30")  # virtual time: the wait for the reset would be real
@@ -412,8 +412,8 @@ async def test_the_simulator_resets_its_count_at_the_announced_reset(sim_server)
 async def test_the_dashboard_shows_hostile_server_text_without_crashing(hostile, mode):
     from textual.widgets import Static
 
-    from hedgeflow_tui.config import Settings
-    from hedgeflow_tui.sources import open_source
+    from hedgeflow_tui.config.settings import Settings
+    from hedgeflow_tui.engine.sources import open_source
     from hedgeflow_tui.ui.live_app import LiveApp
 
     hostile.sticky = mode

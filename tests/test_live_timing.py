@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 from stepped_clock import stepped_clock
 
-from hedgeflow_tui.client import FlashAlphaClient
-from hedgeflow_tui.clock import ET, FrozenClock
-from hedgeflow_tui.poller import Poller
+from hedgeflow_tui.api.client import FlashAlphaClient
+from hedgeflow_tui.engine.poller import Poller
+from hedgeflow_tui.engine.status import PollStatus
+from hedgeflow_tui.engine.store import Change, Store
+from hedgeflow_tui.market.clock import ET, FrozenClock
+from hedgeflow_tui.output.format import et_time
 from hedgeflow_tui.sim import SimConfig, create_app
-from hedgeflow_tui.status import PollStatus
-from hedgeflow_tui.store import Change, Store
-from hedgeflow_tui.ui.format import et_time
 from hedgeflow_tui.ui.widgets.status import joined, status_fields
 
 DAY = date(2026, 6, 12)

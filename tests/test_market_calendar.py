@@ -12,18 +12,18 @@ from datetime import UTC, date, datetime
 
 import httpx
 
-from hedgeflow_tui import market_calendar
-from hedgeflow_tui.clock import ET, FrozenClock, session_bounds
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.market_calendar import (
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.market import calendar as market_calendar
+from hedgeflow_tui.market.calendar import (
     closed_reason,
     closed_today_text,
     is_session,
     next_session,
 )
+from hedgeflow_tui.market.clock import ET, FrozenClock, session_bounds
+from hedgeflow_tui.output.headless import run_headless
 from hedgeflow_tui.sim import SimConfig, default_session_date, simulate_session
-from hedgeflow_tui.sources import open_source
 
 THANKSGIVING = date(2026, 11, 26)
 DAY_AFTER = date(2026, 11, 27)  # a 13:00 ET early close
@@ -80,7 +80,7 @@ async def test_headless_on_a_holiday_says_why_and_when_and_ends_with_0():
 CALENDAR_PROBE = """
 import sys
 from datetime import date
-from hedgeflow_tui.market_calendar import close_time, closed_reason
+from hedgeflow_tui.market.calendar import close_time, closed_reason
 print(closed_reason(date(2026, 11, 26)), close_time(date(2026, 11, 27)), "holidays" in sys.modules)
 """
 

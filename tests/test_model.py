@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from hedgeflow_tui.model import DataError, parse_account, parse_hedge_flow, parse_series
+from hedgeflow_tui.api.model import DataError, parse_account, parse_hedge_flow, parse_series
 
 
 def flow(**overrides):

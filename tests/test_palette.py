@@ -12,7 +12,7 @@ from rich.style import Style
 from test_app import make_app, rows, until
 from textual.color import Color
 
-from hedgeflow_tui.detector import Alert
+from hedgeflow_tui.analysis.detector import Alert
 from hedgeflow_tui.ui.palette import PALETTE_NAMES, palette_for
 from hedgeflow_tui.ui.widgets import AlertLog, AttributionBars, FlowChart, FlowSparkline
 

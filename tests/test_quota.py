@@ -4,7 +4,7 @@ series, then the flow."""
 import math
 from datetime import UTC, datetime
 
-from hedgeflow_tui.quota import Cycle, QuotaPlanner, polls_left
+from hedgeflow_tui.engine.quota import Cycle, QuotaPlanner, polls_left
 
 
 def planner(symbols, remaining, plan="growth", *, lean=False, check_every=None):

@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 from stepped_clock import stepped_clock
 
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.record import RecordingError, RecordingStream, read_recording
-from hedgeflow_tui.replay import replay_headless
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.output.headless import run_headless
+from hedgeflow_tui.output.replay import replay_headless
 from hedgeflow_tui.sim import SimConfig
-from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.storage.recording.format import RecordingError
+from hedgeflow_tui.storage.recording.reader import RecordingStream, read_recording
 
 DAY = date(2026, 6, 12)
 SPEED = 900.0

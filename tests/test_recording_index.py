@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from stepped_clock import stepped_clock
 
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.record import RecordingStream
-from hedgeflow_tui.recording_index import RecordingIndex
-from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.store import SessionView, Store
-from hedgeflow_tui.ui.replay_driver import ReplayDriver
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.engine.store import SessionView, Store
+from hedgeflow_tui.output.headless import run_headless
+from hedgeflow_tui.storage.recording.index import RecordingIndex
+from hedgeflow_tui.storage.recording.reader import RecordingStream
+from hedgeflow_tui.storage.recording.replay import ReplayDriver
 
 DAYS = (date(2026, 6, 11), date(2026, 6, 12))
 pytestmark = pytest.mark.xdist_group("two_days")  # one worker: each recording made once

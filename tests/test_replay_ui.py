@@ -14,12 +14,12 @@ from stepped_clock import stepped_clock
 from textual.widgets import Input
 from textual_parts import footer_keys, footer_labels
 
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.recording_index import RecordingIndex
-from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.ui.help import HelpScreen
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.output.headless import run_headless
+from hedgeflow_tui.storage.recording.index import RecordingIndex
 from hedgeflow_tui.ui.replay_app import ReplayApp
+from hedgeflow_tui.ui.screens.help import HelpScreen
 from hedgeflow_tui.ui.widgets import AlertLog, FlowChart, StatusBar
 
 DAY = date(2026, 6, 12)

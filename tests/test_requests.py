@@ -15,13 +15,13 @@ import pytest
 from stepped_clock import SteppedClock, stepped_clock
 from test_headless import final_bars, lines_of, served_session
 
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.quota import CATCHUP_SHARE
-from hedgeflow_tui.record import RecordingStream
-from hedgeflow_tui.replay import export_csv
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.quota import CATCHUP_SHARE
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.output.headless import run_headless
+from hedgeflow_tui.output.replay import export_csv
 from hedgeflow_tui.sim import SimConfig
-from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.storage.recording.reader import RecordingStream
 
 DAY = date(2026, 6, 12)
 START = "15:00"  # an hour of history, then an hour polled live

@@ -14,10 +14,10 @@ from rich.cells import cell_len
 from test_app import make_app, panel_text, remote_app, rows, until
 from textual.widgets import TabbedContent
 
-from hedgeflow_tui.client import LIVE_BASE_URL
-from hedgeflow_tui.quota import QuotaPlanner
-from hedgeflow_tui.sources import LIVE_HOST
-from hedgeflow_tui.store import Row
+from hedgeflow_tui.api.client import LIVE_BASE_URL
+from hedgeflow_tui.engine.quota import QuotaPlanner
+from hedgeflow_tui.engine.sources import LIVE_HOST
+from hedgeflow_tui.engine.store import Row
 from hedgeflow_tui.ui.widgets import FlowSparkline, SqueezeBanner, StatusBar
 from hedgeflow_tui.ui.widgets.sparkline import robust_scale, summed_columns
 

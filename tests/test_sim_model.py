@@ -1,7 +1,7 @@
 """The market model: deterministic, exact, and the stylized facts of a 0DTE market.
 
 The facts are checked on a few SPY sessions pooled (seeds 20-31) so the suite stays fast;
-bench/calibration.py measures them over 50+ seeds per symbol against the published figures.
+bench/research/calibration.py measures them over 50+ seeds per symbol against the published figures.
 The other tests here reuse those sessions where they can: the module runs in one pytest-xdist
 worker (its `xdist_group`), so each session is simulated once (the model's own cache).
 """

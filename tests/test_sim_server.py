@@ -11,8 +11,8 @@ import httpx
 import numpy as np
 import pytest
 
-from hedgeflow_tui.client import FlashAlphaClient
-from hedgeflow_tui.clock import ET, FrozenClock
+from hedgeflow_tui.api.client import FlashAlphaClient
+from hedgeflow_tui.market.clock import ET, FrozenClock
 from hedgeflow_tui.sim import SimConfig, simulate_session
 
 DAY = date(2026, 6, 12)

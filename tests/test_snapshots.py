@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime
 import pytest
 from dashboard import views_mounted
 
-from hedgeflow_tui.clock import FrozenClock
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.sources import open_source
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.market.clock import FrozenClock
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart
 

@@ -14,8 +14,7 @@ from datetime import date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.model import (
+from hedgeflow_tui.api.model import (
     FlowBar,
     HedgeFlowResponse,
     Response,
@@ -23,7 +22,8 @@ from hedgeflow_tui.model import (
     SeriesResponse,
     Side,
 )
-from hedgeflow_tui.store import Change, Store, _Session
+from hedgeflow_tui.engine.store import Change, Store, _Session
+from hedgeflow_tui.market.clock import session_bounds
 
 DAY = date(2026, 6, 12)
 OPEN = session_bounds(DAY)[0]

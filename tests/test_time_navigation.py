@@ -12,15 +12,15 @@ from stepped_clock import stepped_clock
 from test_app import make_app, until
 from textual import events
 
-from hedgeflow_tui.clock import session_bounds
-from hedgeflow_tui.config import ConfigError, Settings, load_file
-from hedgeflow_tui.headless import run_headless
-from hedgeflow_tui.recording_index import RecordingIndex
-from hedgeflow_tui.sources import open_source
-from hedgeflow_tui.store import Row
-from hedgeflow_tui.ui.chart_canvas import CURSOR_GLYPH, ChartData
-from hedgeflow_tui.ui.chart_view import nearest_bucket, rolling_flows
-from hedgeflow_tui.ui.format import et_time
+from hedgeflow_tui.config.settings import ConfigError, Settings, load_file
+from hedgeflow_tui.engine.sources import open_source
+from hedgeflow_tui.engine.store import Row
+from hedgeflow_tui.market.clock import session_bounds
+from hedgeflow_tui.output.format import et_time
+from hedgeflow_tui.output.headless import run_headless
+from hedgeflow_tui.storage.recording.index import RecordingIndex
+from hedgeflow_tui.ui.chart.canvas import CURSOR_GLYPH, ChartData
+from hedgeflow_tui.ui.chart.view import nearest_bucket, rolling_flows
 from hedgeflow_tui.ui.replay_app import ReplayApp
 from hedgeflow_tui.ui.widgets import CursorReadout, FlowChart, FlowSparkline
 from hedgeflow_tui.ui.widgets.alert_log import LABELS

@@ -12,7 +12,7 @@ import time
 import httpx
 import uvicorn
 
-from hedgeflow_tui.clock import Clock
+from hedgeflow_tui.market.clock import Clock
 from hedgeflow_tui.sim.app import SimConfig, create_app
 
 

@@ -32,10 +32,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from hedgeflow_tui.bars import BAR_SECONDS, bar_delta
-from hedgeflow_tui.clock import Clock, session_bounds
-from hedgeflow_tui.market_calendar import is_session
-from hedgeflow_tui.model import Endpoint, Side, is_side, iso
+from hedgeflow_tui.api.model import Endpoint, Side, is_side, iso
+from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
+from hedgeflow_tui.market.calendar import is_session
+from hedgeflow_tui.market.clock import Clock, session_bounds
 from hedgeflow_tui.sim.faults import ALL_FAULTS, FaultInjector
 from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, session_run
 from hedgeflow_tui.sim.session import default_session_date

@@ -1,5 +1,5 @@
 """The stylized facts of simulated sessions, measured on 1-minute bars the way the calibration
-bench (bench/calibration.py) and the model's tests read them."""
+bench (bench/research/calibration.py) and the model's tests read them."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ import threading
 
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from hedgeflow_tui.model import Endpoint
+from hedgeflow_tui.api.model import Endpoint
 
 ALL_FAULTS = ("500", "502_html", "429", "slow", "truncated", "shuffled")
 SERIES_FAULTS = ("skewed_flow", "null_flow")  # only on series answers

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from hedgeflow_tui.clock import session_bounds
+from hedgeflow_tui.market.clock import session_bounds
 
 SAMPLE_SECONDS = 30
 SAMPLES_PER_DAY = 780  # a regular 09:30-16:00 session; an early close has fewer

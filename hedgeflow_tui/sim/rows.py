@@ -8,8 +8,8 @@ from typing import Protocol
 
 import numpy as np
 
+from hedgeflow_tui.engine.store import Row
 from hedgeflow_tui.sim.market import SAMPLE_SECONDS
-from hedgeflow_tui.store import Row
 
 
 class SampledSession(Protocol):

@@ -11,7 +11,7 @@ from datetime import date
 from typing import NoReturn
 
 from hedgeflow_tui import __version__
-from hedgeflow_tui.checks import (
+from hedgeflow_tui.config.checks import (
     DATE_RULE,
     HHMM_RULE,
     SEED_RULE,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from hedgeflow_tui.clock import ET, ScaledClock
-from hedgeflow_tui.market_calendar import previous_session
+from hedgeflow_tui.market.calendar import previous_session
+from hedgeflow_tui.market.clock import ET, ScaledClock
 
 DEFAULT_START = "10:30"  # an hour of history, so the first frame already has a chart
 DEMO_SPEED = 30.0  # simulated seconds per real second: a 1m bar every 2 s

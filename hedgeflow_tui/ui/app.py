@@ -31,19 +31,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
-from hedgeflow_tui.config import SENSITIVITIES, Settings
-from hedgeflow_tui.ui.chart_view import ChartView, move_cursor
+from hedgeflow_tui.config.settings import SENSITIVITIES, Settings
+from hedgeflow_tui.ui.chart.view import ChartView, move_cursor
 from hedgeflow_tui.ui.first_frame import loading_text, symbol_id, tab_id
 from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
 
 if TYPE_CHECKING:  # imported after the first frame (the views, the store, the detector)
-    from hedgeflow_tui.alert_command import AlertCommand  # only with --alert-cmd
-    from hedgeflow_tui.alerting import AlertTrackers
-    from hedgeflow_tui.detector import Alert
-    from hedgeflow_tui.status import PollStatus
-    from hedgeflow_tui.store import Change, Store
-    from hedgeflow_tui.ui.symbol_view import SymbolView
+    from hedgeflow_tui.analysis.alerting import AlertTrackers
+    from hedgeflow_tui.analysis.detector import Alert
+    from hedgeflow_tui.engine.status import PollStatus
+    from hedgeflow_tui.engine.store import Change, Store
+    from hedgeflow_tui.output.alert_command import AlertCommand  # only with --alert-cmd
     from hedgeflow_tui.ui.widgets import FlowChart, StatusBar
+    from hedgeflow_tui.ui.widgets.symbol_view import SymbolView
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 COMPACT_BELOW_ROWS = 32  # shorter terminals fold the banner and the alert log (app.tcss)
@@ -155,7 +155,7 @@ class DashboardApp(App[None]):
         self.alert_errors: list[str] = []
         self.alert_command: AlertCommand | None = None
         if settings.alert_cmd:
-            from hedgeflow_tui.alert_command import AlertCommand
+            from hedgeflow_tui.output.alert_command import AlertCommand
 
             self.alert_command = AlertCommand(settings.alert_cmd, secret=settings.api_key)
         self._announcing = True  # off while a replay seeks: alerts go to the log only
@@ -169,7 +169,7 @@ class DashboardApp(App[None]):
     @cached_property
     def store(self) -> Store:
         """The bars of every symbol, made when first needed: after the first frame."""
-        from hedgeflow_tui.store import Store
+        from hedgeflow_tui.engine.store import Store
 
         store = Store()
         store.subscribe(self._on_store_change)
@@ -178,7 +178,7 @@ class DashboardApp(App[None]):
     @cached_property
     def trackers(self) -> AlertTrackers:
         """Each symbol's detector over the store."""
-        from hedgeflow_tui.alerting import AlertTrackers
+        from hedgeflow_tui.analysis.alerting import AlertTrackers
 
         return AlertTrackers(self.store, self.settings.sensitivity)
 
@@ -223,8 +223,8 @@ class DashboardApp(App[None]):
         repainting it every second re-renders none of the views: Textual's compositor redraws
         every widget whose clip holds a repainted line), each symbol's view in its tab, then
         the mode's data."""
-        from hedgeflow_tui.ui.symbol_view import SymbolView
         from hedgeflow_tui.ui.widgets import StatusBar
+        from hedgeflow_tui.ui.widgets.symbol_view import SymbolView
 
         with self.batch_update():  # the view's own state panel takes the loading text's place
             self.status_bar = StatusBar(id="status")
@@ -295,7 +295,7 @@ class DashboardApp(App[None]):
 
     def view_of(self, symbol: str) -> SymbolView:
         """The symbol's view; `NoMatches` before it is mounted (after the first frame)."""
-        from hedgeflow_tui.ui.symbol_view import SymbolView
+        from hedgeflow_tui.ui.widgets.symbol_view import SymbolView
 
         return self.query_one(f"#view-{symbol_id(symbol)}", SymbolView)
 
@@ -392,7 +392,9 @@ class DashboardApp(App[None]):
     # --- status -------------------------------------------------------------------------------
 
     def show_status(self, status: PollStatus) -> None:
-        from hedgeflow_tui.clock import ET  # the time zone's file: read after the first frame
+        from hedgeflow_tui.market.clock import (
+            ET,  # the time zone's file: read after the first frame
+        )
 
         now, speed = self.market_now() or datetime.now(ET), self.market_speed()
         # Before the view's widgets are mounted, or after they are gone (a late status, or the
@@ -507,7 +509,7 @@ class DashboardApp(App[None]):
 
     def action_help(self) -> None:
         # Markdown is slow to import: not at launch
-        from hedgeflow_tui.ui.help import HelpScreen, help_text
+        from hedgeflow_tui.ui.screens.help import HelpScreen, help_text
 
         self.push_screen(HelpScreen(help_text(self, self.MODE, self.BINDINGS, self.HELP_NOTES)))
 

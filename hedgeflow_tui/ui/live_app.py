@@ -18,8 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from hedgeflow_tui.bars import BAR_SIZES
-from hedgeflow_tui.config import Settings
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.market.bars import BAR_SIZES
 from hedgeflow_tui.ui.app import (
     HELP,
     LIVE_EDGE,
@@ -34,16 +34,16 @@ from hedgeflow_tui.ui.app import (
 )
 
 if TYPE_CHECKING:  # the HTTP stack, the store and the history are imported after the first frame
-    from hedgeflow_tui.client import FlashAlphaClient
-    from hedgeflow_tui.detector import Alert
-    from hedgeflow_tui.gauge import GaugeHistory
-    from hedgeflow_tui.history import History, HistoryFeed
-    from hedgeflow_tui.poller import Poller
-    from hedgeflow_tui.record import Recorder
-    from hedgeflow_tui.run_context import RunHistory
-    from hedgeflow_tui.sources import Source
-    from hedgeflow_tui.status import PollStatus
-    from hedgeflow_tui.store import Change
+    from hedgeflow_tui.analysis.detector import Alert
+    from hedgeflow_tui.analysis.gauge import GaugeHistory
+    from hedgeflow_tui.analysis.run_context import RunHistory
+    from hedgeflow_tui.api.client import FlashAlphaClient
+    from hedgeflow_tui.engine.poller import Poller
+    from hedgeflow_tui.engine.sources import Source
+    from hedgeflow_tui.engine.status import PollStatus
+    from hedgeflow_tui.engine.store import Change
+    from hedgeflow_tui.storage.history import History, HistoryFeed
+    from hedgeflow_tui.storage.recording.writer import Recorder
 
 
 class StatusChanged(Message):
@@ -126,7 +126,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
 
     def on_unmount(self) -> None:
         if self.recorders:
-            from hedgeflow_tui.record import close_all
+            from hedgeflow_tui.storage.recording.writer import close_all
 
             close_all(self.recorders)
         if self.history is not None:
@@ -138,7 +138,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         self.run_worker(self._build_source, name="open-source", thread=True, exit_on_error=False)
 
     def _build_source(self) -> None:
-        from hedgeflow_tui.sources import open_source
+        from hedgeflow_tui.engine.sources import open_source
 
         source = open_source(self.settings)  # the settings were checked before the app started
         self.call_from_thread(self._source_opened, source)
@@ -165,7 +165,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
 
     def _open_history(self) -> None:
         """Every session goes into the history database (unless --no-history)."""
-        from hedgeflow_tui.history import HistoryFeed, market_of, open_history
+        from hedgeflow_tui.storage.history import HistoryFeed, market_of, open_history
 
         self.history, self.history_note = open_history(self.settings.history)
         self.market = market_of(self._source().kind, self.settings.seed)
@@ -188,8 +188,10 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         as it comes; the gauges repaint as they grow."""
         history = self.history
         assert history is not None
-        from hedgeflow_tui import demo_history  # numpy and the model: not before the first frame
-        from hedgeflow_tui.clock import ET
+        from hedgeflow_tui.market.clock import ET
+        from hedgeflow_tui.storage import (
+            demo_history,  # numpy and the model: not before the first frame
+        )
 
         today = self._source().clock.now().astimezone(ET).date()
         todo = [
@@ -224,9 +226,9 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         history = self.history
         if history is None:
             return
-        from hedgeflow_tui.gauge import GaugeHistory
-        from hedgeflow_tui.history import market_label, session_day
-        from hedgeflow_tui.run_context import RunHistory
+        from hedgeflow_tui.analysis.gauge import GaugeHistory
+        from hedgeflow_tui.analysis.run_context import RunHistory
+        from hedgeflow_tui.storage.history import market_label, session_day
 
         view = self.store.session(symbol, self.bar_size)
         day = session_day(view) if view is not None else None
@@ -263,9 +265,9 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
     # --- polling ------------------------------------------------------------------------------
 
     def _start_pollers(self) -> None:
-        from hedgeflow_tui.clock import ET
-        from hedgeflow_tui.poller import Poller
-        from hedgeflow_tui.record import recorders_for
+        from hedgeflow_tui.engine.poller import Poller
+        from hedgeflow_tui.market.clock import ET
+        from hedgeflow_tui.storage.recording.writer import recorders_for
 
         source = self._source()
         if not self.recorders:

@@ -13,9 +13,10 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
-from hedgeflow_tui.config import Settings
-from hedgeflow_tui.recording_index import RecordingIndex
-from hedgeflow_tui.status import PollState, PollStatus
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.status import PollState, PollStatus
+from hedgeflow_tui.storage.recording.index import RecordingIndex
+from hedgeflow_tui.storage.recording.replay import ReplayDriver
 from hedgeflow_tui.ui.app import (
     HELP,
     LIVE_EDGE,
@@ -27,7 +28,6 @@ from hedgeflow_tui.ui.app import (
     DashboardApp,
     cursor_keys,
 )
-from hedgeflow_tui.ui.replay_driver import ReplayDriver
 
 SPEEDS = tuple(2.0**k for k in range(-3, 7))  # 1/8x .. 64x: + and - step through these
 REPLAY_SPEED = 32.0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.ui.format import et_time, money
+from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.output.format import et_time, money
 from hedgeflow_tui.ui.palette import Palette, widget_palette
 
 KEEP = 200

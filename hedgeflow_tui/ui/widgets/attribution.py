@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from hedgeflow_tui.detector import Attribution, call_percent
-from hedgeflow_tui.ui.format import money
+from hedgeflow_tui.analysis.detector import Attribution, call_percent
+from hedgeflow_tui.output.format import money
 from hedgeflow_tui.ui.palette import Palette, text_on, widget_palette
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 

@@ -17,9 +17,9 @@ from datetime import datetime
 from rich.cells import cell_len
 from textual.widgets import Static
 
-from hedgeflow_tui.detector import WATCH_LEVEL, Alert, Signal, session_attribution
-from hedgeflow_tui.store import Row
-from hedgeflow_tui.ui.format import et_time, money
+from hedgeflow_tui.analysis.detector import WATCH_LEVEL, Alert, Signal, session_attribution
+from hedgeflow_tui.engine.store import Row
+from hedgeflow_tui.output.format import et_time, money
 
 STATE_CLASSES = (
     "-quiet",

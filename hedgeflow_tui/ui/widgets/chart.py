@@ -23,13 +23,13 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from hedgeflow_tui.bars import bar_delta
-from hedgeflow_tui.clock import ET, session_bounds
-from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.store import SessionView
-from hedgeflow_tui.ui.chart_axes import DEFAULT_TICK_SIZE, TICK_SIZES, time_axis_end
-from hedgeflow_tui.ui.chart_canvas import ChartData, Level, Marker, Picture, render
-from hedgeflow_tui.ui.chart_view import (
+from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.engine.store import SessionView
+from hedgeflow_tui.market.bars import bar_delta
+from hedgeflow_tui.market.clock import ET, session_bounds
+from hedgeflow_tui.ui.chart.axes import DEFAULT_TICK_SIZE, TICK_SIZES, time_axis_end
+from hedgeflow_tui.ui.chart.canvas import ChartData, Level, Marker, Picture, render
+from hedgeflow_tui.ui.chart.view import (
     ChartView,
     cumulative_flows,
     in_range,

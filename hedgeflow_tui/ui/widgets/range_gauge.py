@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from hedgeflow_tui.ui.format import et_time, money
+from hedgeflow_tui.output.format import et_time, money
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
 if TYPE_CHECKING:  # the history's modules (sqlite3): not before the first frame
-    from hedgeflow_tui.gauge import GaugeReading, Horizon
+    from hedgeflow_tui.analysis.gauge import GaugeReading, Horizon
 
 TITLE_WIDTH = 12
 MIN_BAR = 8

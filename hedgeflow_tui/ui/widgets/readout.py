@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widget import Widget
 
-from hedgeflow_tui.detector import Alert
-from hedgeflow_tui.store import Row
-from hedgeflow_tui.ui.format import et_time, money, price
+from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.engine.store import Row
+from hedgeflow_tui.output.format import et_time, money, price
 from hedgeflow_tui.ui.widgets.alert_log import LABELS
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from hedgeflow_tui.store import Regime
-from hedgeflow_tui.ui.format import money, price
+from hedgeflow_tui.engine.store import Regime
+from hedgeflow_tui.output.format import money, price
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
 

@@ -15,8 +15,8 @@ from operator import itemgetter
 
 from rich.text import Text
 
-from hedgeflow_tui.store import Row
-from hedgeflow_tui.ui.format import money
+from hedgeflow_tui.engine.store import Row
+from hedgeflow_tui.output.format import money
 from hedgeflow_tui.ui.palette import widget_palette
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from rich.cells import cell_len
 from rich.text import Text
 
-from hedgeflow_tui.bars import BAR_SECONDS, bar_delta
-from hedgeflow_tui.market_calendar import is_session
-from hedgeflow_tui.status import PollStatus
-from hedgeflow_tui.ui.format import ago, et_time
+from hedgeflow_tui.engine.status import PollStatus
+from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
+from hedgeflow_tui.market.calendar import is_session
+from hedgeflow_tui.output.format import ago, et_time
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
 BADGE_STYLES = {

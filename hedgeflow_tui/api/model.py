@@ -1,0 +1,336 @@
+"""The API's vocabulary as frozen dataclasses, and strict parsing of its JSON into them.
+
+Parsing tolerates schema drift (unknown fields are ignored) but refuses broken data: wrong
+types, NaN, unparseable or non-UTC-convertible times, bars out of order. A refusal is a
+`DataError` carrying a short reason, never a raw exception from deep inside.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal, TypeGuard, get_args, overload
+
+from hedgeflow_tui.api.safe_text import safe_text
+from hedgeflow_tui.market.bars import BAR_SECONDS
+
+Side = Literal["all", "calls", "puts"]  # which leg a hedge-flow answer is for
+SIDES: tuple[Side, ...] = get_args(Side)
+Leg = Literal["calls", "puts"]  # the legs the store keeps (`all` is always calls + puts)
+LEGS: tuple[Leg, ...] = get_args(Leg)
+Endpoint = Literal["hedge-flow", "series", "account"]  # the API's endpoints, as recorded
+ENDPOINTS: tuple[Endpoint, ...] = get_args(Endpoint)
+MAX_ABS_VALUE = 1e15  # delta-dollars or prices beyond this are broken data, not a market
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # times outside are broken data
+OPTIONS_FEEDS = ("equity_options_feed", "index_options_feed")  # keys of `data_as_of`
+
+
+class DataError(ValueError):
+    """An answer that arrived but cannot be trusted: `reason` says why in a few words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class FlowBar:
+    """One bucket of hedge flow. `bar`/`cumulative` are None when the API sent null."""
+
+    t: datetime
+    bar: float | None
+    cumulative: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class HedgeFlowResponse:
+    symbol: str
+    expiration: date | None
+    as_of: datetime
+    side: Side
+    bar_size: str
+    bars: tuple[FlowBar, ...]
+    data_as_of: datetime | None = None  # what the data covers (see `data_time`); None: unsaid
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesBar:
+    """One bucket of the regime series; every metric may be missing."""
+
+    t: datetime
+    spot: float | None = None
+    net_gex: float | None = None
+    gamma_flip: float | None = None
+    call_wall: float | None = None
+    put_wall: float | None = None
+    regime: str | None = None
+    cum_calls: float | None = None  # hedge_flow_call_cumulative
+    cum_puts: float | None = None  # hedge_flow_put_cumulative
+    cum_all: float | None = None  # hedge_flow_cumulative_all
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesResponse:
+    symbol: str
+    expiration: date | None
+    as_of: datetime
+    bar_size: str
+    bars: tuple[SeriesBar, ...]
+    data_as_of: datetime | None = None  # what the data covers (see `data_time`); None: unsaid
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    plan: str
+    daily_limit: int | None  # None = unlimited
+    remaining: int | None  # None = unlimited
+    usage_today: int
+    resets_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """The quota headers of the last authenticated answer. None = unlimited or not sent."""
+
+    limit: int | None
+    remaining: int | None
+    reset_at: datetime | None
+
+
+Response = HedgeFlowResponse | SeriesResponse
+
+
+@overload
+def iso(t: datetime) -> str: ...
+@overload
+def iso(t: None) -> None: ...
+def iso(t: datetime | None) -> str | None:
+    """The API's time format (ISO 8601 UTC with a Z, whole seconds); None stays None."""
+    return _iso(t) if t is not None else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso(t: datetime) -> str:
+    """Cached: a bucket's time is written on every line that revises it."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- parsing helpers -------------------------------------------------------------------------
+
+
+def _require(obj: Mapping[str, Any], key: str) -> Any:
+    if key not in obj:
+        raise DataError(f"missing field '{key}'")
+    return obj[key]
+
+
+def _object(value: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise DataError(f"{what} is not a JSON object")
+    return value
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise DataError(f"'{what}' is not a non-empty string")
+    return value
+
+
+def parse_time(value: Any, what: str = "t") -> datetime:
+    """An ISO 8601 time with an offset (or Z), as an aware UTC datetime."""
+    if not isinstance(value, str):
+        raise DataError(f"'{what}' is not a time string")
+    parsed = _utc_time(value[:64])
+    if isinstance(parsed, str):
+        raise DataError(f"'{what}' {parsed}: {value[:40]!r}")
+    return parsed
+
+
+@functools.lru_cache(maxsize=4096)
+def _utc_time(value: str) -> datetime | str:
+    """The time, or why it is not one. Cached: each bucket's time comes in answer after answer
+    (overlapping windows, both legs, the series), and a replay reads them all."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return "is not an ISO time"
+    if parsed.tzinfo is None:
+        return "has no UTC offset"
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        return "is out of range"
+    return parsed.astimezone(UTC)
+
+
+def _date(value: Any, what: str) -> date | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise DataError(f"'{what}' is not a date string")
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise DataError(f"'{what}' is not a date: {value[:20]!r}") from None
+
+
+def _number(value: Any, what: str) -> float | None:
+    """A finite JSON number, or None for null. Booleans and strings are refused."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise DataError(f"'{what}' is not a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise DataError(f"'{what}' is not finite")
+    if abs(number) > MAX_ABS_VALUE:
+        raise DataError(f"'{what}' is out of range")
+    return number
+
+
+def _field(obj: Mapping[str, Any], key: str) -> float | None:
+    """A numeric field that may be absent or null (both: unknown)."""
+    return _number(obj.get(key), key)
+
+
+def _bars(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    bars = _require(obj, "bars")
+    if not isinstance(bars, list):
+        raise DataError("'bars' is not a list")
+    return [_object(b, "a bar") for b in bars]
+
+
+def _ascending(times: list[datetime]) -> None:
+    for earlier, later in itertools.pairwise(times):
+        if later <= earlier:
+            raise DataError("bars are not in ascending time order")
+
+
+def _bar_size(obj: Mapping[str, Any]) -> str:
+    size = _require(obj, "bar_size")
+    if size not in BAR_SECONDS:
+        raise DataError(f"unknown bar_size {str(size)[:10]!r}")
+    return size
+
+
+def data_time(obj: Mapping[str, Any], as_of: datetime) -> datetime | None:
+    """What an answer's data covers, from its `data_as_of` feed times: the older of its options
+    feeds' (equity and index options; the flow rests on them), never later than the answer's own
+    `as_of`. None when the answer does not say: a feed time that is missing or cannot be read
+    counts as unsaid (it is metadata: it never costs the answer its bars)."""
+    feeds = obj.get("data_as_of")
+    if not isinstance(feeds, Mapping):
+        return None
+    times = []
+    for feed in OPTIONS_FEEDS:
+        try:
+            times.append(parse_time(feeds.get(feed), feed))
+        except DataError:
+            continue
+    return min([*times, as_of]) if times else None
+
+
+# --- public parsers --------------------------------------------------------------------------
+
+
+def is_side(value: object) -> TypeGuard[Side]:
+    """Whether `value` (from JSON or a query string) names a side."""
+    return value in SIDES
+
+
+def is_endpoint(value: object) -> TypeGuard[Endpoint]:
+    """Whether `value` (from a recording) names one of the API's endpoints."""
+    return value in ENDPOINTS
+
+
+def parse_hedge_flow(payload: Any) -> HedgeFlowResponse:
+    obj = _object(payload, "hedge-flow answer")
+    bars = []
+    for raw in _bars(obj):
+        bars.append(
+            FlowBar(
+                t=parse_time(_require(raw, "t")),
+                bar=_number(raw.get("bar"), "bar"),
+                cumulative=_number(raw.get("cumulative"), "cumulative"),
+            )
+        )
+    _ascending([b.t for b in bars])
+    side = _require(obj, "side")
+    if not is_side(side):
+        raise DataError(f"unknown side {str(side)[:10]!r}")
+    as_of = parse_time(_require(obj, "as_of"), "as_of")
+    return HedgeFlowResponse(
+        symbol=_text(_require(obj, "symbol"), "symbol"),
+        expiration=_date(obj.get("expiration"), "expiration"),
+        as_of=as_of,
+        side=side,
+        bar_size=_bar_size(obj),
+        bars=tuple(bars),
+        data_as_of=data_time(obj, as_of),
+    )
+
+
+def parse_series(payload: Any) -> SeriesResponse:
+    obj = _object(payload, "series answer")
+    bars = []
+    for raw in _bars(obj):
+        regime = raw.get("regime")
+        bars.append(
+            SeriesBar(
+                t=parse_time(_require(raw, "t")),
+                spot=_number(raw.get("spot"), "spot"),
+                net_gex=_number(raw.get("net_gex"), "net_gex"),
+                gamma_flip=_number(raw.get("gamma_flip"), "gamma_flip"),
+                call_wall=_number(raw.get("call_wall"), "call_wall"),
+                put_wall=_number(raw.get("put_wall"), "put_wall"),
+                regime=(safe_text(regime, 24) or None) if isinstance(regime, str) else None,
+                cum_calls=_field(raw, "hedge_flow_call_cumulative"),
+                cum_puts=_field(raw, "hedge_flow_put_cumulative"),
+                cum_all=_field(raw, "hedge_flow_cumulative_all"),
+            )
+        )
+    _ascending([b.t for b in bars])
+    as_of = parse_time(_require(obj, "as_of"), "as_of")
+    return SeriesResponse(
+        symbol=_text(_require(obj, "symbol"), "symbol"),
+        expiration=_date(obj.get("expiration"), "expiration"),
+        as_of=as_of,
+        bar_size=_bar_size(obj),
+        bars=tuple(bars),
+        data_as_of=data_time(obj, as_of),
+    )
+
+
+def _limit(value: Any, what: str) -> int | None:
+    """`daily_limit`/`remaining` arrive as numeric strings, numbers, or "unlimited"."""
+    if value is None or value == "unlimited":
+        return None
+    if isinstance(value, bool):
+        raise DataError(f"'{what}' is not a count")
+    text = str(value)
+    try:
+        if len(text) > 18:
+            raise ValueError
+        count = int(text)
+    except ValueError:
+        raise DataError(f"'{what}' is not a count: {str(value)[:20]!r}") from None
+    if count < 0:
+        raise DataError(f"'{what}' is negative")
+    return count
+
+
+def parse_account(payload: Any) -> Account:
+    obj = _object(payload, "account answer")
+    usage = obj.get("usage_today", 0)
+    if isinstance(usage, bool) or not isinstance(usage, int):
+        raise DataError("'usage_today' is not an integer")
+    resets = obj.get("resets_at")
+    return Account(
+        plan=_text(_require(obj, "plan"), "plan"),
+        daily_limit=_limit(obj.get("daily_limit"), "daily_limit"),
+        remaining=_limit(obj.get("remaining"), "remaining"),
+        usage_today=usage,
+        resets_at=parse_time(resets, "resets_at") if resets is not None else None,
+    )

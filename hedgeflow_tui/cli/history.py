@@ -1,0 +1,184 @@
+"""`hedgeflow-tui history`: list the stored sessions, export one symbol's bars as CSV, or import
+recordings into the history.
+
+    hedgeflow-tui history [--symbol SPY] [--day YYYY-MM-DD] [--bar 1m] [--market live]
+    hedgeflow-tui history --symbol SPY [--day YYYY-MM-DD] --export csv
+    hedgeflow-tui history --import RECORDING [RECORDING ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from hedgeflow_tui.analysis.detector import AlertTracker, detector_config
+from hedgeflow_tui.api.model import iso
+from hedgeflow_tui.config.settings import ConfigError, layered
+from hedgeflow_tui.engine.store import Change, Store
+from hedgeflow_tui.market.bars import BAR_SIZES
+from hedgeflow_tui.output.format import money
+from hedgeflow_tui.output.replay import CSV_COLUMNS, csv_cells
+from hedgeflow_tui.storage.history import (
+    History,
+    HistoryError,
+    HistoryFeed,
+    history_path,
+    market_of,
+)
+from hedgeflow_tui.storage.recording.format import RecordingError
+from hedgeflow_tui.storage.recording.reader import Recording, read_recording
+
+MARKETS = ("live", "remote", "sim")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--day must be YYYY-MM-DD, got {text!r}") from None
+
+
+def build_parser(parser_class: type[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    parser = parser_class(
+        prog="hedgeflow-tui history",
+        description="The sessions kept in the history database "
+        f"({history_path().name} in the user data dir; HEDGEFLOW_DATA_DIR overrides the dir).",
+    )
+    add = parser.add_argument
+    add("--symbol", type=str.upper, help="only this symbol")
+    add("--day", type=_day, help="only this session day, YYYY-MM-DD")
+    add("--bar", choices=BAR_SIZES, help="only this bar size")
+    add(
+        "--market",
+        choices=MARKETS,
+        help="only sessions from the live API, a --base-url server, or the simulator",
+    )
+    add(
+        "--export",
+        choices=("csv",),
+        help="write the bars of --symbol (every stored day, or --day) to standard output, with "
+        "the replay export's columns",
+    )
+    add(
+        "--import",
+        dest="imports",
+        nargs="+",
+        type=Path,
+        metavar="RECORDING",
+        help="load JSON-lines recordings (from --record or record_dir) into the history",
+    )
+    return parser
+
+
+def run(argv: Sequence[str], parser_class: type[argparse.ArgumentParser]) -> int:
+    parser = build_parser(parser_class)
+    args = parser.parse_args(argv)
+    if args.imports and args.export:
+        parser.error("--import and --export cannot be used together")
+    if args.export and not args.symbol:
+        parser.error("--export needs --symbol")
+    try:
+        if args.imports:
+            return _import(args.imports, layered({}).sensitivity, sys.stdout)
+        history = History.open(write=False)
+    except (HistoryError, ConfigError) as error:
+        parser.error(str(error))
+    try:
+        sessions = history.sessions(args.symbol, args.day, args.bar, args.market)
+        if args.export:
+            return _export(history, sessions, sys.stdout)
+        return _list(sessions, sys.stdout)
+    finally:
+        history.close()
+
+
+def _list(sessions, out: TextIO) -> int:
+    if not sessions:
+        out.write("no sessions stored yet\n")
+        return 0
+    header = ("symbol", "day", "bar", "market", "bars", "net flow", "squeezes")
+    lines = [header] + [
+        (
+            s.symbol,
+            s.day.isoformat(),
+            s.bar_size,
+            s.market,
+            str(s.bars),
+            money(s.net_flow),
+            str(s.squeezes),
+        )
+        for s in sessions
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for line in lines:
+        out.write("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
+        out.write("\n")
+    return 0
+
+
+def _export(history: History, sessions, out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for session in sorted(sessions, key=lambda s: (s.day, s.bar_size, s.market)):
+        fired = history.alerts(session.id)
+        for row in history.rows(session.id):
+            alerts = ";".join(fired.get(row.t, []))
+            writer.writerow([session.symbol, session.bar_size, iso(row.t), *csv_cells(row), alerts])
+    return 0
+
+
+def _import(paths: list[Path], sensitivity: str, out: TextIO) -> int:
+    recordings: list[tuple[Path, Recording]] = []
+    for path in paths:
+        try:
+            recordings.append((path, read_recording(path)))
+        except RecordingError as error:
+            raise HistoryError(str(error)) from None
+    history = History.open(write=True)
+    try:
+        if not history.writable:
+            raise HistoryError(
+                "the history is being written by another hedgeflow-tui: import once it exits"
+            )
+        for path, recording in recordings:
+            count = import_recording(history, recording, sensitivity)
+            skipped = recording.skipped
+            out.write(f"{path.name}: {count} sessions imported ({skipped} lines skipped)\n")
+    finally:
+        history.close()
+    return 0
+
+
+def import_recording(history: History, recording: Recording, sensitivity: str) -> int:
+    """Replay a recording through the store and detector, as the live run did, into the history.
+    Returns the number of sessions (symbol, day, bar size) written."""
+    header = recording.headers[0] if recording.headers else {}
+    feed = HistoryFeed(history, market_of(str(header.get("source", "LIVE")), header.get("seed")))
+    store = Store()
+    trackers: dict[tuple[str, str], AlertTracker] = {}
+    written: set[tuple[str, str, object]] = set()
+
+    def on_change(change: Change) -> None:
+        key = (change.symbol, change.bar_size)
+        if key not in trackers or change.new_session:
+            config = detector_config(change.bar_size, sensitivity)
+            trackers[key] = AlertTracker(change.symbol, config)
+        view = store.session(*key)
+        if view is None:
+            return
+        alerts = trackers[key].update(view.rows)
+        feed.record(view, change.rows, alerts)
+        if view.rows:
+            written.add((*key, view.expiration))
+
+    store.subscribe(on_change)
+    for batch in recording.batches:
+        store.apply(batch.responses)
+        if feed.error is not None:
+            raise HistoryError(feed.error)
+    return len(written)

@@ -1,0 +1,561 @@
+"""Polls one symbol's calls, puts and price series at each bar close and merges them into the store.
+
+Schedule: shortly after each bucket closes (market time, from an injectable clock), not a free
+running interval. The first poll back-fills the requested window from both endpoints (calls,
+puts and series, concurrently, merged as one batch), which also cross-checks the series' flow
+fields against the hedge-flow endpoint. Then, on the lean cycle (`--requests auto` or `lean`),
+one `series` request per bar close carries calls, puts and price; the hedge-flow endpoint is asked
+again only for buckets whose flow the series lacks, on `r`, and every `check_every` closes as the
+quota allows (auto). When the store finds the two disagreeing, the poller says so and takes flow
+from the hedge-flow endpoint for the rest of the session: the full cycle, calls + puts + series at
+every close, which `--requests full` asks for from the start. Later polls ask only for the
+minutes that cover the last bar held of each series, widened to any gap the store reports.
+Failures back off exponentially with jitter (honouring `Retry-After`) and keep the last good data;
+a bad key, a plan too low or an unknown symbol stop the poller with a clear status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+
+from hedgeflow_tui.api.client import ApiError, FlashAlphaClient, RateLimited
+from hedgeflow_tui.api.model import Account, Response
+from hedgeflow_tui.config.settings import REQUEST_MODES
+from hedgeflow_tui.engine.quota import Cycle, QuotaPlanner, QuotaView, polls_left
+from hedgeflow_tui.engine.status import PollState, PollStatus, SourceKind
+from hedgeflow_tui.engine.store import FlowMismatch, SessionView, Store
+from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
+from hedgeflow_tui.market.calendar import SESSION_OPEN, closed_today_text, is_session, session_text
+from hedgeflow_tui.market.clock import ET, Clock, session_bounds
+
+__all__ = ["PollStatus", "Poller", "QuotaView"]
+
+CROSS_CHECK_SECONDS = 3600  # market seconds between cross-checks on `--requests auto`
+SETTLE_SECONDS = 2.0  # market seconds after a bucket closes before asking for it
+NO_SESSION_RECHECK = 300.0  # market seconds between checks while there is no 0DTE session
+NO_SESSION_GRACE = timedelta(minutes=15)  # keep the bar cadence this long after the open
+BACKOFF_BASE = 1.0  # market seconds
+BACKOFF_CAP = 60.0
+MAX_MINUTES = 390
+PRICE_GRACE = timedelta(minutes=5)  # after the close, stop waiting for a missing last price
+MAX_SETTLE_SECONDS = 20.0  # the most the first poll after a close waits for publication
+# About 1 first poll in 40 misses its bucket. The step up doubles while misses follow each other
+# (a few misses reach a lag far above the settle) and is back to 1 s after a hit, so an odd late
+# sample lifts the settle past the longest lag by little (a fixed 2 s step put p95 past lag + 5 s).
+SETTLE_STEP_UP, SETTLE_STEP_DOWN = 1.0, 0.025
+CACHE_SECONDS = 15.0  # the server caches an answer this long (Basic/Growth; none on Alpha)
+MAX_CATCHUPS = 3  # polls after a close whose answer lacked the bucket, before the next close
+CATCH_UP_MIN = 2.0  # market seconds between polls when nothing is cached
+
+
+StatusObserver = Callable[[PollStatus], None]
+
+
+def _worst(errors: list[ApiError]) -> ApiError:
+    """The error that decides what happens next: fatal first, then rate limits."""
+    return max(errors, key=lambda e: (e.fatal, isinstance(e, RateLimited)))
+
+
+def _minutes_since(since: datetime | None, now: datetime, cap: int) -> int:
+    if since is None:
+        return cap
+    return max(1, min(MAX_MINUTES, math.ceil((now - since).total_seconds() / 60) + 1))
+
+
+class Poller:
+    def __init__(
+        self,
+        client: FlashAlphaClient,
+        store: Store,
+        symbol: str,
+        bar_size: str,
+        clock: Clock,
+        *,
+        source: SourceKind,
+        minutes: int = MAX_MINUTES,
+        planner: QuotaPlanner | None = None,
+        on_status: StatusObserver | None = None,
+        on_batch: Callable[[str, str], None] | None = None,
+        rng: random.Random | None = None,
+        requests: str = "auto",
+        catch_ups: bool = True,
+    ) -> None:
+        if requests not in REQUEST_MODES:
+            raise ValueError(f"requests must be one of {', '.join(REQUEST_MODES)}")
+        self.client = client
+        self.store = store
+        self.symbol = symbol
+        self.bar_size = bar_size
+        self.clock = clock
+        self.source = source
+        self.minutes = minutes
+        self.planner = planner or QuotaPlanner()
+        self.requests = requests
+        self.lean = requests != "full"
+        check_every = max(1, CROSS_CHECK_SECONDS // BAR_SECONDS[bar_size])
+        self.planner.register(
+            symbol, lean=self.lean, check_every=check_every if requests == "auto" else None
+        )
+        self._check_next = False  # `r`: the next poll cross-checks
+        self.catch_ups = catch_ups  # False: one poll per close, whatever it brought (benchmarks)
+        self._settle = SETTLE_SECONDS  # market seconds after a close before its first poll
+        self._settle_step = SETTLE_STEP_UP  # how much longer after the next miss
+        self._catchups = 0  # catch-up polls since the last close's
+        self.catchups_sent = 0  # catch-up polls this session
+        self._answer_as_of: datetime | None = None  # the oldest answer of the last poll
+        self._answer_data: list[datetime | None] = []  # the last poll's answers' data_as_of
+        self.as_of: datetime | None = None  # the newest answer's as_of
+        self.data_as_of: datetime | None = None  # the newest data_as_of the answers gave
+        self._note: str | None = None
+        self.on_status = on_status
+        self.on_batch = on_batch  # told (symbol, bar_size) after each batch is merged
+        self._rng = rng or random.Random()
+        self._wake = asyncio.Event()
+        self._resumed = asyncio.Event()
+        self._resumed.set()
+        self._poll_index = 0
+        self._last_success: datetime | None = None
+        self.status = self._status("loading", "loading the session so far")
+
+    # --- control ------------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return not self._resumed.is_set()
+
+    def pause(self) -> None:
+        self._resumed.clear()
+        self._wake.set()
+        self._report("paused", "paused: press p to resume")
+
+    def resume(self) -> None:
+        self._resumed.set()
+        self._wake.set()
+
+    def refresh_now(self) -> None:
+        """Poll now, every endpoint (a cross-check on the lean cycle)."""
+        self._check_next = True
+        self._wake.set()
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Poll until cancelled, until the session is over, or until a fatal error."""
+        await self.planner.start(self._read_account)
+        failures = 0
+        while True:
+            await self._resumed.wait()
+            try:
+                await self.poll_once()
+            except ApiError as error:
+                if error.fatal:
+                    self._report(
+                        "stopped", f"stopped: {error.message}", reason=type(error).__name__
+                    )
+                    return
+                if isinstance(error, RateLimited) and error.quota_exhausted and self._past_close():
+                    missing = (
+                        f"bars after {_hhmm(self.status.last_bar)} missing"
+                        if self.store.session(self.symbol, self.bar_size) is not None
+                        else "no bars: the quota was used up before any answer"
+                    )
+                    self._report(
+                        "stopped",
+                        f"stopped: the session is over and the server still refuses "
+                        f"({error.message}); {missing}",
+                        reason=type(error).__name__,
+                    )
+                    return
+                failures += 1
+                delay = self._backoff(failures, error)
+                state: PollState = "rate_limited" if isinstance(error, RateLimited) else "retrying"
+                self._report(
+                    state,
+                    f"{error.message}; retrying in {delay:.0f}s",
+                    retry_in=delay,
+                    reason=type(error).__name__,
+                )
+                await self._sleep(delay)
+                continue
+            failures = 0
+            if self._closed_today():
+                return  # a holiday or weekend: nothing will come today, the status said why
+            if self._session_over():
+                self._report("closed", "session closed: all bars in")
+                return
+            catch_up = self._catch_up_in()
+            if self.catch_ups and self._catchups == 0:
+                self._learn_settle(missed=self._awaits_publication())
+            if catch_up is not None:
+                self._catchups += 1
+                self.catchups_sent += 1
+                await self._sleep(catch_up)
+                continue
+            self._catchups = 0
+            await self._sleep(self._seconds_to_next_poll())
+
+    async def poll_once(self) -> None:
+        """One cycle: fetch what the quota plan allows, merge what arrived, raise the worst
+        error. On the lean cycle, buckets whose flow the series lacks are asked of the hedge-flow
+        endpoint at once, in a second batch."""
+        view = self.store.session(self.symbol, self.bar_size)
+        cycle = self._cycle(view)
+        self._check_next = False
+        self._answer_as_of = None
+        self._answer_data = []
+        await self._fetch(self._requests(view, cycle))
+        view = self.store.session(self.symbol, self.bar_size)
+        if self.lean and not cycle.flow and view is not None and view.flow_gap_from is not None:
+            minutes = _minutes_since(view.flow_gap_from, self.clock.now(), self.minutes)
+            await self._fetch(self._flow_requests(minutes, minutes))
+            view = self.store.session(self.symbol, self.bar_size)
+        if view is not None and view.mismatch is not None:
+            self._on_mismatch(view.mismatch)
+        self._poll_index += 1
+        self._last_success = self.clock.now()
+        if view is not None and view.no_session:
+            self._report("no_session", self._no_session_text())
+        else:
+            self._report("ok", "ok")
+
+    def _cycle(self, view: SessionView | None) -> Cycle:
+        if view is None or view.last_t is None or self._check_next:
+            return Cycle(series=True, flow=True)  # the back-fill check, or `r`
+        return self.planner.cycle(self.symbol, self._poll_index)
+
+    def _requests(self, view: SessionView | None, cycle: Cycle) -> list[Awaitable[Response]]:
+        """The requests of this cycle. On the lean cycle the series window also covers the last
+        bucket whose flow is held, and a cross-check asks the hedge-flow endpoint for the same
+        window, so both answers cover the same buckets."""
+        requests: list[Awaitable[Response]] = []
+        spot_since = _last_known(view, "spot")
+        if self.lean:
+            series_minutes = self._window(
+                view,
+                _earliest(
+                    spot_since, _last_known(view, "cum_calls"), _last_known(view, "cum_puts")
+                ),
+            )
+            if cycle.flow:
+                requests += self._flow_requests(series_minutes, series_minutes)
+        else:
+            series_minutes = self._window(view, spot_since)
+            if cycle.flow:
+                requests += self._flow_requests(
+                    self._window(view, _last_known(view, "cum_calls")),
+                    self._window(view, _last_known(view, "cum_puts")),
+                )
+        if cycle.series:
+            requests.append(self.client.series(self.symbol, self.bar_size, series_minutes))
+        return requests
+
+    def _flow_requests(self, calls_minutes: int, puts_minutes: int) -> list[Awaitable[Response]]:
+        return [
+            self.client.hedge_flow(self.symbol, "calls", self.bar_size, calls_minutes),
+            self.client.hedge_flow(self.symbol, "puts", self.bar_size, puts_minutes),
+        ]
+
+    async def _fetch(self, requests: list[Awaitable[Response]]) -> None:
+        """Send these requests concurrently, merge what arrived as one batch, raise the worst
+        error."""
+        if not requests:
+            return
+        results = await asyncio.gather(*requests, return_exceptions=True)
+        self.planner.observe(self.client.rate_limit)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, ApiError):
+                raise result
+        answers: list[Response] = [r for r in results if not isinstance(r, BaseException)]
+        errors = [r for r in results if isinstance(r, ApiError)]
+        if answers:
+            oldest = min(answer.as_of for answer in answers)
+            if self._answer_as_of is None or oldest < self._answer_as_of:
+                self._answer_as_of = oldest
+            self.as_of = _latest(self.as_of, *(answer.as_of for answer in answers))
+            self._answer_data += [answer.data_as_of for answer in answers]
+            self.data_as_of = _latest(self.data_as_of, *self._answer_data)
+            for answer in answers:
+                self.clock.sync(answer.as_of)
+            self.store.apply(answers)
+            if self.on_batch is not None:
+                self.on_batch(self.symbol, self.bar_size)
+        if errors:
+            raise _worst(errors)
+
+    def _on_mismatch(self, mismatch: FlowMismatch) -> None:
+        """The series' flow cannot be trusted this session: say so, and go to the full cycle."""
+        if self._note is None:
+            at = mismatch.t.astimezone(ET).strftime("%H:%M:%S")
+            self._note = (
+                f"series flow disagrees with hedge-flow ({mismatch.leg} at {at} ET: "
+                f"{mismatch.series:,.0f} vs {mismatch.hedge_flow:,.0f}); flow from hedge-flow"
+            )
+        if self.lean:
+            self.lean = False
+            self.planner.set_lean(self.symbol, False)
+
+    async def _read_account(self) -> Account | None:
+        """The plan and quota from `/v1/account`; None when it cannot be read."""
+        try:
+            return await self.client.account()
+        except ApiError:
+            return None
+
+    # --- schedule -----------------------------------------------------------------------------
+
+    def _window(self, view: SessionView | None, since: datetime | None) -> int:
+        if view is None or since is None:
+            return self.minutes
+        if view.backfill_from is not None and view.backfill_from < since:
+            since = view.backfill_from
+        return _minutes_since(since, self.clock.now(), self.minutes)
+
+    def _no_session_text(self) -> str:
+        """Why there are no bars: closed today, not open yet, or the source has none."""
+        day = self._session_day()
+        closed = closed_today_text(day)
+        if closed is not None:
+            return closed
+        now = self.clock.now().astimezone(ET)
+        if now.date() == day and now.time() < SESSION_OPEN:
+            return f"before the open: the session opens {session_text(day)}"
+        return "no 0DTE session right now"
+
+    def _session_day(self) -> date:
+        view = self.store.session(self.symbol, self.bar_size)
+        if view is not None and view.expiration is not None:
+            return view.expiration
+        return self.clock.now().astimezone(ET).date()
+
+    def _closed_today(self) -> bool:
+        """The market calendar has no session today and the source agrees (empty bars)."""
+        view = self.store.session(self.symbol, self.bar_size)
+        return view is not None and view.no_session and not is_session(self._session_day())
+
+    def _session_over(self) -> bool:
+        """Every bucket of the session has closed and been fetched, the last one's price too
+        (unless the server has still not given it some minutes after the close)."""
+        _, close = session_bounds(self._session_day())
+        view = self.store.session(self.symbol, self.bar_size)
+        if view is None or view.no_session or view.last_t is None:
+            return False
+        last_bucket = close - bar_delta(self.bar_size)
+        now = self.clock.now()
+        if now < close or view.last_t < last_bucket or view.backfill_from is not None:
+            return False
+        return view.rows[-1].spot is not None or now >= close + PRICE_GRACE
+
+    def _past_close(self) -> bool:
+        """The session closed long enough ago that waiting for its bars is pointless. Its day is
+        the one the answers told (the clock re-anchored on their time); before any answer, the
+        clock's own (the wall clock's against a remote server), and a day without a session has
+        nothing to wait for."""
+        day = self._session_day()
+        if self.store.session(self.symbol, self.bar_size) is None and not is_session(day):
+            return True
+        _, close = session_bounds(day)
+        return self.clock.now() >= close + PRICE_GRACE
+
+    def _cache_seconds(self) -> float:
+        """How long the server caches an answer: none on Alpha, 15 s on the others."""
+        return 0.0 if self.planner.plan == "alpha" else CACHE_SECONDS
+
+    def _fresh_in(self) -> float:
+        """Market seconds until the same requests can get a fresh answer (0: now)."""
+        if self._answer_as_of is None:
+            return 0.0
+        fresh_at = self._answer_as_of + timedelta(seconds=self._cache_seconds())
+        return max(0.0, (fresh_at - self.clock.now()).total_seconds())
+
+    def _catch_up_in(self) -> float | None:
+        """When the last answer lacks the bucket that closed last (not yet published, or a
+        cached answer from before it was), market seconds until asking again: as soon as a
+        fresh answer can exist, a bounded number of times, and never past the next close's
+        poll. None: no catch-up."""
+        if not self.catch_ups or self._catchups >= MAX_CATCHUPS or not self.planner.catchups:
+            return None
+        if not self._awaits_publication():
+            return None
+        wait = max(CATCH_UP_MIN, self._fresh_in())
+        return wait if wait < self._seconds_to_next_poll() else None
+
+    def _awaits_publication(self) -> bool:
+        """The store lacks the bucket that closed last (or its flow or price) and the last poll's
+        answers could not hold it yet: their data (`data_as_of`) end before its close, upstream
+        had not published it or the answer was cached from before. Answers that do not say what
+        their data cover are judged by their bars alone. A bucket lacking from answers whose data
+        cover it is no lateness: asking again soon would bring the same."""
+        expected = self._closed_bucket()
+        if expected is None or not self._lacks_closed_bucket(expected):
+            return False
+        data = [t for t in self._answer_data if t is not None]
+        if not data or len(data) < len(self._answer_data):
+            return True
+        return min(data) < expected + bar_delta(self.bar_size)
+
+    def _closed_bucket(self) -> datetime | None:
+        """The start of the bucket that closed last; None before the first close."""
+        now = self.clock.now()
+        size = BAR_SECONDS[self.bar_size]
+        open_, close = session_bounds(self._session_day())
+        if now < open_ + timedelta(seconds=size):
+            return None
+        closes = int((min(now, close) - open_).total_seconds() // size)  # none after the close
+        return open_ + timedelta(seconds=(closes - 1) * size)
+
+    def _lacks_closed_bucket(self, expected: datetime) -> bool:
+        """The store lacks the bucket starting at `expected`, or its flow or price."""
+        now = self.clock.now()
+        open_ = session_bounds(self._session_day())[0]
+        view = self.store.session(self.symbol, self.bar_size)
+        if view is None or (view.no_session and now - open_ > NO_SESSION_GRACE):
+            return False
+        if view.rows:
+            newest = view.rows[-1]
+            complete = None not in (newest.calls, newest.puts, newest.spot)
+            if newest.t >= expected and complete:
+                return False
+        return True
+
+    def _seconds_to_next_poll(self) -> float:
+        return max(self._fresh_in(), self._seconds_to_close())
+
+    def _seconds_to_close(self) -> float:
+        now = self.clock.now()
+        size = BAR_SECONDS[self.bar_size]
+        open_, close = session_bounds(self._session_day())
+        self.planner.replan(polls_left(now, close, size))
+        view = self.store.session(self.symbol, self.bar_size)
+        first_close = open_ + timedelta(seconds=size)
+        if now < first_close:
+            return min(NO_SESSION_RECHECK, (first_close - now).total_seconds()) + SETTLE_SECONDS
+        if view is not None and view.no_session and now - open_ > NO_SESSION_GRACE:
+            return NO_SESSION_RECHECK
+        since_open = (now - open_).total_seconds()
+        next_close = open_ + timedelta(seconds=(math.floor(since_open / size) + 1) * size)
+        return max(0.0, (next_close - now).total_seconds()) + self._settle
+
+    def _learn_settle(self, missed: bool) -> None:
+        """Wait longer after a close when its first answer lacked the bucket (upstream publishes
+        late), a little less after each one that held it: the first poll settles just past
+        nearly every sample's publication lag, and catch-ups stay rare."""
+        if missed:
+            self._settle = min(MAX_SETTLE_SECONDS, self._settle + self._settle_step)
+            self._settle_step *= 2
+        else:
+            self._settle = max(SETTLE_SECONDS, self._settle - SETTLE_STEP_DOWN)
+            self._settle_step = SETTLE_STEP_UP
+
+    def _backoff(self, failures: int, error: ApiError) -> float:
+        """Exponential backoff with full jitter, never shorter than the server's Retry-After."""
+        ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (failures - 1))
+        delay = self._rng.uniform(ceiling / 2, ceiling)
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        return delay
+
+    async def _sleep(self, market_seconds: float) -> None:
+        """Sleep on the market clock; `pause` and `resume` cut it short, and so does
+        `refresh_now`, though never to send a request the server can only answer from its
+        cache: a refresh then waits until a fresh answer can exist."""
+        due = self.clock.now() + timedelta(seconds=market_seconds)
+        remaining = market_seconds
+        while await self._nap(remaining):
+            if not self._check_next or self.paused:
+                return
+            # a refresh pressed again while waiting for the cache keeps waiting
+            remaining = min(self._fresh_in(), (due - self.clock.now()).total_seconds())
+            if remaining <= 0:
+                return
+
+    async def _nap(self, market_seconds: float) -> bool:
+        """Sleep up to `market_seconds`, showing when the next poll comes; True when woken."""
+        self._wake.clear()
+        self.status = self._status(
+            self.status.state,
+            self.status.message,
+            next_in=market_seconds,
+            retry_in=self.status.retry_in,
+            reason=self.status.reason,
+        )
+        self._emit()
+        sleeper = asyncio.ensure_future(self.clock.sleep(market_seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+        return waker.done() and not sleeper.done()
+
+    # --- status -------------------------------------------------------------------------------
+
+    def _status(
+        self,
+        state: PollState,
+        message: str,
+        *,
+        next_in: float | None = None,
+        retry_in: float | None = None,
+        reason: str | None = None,
+    ) -> PollStatus:
+        view = self.store.session(self.symbol, self.bar_size)
+        now = self.clock.now()
+        return PollStatus(
+            symbol=self.symbol,
+            source=self.source,
+            state=state,
+            message=message,
+            last_success=self._last_success,
+            last_bar=view.last_t if view is not None else None,
+            next_poll=now + timedelta(seconds=next_in) if next_in is not None else None,
+            retry_in=retry_in,
+            quota=self.planner.view(),
+            reason=reason,
+            note=self._note,
+            as_of=self.as_of,
+            data_as_of=self.data_as_of,
+        )
+
+    def _report(
+        self,
+        state: PollState,
+        message: str,
+        *,
+        retry_in: float | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.status = self._status(state, message, retry_in=retry_in, reason=reason)
+        self._emit()
+
+    def _emit(self) -> None:
+        if self.on_status is not None:
+            self.on_status(self.status)
+
+
+def _latest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
+
+
+def _hhmm(t: datetime | None) -> str:
+    return t.astimezone(ET).strftime("%H:%M ET") if t is not None else "the open"
+
+
+def _last_known(view: SessionView | None, field: str) -> datetime | None:
+    """The newest bucket whose `field` is known."""
+    if view is None:
+        return None
+    for row in reversed(view.rows):
+        if getattr(row, field) is not None:
+            return row.t
+    return None

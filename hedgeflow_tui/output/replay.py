@@ -1,0 +1,86 @@
+"""Replaying a recording without a screen: JSON lines as fast as it goes, or a CSV export.
+
+Both merge the recorded batches into a fresh store in their recorded order, the same way the
+pollers merged them live, so the bar and alert lines equal the live run's. Both stream the file
+(`RecordingStream`): memory for the session's bars, not for the recording.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import TextIO
+
+from hedgeflow_tui.analysis.alerting import AlertTrackers
+from hedgeflow_tui.api.model import iso
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.store import Change, Row, Store
+from hedgeflow_tui.output.jsonlines import JsonLinesSink
+from hedgeflow_tui.storage.recording.reader import RecordingStream
+
+CSV_COLUMNS = (
+    "symbol",
+    "bar_size",
+    "t",
+    "calls",
+    "puts",
+    "all",
+    "cum_calls",
+    "cum_puts",
+    "cum_all",
+    "spot",
+    "alerts",
+)
+
+
+def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO) -> int:
+    store = Store()
+    sink = JsonLinesSink(store, out, settings.sensitivity, flush_each_line=False)
+    for batch in recording:
+        store.apply(batch.responses)
+    sink.flush_each_line = True
+    sink.write(
+        {
+            "type": "status",
+            "source": "REPLAY",
+            "state": "closed",
+            "message": f"replayed {recording.batches_read} polls, "
+            f"{recording.skipped} unreadable lines skipped",
+        }
+    )
+    return 0
+
+
+def export_csv(sensitivity: str, recording: RecordingStream, out: TextIO) -> int:
+    """The merged per-bar table, with the alerts each bar triggered."""
+    store = Store()
+    trackers = AlertTrackers(store, sensitivity)
+    alerts: dict[tuple[str, str, str], list[str]] = {}
+
+    def on_change(change: Change) -> None:
+        for alert in trackers.update(change):
+            key = (change.symbol, change.bar_size, iso(alert.t))
+            alerts.setdefault(key, []).append(f"{alert.kind}:{alert.direction}")
+
+    store.subscribe(on_change)
+    keys: dict[tuple[str, str], None] = {}
+    for batch in recording:
+        store.apply(batch.responses)
+        keys[batch.symbol, batch.bar_size] = None
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for symbol, bar_size in keys:
+        view = store.session(symbol, bar_size)
+        for row in view.rows if view else ():
+            fired = alerts.get((symbol, bar_size, iso(row.t)), [])
+            writer.writerow([symbol, bar_size, iso(row.t), *csv_cells(row), ";".join(fired)])
+    return 0
+
+
+def csv_cells(row: Row) -> list[str]:
+    """The flow and price columns of a bar, as the CSV export writes them."""
+    values = (row.calls, row.puts, row.all, row.cum_calls, row.cum_puts, row.cum_all, row.spot)
+    return [_cell(v) for v in values]
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.10g}"

@@ -1,0 +1,652 @@
+"""Session history: every session's merged bars and alerts in an embedded SQLite database.
+
+`history.sqlite3` in the user data dir (`HEDGEFLOW_DATA_DIR` overrides the dir). One row per
+session (symbol, day, bar size, market), one per bar, one per alert. The market keeps sources
+apart: `live` (the FlashAlpha API), `remote` (a `--base-url` server) and `sim:SEED` (the
+simulator, per seed), and every comparison stays inside one market, so simulated sessions never
+mix into live percentiles. No API key, host or URL is ever stored.
+
+Safety: WAL journal (readers never block the writer), `synchronous=NORMAL` (a commit is in the
+WAL before `commit` returns, so killing the process loses nothing committed; only a power cut
+could lose the last commits), one short `BEGIN IMMEDIATE` transaction per poll with a busy
+timeout, and one writer per database: the first process takes an exclusive lock on
+`history.sqlite3.lock`; a second dashboard opens the database read-only and says so.
+The schema has a version (`PRAGMA user_version`) and ordered migrations.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import threading
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.config.settings import data_dir
+from hedgeflow_tui.engine.store import Row, SessionView
+from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
+from hedgeflow_tui.market.clock import ET, session_bounds
+
+FILE_NAME = "history.sqlite3"
+BUSY_TIMEOUT_MS = 2000
+SQUEEZE_STARTS = ("squeeze_building", "squeeze_confirmed")
+EPISODE_ENDS = ("squeeze_ended", "reversal")
+
+# Each entry takes the schema from version i to i + 1; never edit a released one, append.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        symbol TEXT NOT NULL,
+        day TEXT NOT NULL,              -- YYYY-MM-DD, the 0DTE expiry
+        bar_size TEXT NOT NULL,
+        market TEXT NOT NULL,           -- live | remote | sim:SEED
+        open INTEGER NOT NULL,          -- 09:30 ET of `day`, Unix seconds
+        UNIQUE (symbol, bar_size, market, day)
+    );
+    CREATE TABLE bars (
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        t INTEGER NOT NULL,             -- bucket start, Unix seconds
+        calls REAL, puts REAL, all_flow REAL,
+        cum_calls REAL, cum_puts REAL, cum_all REAL,
+        spot REAL,
+        peak REAL,                      -- largest |all| of the session up to this bar
+        PRIMARY KEY (session_id, t)
+    ) WITHOUT ROWID;
+    CREATE TABLE alerts (
+        session_id INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        t INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        direction TEXT NOT NULL,
+        bars INTEGER NOT NULL,
+        run_flow REAL NOT NULL,
+        attribution TEXT NOT NULL,
+        price_confirms INTEGER NOT NULL,
+        cum_all REAL,
+        UNIQUE (session_id, t, kind)
+    );
+    """,
+    """
+    ALTER TABLE bars ADD COLUMN net_gex REAL;     -- dealers' net GEX at the bucket
+    ALTER TABLE bars ADD COLUMN gamma_flip REAL;  -- the gamma flip level at the bucket
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class HistoryError(RuntimeError):
+    """The history cannot be used; the message is one line for the user."""
+
+
+def history_path() -> Path:
+    return data_dir() / FILE_NAME
+
+
+def market_of(source: str, seed: int | None = None) -> str:
+    """The market a source's sessions belong to: LIVE → live, REMOTE → remote, SIMULATED →
+    sim:SEED (sim:? when the seed is unknown)."""
+    if source == "SIMULATED":
+        return f"sim:{'?' if seed is None else seed}"
+    return source.lower()
+
+
+def market_label(market: str) -> str:
+    """How a market reads on screen: live, remote server, simulated (seed 7)."""
+    if market.startswith("sim:"):
+        return f"simulated, seed {market[4:]}"
+    return {"remote": "remote server"}.get(market, market)
+
+
+def session_day(view: SessionView) -> date | None:
+    """The session's day: its expiry, else the ET date of its first bar."""
+    if view.expiration is not None:
+        return view.expiration
+    return view.rows[0].t.astimezone(ET).date() if view.rows else None
+
+
+def _epoch(t: datetime) -> int:
+    return int(t.timestamp())
+
+
+def _time(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    id: int
+    symbol: str
+    day: date
+    bar_size: str
+    market: str
+    bars: int
+    net_flow: float | None  # the last known cumulative of all
+    squeezes: int
+
+
+@dataclass(frozen=True, slots=True)
+class PastPoint:
+    """One past session at a time of day: its cumulative and its largest |bar| up to then."""
+
+    day: date
+    cum_all: float | None
+    peak: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PastBars:
+    """Some of a past session's bars: seconds after its open, cumulative and largest |bar| so
+    far (`History.past_bars`)."""
+
+    session_id: int
+    day: date
+    seconds: list[int]  # ascending
+    cum_all: list[float | None]
+    peak: list[float | None]
+
+    def at(self, offset: timedelta, bar_size: str) -> PastPoint:
+        """The session at `offset` after its open, as `History.same_time` reads it: its last
+        bar at or before then, if that bar is within two bars of it; else an empty point (the
+        bars read must cover those two bars up to `offset`)."""
+        at = int(offset.total_seconds())
+        i = bisect_right(self.seconds, at) - 1
+        if i < 0 or self.seconds[i] < at - 2 * BAR_SECONDS[bar_size]:
+            return PastPoint(self.day, None, None)
+        return PastPoint(self.day, self.cum_all[i], self.peak[i])
+
+
+class _WriterLock:
+    """An exclusive, non-blocking lock on a file next to the database, held until `release`
+    (or until the process dies: the OS drops it, so a killed writer never leaves it stale)."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle: IO[bytes] | None = path.open("a+b")  # held until release()
+        try:
+            _lock(self._handle)
+        except OSError:
+            self._handle.close()
+            self._handle = None
+            raise
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def _lock(handle: IO[bytes]) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+class History:
+    """One open history database: the writer (holding the lock) or a read-only reader."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection | None, lock, note: str | None):
+        self.path = path
+        self._db = connection
+        self._lock = lock
+        self._mutex = threading.Lock()  # the app writes from its loop and a builder thread
+        self._ids: dict[tuple[str, str, str, str], int] = {}
+        self.note = note  # shown to the user: read-only, or why history is unavailable
+
+    # --- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | None = None, *, write: bool = True) -> History:
+        """The writer if `write` and no other process writes this database, else a reader.
+        A reader of a database that does not exist yet holds nothing (`empty`)."""
+        path = path or history_path()
+        if write:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                lock = _WriterLock(path.with_name(path.name + ".lock"))
+            except OSError:
+                history = cls._reader(path)
+                history.note = "history read-only: another hedgeflow-tui is writing it"
+                return history
+            try:
+                connection = _connect(path, read_only=False)
+                _migrate(connection)
+            except (sqlite3.Error, HistoryError) as error:
+                lock.release()
+                raise _one_line(error, path) from None
+            return cls(path, connection, lock, None)
+        return cls._reader(path)
+
+    @classmethod
+    def _reader(cls, path: Path) -> History:
+        if not path.exists():
+            return cls(path, None, None, None)
+        try:
+            connection = _connect(path, read_only=True)
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error as error:
+            raise _one_line(error, path) from None
+        if version > SCHEMA_VERSION:
+            raise HistoryError(_newer(path, version))
+        if version < SCHEMA_VERSION:  # an older schema, not migrated yet by a writer
+            connection.close()
+            return cls(path, None, None, None)
+        return cls(path, connection, None, None)
+
+    @property
+    def writable(self) -> bool:
+        return self._lock is not None
+
+    @property
+    def empty(self) -> bool:
+        return self._db is None
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+
+    # --- writing ------------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self._db is None or not self.writable:
+            raise HistoryError("history is read-only")
+        with self._mutex:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def _session_id(self, db: sqlite3.Connection, symbol: str, day: date, bar: str, market: str):
+        key = (symbol, day.isoformat(), bar, market)
+        if key not in self._ids:
+            db.execute(
+                "INSERT OR IGNORE INTO sessions (symbol, day, bar_size, market, open) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (*key, _epoch(session_bounds(day)[0])),
+            )
+            self._ids[key] = db.execute(
+                "SELECT id FROM sessions WHERE symbol=? AND day=? AND bar_size=? AND market=?", key
+            ).fetchone()[0]
+        return self._ids[key]
+
+    def write(
+        self,
+        symbol: str,
+        day: date,
+        bar_size: str,
+        market: str,
+        rows: Iterable[tuple[Row, float | None]],
+        alerts: Iterable[Alert] = (),
+    ) -> None:
+        """Insert or replace bars (each with its running peak) and add alerts, in one
+        transaction: after it returns they survive a kill of the process."""
+        with self._transaction() as db:
+            sid = self._session_id(db, symbol, day, bar_size, market)
+            db.executemany(
+                "INSERT OR REPLACE INTO bars (session_id, t, calls, puts, all_flow, cum_calls, "
+                "cum_puts, cum_all, spot, peak, net_gex, gamma_flip) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        sid,
+                        _epoch(row.t),
+                        row.calls,
+                        row.puts,
+                        row.all,
+                        row.cum_calls,
+                        row.cum_puts,
+                        row.cum_all,
+                        row.spot,
+                        peak,
+                        row.net_gex,
+                        row.gamma_flip,
+                    )
+                    for row, peak in rows
+                ],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO alerts (session_id, t, kind, direction, bars, run_flow, "
+                "attribution, price_confirms, cum_all) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        sid,
+                        _epoch(a.t),
+                        a.kind,
+                        a.direction,
+                        a.bars,
+                        a.run_flow,
+                        a.attribution,
+                        int(a.price_confirms),
+                        a.cum_all,
+                    )
+                    for a in alerts
+                ],
+            )
+
+    def has_session(self, symbol: str, day: date, bar_size: str, market: str) -> bool:
+        """Whether a session is stored with bars up to its last bucket (a whole day)."""
+        if self._db is None:
+            return False
+        close = session_bounds(day)[1] - bar_delta(bar_size)
+        found = self._query(
+            "SELECT 1 FROM sessions s JOIN bars b ON b.session_id = s.id "
+            "WHERE s.symbol=? AND s.day=? AND s.bar_size=? AND s.market=? AND b.t=?",
+            (symbol, day.isoformat(), bar_size, market, _epoch(close)),
+        )
+        return bool(found)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        if self._db is None:
+            return []
+        with self._mutex:
+            return self._db.execute(sql, params).fetchall()
+
+    def sessions(
+        self,
+        symbol: str | None = None,
+        day: date | None = None,
+        bar_size: str | None = None,
+        market: str | None = None,
+    ) -> list[SessionSummary]:
+        """Stored sessions, newest day first, with their bar count, net flow and squeezes."""
+        where, params = _filters(symbol, day, bar_size, market)
+        found = self._query(
+            "SELECT s.id, s.symbol, s.day, s.bar_size, s.market, "
+            "(SELECT COUNT(*) FROM bars b WHERE b.session_id = s.id), "
+            "(SELECT cum_all FROM bars b WHERE b.session_id = s.id AND cum_all IS NOT NULL "
+            " ORDER BY t DESC LIMIT 1) "
+            f"FROM sessions s {where} ORDER BY s.day DESC, s.symbol, s.bar_size, s.market",
+            params,
+        )
+        return [
+            SessionSummary(
+                id=sid,
+                symbol=sym,
+                day=date.fromisoformat(d),
+                bar_size=bar,
+                market=mkt,
+                bars=count,
+                net_flow=net,
+                squeezes=self._squeezes(sid),
+            )
+            for sid, sym, d, bar, mkt, count, net in found
+        ]
+
+    def _squeezes(self, session_id: int) -> int:
+        """Squeeze episodes: a building or confirmed alert outside an episode starts one."""
+        count, inside = 0, False
+        for (kind,) in self._query(
+            "SELECT kind FROM alerts WHERE session_id=? ORDER BY t, rowid", (session_id,)
+        ):
+            if kind in SQUEEZE_STARTS and not inside:
+                count, inside = count + 1, True
+            elif kind in EPISODE_ENDS:
+                inside = False
+        return count
+
+    def rows(self, session_id: int) -> list[Row]:
+        return [
+            Row(_time(t), calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip)
+            for t, calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip in self._query(
+                "SELECT t, calls, puts, all_flow, cum_calls, cum_puts, cum_all, spot, net_gex, "
+                "gamma_flip FROM bars WHERE session_id=? ORDER BY t",
+                (session_id,),
+            )
+        ]
+
+    def alerts(self, session_id: int) -> dict[datetime, list[str]]:
+        """Per bar: the alerts it fired, as `kind:direction`, in firing order."""
+        fired: dict[datetime, list[str]] = {}
+        for t, kind, direction in self._query(
+            "SELECT t, kind, direction FROM alerts WHERE session_id=? ORDER BY t, rowid",
+            (session_id,),
+        ):
+            fired.setdefault(_time(t), []).append(f"{kind}:{direction}")
+        return fired
+
+    def past_days(self, symbol: str, bar_size: str, market: str, before: date, limit: int):
+        """Ids and days of the newest `limit` sessions before `before`, newest first."""
+        return [
+            (sid, date.fromisoformat(d))
+            for sid, d in self._query(
+                "SELECT id, day FROM sessions WHERE symbol=? AND bar_size=? AND market=? "
+                "AND day < ? ORDER BY day DESC LIMIT ?",
+                (symbol, bar_size, market, before.isoformat(), limit),
+            )
+        ]
+
+    def same_time(
+        self,
+        symbol: str,
+        bar_size: str,
+        market: str,
+        before: date,
+        offset: timedelta,
+        limit: int = 30,
+    ) -> list[PastPoint]:
+        """The newest `limit` past sessions at `offset` after their open (newest first): the
+        last bar at or before it, if that bar is within two bars of it (else the session was
+        not recorded then, and its point is empty)."""
+        step = BAR_SECONDS[bar_size]
+        at, slack = int(offset.total_seconds()), 2 * step
+        points = []
+        for sid, day in self.past_days(symbol, bar_size, market, before, limit):
+            opened = _epoch(session_bounds(day)[0])
+            found = self._query(
+                "SELECT cum_all, peak FROM bars WHERE session_id=? AND t BETWEEN ? AND ? "
+                "ORDER BY t DESC LIMIT 1",
+                (sid, opened + at - slack, opened + at),
+            )
+            points.append(PastPoint(day, *found[0]) if found else PastPoint(day, None, None))
+        return points
+
+    def past_extent(
+        self, symbol: str, bar_size: str, market: str, before: date, limit: int = 30
+    ) -> list[tuple[int, int | None]]:
+        """Id and last bar time of the newest `limit` sessions before `before`: it changes when
+        a session is stored or grows (one index lookup each)."""
+        return [
+            (sid, last)
+            for sid, last in self._query(
+                "SELECT s.id, (SELECT MAX(t) FROM bars b WHERE b.session_id = s.id) "
+                "FROM sessions s WHERE s.symbol=? AND s.bar_size=? AND s.market=? AND s.day < ? "
+                "ORDER BY s.day DESC LIMIT ?",
+                (symbol, bar_size, market, before.isoformat(), limit),
+            )
+        ]
+
+    def past_bars(
+        self,
+        symbol: str,
+        bar_size: str,
+        market: str,
+        before: date,
+        start: timedelta,
+        end: timedelta,
+        limit: int = 30,
+    ) -> list[PastBars]:
+        """The bars from `start` to `end` after the open of the newest `limit` past sessions
+        (newest first), for `PastBars.at`: what `same_time` reads, for a span of the day."""
+        found = []
+        low, high = int(start.total_seconds()), int(end.total_seconds())
+        for sid, day in self.past_days(symbol, bar_size, market, before, limit):
+            opened = _epoch(session_bounds(day)[0])
+            bars = self._query(
+                "SELECT t, cum_all, peak FROM bars WHERE session_id=? AND t BETWEEN ? AND ? "
+                "ORDER BY t",
+                (sid, opened + low, opened + high),
+            )
+            found.append(
+                PastBars(
+                    sid,
+                    day,
+                    [t - opened for t, _, _ in bars],
+                    [c for _, c, _ in bars],
+                    [p for _, _, p in bars],
+                )
+            )
+        return found
+
+    def flows(self, session_ids: Sequence[int]) -> list[list[float | None]]:
+        """Each session's per-bar `all` flow, in time order."""
+        return [
+            [
+                v
+                for (v,) in self._query(
+                    "SELECT all_flow FROM bars WHERE session_id=? ORDER BY t", (sid,)
+                )
+            ]
+            for sid in session_ids
+        ]
+
+
+def _filters(symbol, day, bar_size, market) -> tuple[str, list]:
+    clauses, params = [], []
+    for column, value in (("symbol", symbol), ("day", day), ("bar_size", bar_size)):
+        if value is not None:
+            clauses.append(f"s.{column} = ?")
+            params.append(value.isoformat() if isinstance(value, date) else value)
+    if market is not None:
+        clauses.append("(s.market = ? OR s.market LIKE ?)")
+        params += [market, f"{market}:%"]
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+    if read_only:
+        connection = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+    else:
+        connection = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000
+        )
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    connection.execute("PRAGMA foreign_keys=ON")
+    return connection
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Bring the schema to `SCHEMA_VERSION`, one migration per transaction."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise HistoryError(_newer(None, version))
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[target - 1]):
+                connection.execute(statement)
+            connection.execute(f"PRAGMA user_version={target}")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a migration (no `;` inside a statement's text)."""
+    body = "\n".join(line.split("--")[0] for line in script.splitlines())
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def _newer(path: Path | None, version: int) -> str:
+    name = path.name if path else FILE_NAME
+    return (
+        f"{name} has schema v{version}, newer than this hedgeflow-tui knows "
+        f"(v{SCHEMA_VERSION}): upgrade hedgeflow-tui"
+    )
+
+
+def _one_line(error: Exception, path: Path) -> HistoryError:
+    if isinstance(error, HistoryError):
+        return error
+    return HistoryError(f"cannot use the history database {path.name}: {error}")
+
+
+def running_peaks(rows: Sequence[Row], peak: float | None = None) -> list[tuple[Row, float | None]]:
+    """Each row with the largest |all| up to it (starting from `peak`)."""
+    out = []
+    for row in rows:
+        if row.all is not None:
+            peak = abs(row.all) if peak is None else max(peak, abs(row.all))
+        out.append((row, peak))
+    return out
+
+
+class HistoryFeed:
+    """Writes one source's sessions as the store changes: the changed bars, every bar after them
+    whose running peak moved, and the alerts the detector fired."""
+
+    def __init__(self, history: History, market: str) -> None:
+        self.history = history
+        self.market = market
+        self.error: str | None = None  # set once a write fails; writing stops there
+        self._written: dict[tuple[str, str], dict[datetime, tuple[Row, float | None]]] = {}
+        self._days: dict[tuple[str, str], date] = {}
+
+    def record(self, view: SessionView, changed: Sequence[Row], alerts: Sequence[Alert]) -> None:
+        if self.error is not None or not self.history.writable:
+            return
+        day = session_day(view)
+        if day is None or (not changed and not alerts):
+            return
+        key = (view.symbol, view.bar_size)
+        if self._days.get(key) != day:  # a new session replaced the previous day's
+            self._days[key] = day
+            self._written[key] = {}
+        written = self._written[key]
+        rows = view.rows
+        start = bisect_left([r.t for r in rows], changed[0].t) if changed else len(rows)
+        peaks = running_peaks(rows[start:], _peak(rows[:start]))
+        todo = [(row, peak) for row, peak in peaks if written.get(row.t) != (row, peak)]
+        try:
+            self.history.write(view.symbol, day, view.bar_size, self.market, todo, alerts)
+        except (sqlite3.Error, HistoryError) as error:
+            self.error = f"history not saved: {error}"
+            return
+        written.update((row.t, (row, p)) for row, p in todo)
+
+
+def _peak(rows: Sequence[Row]) -> float | None:
+    known = [abs(r.all) for r in rows if r.all is not None]
+    return max(known) if known else None
+
+
+def open_history(enabled: bool, *, write: bool = True) -> tuple[History | None, str | None]:
+    """The history for a dashboard or headless run, and a note for the user (read-only, or why
+    there is none); (None, None) when it is turned off."""
+    if not enabled:
+        return None, None
+    try:
+        history = History.open(write=write)
+    except HistoryError as error:
+        return None, f"history off: {error}"
+    return history, history.note
