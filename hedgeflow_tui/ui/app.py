@@ -134,6 +134,19 @@ class FlowChanged(Message):
         self.alerts = alerts
 
 
+class SymbolTabs(TabbedContent):
+    """The symbols' tabs, switched by `tab` and by a click, never focused: focused (Textual
+    focuses the first focusable widget as a terminal's screen starts, before any `on_mount`),
+    they take the arrow keys (← → switch the symbol instead of moving the chart's cursor) and
+    put them first in the footer, splitting its View group."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, Tabs):
+                widget.can_focus = False
+            yield widget
+
+
 class DashboardApp(App[None]):
     """The shared dashboard; `LiveApp` and `ReplayApp` feed it and add their keys."""
 
@@ -212,7 +225,7 @@ class DashboardApp(App[None]):
         """The first frame: the chrome, and a tab per symbol saying it is loading. The views
         (and the store, detector and widgets they import) come after it (`on_ready`)."""
         yield Header()
-        with TabbedContent(id="symbols"):
+        with SymbolTabs(id="symbols"):
             for symbol in self.symbols:
                 with TabPane(symbol, id=tab_id(symbol)):
                     yield Static(loading_text(symbol), classes="loading")
@@ -244,9 +257,6 @@ class DashboardApp(App[None]):
         return super().get_css_variables() | css_variables(palette, self.current_theme.dark)
 
     def on_mount(self) -> None:
-        # the tabs take no focus: focused, they put their arrow keys first in the footer and
-        # split its View group around `tab` (the app's own keys switch tabs, and so does a click)
-        self.query_one(TabbedContent).query_one(Tabs).can_focus = False
         self.set_interval(1.0, self.refresh_statuses)
         self._catch_stop_signals()
         self.say_window_dropped()
@@ -506,6 +516,11 @@ class DashboardApp(App[None]):
 
     def on_flow_chart_picked(self, message: FlowChart.Picked) -> None:
         self.show_chart_view(replace(self.chart_view, cursor=message.t))
+
+    def action_help_quit(self) -> None:
+        """ctrl+c quits, as a terminal user expects (Textual's own only says to press ctrl+q;
+        in the command palette's input it still copies)."""
+        self.exit()
 
     def action_help(self) -> None:
         # Markdown is slow to import: not at launch

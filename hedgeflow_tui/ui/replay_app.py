@@ -72,7 +72,7 @@ recording holds are named (`b` shows the next).
         Binding(
             "left",
             "replay_back",
-            "Back",
+            "Step back",
             id="replay.back",
             tooltip="One poll back",
             group=STEP,
@@ -80,7 +80,7 @@ recording holds are named (`b` shows the next).
         Binding(
             "right",
             "replay_forward",
-            "Step",
+            "Step forward",
             id="replay.forward",
             tooltip="One poll forward",
             group=STEP,
