@@ -70,8 +70,8 @@ def test_ctrl_c_quits():
 def two_symbol_recording(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("terminal")
     path = folder / "session.jsonl"
-    run = ["SPY", "QQQ", "--headless", "--record", str(path), "--start", "15:45", *DEMO]
-    run += ["--speed", "900"]  # the last --speed given counts
+    run = ["SPY", "QQQ", "--headless", "--record", str(path), "--start", "15:50", *DEMO]
+    run += ["--speed", "120"]  # the last --speed given counts
     subprocess.run(
         [sys.executable, "-m", "hedgeflow_tui", *run],
         check=True,
