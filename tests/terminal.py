@@ -46,7 +46,8 @@ class Terminal:
         self.lock = threading.Lock()
         self.exit_status: int | None = None
         env = os.environ | {"TERM": "xterm-256color", "COLORTERM": "truecolor"}
-        env.pop("TEXTUAL", None)
+        for name in ("TEXTUAL", "COLUMNS", "LINES"):  # the size is the pty's (pytest sets them)
+            env.pop(name, None)
         pid, fd = pty.fork()
         if pid == 0:  # the child: the pty is its terminal
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))

@@ -19,7 +19,8 @@ DEMO = ["--demo", "--speed", "30", "--no-history", "--date", "2026-06-12"]
 
 
 def cursor_time(text: str) -> str | None:
-    found = re.search(r"cursor (\d\d:\d\d)", text)
+    """The parked bar's time on the readout line (its wide form, or a narrow one)."""
+    found = re.search(r"(?:cursor |^ )(\d\d:\d\d)(?::00 ET| flow/cum)", text, re.MULTILINE)
     return found.group(1) if found else None
 
 
