@@ -60,6 +60,23 @@ def test_after_a_click_parks_the_cursor_the_arrows_move_it():
         assert minutes(cursor_time(term.text()) or "") == minutes(clicked) - 1
 
 
+def footer(text: str) -> str:
+    return text.splitlines()[-1]
+
+
+def test_at_80_columns_the_footer_keeps_its_keys_whole_and_spares_the_rest():
+    with terminal(["SPY", "QQQ", *DEMO], 80, 24) as term:
+        shown = footer(term.wait_for("per-bar flow", what="the first data frame"))
+        for key in ("tab Next symbol", "←→wz View", "q Quit", "? Help", "^p palette"):
+            assert key in shown, shown
+        assert "s Sensitivity" not in shown and "b Bar size" not in shown  # in help, palette
+        term.press("s")  # still bound
+        term.wait_for("sensitivity: high", what="s still cycles the sensitivity")
+    with terminal(["SPY", "QQQ", *DEMO], 120, 30) as term:
+        shown = footer(term.wait_for("per-bar flow", what="the first data frame"))
+        assert "s Sensitivity" in shown and "b Bar size" in shown, shown
+
+
 def test_ctrl_c_quits():
     with terminal(["SPY", *DEMO], 100, 30) as term:
         term.wait_for("per-bar flow", what="the first data frame")
@@ -91,7 +108,9 @@ def poll_number(text: str) -> int:
 
 def test_replay_the_arrows_step_a_paused_replay_and_keep_the_symbol(two_symbol_recording):
     with terminal(["--replay", str(two_symbol_recording), "--no-history"], 80, 24) as term:
-        term.wait_for("per-bar flow", what="the first data frame")
+        shown = footer(term.wait_for("per-bar flow", what="the first data frame"))
+        for key in ("tab Next symbol", "q Quit", "? Help", "←→ Step", "Start/End", "+- Speed"):
+            assert key in shown, shown
         term.press("space")  # pause
         term.wait_for("paused")
         at = poll_number(term.text())

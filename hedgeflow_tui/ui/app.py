@@ -29,12 +29,13 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Header, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from hedgeflow_tui.config.settings import SENSITIVITIES, Settings
 from hedgeflow_tui.ui.chart.view import ChartView, move_cursor
 from hedgeflow_tui.ui.first_frame import loading_text, symbol_id, tab_id
+from hedgeflow_tui.ui.footer import DashboardFooter
 from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
 
 if TYPE_CHECKING:  # imported after the first frame (the views, the store, the detector)
@@ -156,6 +157,8 @@ class DashboardApp(App[None]):
     # a compact footer, so the keys fit in 80 columns; the replay's need all of them (no ^p hint)
     PALETTE_HINT = True
     TITLE = "hedgeflow-tui"
+    # left out of the footer when it cannot hold every key (in the help and the palette still)
+    SPARE_KEYS: ClassVar[tuple[str, ...]] = ("cycle_sensitivity", "cycle_bar")
     MODE: ClassVar[str]  # "live" or "replay": the help screen's title
     HELP_NOTES: ClassVar[str]  # what this mode's status line says (help, after the keys)
 
@@ -231,7 +234,7 @@ class DashboardApp(App[None]):
             for symbol in self.symbols:
                 with TabPane(symbol, id=tab_id(symbol)):
                     yield Static(loading_text(symbol), classes="loading")
-        yield Footer(compact=True, show_command_palette=self.PALETTE_HINT)
+        yield DashboardFooter(self.SPARE_KEYS, show_command_palette=self.PALETTE_HINT)
 
     async def on_ready(self) -> None:
         """After the first frame: the status line over the tabs (at the screen's level, so that
