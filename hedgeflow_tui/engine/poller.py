@@ -197,6 +197,8 @@ class Poller:
             self._report("closed", "session closed: all bars in")
             return None
         self._replan()  # once per cycle, before the plan is read
+        if self._quota_used_up():
+            return self._wait_for_quota()
         catch_up = self._catch_up_in()
         if self.catch_ups and self._catchups == 0:
             self._learn_settle(missed=self._awaits_publication())
@@ -205,7 +207,56 @@ class Poller:
             self.catchups_sent += 1
             return catch_up
         self._catchups = 0
-        return self._seconds_to_next_poll()
+        skipped = self._closes_planned_without_requests()
+        self._poll_index += skipped
+        return self._seconds_to_next_poll() + skipped * BAR_SECONDS[self.bar_size]
+
+    def _closes_planned_without_requests(self) -> int:
+        """The coming bar closes at which the quota plan sends nothing (it polls every Nth):
+        the poller sleeps over them, so that the next poll said is the one that asks. The
+        session's last close is always polled."""
+        _, close = session_bounds(self._session_day())
+        left = polls_left(self.clock.now(), close, BAR_SECONDS[self.bar_size])
+        nothing = Cycle(series=False, flow=False)
+        skipped = 0
+        while (
+            skipped < left - 1
+            and self.planner.cycle(self.symbol, self._poll_index + skipped) == nothing
+        ):
+            skipped += 1
+        return skipped
+
+    def _quota_used_up(self) -> bool:
+        """The answers' quota headers say not one request is left today."""
+        return self.planner.limit is not None and self.planner.remaining == 0
+
+    def _wait_for_quota(self) -> float | None:
+        """No request left: say when the quota resets and wait for it, or for the session's
+        close, whichever comes first; then ask once more (a 429 then ends the session's polling
+        as any quota refusal after the close does). Past the close already: stop here."""
+        rate = self.client.rate_limit
+        reset = rate.reset_at if rate is not None else None
+        resets = f"resets {reset:%Y-%m-%d %H:%M} UTC" if reset is not None else "resets 00:00 UTC"
+        if self._past_close():
+            self._report(
+                "stopped",
+                f"stopped: the session is over and the daily quota is used up ({resets}); "
+                f"bars after {_hhmm(self.status.last_bar)} missing",
+                reason=ErrorKind.RATE_LIMITED,
+            )
+            return None
+        now = self.clock.now()
+        _, close = session_bounds(self._session_day())
+        until = close + PRICE_GRACE if reset is None else min(reset, close + PRICE_GRACE)
+        wait = max(CATCH_UP_MIN, (until - now).total_seconds())
+        self._check_next = True  # the next poll asks, whatever the plan says
+        self._report(
+            "rate_limited",
+            f"daily quota used up, {resets}; no bars until then",
+            retry_in=wait,
+            reason=ErrorKind.RATE_LIMITED,
+        )
+        return wait
 
     async def poll_once(self) -> None:
         """One cycle: fetch what the quota plan allows, merge what arrived, raise the worst
