@@ -57,9 +57,10 @@ async def test_a_thinned_plan_says_the_poll_that_asks_and_its_gaps_are_not_stale
     leave(server, clock, 60)  # ~330 closes to go: the plan asks every few bars
     seen, sent = await run_poller(server, clock, clock.now() + timedelta(minutes=90))
     waits = [(now, s) for now, s in seen if s.state == "ok" and s.next_poll is not None]
+    polls = [(now, s.next_poll) for now, s in waits if s.next_poll is not None]
     every = waits[-1][1].quota.flow_every if waits[-1][1].quota else 1
     assert every > 2, waits[-1][1].quota
-    later = [s.next_poll - now for now, s in waits[2:]]  # after the back-fill and first close
+    later = [due - now for now, due in polls[2:]]  # after the back-fill and first close
     assert later and all(wait > timedelta(minutes=every - 1) for wait in later), later
     assert sent <= 60  # what was left
     for now, status in waits:  # never STALE between the plan's polls

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from hedgeflow_tui.engine.status import PollStatus
 from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
-from hedgeflow_tui.market.calendar import is_session
+from hedgeflow_tui.market.calendar import SESSION_CLOSE, close_time, is_session
 from hedgeflow_tui.output.format import ago, et_time
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
@@ -115,8 +115,12 @@ def status_fields(
     fields = [
         (0, head),
         (DROP_EXPIRY if expiry.startswith("0DTE") else 0, Text(expiry)),
-        (DROP_BAR_SIZE, Text(f"{bar_size} bars")),
     ]
+    if expiration is not None and is_session(expiration):
+        close = close_time(expiration)
+        if close != SESSION_CLOSE:  # the day's bars end early: said before anything else
+            fields.append((0, Text(f"early close {close:%H:%M}", style="bold")))
+    fields.append((DROP_BAR_SIZE, Text(f"{bar_size} bars")))
     if status.last_bar is not None:
         closed = status.last_bar + bar_delta(bar_size)
         fields.append(
