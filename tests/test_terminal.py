@@ -77,6 +77,19 @@ def test_at_80_columns_the_footer_keeps_its_keys_whole_and_spares_the_rest():
         assert "s Sensitivity" in shown and "b Bar size" in shown, shown
 
 
+def test_at_80x24_the_help_says_what_runs_the_sensitivity_and_how_to_close_it():
+    with terminal(["SPY", *DEMO], 80, 24) as term:
+        term.wait_for("alerts · sensitivity normal (s)", what="the sensitivity in force")
+        term.press("s")
+        term.wait_for("alerts · sensitivity high (s)", what="s: the next sensitivity")
+        term.press("?")
+        shown = term.wait_for("escape closes", what="how to close the help, unscrolled")
+        assert "hedgeflow-tui · simulated market" in shown
+        assert "Squeeze alert sensitivity now: high" in shown
+        term.press("escape")
+        term.wait_for(lambda text: "escape closes" not in text, what="escape closes the help")
+
+
 def test_ctrl_c_quits():
     with terminal(["SPY", *DEMO], 100, 30) as term:
         term.wait_for("per-bar flow", what="the first data frame")

@@ -250,7 +250,9 @@ class DashboardApp(App[None]):
             for symbol in self.symbols:
                 pane = self.query_one(f"#{tab_id(symbol)}", TabPane)
                 await pane.remove_children()
-                await pane.mount(SymbolView(symbol, palette=self.palette, shown=self.chart_view))
+                view = SymbolView(symbol, palette=self.palette, shown=self.chart_view)
+                await pane.mount(view)
+                view.show_sensitivity(self.trackers.sensitivity)
         self.views_ready = True
         self.refresh_bindings()  # the keys that act on the views (check_action)
         self.views_mounted()
@@ -465,6 +467,7 @@ class DashboardApp(App[None]):
         self.trackers.set_sensitivity(now)
         for symbol in self.symbols:
             self.relog(symbol)
+            self.view_of(symbol).show_sensitivity(now)
         self.notify(f"squeeze alert sensitivity: {now}", timeout=3)
 
     def relog(self, symbol: str) -> None:
@@ -531,7 +534,16 @@ class DashboardApp(App[None]):
         # Markdown is slow to import: not at launch
         from hedgeflow_tui.ui.screens.help import HelpScreen, help_text
 
-        self.push_screen(HelpScreen(help_text(self, self.MODE, self.BINDINGS, self.HELP_NOTES)))
+        state = (
+            f"Squeeze alert sensitivity now: **{self.trackers.sensitivity}** "
+            f"(`s` cycles low, normal, high)."
+        )
+        text = help_text(self, self.help_title(), self.BINDINGS, self.HELP_NOTES, state)
+        self.push_screen(HelpScreen(text))
+
+    def help_title(self) -> str:
+        """What runs, as the help's title says it."""
+        return self.MODE
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key of this mode is also a command in the palette."""

@@ -98,6 +98,11 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         self.run_history: RunHistory | None = None
         self.gauge_history: GaugeHistory | None = None
 
+    def help_title(self) -> str:
+        """live, simulated market or remote server: as the status line's badge says."""
+        kind = self.source.kind if self.source is not None else None
+        return {"SIMULATED": "simulated market", "REMOTE": "remote server"}.get(kind or "", "live")
+
     def current_statuses(self) -> Iterable[PollStatus]:
         return self.statuses.values()
 

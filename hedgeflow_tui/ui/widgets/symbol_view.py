@@ -238,6 +238,10 @@ class SymbolView(Vertical):
     def clear_alerts(self) -> None:
         self.query_one(AlertLog).clear()
 
+    def show_sensitivity(self, sensitivity: str) -> None:
+        """The squeeze alert sensitivity in force, on the alert log's frame (`s` changes it)."""
+        self.query_one(AlertLog).border_title = f"alerts · sensitivity {sensitivity} (s)"
+
     def reset(self, bar_size: str) -> None:
         """Forget the alerts and the bars shown: a new bar size, or a replay seeking."""
         self.query_one(AlertLog).clear()
