@@ -541,13 +541,37 @@ class DashboardApp(App[None]):
         text = help_text(self, self.help_title(), self.BINDINGS, self.HELP_NOTES, state)
         self.push_screen(HelpScreen(text))
 
+    def save_screen(self) -> None:
+        """The palette's Screenshot: saved, and the path said; or why it could not be."""
+        folder = screenshot_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = self.save_screenshot(path=str(folder))
+        except OSError as error:
+            self.notify(
+                f"could not save it in {folder}: {error.strerror or error}",
+                title="Screenshot",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(f"saved to {path}", title="Screenshot", timeout=8, markup=False)
+
     def help_title(self) -> str:
         """What runs, as the help's title says it."""
         return self.MODE
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every key of this mode is also a command in the palette."""
-        yield from super().get_system_commands(screen)
+        """Every key of this mode is also a command in the palette; Screenshot is ours."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+                continue
+            yield SystemCommand(
+                command.title,
+                "Save an SVG of the screen (Downloads, else the data dir): the path is said",
+                lambda: self.set_timer(0.1, self.save_screen),  # once the palette is gone
+            )
         for binding in self.BINDINGS:
             if not isinstance(binding, Binding) or binding.action in ("quit", "help"):
                 continue
@@ -559,6 +583,17 @@ class DashboardApp(App[None]):
                 getattr(self, f"action_{binding.action}"),
             )
         yield SystemCommand("Help", "Keys and states", self.action_help)
+
+
+def screenshot_dir() -> Path:
+    """Where a screenshot goes: the user's Downloads folder when it exists (Textual's choice),
+    else `screenshots` in the data dir (made if need be)."""
+    from platformdirs import user_downloads_dir
+
+    from hedgeflow_tui.config.settings import data_dir
+
+    downloads = Path(user_downloads_dir())
+    return downloads if downloads.is_dir() else data_dir() / "screenshots"
 
 
 def worker_error(worker: Worker[object]) -> str:
