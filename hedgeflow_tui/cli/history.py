@@ -27,8 +27,10 @@ from hedgeflow_tui.storage.history import (
     History,
     HistoryError,
     HistoryFeed,
+    SessionSummary,
     history_path,
     market_of,
+    session_day,
 )
 from hedgeflow_tui.storage.recording.format import RecordingError
 from hedgeflow_tui.storage.recording.reader import Recording, read_recording
@@ -91,33 +93,84 @@ def run(argv: Sequence[str], parser_class: type[argparse.ArgumentParser]) -> int
     try:
         sessions = history.sessions(args.symbol, args.day, args.bar, args.market)
         if args.export:
+            mixed = _mixed(sessions)
+            if mixed:
+                parser.error(f"--export: {mixed}")
             return _export(history, sessions, sys.stdout)
+        if not sessions and history.sessions():
+            filters = " ".join(
+                f"--{name} {value}"
+                for name, value in vars(args).items()
+                if name in ("symbol", "day", "bar", "market") and value is not None
+            )
+            sys.stdout.write(f"no stored session matches {filters}\n")
+            return 0
         return _list(sessions, sys.stdout)
     finally:
         history.close()
 
 
-def _list(sessions, out: TextIO) -> int:
-    if not sessions:
-        out.write("no sessions stored yet\n")
-        return 0
-    header = ("symbol", "day", "bar", "market", "bars", "net flow", "squeezes")
-    lines = [header] + [
-        (
-            s.symbol,
-            s.day.isoformat(),
-            s.bar_size,
-            s.market,
-            str(s.bars),
-            money(s.net_flow),
-            str(s.squeezes),
-        )
-        for s in sessions
-    ]
+def _mixed(sessions: Sequence[SessionSummary]) -> str | None:
+    """Why these sessions make no one table: several bar sizes (or markets) would interleave
+    their rows; None when they are of one."""
+    for what, option, values in (
+        ("bar sizes", "--bar", {s.bar_size for s in sessions}),
+        ("markets", "--market", {s.market for s in sessions}),
+    ):
+        if len(values) > 1:
+            held = f"{len(values)} {what} ({', '.join(sorted(values))})"
+            return f"the sessions hold {held}: pick one with {option}"
+    return None
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
+    lines = [tuple(header), *(tuple(row) for row in rows)]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     for line in lines:
         out.write("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
         out.write("\n")
+
+
+def _list(sessions: Sequence[SessionSummary], out: TextIO) -> int:
+    """One line per session when there are few (each series holds one day, or the filters
+    leave one series), else one line per symbol, bar size and market with its days."""
+    if not sessions:
+        out.write("no sessions stored yet\n")
+        return 0
+    series: dict[tuple[str, str, str], list[SessionSummary]] = {}
+    for session in sessions:
+        series.setdefault((session.symbol, session.bar_size, session.market), []).append(session)
+    if len(series) == 1 or all(len(days) == 1 for days in series.values()):
+        header = ("symbol", "day", "bar", "market", "bars", "net flow", "squeezes")
+        rows = [
+            (
+                s.symbol,
+                s.day.isoformat(),
+                s.bar_size,
+                s.market,
+                str(s.bars),
+                money(s.net_flow),
+                str(s.squeezes),
+            )
+            for s in sessions
+        ]
+        _table(header, rows, out)
+        return 0
+    grouped = [
+        (
+            symbol,
+            bar,
+            market,
+            str(len(days)),
+            min(s.day for s in days).isoformat(),
+            max(s.day for s in days).isoformat(),
+            str(sum(s.bars for s in days)),
+            str(sum(s.squeezes for s in days)),
+        )
+        for (symbol, bar, market), days in sorted(series.items())
+    ]
+    _table(("symbol", "bar", "market", "sessions", "from", "to", "bars", "squeezes"), grouped, out)
+    out.write(f"{len(sessions)} sessions; --symbol, --bar and --market list one series by day\n")
     return 0
 
 
@@ -146,22 +199,36 @@ def _import(paths: list[Path], sensitivity: str, out: TextIO) -> int:
                 "the history is being written by another hedgeflow-tui: import once it exits"
             )
         for path, recording in recordings:
-            count = import_recording(history, recording, sensitivity)
-            skipped = recording.skipped
-            out.write(f"{path.name}: {count} sessions imported ({skipped} lines skipped)\n")
+            before = {_key(s): s.bars for s in history.sessions()}
+            imported = import_recording(history, recording, sensitivity)
+            after = {_key(s): s.bars for s in history.sessions()}
+            new = [key for key in imported if key not in before]
+            grown = sum(after.get(key, 0) - before[key] for key in imported if key in before)
+            again = len(imported) - len(new)
+            said = f"{len(new)} new sessions imported"
+            if again:
+                said += f", {again} already stored ({grown} bars added)"
+            out.write(f"{path.name}: {said} ({recording.skipped} lines skipped)\n")
     finally:
         history.close()
     return 0
 
 
-def import_recording(history: History, recording: Recording, sensitivity: str) -> int:
+SessionKey = tuple[str, str, date, str]  # symbol, bar size, day, market
+
+
+def _key(session: SessionSummary) -> SessionKey:
+    return (session.symbol, session.bar_size, session.day, session.market)
+
+
+def import_recording(history: History, recording: Recording, sensitivity: str) -> set[SessionKey]:
     """Replay a recording through the store and detector, as the live run did, into the history.
-    Returns the number of sessions (symbol, day, bar size) written."""
+    Returns the sessions (symbol, bar size, day, market) written."""
     header = recording.headers[0] if recording.headers else {}
     feed = HistoryFeed(history, market_of(str(header.get("source", "LIVE")), header.get("seed")))
     store = Store()
     trackers: dict[tuple[str, str], AlertTracker] = {}
-    written: set[tuple[str, str, object]] = set()
+    written: set[SessionKey] = set()
 
     def on_change(change: Change) -> None:
         key = (change.symbol, change.bar_size)
@@ -173,12 +240,13 @@ def import_recording(history: History, recording: Recording, sensitivity: str) -
             return
         alerts = trackers[key].update(view.rows)
         feed.record(view, change.rows, alerts)
-        if view.rows:
-            written.add((*key, view.expiration))
+        day = session_day(view)
+        if view.rows and day is not None:
+            written.add((*key, day, feed.market))
 
     store.subscribe(on_change)
     for batch in recording.batches:
         store.apply(batch.responses)
         if feed.error is not None:
             raise HistoryError(feed.error)
-    return len(written)
+    return written
