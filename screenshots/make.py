@@ -1,4 +1,5 @@
-"""Regenerate the screenshots: the real app in each scene (`scenes.py`), exported as SVG.
+"""Regenerate the screenshots of the README and the docs: the real app in each scene
+(`scenes.py`), exported as SVG.
 
     python3 screenshots/make.py [SCENE ...]
 
