@@ -81,6 +81,7 @@ class Settings:
     export: str | None = None
     timeout: float = 10.0
     requests: str = "auto"  # auto | lean | full: see the poller
+    max_retries: int | None = None  # failed polls in a row before a symbol stops; None: no end
 
 
 # How each setting that a user can give is checked (flags and the config file alike).
@@ -103,6 +104,7 @@ RULES: dict[str, Rule] = {
     "history": Rule(bool, "true or false"),
     "timeout": Rule(float, "a positive number of seconds", lambda v: v > 0),
     "requests": Rule(str, f"one of {', '.join(REQUEST_MODES)}", lambda v: v in REQUEST_MODES),
+    "max_retries": Rule(int, "a whole number from 1", lambda v: v >= 1),
 }
 FILE_KEYS = (
     "api_key",

@@ -84,6 +84,7 @@ class Poller:
         rng: random.Random | None = None,
         requests: str = "auto",
         catch_ups: bool = True,
+        max_failures: int | None = None,
     ) -> None:
         if requests not in REQUEST_MODES:
             raise ValueError(f"requests must be one of {', '.join(REQUEST_MODES)}")
@@ -103,6 +104,7 @@ class Poller:
         )
         self._check_next = False  # `r`: the next poll cross-checks
         self.catch_ups = catch_ups  # False: one poll per close, whatever it brought (benchmarks)
+        self.max_failures = max_failures  # failed polls in a row before stopping; None: no end
         self._settle = SETTLE_SECONDS  # market seconds after a close before its first poll
         self._settle_step = SETTLE_STEP_UP  # how much longer after the next miss
         self._catchups = 0  # catch-up polls since the last close's
@@ -155,6 +157,14 @@ class Poller:
             except ApiError as error:
                 failures += 1
                 wait = self._after_failure(error, failures)
+                if wait is not None and failures >= (self.max_failures or failures + 1):
+                    self._report(
+                        "stopped",
+                        f"stopped: {failures} failed polls in a row (--max-retries "
+                        f"{self.max_failures}); last: {error.message}",
+                        reason=error.kind,
+                    )
+                    return
             else:
                 failures = 0
                 wait = self._after_success()

@@ -100,6 +100,7 @@ class FeedSession:
                 minutes=self.settings.minutes,
                 planner=planner,
                 requests=self.settings.requests,
+                max_failures=self.settings.max_retries,
                 on_status=self._status_changed,
                 on_batch=recorder.batch if recorder else None,
             )

@@ -4,12 +4,16 @@ the sink that writes them for headless mode and headless replay.
     {"type": "status", "symbol", "source", "state", "message", "last_bar", "next_poll",
      "retry_in", "note", "as_of", "data_as_of",
      "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
-    {"type": "bar", "symbol", "bar_size", "t", "calls", "puts", "all",
-     "cum_calls", "cum_puts", "cum_all", "spot"}
+    {"type": "bar", "symbol", "bar_size", "t", "t_et", "calls", "puts", "all",
+     "cum_calls", "cum_puts", "cum_all", "spot", "gamma_flip", "net_gex", "call_wall",
+     "put_wall", "banner": {"state", "direction"} | null}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
-     "price_confirms", "cum_all", "t", "history", "fade_bars", "fade_flow"}
+     "price_confirms", "cum_all", "t", "t_et", "history", "fade_bars", "fade_flow"}
 
-Times are ISO 8601 UTC with a Z; flows are delta-dollars; null means unknown (never 0). An alert
+Times are ISO 8601 UTC with a Z (`t_et`: the same instant in New York time, with its offset);
+flows are delta-dollars; null means unknown (never 0). A bar's walls are given when the answer's
+latest regime is that bar's, and `banner` (the detector's state: quiet, building or confirmed,
+and its direction) on the newest bar of each batch, null on the others. An alert
 with `"history": true` was found in back-filled bars (the session before the program started, or
 bars caught up after an outage): it is a record of the past, not news. A `squeeze_ended` alert's
 `bars` and `run_flow` are the run up to its peak, and `fade_bars` and `fade_flow` the bars after
@@ -20,13 +24,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TextIO
 
 from hedgeflow_tui.analysis.detector import Alert
 from hedgeflow_tui.api.model import iso
-from hedgeflow_tui.engine.pipeline import Update
+from hedgeflow_tui.engine.pipeline import FlowPipeline, Update
 from hedgeflow_tui.engine.status import PollStatus
-from hedgeflow_tui.engine.store import Row
+from hedgeflow_tui.engine.store import Regime, Row
+from hedgeflow_tui.market.clock import ET
 
 
 def status_record(status: PollStatus) -> dict[str, Any]:
@@ -55,12 +61,23 @@ def status_record(status: PollStatus) -> dict[str, Any]:
     }
 
 
-def bar_record(symbol: str, bar_size: str, row: Row) -> dict[str, Any]:
+def et_iso(t: datetime) -> str:
+    """The same instant in New York time, with its offset: 2026-06-12T10:31:00-04:00."""
+    return t.astimezone(ET).isoformat(timespec="seconds")
+
+
+def bar_record(
+    symbol: str, bar_size: str, row: Row, regime: Regime | None = None
+) -> dict[str, Any]:
+    """A bar with its regime: the gamma flip and net GEX at the bucket, and the walls when the
+    latest regime is this bucket's (older bars' walls are not known)."""
+    walls = regime is not None and regime.t == row.t
     return {
         "type": "bar",
         "symbol": symbol,
         "bar_size": bar_size,
         "t": iso(row.t),
+        "t_et": et_iso(row.t),
         "calls": row.calls,
         "puts": row.puts,
         "all": row.all,
@@ -68,6 +85,10 @@ def bar_record(symbol: str, bar_size: str, row: Row) -> dict[str, Any]:
         "cum_puts": row.cum_puts,
         "cum_all": row.cum_all,
         "spot": row.spot,
+        "gamma_flip": row.gamma_flip,
+        "net_gex": row.net_gex,
+        "call_wall": regime.call_wall if walls and regime else None,
+        "put_wall": regime.put_wall if walls and regime else None,
     }
 
 
@@ -83,6 +104,7 @@ def alert_record(alert: Alert) -> dict[str, Any]:
         "price_confirms": alert.price_confirms,
         "cum_all": alert.cum_all,
         "t": iso(alert.t),
+        "t_et": et_iso(alert.t),
         "history": alert.history,
         "fade_bars": alert.fade_bars,
         "fade_flow": alert.fade_flow,
@@ -99,21 +121,46 @@ class JsonLinesSink:
     message changes (`on_status`). Alerts found in back-filled bars are printed too, marked
     `"history": true`."""
 
-    def __init__(self, out: TextIO, *, flush_each_line: bool = True) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        flush_each_line: bool = True,
+        pipeline: FlowPipeline | None = None,
+    ) -> None:
         self.out = out
         self.flush_each_line = flush_each_line  # False: the caller flushes (replay, at the end)
+        self.pipeline = pipeline  # the regime and banner of bar lines are read from it
         self._last_status: dict[str, tuple[str, str, str | None]] = {}
         self.on_alert: Callable[[Alert], None] | None = None  # told after each alert line
+        self.closed = False  # the reader went away (`| head`): nothing more is written
+        self.on_closed: Callable[[], None] | None = None  # told once, when it does
 
     def write(self, record: dict[str, Any]) -> None:
-        self.out.write(dumps(record) + "\n")
-        if self.flush_each_line:
-            self.out.flush()
+        if self.closed:
+            return
+        try:
+            self.out.write(dumps(record) + "\n")
+            if self.flush_each_line:
+                self.out.flush()
+        except BrokenPipeError:
+            self.closed = True
+            if self.on_closed is not None:
+                self.on_closed()
 
     def on_update(self, update: Update) -> None:
         change = update.change
-        for row in change.rows:
-            self.write(bar_record(change.symbol, change.bar_size, row))
+        regime, banner = None, None
+        if self.pipeline is not None:
+            view = self.pipeline.store.session(change.symbol, change.bar_size)
+            regime = view.regime if view is not None else None
+            signal = self.pipeline.trackers.signal(change.symbol)
+            if signal is not None:
+                banner = {"state": signal.state, "direction": signal.direction}
+        for n, row in enumerate(change.rows, start=1):
+            newest = n == len(change.rows)  # the banner is the detector's after the batch
+            record = bar_record(change.symbol, change.bar_size, row, regime)
+            self.write(record | {"banner": banner if newest else None})
         for alert in update.alerts:
             self.write(alert_record(alert))
             if self.on_alert is not None:

@@ -34,7 +34,7 @@ CSV_COLUMNS = (
 
 def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO) -> int:
     pipeline = FlowPipeline(settings.sensitivity)
-    sink = JsonLinesSink(out, flush_each_line=False)
+    sink = JsonLinesSink(out, flush_each_line=False, pipeline=pipeline)
     pipeline.subscribe(sink.on_update)
     for batch in recording:
         pipeline.store.apply(batch.responses)
