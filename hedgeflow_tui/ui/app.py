@@ -352,6 +352,8 @@ class DashboardApp(App[None]):
         if not self.long_lived_frozen and not self._freeze_pending:
             self._freeze_pending = True
             self.call_after_refresh(self.freeze_long_lived)  # once the data frame is shown
+        if message.change.new_session:  # the next day's session (overnight): its own alerts
+            view.clear_alerts()
         for alert in message.alerts:
             view.add_alert(alert)
             if not alert.history:  # past alerts from back-filled bars: logged, not announced

@@ -280,13 +280,14 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
     # --- polling ------------------------------------------------------------------------------
 
     def _start_polls(self) -> None:
-        """Each symbol's poller in a worker of the `pollers` group."""
+        """Each symbol's polling in a worker of the `pollers` group, session after session: a
+        dashboard open overnight shows the next session when it opens."""
         session = self.session
         assert session is not None
         self.statuses.update(session.statuses)
         for symbol in self.symbols:
             self.run_worker(
-                session.poll(symbol), name=f"poll-{symbol}", group="pollers", exit_on_error=False
+                session.follow(symbol), name=f"poll-{symbol}", group="pollers", exit_on_error=False
             )
 
     def _post_status(self, status: PollStatus) -> None:
