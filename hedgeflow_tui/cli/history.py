@@ -16,9 +16,10 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from hedgeflow_tui.analysis.detector import AlertTracker, detector_config
+from hedgeflow_tui.analysis.alerting import AlertTrackers
 from hedgeflow_tui.api.model import iso
-from hedgeflow_tui.config.settings import ConfigError, layered
+from hedgeflow_tui.config.alert_rules import FlowRule
+from hedgeflow_tui.config.settings import ConfigError, Settings, layered
 from hedgeflow_tui.engine.store import Change, Store
 from hedgeflow_tui.market.bars import BAR_SIZES
 from hedgeflow_tui.output.format import money
@@ -84,7 +85,7 @@ def run(argv: Sequence[str], parser_class: type[argparse.ArgumentParser]) -> int
         parser.error("--export needs --symbol")
     try:
         if args.imports:
-            return _import(args.imports, layered({}).sensitivity, sys.stdout)
+            return _import(args.imports, layered({}), sys.stdout)
         history = History.open(write=False)
     except (HistoryError, ConfigError) as error:
         parser.error(str(error))
@@ -132,7 +133,7 @@ def _export(history: History, sessions, out: TextIO) -> int:
     return 0
 
 
-def _import(paths: list[Path], sensitivity: str, out: TextIO) -> int:
+def _import(paths: list[Path], settings: Settings, out: TextIO) -> int:
     recordings: list[tuple[Path, Recording]] = []
     for path in paths:
         try:
@@ -146,7 +147,13 @@ def _import(paths: list[Path], sensitivity: str, out: TextIO) -> int:
                 "the history is being written by another hedgeflow-tui: import once it exits"
             )
         for path, recording in recordings:
-            count = import_recording(history, recording, sensitivity)
+            count = import_recording(
+                history,
+                recording,
+                settings.sensitivity,
+                settings.alert_rules,
+                levels=settings.level_alerts,
+            )
             skipped = recording.skipped
             out.write(f"{path.name}: {count} sessions imported ({skipped} lines skipped)\n")
     finally:
@@ -154,24 +161,28 @@ def _import(paths: list[Path], sensitivity: str, out: TextIO) -> int:
     return 0
 
 
-def import_recording(history: History, recording: Recording, sensitivity: str) -> int:
-    """Replay a recording through the store and detector, as the live run did, into the history.
-    Returns the number of sessions (symbol, day, bar size) written."""
+def import_recording(
+    history: History,
+    recording: Recording,
+    sensitivity: str,
+    rules: tuple[FlowRule, ...] = (),
+    *,
+    levels: bool = True,
+) -> int:
+    """Replay a recording through the store and the alert trackers, as the live run did, into
+    the history. Returns the number of sessions (symbol, day, bar size) written."""
     header = recording.headers[0] if recording.headers else {}
     feed = HistoryFeed(history, market_of(str(header.get("source", "LIVE")), header.get("seed")))
     store = Store()
-    trackers: dict[tuple[str, str], AlertTracker] = {}
+    trackers = AlertTrackers(store, sensitivity, rules, levels=levels)
     written: set[tuple[str, str, object]] = set()
 
     def on_change(change: Change) -> None:
         key = (change.symbol, change.bar_size)
-        if key not in trackers or change.new_session:
-            config = detector_config(change.bar_size, sensitivity)
-            trackers[key] = AlertTracker(change.symbol, config)
+        alerts = trackers.update(change)
         view = store.session(*key)
         if view is None:
             return
-        alerts = trackers[key].update(view.rows)
         feed.record(view, change.rows, alerts)
         if view.rows:
             written.add((*key, view.expiration))

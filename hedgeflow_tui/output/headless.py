@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AnyAlert
 from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.poller import Poller
 from hedgeflow_tui.engine.sources import Source
@@ -40,7 +40,14 @@ async def run_headless(
     if note:
         sys.stderr.write(f"hedgeflow-tui: {note}\n")
     feed = HistoryFeed(history, market_of(source.kind, settings.seed)) if history else None
-    sink = JsonLinesSink(store, out, settings.sensitivity, feed)
+    sink = JsonLinesSink(
+        store,
+        out,
+        settings.sensitivity,
+        feed,
+        rules=settings.alert_rules,
+        levels=settings.level_alerts,
+    )
     if recorders is None:
         recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
     planner = source.make_planner()
@@ -131,13 +138,13 @@ def _run_alert_commands(
     command = AlertCommand(settings.alert_cmd, secret=settings.api_key)
     by_symbol = {poller.symbol: poller for poller in pollers}
 
-    async def run(alert: Alert) -> None:
+    async def run(alert: AnyAlert) -> None:
         problem = await command.run(alert)
         poller = by_symbol.get(alert.symbol)
         if problem is not None and poller is not None:
             sink.write(status_record(poller.status) | {"message": problem})
 
-    def on_alert(alert: Alert) -> None:
+    def on_alert(alert: AnyAlert) -> None:
         if alert.history:
             return
         task = asyncio.ensure_future(run(alert))

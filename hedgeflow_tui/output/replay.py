@@ -12,6 +12,7 @@ from typing import TextIO
 
 from hedgeflow_tui.analysis.alerting import AlertTrackers
 from hedgeflow_tui.api.model import iso
+from hedgeflow_tui.config.alert_rules import FlowRule
 from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.store import Change, Row, Store
 from hedgeflow_tui.output.jsonlines import JsonLinesSink
@@ -34,7 +35,14 @@ CSV_COLUMNS = (
 
 def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO) -> int:
     store = Store()
-    sink = JsonLinesSink(store, out, settings.sensitivity, flush_each_line=False)
+    sink = JsonLinesSink(
+        store,
+        out,
+        settings.sensitivity,
+        flush_each_line=False,
+        rules=settings.alert_rules,
+        levels=settings.level_alerts,
+    )
     for batch in recording:
         store.apply(batch.responses)
     sink.flush_each_line = True
@@ -50,10 +58,17 @@ def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO)
     return 0
 
 
-def export_csv(sensitivity: str, recording: RecordingStream, out: TextIO) -> int:
+def export_csv(
+    sensitivity: str,
+    recording: RecordingStream,
+    out: TextIO,
+    rules: tuple[FlowRule, ...] = (),
+    *,
+    levels: bool = True,
+) -> int:
     """The merged per-bar table, with the alerts each bar triggered."""
     store = Store()
-    trackers = AlertTrackers(store, sensitivity)
+    trackers = AlertTrackers(store, sensitivity, rules, levels=levels)
     alerts: dict[tuple[str, str, str], list[str]] = {}
 
     def on_change(change: Change) -> None:

@@ -27,7 +27,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AnyAlert
+from hedgeflow_tui.analysis.levels import LevelAlert
 from hedgeflow_tui.config.settings import data_dir
 from hedgeflow_tui.engine.store import Row, SessionView
 from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
@@ -296,7 +297,7 @@ class History:
         bar_size: str,
         market: str,
         rows: Iterable[tuple[Row, float | None]],
-        alerts: Iterable[Alert] = (),
+        alerts: Iterable[AnyAlert] = (),
     ) -> None:
         """Insert or replace bars (each with its running peak) and add alerts, in one
         transaction: after it returns they survive a kill of the process."""
@@ -327,20 +328,7 @@ class History:
             db.executemany(
                 "INSERT OR IGNORE INTO alerts (session_id, t, kind, direction, bars, run_flow, "
                 "attribution, price_confirms, cum_all) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        sid,
-                        _epoch(a.t),
-                        a.kind,
-                        a.direction,
-                        a.bars,
-                        a.run_flow,
-                        a.attribution,
-                        int(a.price_confirms),
-                        a.cum_all,
-                    )
-                    for a in alerts
-                ],
+                [_alert_values(sid, a) for a in alerts],
             )
 
     def has_session(self, symbol: str, day: date, bar_size: str, market: str) -> bool:
@@ -601,6 +589,15 @@ def running_peaks(rows: Sequence[Row], peak: float | None = None) -> list[tuple[
     return out
 
 
+def _alert_values(session_id: int, alert: AnyAlert) -> tuple[object, ...]:
+    """An alert's row; a level alert has no run (0 bars, no flow), its rule in `attribution`."""
+    if isinstance(alert, LevelAlert):
+        run: tuple[object, ...] = (0, 0.0, alert.rule or "", 0)
+    else:
+        run = (alert.bars, alert.run_flow, alert.attribution, int(alert.price_confirms))
+    return (session_id, _epoch(alert.t), alert.kind, alert.direction, *run, alert.cum_all)
+
+
 class HistoryFeed:
     """Writes one source's sessions as the store changes: the changed bars, every bar after them
     whose running peak moved, and the alerts the detector fired."""
@@ -612,7 +609,7 @@ class HistoryFeed:
         self._written: dict[tuple[str, str], dict[datetime, tuple[Row, float | None]]] = {}
         self._days: dict[tuple[str, str], date] = {}
 
-    def record(self, view: SessionView, changed: Sequence[Row], alerts: Sequence[Alert]) -> None:
+    def record(self, view: SessionView, changed: Sequence[Row], alerts: Sequence[AnyAlert]) -> None:
         if self.error is not None or not self.history.writable:
             return
         day = session_day(view)

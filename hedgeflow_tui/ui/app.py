@@ -37,8 +37,7 @@ from hedgeflow_tui.ui.first_frame import loading_text, symbol_id, tab_id
 from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
 
 if TYPE_CHECKING:  # imported after the first frame (the views, the store, the detector)
-    from hedgeflow_tui.analysis.alerting import AlertTrackers
-    from hedgeflow_tui.analysis.detector import Alert
+    from hedgeflow_tui.analysis.alerting import AlertTrackers, AnyAlert
     from hedgeflow_tui.engine.status import PollStatus
     from hedgeflow_tui.engine.store import Change, Store
     from hedgeflow_tui.output.alert_command import AlertCommand  # only with --alert-cmd
@@ -128,7 +127,7 @@ def cursor_keys(back: str, forward: str) -> list[Binding]:
 
 
 class FlowChanged(Message):
-    def __init__(self, change: Change, alerts: list[Alert]) -> None:
+    def __init__(self, change: Change, alerts: list[AnyAlert]) -> None:
         super().__init__()
         self.change = change
         self.alerts = alerts
@@ -180,7 +179,10 @@ class DashboardApp(App[None]):
         """Each symbol's detector over the store."""
         from hedgeflow_tui.analysis.alerting import AlertTrackers
 
-        return AlertTrackers(self.store, self.settings.sensitivity)
+        settings = self.settings
+        return AlertTrackers(
+            self.store, settings.sensitivity, settings.alert_rules, levels=settings.level_alerts
+        )
 
     # --- what each mode provides --------------------------------------------------------------
 
@@ -200,7 +202,7 @@ class DashboardApp(App[None]):
         """The data source's server, named when it cannot be reached."""
         return None
 
-    def record_history(self, change: Change, alerts: list[Alert]) -> None:
+    def record_history(self, change: Change, alerts: list[AnyAlert]) -> None:
         """Keep what a store change brought in the session history (live mode only)."""
 
     def views_mounted(self) -> None:
@@ -359,19 +361,29 @@ class DashboardApp(App[None]):
         if str(tab.label) != label:
             tab.label = label
 
-    def _announce(self, alert: Alert) -> None:
-        from hedgeflow_tui.ui.widgets.alert_log import LABELS
+    def _announce(self, alert: AnyAlert) -> None:
+        from hedgeflow_tui.analysis.levels import LevelAlert
+        from hedgeflow_tui.ui.widgets.alert_log import LABELS, level_text
 
         arrow = "▲" if alert.direction == "up" else "▼"
-        severity: SeverityLevel = "error" if alert.kind == "squeeze_confirmed" else "warning"
-        if alert.kind == "squeeze_ended":
-            severity = "information"
-        self.notify(
-            f"{arrow} {LABELS[alert.kind]} · {alert.bars} bars · {alert.attribution}",
-            title=f"{alert.symbol} squeeze alert",
-            severity=severity,
-            timeout=8,
-        )
+        if isinstance(alert, LevelAlert):
+            self.notify(
+                f"{arrow} {LABELS[alert.kind]} · {level_text(alert)}",
+                title=f"{alert.symbol} level alert",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+        else:
+            severity: SeverityLevel = "error" if alert.kind == "squeeze_confirmed" else "warning"
+            if alert.kind == "squeeze_ended":
+                severity = "information"
+            self.notify(
+                f"{arrow} {LABELS[alert.kind]} · {alert.bars} bars · {alert.attribution}",
+                title=f"{alert.symbol} squeeze alert",
+                severity=severity,
+                timeout=8,
+            )
         if self.settings.bell:
             self.bell()
         if self.alert_command is not None:
@@ -381,7 +393,7 @@ class DashboardApp(App[None]):
                 exit_on_error=False,
             )
 
-    async def _alert_command(self, command: AlertCommand, alert: Alert) -> None:
+    async def _alert_command(self, command: AlertCommand, alert: AnyAlert) -> None:
         problem = await command.run(alert)
         if problem is not None:
             self.alert_errors.append(problem)

@@ -34,7 +34,7 @@ from hedgeflow_tui.ui.app import (
 )
 
 if TYPE_CHECKING:  # the HTTP stack, the store and the history are imported after the first frame
-    from hedgeflow_tui.analysis.detector import Alert
+    from hedgeflow_tui.analysis.alerting import AnyAlert
     from hedgeflow_tui.analysis.gauge import GaugeHistory
     from hedgeflow_tui.analysis.run_context import RunHistory
     from hedgeflow_tui.api.client import FlashAlphaClient
@@ -252,7 +252,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         context = self.run_history.context(symbol, self.bar_size, self.market, day, signal)
         view_of.show_run_context(context.text if context is not None else None)
 
-    def record_history(self, change: Change, alerts: list[Alert]) -> None:
+    def record_history(self, change: Change, alerts: list[AnyAlert]) -> None:
         feed = self.history_feed
         view = self.store.session(change.symbol, change.bar_size)
         if feed is None or view is None or feed.error is not None:
