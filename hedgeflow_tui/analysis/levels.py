@@ -54,18 +54,6 @@ class LevelAlert:
     history: bool = False
 
 
-def rule_text(rule: FlowRule) -> str:
-    """What a rule watches, for an alert of a rule without a name."""
-    from hedgeflow_tui.output.format import money
-
-    limits = []
-    if rule.above is not None:
-        limits.append(f"≥ {money(rule.above, short=True)}")
-    if rule.below is not None:
-        limits.append(f"≤ {money(rule.below, short=True)}")
-    return f"{rule.side} {rule.flow} {' or '.join(limits)}"
-
-
 @dataclass(slots=True)
 class _Side:
     """Which side of a level a value is on, with hysteresis: +1 once at or over `upper`, -1
@@ -194,7 +182,7 @@ class LevelTracker:
             return None
         level = upper if crossed > 0 else lower
         alert = self._alert(row, "flow_threshold", crossed > 0, level, value)
-        return replace(alert, rule=rule.name or rule_text(rule))
+        return replace(alert, rule=rule.name or rule.text())
 
 
 def _rule_step(

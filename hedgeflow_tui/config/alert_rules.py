@@ -35,6 +35,16 @@ class FlowRule:
     above: float | None
     below: float | None
 
+    def text(self) -> str:
+        """What the rule watches, e.g. "calls cumulative ≥ 50,000,000" (an unnamed rule's
+        alerts say this)."""
+        limits = []
+        if self.above is not None:
+            limits.append(f"≥ {self.above:,.0f}")
+        if self.below is not None:
+            limits.append(f"≤ {self.below:,.0f}")
+        return f"{self.side} {self.flow} {' or '.join(limits)}"
+
     def applies_to(self, symbol: str) -> bool:
         return self.symbol is None or self.symbol.upper() == symbol.upper()
 
