@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # imported after the first frame (the views, the store, the d
     from hedgeflow_tui.engine.store import Change, Store
     from hedgeflow_tui.output.alert_command import AlertCommand  # only with --alert-cmd
     from hedgeflow_tui.ui.widgets import FlowChart, StatusBar
+    from hedgeflow_tui.ui.widgets.overview_row import OverviewFacts
     from hedgeflow_tui.ui.widgets.symbol_view import SymbolView
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -64,6 +65,17 @@ NEXT_SYMBOL = Binding(
 HELP = Binding(
     "question_mark", "help", "Help", id="help", key_display="?", tooltip="Keys and states"
 )
+OVERVIEW = Binding(
+    "o",
+    "overview",
+    "Overview",
+    id="overview",
+    show=False,  # in the help and the palette: the footer has no room left at 80 columns
+    tooltip="Every symbol at a glance; enter opens one's tab",
+)
+OVERVIEW_FIRST = 4  # symbols from which the overview is the first screen
+# the keys that act on the shown tab's view: not offered while the overview covers the tabs
+OVER_THE_TABS = ("next_symbol", "cycle_window", "cycle_zoom", "cursor_back", "cursor_forward")
 SENSITIVITY = Binding(
     "s",
     "cycle_sensitivity",
@@ -245,6 +257,8 @@ class DashboardApp(App[None]):
                 await pane.mount(SymbolView(symbol, palette=self.palette, shown=self.chart_view))
         self.views_ready = True
         self.refresh_bindings()  # the keys that act on the views (check_action)
+        if len(self.symbols) >= OVERVIEW_FIRST:
+            self.action_overview()
         self.views_mounted()
 
     def get_css_variables(self) -> dict[str, str]:
@@ -346,6 +360,7 @@ class DashboardApp(App[None]):
             view.add_alert(alert)
             if not alert.history:  # past alerts from back-filled bars: logged, not announced
                 self._announce(alert)
+        self._show_overview()
 
     def repaint(self, symbol: str) -> None:
         self.view_of(symbol).show_data(
@@ -440,6 +455,7 @@ class DashboardApp(App[None]):
         is shown (the status line follows it)."""
         for status in self.current_statuses():
             self.show_status(status)
+        self._show_overview()
 
     def on_tabbed_content_tab_activated(self) -> None:
         if self.views_ready:  # not for the first tab's activation, on the first frame
@@ -450,11 +466,62 @@ class DashboardApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.views_ready and action not in ALWAYS:
             return None  # shown dimmed until the views are mounted, just after the first frame
+        if action in OVER_THE_TABS and self.overview_shown():
+            return False  # the overview covers the tabs: their keys are not offered
         if action == "next_symbol":
             return len(self.symbols) > 1  # one tab: no key for it in the footer
         if action == "live_edge":
             return self.chart_view.cursor is not None  # only while the cursor is parked
         return True
+
+    # --- the overview -------------------------------------------------------------------------
+
+    def action_overview(self) -> None:
+        """Every symbol at a glance (a screen over the tabs), or back from it."""
+        from hedgeflow_tui.ui.screens.overview import OverviewScreen
+
+        if isinstance(self.screen, OverviewScreen):
+            self.pop_screen()
+            return
+        screen = OverviewScreen(self.symbols, self.palette)
+        self.push_screen(screen)
+        shown = self.active_symbol()
+        if shown is not None:
+            self.call_after_refresh(screen.select, shown)
+
+    def overview_facts(self, symbol: str) -> OverviewFacts:
+        """What the overview shows of `symbol` now."""
+        from hedgeflow_tui.ui.widgets.overview_row import OverviewFacts
+
+        status = next((s for s in self.current_statuses() if s.symbol == symbol), None)
+        try:
+            stale = self.view_of(symbol).stale_since
+        except NoMatches:
+            stale = None
+        return OverviewFacts(
+            symbol=symbol,
+            view=self.store.session(symbol, self.bar_size),
+            signal=self.trackers.signal(symbol),
+            status=status,
+            stale_since=stale,
+            now=self.market_now(),
+        )
+
+    def overview_shown(self) -> bool:
+        from hedgeflow_tui.ui.screens.overview import OverviewScreen
+
+        return isinstance(self.screen, OverviewScreen)
+
+    def _show_overview(self) -> None:
+        from hedgeflow_tui.ui.screens.overview import OverviewScreen
+
+        screen = self.screen
+        if isinstance(screen, OverviewScreen):
+            screen.show_all()
+
+    def show_symbol(self, symbol: str) -> None:
+        """Show `symbol`'s tab."""
+        self.query_one(TabbedContent).active = tab_id(symbol)
 
     def action_next_symbol(self) -> None:
         tabs = self.query_one(TabbedContent)
