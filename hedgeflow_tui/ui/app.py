@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # imported after the first frame (the views, the store, the d
     from hedgeflow_tui.engine.status import PollStatus
     from hedgeflow_tui.engine.store import Change, Store
     from hedgeflow_tui.output.alert_command import AlertCommand  # only with --alert-cmd
+    from hedgeflow_tui.ui.screens.overview import OverviewScreen
     from hedgeflow_tui.ui.widgets import FlowChart, StatusBar
     from hedgeflow_tui.ui.widgets.overview_row import OverviewFacts
     from hedgeflow_tui.ui.widgets.symbol_view import SymbolView
@@ -480,7 +481,7 @@ class DashboardApp(App[None]):
         """Every symbol at a glance (a screen over the tabs), or back from it."""
         from hedgeflow_tui.ui.screens.overview import OverviewScreen
 
-        if isinstance(self.screen, OverviewScreen):
+        if self.overview_shown():
             self.pop_screen()
             return
         screen = OverviewScreen(self.symbols, self.palette)
@@ -507,17 +508,20 @@ class DashboardApp(App[None]):
             now=self.market_now(),
         )
 
-    def overview_shown(self) -> bool:
+    def _overview(self) -> OverviewScreen | None:
+        """The overview, when it is the screen shown (none at all while the app is torn down)."""
         from hedgeflow_tui.ui.screens.overview import OverviewScreen
 
-        return isinstance(self.screen, OverviewScreen)
+        stack = self.screen_stack
+        return stack[-1] if stack and isinstance(stack[-1], OverviewScreen) else None
+
+    def overview_shown(self) -> bool:
+        return self._overview() is not None
 
     def _show_overview(self) -> None:
-        from hedgeflow_tui.ui.screens.overview import OverviewScreen
-
-        screen = self.screen
-        if isinstance(screen, OverviewScreen):
-            screen.show_all()
+        overview = self._overview()
+        if overview is not None:
+            overview.show_all()
 
     def show_symbol(self, symbol: str) -> None:
         """Show `symbol`'s tab."""
