@@ -86,15 +86,15 @@ def run(argv: Sequence[str], parser_class: type[argparse.ArgumentParser]) -> int
         if args.imports:
             return _import(args.imports, layered({}).sensitivity, sys.stdout)
         history = History.open(write=False)
+        try:
+            sessions = history.sessions(args.symbol, args.day, args.bar, args.market)
+            if args.export:
+                return _export(history, sessions, sys.stdout)
+            return _list(sessions, sys.stdout)
+        finally:
+            history.close()
     except (HistoryError, ConfigError) as error:
         parser.error(str(error))
-    try:
-        sessions = history.sessions(args.symbol, args.day, args.bar, args.market)
-        if args.export:
-            return _export(history, sessions, sys.stdout)
-        return _list(sessions, sys.stdout)
-    finally:
-        history.close()
 
 
 def _list(sessions, out: TextIO) -> int:

@@ -39,7 +39,16 @@ async def run_headless(
     history, note = open_history(settings.history)
     if note:
         sys.stderr.write(f"hedgeflow-tui: {note}\n")
-    feed = HistoryFeed(history, market_of(source.kind, settings.seed)) if history else None
+    loop = asyncio.get_running_loop()
+    feed = None
+    if history is not None:
+        feed = HistoryFeed(
+            history,
+            market_of(source.kind, settings.seed),
+            background=True,
+            call_soon=loop.call_soon_threadsafe,
+            on_problem=_say_history_problem,
+        )
     sink = JsonLinesSink(store, out, settings.sensitivity, feed)
     if recorders is None:
         recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
@@ -79,7 +88,6 @@ async def run_headless(
         stopped_by.append(signum)
         stop.set()
 
-    loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, stop_on, signum)
     stopper = asyncio.ensure_future(stop.wait())
@@ -97,6 +105,11 @@ async def run_headless(
         for client in clients:
             await client.aclose()
         close_all(recorders)
+        if feed is not None:
+            left = await asyncio.to_thread(feed.finish)  # what a locked database held back
+            sink.release()
+            if left:
+                sys.stderr.write(f"hedgeflow-tui: {left}\n")
         if history is not None:
             history.close()
     for poller, outcome in zip(pollers, outcomes, strict=False):
@@ -107,6 +120,11 @@ async def run_headless(
     if stopped_by:
         return 128 + stopped_by[0]
     return 1 if any(p.status.state == "stopped" for p in pollers) else 0
+
+
+def _say_history_problem(problem: str | None) -> None:
+    if problem is not None:
+        sys.stderr.write(f"hedgeflow-tui: {problem} (retried with the next poll)\n")
 
 
 def _say_on(sink: JsonLinesSink, pollers: list[Poller]) -> Callable[[str], None]:

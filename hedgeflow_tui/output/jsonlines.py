@@ -18,7 +18,7 @@ it (0 and 0.0 for the other kinds).
 from __future__ import annotations
 
 import json
-import sys
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -97,7 +97,11 @@ def dumps(record: dict[str, Any]) -> str:
 class JsonLinesSink:
     """Writes a `bar` line per new or revised bucket, `alert` lines as the detector fires, and a
     `status` line whenever a symbol's state or message changes. Alerts found in back-filled
-    bars are printed too, marked `"history": true`."""
+    bars are printed too, marked `"history": true`.
+
+    With a history, a change's lines wait (with every line after them) until the history's
+    writer has tried to store its bars: a line printed is already stored, unless the write
+    failed (then it is stored with a later poll's, and the lines are not held back)."""
 
     def __init__(
         self,
@@ -113,27 +117,44 @@ class JsonLinesSink:
         self.trackers = AlertTrackers(store, sensitivity)
         self.history = history
         self._last_status: dict[str, tuple[str, str, str | None]] = {}
-        self.on_alert: Callable[[Alert], None] | None = None  # told after each alert line
+        self.on_alert: Callable[[Alert], None] | None = None  # told of each alert
+        self._held: deque[tuple[int, str]] = deque()  # (record number, line) not printed yet
         store.subscribe(self.on_change)
 
-    def write(self, record: dict[str, Any]) -> None:
-        self.out.write(dumps(record) + "\n")
+    def write(self, record: dict[str, Any], after: int = 0) -> None:
+        """Print `record` once the history's record `after` is settled, and every line before
+        it is printed."""
+        line = dumps(record) + "\n"
+        history = self.history
+        if self._held or (after and history is not None and not history.settled(after)):
+            self._held.append((after, line))
+            return
+        self._print(line)
+
+    def _print(self, line: str) -> None:
+        self.out.write(line)
         if self.flush_each_line:
             self.out.flush()
+
+    def release(self) -> None:
+        """Print the held lines whose bars' write was tried."""
+        history = self.history
+        while self._held and (history is None or history.settled(self._held[0][0])):
+            self._print(self._held.popleft()[1])
 
     def on_change(self, change: Change) -> None:
         """The history is written first: a line on standard output is already in it."""
         alerts = self.trackers.update(change)
         history = self.history
         view = self.trackers.store.session(change.symbol, change.bar_size)
-        if history is not None and history.error is None and view is not None:
-            history.record(view, change.rows, alerts)
-            if history.error is not None:
-                sys.stderr.write(f"hedgeflow-tui: {history.error}\n")
+        number = 0
+        if history is not None and view is not None:
+            number = history.record(view, change.rows, alerts)
+            history.when_settled(number, self.release)
         for row in change.rows:
-            self.write(bar_record(change.symbol, change.bar_size, row))
+            self.write(bar_record(change.symbol, change.bar_size, row), number)
         for alert in alerts:
-            self.write(alert_record(alert))
+            self.write(alert_record(alert), number)
             if self.on_alert is not None:
                 self.on_alert(alert)
 
