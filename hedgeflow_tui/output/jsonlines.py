@@ -22,11 +22,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from hedgeflow_tui.analysis.alerting import AlertTrackers
 from hedgeflow_tui.analysis.detector import Alert
 from hedgeflow_tui.api.model import iso
+from hedgeflow_tui.engine.pipeline import Update
 from hedgeflow_tui.engine.status import PollStatus
-from hedgeflow_tui.engine.store import Change, Row, Store
+from hedgeflow_tui.engine.store import Row
 from hedgeflow_tui.storage.history import HistoryFeed
 
 
@@ -95,34 +95,27 @@ def dumps(record: dict[str, Any]) -> str:
 
 
 class JsonLinesSink:
-    """Writes a `bar` line per new or revised bucket, `alert` lines as the detector fires, and a
-    `status` line whenever a symbol's state or message changes. Alerts found in back-filled
-    bars are printed too, marked `"history": true`.
+    """Writes a `bar` line per new or revised bucket and `alert` lines as the detector fires
+    (`on_update`, a pipeline's subscriber), and a `status` line whenever a symbol's state or
+    message changes (`on_status`). Alerts found in back-filled bars are printed too, marked
+    `"history": true`.
 
-    With a history, a change's lines wait (with every line after them) until the history's
-    writer has tried to store its bars: a line printed is already stored, unless the write
-    failed (then it is stored with a later poll's, and the lines are not held back)."""
+    With the pipeline's `history`, an update's lines wait (and every line after them) until the
+    history's writer has tried to store its bars: a line printed is already stored, unless that
+    write failed (the bars are then stored with a later poll's, and their lines not held)."""
 
     def __init__(
-        self,
-        store: Store,
-        out: TextIO,
-        sensitivity: str,
-        history: HistoryFeed | None = None,
-        *,
-        flush_each_line: bool = True,
+        self, out: TextIO, history: HistoryFeed | None = None, *, flush_each_line: bool = True
     ) -> None:
         self.out = out
-        self.flush_each_line = flush_each_line  # False: the caller flushes (replay, at the end)
-        self.trackers = AlertTrackers(store, sensitivity)
         self.history = history
+        self.flush_each_line = flush_each_line  # False: the caller flushes (replay, at the end)
         self._last_status: dict[str, tuple[str, str, str | None]] = {}
         self.on_alert: Callable[[Alert], None] | None = None  # told of each alert
-        self._held: deque[tuple[int, str]] = deque()  # (record number, line) not printed yet
-        store.subscribe(self.on_change)
+        self._held: deque[tuple[int, str]] = deque()  # (history record, line) not printed yet
 
     def write(self, record: dict[str, Any], after: int = 0) -> None:
-        """Print `record` once the history's record `after` is settled, and every line before
+        """Print `record` once the history's record `after` is settled and every line before
         it is printed."""
         line = dumps(record) + "\n"
         history = self.history
@@ -142,18 +135,13 @@ class JsonLinesSink:
         while self._held and (history is None or history.settled(self._held[0][0])):
             self._print(self._held.popleft()[1])
 
-    def on_change(self, change: Change) -> None:
-        """The history is written first: a line on standard output is already in it."""
-        alerts = self.trackers.update(change)
-        history = self.history
-        view = self.trackers.store.session(change.symbol, change.bar_size)
-        number = 0
-        if history is not None and view is not None:
-            number = history.record(view, change.rows, alerts)
-            history.when_settled(number, self.release)
+    def on_update(self, update: Update) -> None:
+        change, number = update.change, update.record
+        if number and self.history is not None:
+            self.history.when_settled(number, self.release)
         for row in change.rows:
             self.write(bar_record(change.symbol, change.bar_size, row), number)
-        for alert in alerts:
+        for alert in update.alerts:
             self.write(alert_record(alert), number)
             if self.on_alert is not None:
                 self.on_alert(alert)
