@@ -1,4 +1,5 @@
-"""Regenerate the README's screenshots: the real app on the seeded simulator, exported as SVG.
+"""Regenerate the screenshots of the README and the docs: the real app on the seeded simulator,
+exported as SVG.
 
     python3 screenshots/make.py
 

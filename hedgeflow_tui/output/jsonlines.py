@@ -2,7 +2,8 @@
 the sink that writes them for headless mode and headless replay.
 
     {"type": "status", "symbol", "source", "state", "message", "last_bar", "next_poll",
-     "retry_in", "note", "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
+     "retry_in", "note", "as_of", "data_as_of",
+     "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
     {"type": "bar", "symbol", "bar_size", "t", "calls", "puts", "all",
      "cum_calls", "cum_puts", "cum_all", "spot"}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",

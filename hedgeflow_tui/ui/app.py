@@ -277,9 +277,10 @@ class DashboardApp(App[None]):
     def freeze_long_lived(self) -> None:
         """After the first data frame, what the app holds then (Textual, the widgets, the
         session so far, the past sessions read for the gauge) is moved out of Python's cyclic
-        garbage collector's reach (`gc.freeze`): its full collections, every half minute or so
-        at `--speed 30`, walked all of it (~80k objects, ~50 ms each). What is created later is
-        collected as before; the app's exit gives the objects back to the collector."""
+        garbage collector's reach (`gc.freeze`): these objects live as long as the app, yet each
+        full collection walked every one of them, a pause that landed in whatever ran then (a
+        poll's frame, a key). What is created later is collected as before; the app's exit gives
+        the objects back to the collector."""
         gc.collect()  # garbage made so far is not kept
         gc.freeze()
         self.long_lived_frozen = True
