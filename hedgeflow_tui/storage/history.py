@@ -857,7 +857,7 @@ class HistoryFeed:
                     pending.alerts,
                     busy_ms=busy_ms,
                 )
-            except (sqlite3.Error, HistoryError) as error:
+            except Exception as error:  # never the writer's end: what is held waits on it
                 failed.append(pending)
                 problem = f"history not saved: {error}"
                 continue
