@@ -160,7 +160,7 @@ async def test_arrows_park_a_cursor_with_a_readout_and_end_or_esc_go_back_live(s
         assert readout(app).display
         assert et_time(parked) in text
         assert f"{row.spot:,.2f}" in text
-        assert all(leg in text for leg in ("calls", "puts", "all"))
+        assert all(leg in text for leg in ("call", "put", "all"))  # "calls" at 120 columns
         assert app.check_action("live_edge", ())  # offered while parked
         await pilot.press("end")
         await pilot.pause()
@@ -220,7 +220,7 @@ async def test_a_click_on_the_chart_parks_the_cursor_there(size):
 
 
 async def test_views_combine_and_the_cursor_pans_a_zoom():
-    app, _ = make_app()
+    app, _ = make_app(level_alerts=False)  # the title in full: no alerts in the legend
     async with run_dashboard(app, size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("w", "w", "z", "z", "z")  # rolling 15m, last 30m

@@ -13,6 +13,12 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
     record_dir = true        # always record into the user's data dir
     history = false          # do not keep sessions in the history database
     timeout = 10
+    level_alerts = false     # no alerts on the gamma flip and the walls (default: on)
+
+    [[alert]]                # a flow alert of your own (config/alert_rules.py), as many as wanted
+    flow = "cumulative"      # or "bar"
+    side = "calls"           # all, calls or puts
+    above = 50e6             # and/or below = -50e6 (delta-dollars)
 
 Every value is checked by the same rule as its command-line flag (`RULES`).
 """
@@ -28,6 +34,7 @@ from typing import Any
 
 import platformdirs
 
+from hedgeflow_tui.config.alert_rules import FlowRule, parse_rules
 from hedgeflow_tui.config.checks import (
     DATE_RULE,
     HHMM_RULE,
@@ -82,6 +89,8 @@ class Settings:
     timeout: float = 10.0
     requests: str = "auto"  # auto | lean | full: see the poller
     max_retries: int | None = None  # failed polls in a row before a symbol stops; None: no end
+    level_alerts: bool = True  # alerts on the gamma flip and the walls
+    alert_rules: tuple[FlowRule, ...] = ()  # the config file's [[alert]] tables
 
 
 # How each setting that a user can give is checked (flags and the config file alike).
@@ -105,6 +114,7 @@ RULES: dict[str, Rule] = {
     "timeout": Rule(float, "a positive number of seconds", lambda v: v > 0),
     "requests": Rule(str, f"one of {', '.join(REQUEST_MODES)}", lambda v: v in REQUEST_MODES),
     "max_retries": Rule(int, "a whole number from 1", lambda v: v >= 1),
+    "level_alerts": Rule(bool, "true or false"),
 }
 FILE_KEYS = (
     "api_key",
@@ -120,6 +130,8 @@ FILE_KEYS = (
     "timeout",
     "base_url",
     "requests",
+    "level_alerts",
+    "alert",
 )
 
 
@@ -167,12 +179,19 @@ def _read_config(path: Path) -> tuple[bytes, int] | None:
     except OSError as error:
         raise ConfigError(f"config file {path}: cannot read it: {error.strerror}") from None
     too_big = f"config file {path}: over {MAX_CONFIG_BYTES // 1024} KiB"
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):  # before fdopen, which refuses a folder with a traceback
+            raise ConfigError(f"config file {path}: is a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
             raise ConfigError(f"config file {path}: not a regular file")
         if info.st_size > MAX_CONFIG_BYTES:
             raise ConfigError(too_big)
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
         data = handle.read(MAX_CONFIG_BYTES + 1)
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(too_big)
@@ -190,7 +209,7 @@ def load_file(path: Path, warn: Callable[[str], None] | None = None) -> dict[str
     import tomllib  # only with a config file: not before the first frame
 
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
+        raw = tomllib.loads(data.decode("utf-8-sig"))  # a byte order mark, as some editors write
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"config file {path}: cannot read it: {error}") from None
     if "api_key" in raw and mode & (stat.S_IRGRP | stat.S_IROTH) and warn is not None:
@@ -204,6 +223,9 @@ def load_file(path: Path, warn: Callable[[str], None] | None = None) -> dict[str
     values = {}
     for key, value in raw.items():
         try:
+            if key == "alert":
+                values["alert_rules"] = parse_rules(value)
+                continue
             values[key] = RULES[key].from_value(value)
         except ValueError as error:
             raise ConfigError(f"config file {path}: {key} {error}") from None

@@ -1,14 +1,17 @@
 """What every store change goes through, in a live feed and in a replay alike: each symbol's
-detector (the alert trackers), then the session history, then the subscribers. A bar that a
-subscriber prints or paints is already in the history."""
+detector and level alerts (the alert trackers: `rules` are the config's `[[alert]]` tables,
+`levels` the gamma flip and walls), then the session history, then the subscribers. The history
+takes the bars for its writer (a thread of its own in a live feed: `HistoryFeed`); an update
+carries the number of that record, so that a subscriber can wait until it is stored (headless
+prints a bar once its write was tried)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hedgeflow_tui.analysis.alerting import AlertTrackers
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AlertTrackers, AnyAlert
+from hedgeflow_tui.config.alert_rules import FlowRule
 from hedgeflow_tui.engine.store import Change, Store
 from hedgeflow_tui.storage.history import HistoryFeed
 
@@ -18,7 +21,8 @@ class Update:
     """A store change and the alerts it fired."""
 
     change: Change
-    alerts: list[Alert]
+    alerts: list[AnyAlert]
+    record: int = 0  # the history's record of it (`HistoryFeed.settled`); 0 without a history
 
 
 UpdateObserver = Callable[[Update], None]
@@ -35,11 +39,12 @@ class FlowPipeline:
         history: HistoryFeed | None = None,
         *,
         wants: Callable[[Change], bool] | None = None,
+        rules: tuple[FlowRule, ...] = (),
+        levels: bool = True,
     ) -> None:
         self.store = Store()
-        self.trackers = AlertTrackers(self.store, sensitivity)
+        self.trackers = AlertTrackers(self.store, sensitivity, rules, levels=levels)
         self.history = history
-        self.on_history_error: Callable[[str], None] | None = None  # told once, when it stops
         self._wants = wants
         self._observers: list[UpdateObserver] = []
         self.store.subscribe(self._on_change)
@@ -51,17 +56,14 @@ class FlowPipeline:
         """Runs inside the store's `apply`: the detector sees every batch."""
         if self._wants is not None and not self._wants(change):
             return
-        update = Update(change, self.trackers.update(change))
-        self._record(update)
+        alerts = self.trackers.update(change)
+        update = Update(change, alerts, self._record(change, alerts))
         for observer in self._observers:
             observer(update)
 
-    def _record(self, update: Update) -> None:
+    def _record(self, change: Change, alerts: list[AnyAlert]) -> int:
         feed = self.history
-        change = update.change
         view = self.store.session(change.symbol, change.bar_size)
-        if feed is None or view is None or feed.error is not None:
-            return
-        feed.record(view, change.rows, update.alerts)
-        if feed.error is not None and self.on_history_error is not None:
-            self.on_history_error(feed.error)
+        if feed is None or view is None:
+            return 0
+        return feed.record(view, change.rows, alerts)

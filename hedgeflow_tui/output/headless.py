@@ -14,7 +14,7 @@ import signal
 import sys
 from typing import TextIO
 
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AnyAlert
 from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.session import FeedSession
 from hedgeflow_tui.engine.sources import Source
@@ -36,8 +36,8 @@ async def run_headless(
     session = FeedSession(settings, source, recorders=recorders)
     if session.history_note:
         sys.stderr.write(f"hedgeflow-tui: {session.history_note}\n")
-    session.pipeline.on_history_error = _say_history_error
-    sink = JsonLinesSink(out, pipeline=session.pipeline)
+    session.on_history_problem = _say_history_problem
+    sink = JsonLinesSink(out, session.pipeline.history, pipeline=session.pipeline)
     session.subscribe(sink.on_update, sink.on_status)
     for status in session.statuses.values():
         sink.write(status_record(status) | {"message": source.description})
@@ -80,7 +80,10 @@ async def run_headless(
         outcomes = await asyncio.gather(*tasks, stopper, return_exceptions=True)
         if alert_runs:  # each is bounded by the command timeout
             await asyncio.gather(*alert_runs, return_exceptions=True)
-        session.close()
+        left = await asyncio.to_thread(session.close)  # the history's writer may wait for a lock
+        sink.release()
+        if left:
+            sys.stderr.write(f"hedgeflow-tui: {left}\n")
     if sink.closed:
         return 0
     for symbol, outcome in zip(session.symbols, outcomes, strict=False):
@@ -94,8 +97,9 @@ async def run_headless(
     return 1 if any(s.state == "stopped" for s in session.statuses.values()) else 0
 
 
-def _say_history_error(message: str) -> None:
-    sys.stderr.write(f"hedgeflow-tui: {message}\n")
+def _say_history_problem(problem: str | None) -> None:
+    if problem is not None:
+        sys.stderr.write(f"hedgeflow-tui: {problem} (tried again with the next poll)\n")
 
 
 def _run_alert_commands(
@@ -109,13 +113,13 @@ def _run_alert_commands(
         return running
     command = AlertCommand(settings.alert_cmd, secret=settings.api_key)
 
-    async def run(alert: Alert) -> None:
+    async def run(alert: AnyAlert) -> None:
         problem = await command.run(alert)
         status = session.statuses.get(alert.symbol)
         if problem is not None and status is not None:
             sink.write(status_record(status) | {"message": problem})
 
-    def on_alert(alert: Alert) -> None:
+    def on_alert(alert: AnyAlert) -> None:
         if alert.history:
             return
         task = asyncio.ensure_future(run(alert))

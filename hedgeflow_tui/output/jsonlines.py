@@ -9,6 +9,8 @@ the sink that writes them for headless mode and headless replay.
      "put_wall", "banner": {"state", "direction"} | null}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
      "price_confirms", "cum_all", "t", "t_et", "history", "fade_bars", "fade_flow"}
+    {"type": "alert", "symbol", "kind", "direction", "level", "value", "rule", "cum_all", "t",
+     "t_et", "history"}
 
 Times are ISO 8601 UTC with a Z (`t_et`: the same instant in New York time, with its offset);
 flows are delta-dollars; null means unknown (never 0). A bar's walls are given when the answer's
@@ -17,22 +19,28 @@ and its direction) on the newest bar of each batch, null on the others. An alert
 with `"history": true` was found in back-filled bars (the session before the program started, or
 bars caught up after an outage): it is a record of the past, not news. A `squeeze_ended` alert's
 `bars` and `run_flow` are the run up to its peak, and `fade_bars` and `fade_flow` the bars after
-it (0 and 0.0 for the other kinds).
+it (0 and 0.0 for the other kinds). Level alerts have kinds of their own: `gamma_flip_cross`
+(`level` the flip, `value` spot; `direction` the side spot crossed to), `call_wall` and
+`put_wall` (spot reached the wall), `flow_threshold` (a config `[[alert]]` rule: `rule` names it,
+`level` is its threshold and `value` the flow that crossed it).
 """
 
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AnyAlert
+from hedgeflow_tui.analysis.levels import LevelAlert
 from hedgeflow_tui.api.model import iso
 from hedgeflow_tui.engine.pipeline import FlowPipeline, Update
 from hedgeflow_tui.engine.status import PollStatus
 from hedgeflow_tui.engine.store import Regime, Row
 from hedgeflow_tui.market.clock import ET
+from hedgeflow_tui.storage.history import HistoryFeed
 
 
 def status_record(status: PollStatus) -> dict[str, Any]:
@@ -92,7 +100,9 @@ def bar_record(
     }
 
 
-def alert_record(alert: Alert) -> dict[str, Any]:
+def alert_record(alert: AnyAlert) -> dict[str, Any]:
+    if isinstance(alert, LevelAlert):
+        return level_record(alert)
     return {
         "type": "alert",
         "symbol": alert.symbol,
@@ -111,6 +121,22 @@ def alert_record(alert: Alert) -> dict[str, Any]:
     }
 
 
+def level_record(alert: LevelAlert) -> dict[str, Any]:
+    return {
+        "type": "alert",
+        "symbol": alert.symbol,
+        "kind": alert.kind,
+        "direction": alert.direction,
+        "level": alert.level,
+        "value": alert.value,
+        "rule": alert.rule,
+        "cum_all": alert.cum_all,
+        "t": iso(alert.t),
+        "t_et": et_iso(alert.t),
+        "history": alert.history,
+    }
+
+
 def dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, separators=(",", ":"), allow_nan=False)
 
@@ -119,28 +145,46 @@ class JsonLinesSink:
     """Writes a `bar` line per new or revised bucket and `alert` lines as the detector fires
     (`on_update`, a pipeline's subscriber), and a `status` line whenever a symbol's state or
     message changes (`on_status`). Alerts found in back-filled bars are printed too, marked
-    `"history": true`."""
+    `"history": true`.
+
+    With the pipeline's `history`, an update's lines wait (and every line after them) until the
+    history's writer has tried to store its bars: a line printed is already stored, unless that
+    write failed (the bars are then stored with a later poll's, and their lines not held). With
+    the `pipeline`, bar lines carry the session's regime and the detector's banner."""
 
     def __init__(
         self,
         out: TextIO,
+        history: HistoryFeed | None = None,
         *,
         flush_each_line: bool = True,
         pipeline: FlowPipeline | None = None,
     ) -> None:
         self.out = out
+        self.history = history
         self.flush_each_line = flush_each_line  # False: the caller flushes (replay, at the end)
         self.pipeline = pipeline  # the regime and banner of bar lines are read from it
         self._last_status: dict[str, tuple[str, str, str | None]] = {}
-        self.on_alert: Callable[[Alert], None] | None = None  # told after each alert line
+        self.on_alert: Callable[[AnyAlert], None] | None = None  # told of each alert
+        self._held: deque[tuple[int, str]] = deque()  # (history record, line) not printed yet
         self.closed = False  # the reader went away (`| head`): nothing more is written
         self.on_closed: Callable[[], None] | None = None  # told once, when it does
 
-    def write(self, record: dict[str, Any]) -> None:
+    def write(self, record: dict[str, Any], after: int = 0) -> None:
+        """Print `record` once the history's record `after` is settled and every line before
+        it is printed."""
+        line = dumps(record) + "\n"
+        history = self.history
+        if self._held or (after and history is not None and not history.settled(after)):
+            self._held.append((after, line))
+            return
+        self._print(line)
+
+    def _print(self, line: str) -> None:
         if self.closed:
             return
         try:
-            self.out.write(dumps(record) + "\n")
+            self.out.write(line)
             if self.flush_each_line:
                 self.out.flush()
         except BrokenPipeError:
@@ -148,8 +192,16 @@ class JsonLinesSink:
             if self.on_closed is not None:
                 self.on_closed()
 
+    def release(self) -> None:
+        """Print the held lines whose bars' write was tried."""
+        history = self.history
+        while self._held and (history is None or history.settled(self._held[0][0])):
+            self._print(self._held.popleft()[1])
+
     def on_update(self, update: Update) -> None:
-        change = update.change
+        change, number = update.change, update.record
+        if number and self.history is not None:
+            self.history.when_settled(number, self.release)
         regime, banner = None, None
         if self.pipeline is not None:
             view = self.pipeline.store.session(change.symbol, change.bar_size)
@@ -160,9 +212,9 @@ class JsonLinesSink:
         for n, row in enumerate(change.rows, start=1):
             newest = n == len(change.rows)  # the banner is the detector's after the batch
             record = bar_record(change.symbol, change.bar_size, row, regime)
-            self.write(record | {"banner": banner if newest else None})
+            self.write(record | {"banner": banner if newest else None}, number)
         for alert in update.alerts:
-            self.write(alert_record(alert))
+            self.write(alert_record(alert), number)
             if self.on_alert is not None:
                 self.on_alert(alert)
 
