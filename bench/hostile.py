@@ -32,7 +32,8 @@ from _common import table
 CHILD = r"""
 import asyncio, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from hedgeflow_tui.api.client import FlashAlphaClient, ApiError
+from hedgeflow_tui.api.client import FlashAlphaClient
+from hedgeflow_tui.api.errors import ApiError
 
 MODE, SIZE = sys.argv[1], int(sys.argv[2])
 BOMB = None

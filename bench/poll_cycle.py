@@ -1,6 +1,7 @@
 """Poll cycles against hedgeflow-sim with 100 ms latency per request, for 1, 2 and 3 symbols
-polled together (each symbol: calls + puts + series): wall time in round trips, and the client's
-CPU per symbol poll; a plain sequential loop of one symbol's three requests for comparison.
+polled together (each symbol on the default lean cycle: after the back-fill, one series request
+a poll): wall time in round trips, and the client's CPU per symbol poll; a plain sequential loop
+of one symbol's three requests (calls, puts, series) for comparison.
 
     python3 bench/poll_cycle.py [--cycles N]
 
@@ -104,7 +105,7 @@ async def main(cycles: int) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"poll cycle, 3 requests per symbol, {LATENCY * 1000:.0f} ms latency each,")
+    print(f"poll cycle, lean (one series request per symbol), {LATENCY * 1000:.0f} ms latency,")
     print(f"median of {cycles} cycles (client CPU: this process; the simulator runs apart)")
     print(
         table(

@@ -28,9 +28,9 @@ from pathlib import Path
 from _common import DAY, median, table
 
 from hedgeflow_tui.api.client import Exchange
-from hedgeflow_tui.engine.store import Store
+from hedgeflow_tui.engine.pipeline import FlowPipeline
 from hedgeflow_tui.market.clock import session_bounds
-from hedgeflow_tui.output.headless import JsonLinesSink
+from hedgeflow_tui.output.jsonlines import JsonLinesSink
 from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.storage.recording.reader import read_recording
 from hedgeflow_tui.storage.recording.writer import Recorder
@@ -98,8 +98,9 @@ def per_poll_costs(path: Path) -> dict[int, float]:
     batches = read_recording(path).batches
     costs = {}
     for mark in MARKS:
-        store = Store()
-        JsonLinesSink(store, io.StringIO(), "normal")
+        pipeline = FlowPipeline("normal")
+        pipeline.subscribe(JsonLinesSink(io.StringIO()).on_update)
+        store = pipeline.store
         stop = mark * len(SYMBOLS)
         start = stop - SAMPLES * len(SYMBOLS)
         for batch in batches[:start]:

@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from hedgeflow_tui.api.client import (
+from hedgeflow_tui.api.client import FlashAlphaClient
+from hedgeflow_tui.api.errors import (
     BadData,
     BadKey,
     BadRequest,
     ConnectionFailed,
-    FlashAlphaClient,
     PlanTooLow,
     RateLimited,
     RequestTimeout,

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from headless_demo import headless_demo
 from stepped_clock import stepped_clock
 
 from hedgeflow_tui.analysis.detector import OPENING, AlertTracker, detector_config
@@ -229,23 +230,9 @@ async def test_recovers_when_the_server_dies_and_comes_back(sim_server):
 def test_ctrl_c_sigterm_or_sighup_end_headless_cleanly_with_the_shells_status(signum):
     import signal
     import subprocess
-    import sys
 
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hedgeflow_tui",
-            "SPY",
-            "--headless",
-            "--demo",
-            "--speed",
-            "60",
-            "--date",
-            DAY.isoformat(),
-            "--start",
-            "12:00",
-        ],
+        headless_demo("SPY", speed=60, start="12:00"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

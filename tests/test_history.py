@@ -9,13 +9,13 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from headless_demo import headless_demo
 from stepped_clock import SteppedClock, stepped_clock
 
 from hedgeflow_tui.cli.main import main
@@ -241,22 +241,7 @@ def test_one_writer_a_second_opens_read_only_and_sees_the_data(tmp_path):
 def test_a_second_headless_run_keeps_running_without_writing(tmp_path):
     holder = History.open()
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hedgeflow_tui",
-            "SPY",
-            "--headless",
-            "--demo",
-            "--bar",
-            "5m",
-            "--speed",
-            "3000",
-            "--date",
-            DAY.isoformat(),
-            "--start",
-            "15:30",
-        ],
+        headless_demo("SPY", bar="5m", speed=3000, start="15:30"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -315,23 +300,7 @@ def test_sigkill_loses_no_bar_already_printed(tmp_path):
     """Every bar line the process printed was committed before it was printed: after a kill -9
     each one is in the database with the same values, and the database is intact."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hedgeflow_tui",
-            "SPY",
-            "QQQ",
-            "--headless",
-            "--demo",
-            "--bar",
-            "30s",
-            "--speed",
-            "1200",
-            "--date",
-            DAY.isoformat(),
-            "--start",
-            "12:00",
-        ],
+        headless_demo("SPY", "QQQ", bar="30s", speed=1200, start="12:00"),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

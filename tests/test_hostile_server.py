@@ -22,12 +22,11 @@ from dashboard import run_dashboard
 from hostile_server import HostileServer, gzip_bomb
 from stepped_clock import stepped_clock
 
-from hedgeflow_tui.api.client import (
-    MAX_SERVER_WAIT,
+from hedgeflow_tui.api.client import MAX_SERVER_WAIT, FlashAlphaClient
+from hedgeflow_tui.api.errors import (
     BadData,
     BadKey,
     BodyTooLarge,
-    FlashAlphaClient,
     PlanTooLow,
     RateLimited,
     RequestTimeout,

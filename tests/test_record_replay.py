@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from headless_demo import headless_demo
 from stepped_clock import stepped_clock
 
 from hedgeflow_tui.config.settings import Settings
@@ -128,25 +129,7 @@ def test_unreadable_recordings_are_refused_in_one_line(tmp_path, header, message
 def test_a_recording_killed_mid_write_replays_up_to_its_last_whole_record(tmp_path, name, grown):
     path = tmp_path / name
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hedgeflow_tui",
-            "SPY",
-            "QQQ",
-            "--headless",
-            "--demo",
-            "--bar",
-            "30s",
-            "--speed",
-            "120",
-            "--date",
-            DAY.isoformat(),
-            "--start",
-            "12:00",
-            "--record",
-            str(path),
-        ],
+        [*headless_demo("SPY", "QQQ", bar="30s", speed=120, start="12:00"), "--record", str(path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -11,6 +11,7 @@ from dashboard import run_dashboard
 from stepped_clock import stepped_clock
 from test_app import make_app, until
 from textual import events
+from textual_parts import toasts
 
 from hedgeflow_tui.config.settings import ConfigError, Settings, load_file
 from hedgeflow_tui.engine.sources import open_source
@@ -308,7 +309,7 @@ async def test_a_replay_window_no_longer_than_its_bar_falls_back_to_the_cumulati
             await until(pilot, lambda: app.driver.at_end)
             await pilot.pause()
             assert app.chart_view.window == "cumulative" and legend(app).startswith("cumulative")
-            assert any("not longer than the 5m bar" in n.message for n in app._notifications)
+            assert any("not longer than the 5m bar" in str(toast.render()) for toast in toasts(app))
             await pilot.press("w")
             assert app.chart_view.window == "15m"
 

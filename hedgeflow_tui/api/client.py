@@ -27,6 +27,19 @@ from typing import Any
 import httpx
 
 from hedgeflow_tui import __version__
+from hedgeflow_tui.api.errors import (
+    ApiError,
+    BadData,
+    BadKey,
+    BadRequest,
+    BodyTooLarge,
+    ConnectionFailed,
+    PlanTooLow,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    SymbolNotFound,
+)
 from hedgeflow_tui.api.model import (
     Account,
     DataError,
@@ -50,85 +63,6 @@ MAX_BODY = 4 * 1024 * 1024  # bytes; a whole 390-minute session at 30s bars is ~
 MAX_SERVER_WAIT = 900.0  # seconds: the longest Retry-After / reset wait honoured as given
 MAX_HEADER_DIGITS = 18
 DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
-
-
-class ApiError(Exception):
-    """Base of every client failure. `str()` is one short line, safe to show and log."""
-
-    retryable = True
-    fatal = False  # polling this source again cannot help (bad key, plan too low)
-    status: int | None = None
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class BadRequest(ApiError):
-    status = 400
-    retryable = False
-    fatal = True
-
-
-class BadKey(ApiError):
-    status = 401
-    retryable = False
-    fatal = True
-
-
-class PlanTooLow(ApiError):
-    status = 403
-    retryable = False
-    fatal = True
-
-    def __init__(self, message: str, current_plan: str | None, required_plan: str | None):
-        super().__init__(message)
-        self.current_plan = current_plan
-        self.required_plan = required_plan
-
-
-class SymbolNotFound(ApiError):
-    status = 404
-    retryable = False
-    fatal = True
-
-
-class RateLimited(ApiError):
-    status = 429
-
-    def __init__(
-        self,
-        message: str,
-        retry_after: float | None,
-        reset_at: datetime | None = None,
-        *,
-        quota_exhausted: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after  # seconds, already capped at MAX_SERVER_WAIT
-        self.reset_at = reset_at  # when the server says the quota resets, if it said
-        self.quota_exhausted = quota_exhausted  # the day's quota, not a burst limit
-
-
-class ServerError(ApiError):
-    """5xx, or any other unexpected status."""
-
-
-class RequestTimeout(ApiError):
-    pass
-
-
-class ConnectionFailed(ApiError):
-    pass
-
-
-class BadData(ApiError):
-    """A 200 whose body is not usable data: not JSON, HTML from a proxy, truncated, wrong types,
-    too big, or an answer to another question (another symbol, side or bar size)."""
-
-
-class BodyTooLarge(BadData):
-    pass
 
 
 @dataclass(frozen=True, slots=True)

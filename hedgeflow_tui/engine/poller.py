@@ -22,7 +22,8 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-from hedgeflow_tui.api.client import ApiError, FlashAlphaClient, RateLimited
+from hedgeflow_tui.api.client import FlashAlphaClient
+from hedgeflow_tui.api.errors import ApiError, ErrorKind, RateLimited
 from hedgeflow_tui.api.model import Account, Response
 from hedgeflow_tui.config.settings import REQUEST_MODES
 from hedgeflow_tui.engine.quota import Cycle, QuotaPlanner, QuotaView, polls_left
@@ -156,52 +157,60 @@ class Poller:
             try:
                 await self.poll_once()
             except ApiError as error:
-                if error.fatal:
-                    self._report(
-                        "stopped", f"stopped: {error.message}", reason=type(error).__name__
-                    )
-                    return
-                if isinstance(error, RateLimited) and error.quota_exhausted and self._past_close():
-                    missing = (
-                        f"bars after {_hhmm(self.status.last_bar)} missing"
-                        if self.store.session(self.symbol, self.bar_size) is not None
-                        else "no bars: the quota was used up before any answer"
-                    )
-                    self._report(
-                        "stopped",
-                        f"stopped: the session is over and the server still refuses "
-                        f"({error.message}); {missing}",
-                        reason=type(error).__name__,
-                    )
-                    return
                 failures += 1
-                delay = self._backoff(failures, error)
-                state: PollState = "rate_limited" if isinstance(error, RateLimited) else "retrying"
-                self._report(
-                    state,
-                    f"{error.message}; retrying in {delay:.0f}s",
-                    retry_in=delay,
-                    reason=type(error).__name__,
-                )
-                await self._sleep(delay)
-                continue
-            failures = 0
-            if self._closed_today():
-                return  # a holiday or weekend: nothing will come today, the status said why
-            if self._session_over():
-                self._report("closed", "session closed: all bars in")
+                wait = self._after_failure(error, failures)
+            else:
+                failures = 0
+                wait = self._after_success()
+            if wait is None:
                 return
-            if self.catch_ups:
-                self._observe_publication()
-            catch_up = self._catch_up_in()
-            if catch_up is not None:
-                self._catchups += 1
-                self.catchups_sent += 1
-                await self._sleep(catch_up)
-                continue
-            self._chased_out = self._catchups >= MAX_CATCHUPS
-            self._catchups = 0
-            await self._sleep(self._seconds_to_next_poll())
+            await self._sleep(wait)
+
+    def _after_failure(self, error: ApiError, failures: int) -> float | None:
+        """Say what failed; market seconds until the retry, None when polling must stop (a
+        fatal error, or a quota used up after the session's close)."""
+        if error.fatal:
+            self._report("stopped", f"stopped: {error.message}", reason=error.kind)
+            return None
+        if isinstance(error, RateLimited) and error.quota_exhausted and self._past_close():
+            missing = (
+                f"bars after {_hhmm(self.status.last_bar)} missing"
+                if self.store.session(self.symbol, self.bar_size) is not None
+                else "no bars: the quota was used up before any answer"
+            )
+            self._report(
+                "stopped",
+                f"stopped: the session is over and the server still refuses "
+                f"({error.message}); {missing}",
+                reason=error.kind,
+            )
+            return None
+        delay = self._backoff(failures, error)
+        state: PollState = "rate_limited" if isinstance(error, RateLimited) else "retrying"
+        self._report(
+            state, f"{error.message}; retrying in {delay:.0f}s", retry_in=delay, reason=error.kind
+        )
+        return delay
+
+    def _after_success(self) -> float | None:
+        """Market seconds until the next poll (a catch-up, or the next close's), None when the
+        day has nothing more to give."""
+        if self._closed_today():
+            return None  # a holiday or weekend: nothing will come today, the status said why
+        if self._session_over():
+            self._report("closed", "session closed: all bars in")
+            return None
+        self._replan()  # once per cycle, before the plan is read
+        if self.catch_ups:
+            self._observe_publication()
+        catch_up = self._catch_up_in()
+        if catch_up is not None:
+            self._catchups += 1
+            self.catchups_sent += 1
+            return catch_up
+        self._chased_out = self._catchups >= MAX_CATCHUPS
+        self._catchups = 0
+        return self._seconds_to_next_poll()
 
     async def poll_once(self) -> None:
         """One cycle: fetch what the quota plan allows, merge what arrived, raise the worst
@@ -487,11 +496,15 @@ class Poller:
     def _seconds_to_next_poll(self) -> float:
         return max(self._fresh_in(), self._seconds_to_close())
 
+    def _replan(self) -> None:
+        """Tell the quota planner how many polls the rest of the session holds."""
+        _, close = session_bounds(self._session_day())
+        self.planner.replan(polls_left(self.clock.now(), close, BAR_SECONDS[self.bar_size]))
+
     def _seconds_to_close(self) -> float:
         now = self.clock.now()
         size = BAR_SECONDS[self.bar_size]
-        open_, close = session_bounds(self._session_day())
-        self.planner.replan(polls_left(now, close, size))
+        open_ = session_bounds(self._session_day())[0]
         view = self.store.session(self.symbol, self.bar_size)
         first_close = open_ + timedelta(seconds=size)
         if now < first_close:
@@ -553,7 +566,7 @@ class Poller:
         *,
         next_in: float | None = None,
         retry_in: float | None = None,
-        reason: str | None = None,
+        reason: ErrorKind | None = None,
     ) -> PollStatus:
         view = self.store.session(self.symbol, self.bar_size)
         now = self.clock.now()
@@ -579,7 +592,7 @@ class Poller:
         message: str,
         *,
         retry_in: float | None = None,
-        reason: str | None = None,
+        reason: ErrorKind | None = None,
     ) -> None:
         self.status = self._status(state, message, retry_in=retry_in, reason=reason)
         self._emit()

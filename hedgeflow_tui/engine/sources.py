@@ -143,7 +143,7 @@ def _client(
 
 @cache
 def _tls() -> ssl.SSLContext:
-    """One TLS context for every symbol's client: each would load the CA bundle (~20 ms)."""
+    """One TLS context for every symbol's client: each would load the CA bundle again."""
     import httpx
 
     return httpx.create_ssl_context()

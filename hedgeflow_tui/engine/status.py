@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from hedgeflow_tui.api.errors import ErrorKind
 from hedgeflow_tui.engine.quota import QuotaView
 
 SourceKind = Literal["LIVE", "SIMULATED", "REMOTE", "REPLAY"]
@@ -29,7 +30,7 @@ class PollStatus:
     next_poll: datetime | None  # market time of the next scheduled poll
     retry_in: float | None  # seconds until the next retry, when retrying
     quota: QuotaView | None
-    reason: str | None = None  # the error type behind "stopped" / "retrying", e.g. "BadKey"
+    reason: ErrorKind | None = None  # what went wrong behind "stopped" / "retrying"
     note: str | None = None  # what the data itself warrants saying, e.g. a flow mismatch
     as_of: datetime | None = None  # the newest answer's as_of: when the server computed it
     data_as_of: datetime | None = None  # the newest answer's feeds' last delivery (data_as_of)

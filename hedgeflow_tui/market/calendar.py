@@ -5,7 +5,7 @@ a day without one. Holidays and early closes come from the maintained `holidays`
 no-session texts all ask.
 
 The library builds a year's NYSE calendar only after importing every country's and exchange's
-calendar (~0.15 s of CPU, the costliest step on the way to the demo's first frame with data), so
+calendar (the costliest step on the way to the demo's first frame with data), so
 each year's closures are kept in the user's cache dir (`cache_dir()`), one small JSON file a
 year, tagged with the installed library (its `__init__.py`: path, modification time, size), and
 read from there while that tag holds: an upgrade or reinstall recomputes them. A cache that

@@ -1,4 +1,4 @@
-"""Headless mode: the same pollers, store and detector as the dashboard, printed as JSON lines.
+"""Headless mode: the engine's updates and statuses printed as JSON lines.
 
 Ends by itself once every symbol's session has closed and all its bars are in, or when a poller
 stops on a fatal error (exit 1); Ctrl-C, SIGTERM or SIGHUP end it cleanly, with the shell's
@@ -10,19 +10,15 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import Callable
 from typing import TextIO
 
 from hedgeflow_tui.analysis.detector import Alert
 from hedgeflow_tui.config.settings import Settings
-from hedgeflow_tui.engine.poller import Poller
+from hedgeflow_tui.engine.session import FeedSession
 from hedgeflow_tui.engine.sources import Source
-from hedgeflow_tui.engine.store import Store
-from hedgeflow_tui.market.clock import ET
 from hedgeflow_tui.output.alert_command import AlertCommand
 from hedgeflow_tui.output.jsonlines import JsonLinesSink, status_record
-from hedgeflow_tui.storage.history import HistoryFeed, market_of, open_history
-from hedgeflow_tui.storage.recording.writer import Recorder, close_all, recorders_for
+from hedgeflow_tui.storage.recording.writer import Recorder
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -35,43 +31,22 @@ async def run_headless(
 ) -> int:
     """Poll every symbol until its session is over; return the process exit status. The
     recorders are opened by the caller when it wants a bad `--record` refused before starting."""
-    store = Store()
-    history, note = open_history(settings.history)
-    if note:
-        sys.stderr.write(f"hedgeflow-tui: {note}\n")
-    feed = HistoryFeed(history, market_of(source.kind, settings.seed)) if history else None
-    sink = JsonLinesSink(store, out, settings.sensitivity, feed)
-    if recorders is None:
-        recorders = recorders_for(settings, source, source.clock.now().astimezone(ET).date())
-    planner = source.make_planner()
-    pollers, clients = [], []
-    for symbol in settings.symbols:
-        recorder = recorders.get(symbol)
-        client = source.make_client(recorder.exchange if recorder else None)
-        clients.append(client)
-        pollers.append(
-            Poller(
-                client,
-                store,
-                symbol,
-                settings.bar,
-                source.clock,
-                source=source.kind,
-                minutes=settings.minutes,
-                planner=planner,
-                requests=settings.requests,
-                on_status=sink.on_status,
-                on_batch=recorder.batch if recorder else None,
-            )
-        )
-    for poller in pollers:
-        sink.write(status_record(poller.status) | {"message": source.description})
-    for recorder in set(recorders.values()):
-        recorder.on_failure = _say_on(
-            sink, [p for p in pollers if recorders.get(p.symbol) is recorder]
-        )
-    alert_runs = _run_alert_commands(settings, sink, pollers)
-    tasks = [asyncio.ensure_future(poller.run()) for poller in pollers]
+    session = FeedSession(settings, source, recorders=recorders)
+    if session.history_note:
+        sys.stderr.write(f"hedgeflow-tui: {session.history_note}\n")
+    session.pipeline.on_history_error = _say_history_error
+    sink = JsonLinesSink(out)
+    session.subscribe(sink.on_update, sink.on_status)
+    for status in session.statuses.values():
+        sink.write(status_record(status) | {"message": source.description})
+
+    def recording_failed(message: str, symbols: list[str]) -> None:
+        for symbol in symbols:
+            sink.write(status_record(session.statuses[symbol]) | {"message": message})
+
+    session.on_recording_failed = recording_failed
+    alert_runs = _run_alert_commands(settings, sink, session)
+    tasks = [asyncio.ensure_future(session.poll(symbol)) for symbol in session.symbols]
     stop = asyncio.Event()
     stopped_by: list[int] = []  # the signal that ended the run
 
@@ -94,33 +69,24 @@ async def run_headless(
         outcomes = await asyncio.gather(*tasks, stopper, return_exceptions=True)
         if alert_runs:  # each is bounded by the command timeout
             await asyncio.gather(*alert_runs, return_exceptions=True)
-        for client in clients:
-            await client.aclose()
-        close_all(recorders)
-        if history is not None:
-            history.close()
-    for poller, outcome in zip(pollers, outcomes, strict=False):
+        session.close()
+    for symbol, outcome in zip(session.symbols, outcomes, strict=False):
         if isinstance(outcome, Exception):
             message = f"internal error: {type(outcome).__name__}: {outcome}"
-            sink.write(status_record(poller.status) | {"state": "stopped", "message": message})
+            status = session.statuses[symbol]
+            sink.write(status_record(status) | {"state": "stopped", "message": message})
             return 1
     if stopped_by:
         return 128 + stopped_by[0]
-    return 1 if any(p.status.state == "stopped" for p in pollers) else 0
+    return 1 if any(s.state == "stopped" for s in session.statuses.values()) else 0
 
 
-def _say_on(sink: JsonLinesSink, pollers: list[Poller]) -> Callable[[str], None]:
-    """A status line per symbol carrying `message` (a recording that stopped, for instance)."""
-
-    def say(message: str) -> None:
-        for poller in pollers:
-            sink.write(status_record(poller.status) | {"message": message})
-
-    return say
+def _say_history_error(message: str) -> None:
+    sys.stderr.write(f"hedgeflow-tui: {message}\n")
 
 
 def _run_alert_commands(
-    settings: Settings, sink: JsonLinesSink, pollers: list[Poller]
+    settings: Settings, sink: JsonLinesSink, session: FeedSession
 ) -> set[asyncio.Task[None]]:
     """Run `--alert-cmd` on every alert line that is news, as the dashboard does (not on
     `"history": true` ones, found in back-filled bars); a failure is a status line of the
@@ -129,13 +95,12 @@ def _run_alert_commands(
     if not settings.alert_cmd:
         return running
     command = AlertCommand(settings.alert_cmd, secret=settings.api_key)
-    by_symbol = {poller.symbol: poller for poller in pollers}
 
     async def run(alert: Alert) -> None:
         problem = await command.run(alert)
-        poller = by_symbol.get(alert.symbol)
-        if problem is not None and poller is not None:
-            sink.write(status_record(poller.status) | {"message": problem})
+        status = session.statuses.get(alert.symbol)
+        if problem is not None and status is not None:
+            sink.write(status_record(status) | {"message": problem})
 
     def on_alert(alert: Alert) -> None:
         if alert.history:

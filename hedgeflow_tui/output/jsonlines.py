@@ -2,7 +2,8 @@
 the sink that writes them for headless mode and headless replay.
 
     {"type": "status", "symbol", "source", "state", "message", "last_bar", "next_poll",
-     "retry_in", "note", "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
+     "retry_in", "note", "as_of", "data_as_of",
+     "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
     {"type": "bar", "symbol", "bar_size", "t", "calls", "puts", "all",
      "cum_calls", "cum_puts", "cum_all", "spot"}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
@@ -18,16 +19,14 @@ it (0 and 0.0 for the other kinds).
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from hedgeflow_tui.analysis.alerting import AlertTrackers
 from hedgeflow_tui.analysis.detector import Alert
 from hedgeflow_tui.api.model import iso
+from hedgeflow_tui.engine.pipeline import Update
 from hedgeflow_tui.engine.status import PollStatus
-from hedgeflow_tui.engine.store import Change, Row, Store
-from hedgeflow_tui.storage.history import HistoryFeed
+from hedgeflow_tui.engine.store import Row
 
 
 def status_record(status: PollStatus) -> dict[str, Any]:
@@ -95,44 +94,27 @@ def dumps(record: dict[str, Any]) -> str:
 
 
 class JsonLinesSink:
-    """Writes a `bar` line per new or revised bucket, `alert` lines as the detector fires, and a
-    `status` line whenever a symbol's state or message changes. Alerts found in back-filled
-    bars are printed too, marked `"history": true`."""
+    """Writes a `bar` line per new or revised bucket and `alert` lines as the detector fires
+    (`on_update`, a pipeline's subscriber), and a `status` line whenever a symbol's state or
+    message changes (`on_status`). Alerts found in back-filled bars are printed too, marked
+    `"history": true`."""
 
-    def __init__(
-        self,
-        store: Store,
-        out: TextIO,
-        sensitivity: str,
-        history: HistoryFeed | None = None,
-        *,
-        flush_each_line: bool = True,
-    ) -> None:
+    def __init__(self, out: TextIO, *, flush_each_line: bool = True) -> None:
         self.out = out
         self.flush_each_line = flush_each_line  # False: the caller flushes (replay, at the end)
-        self.trackers = AlertTrackers(store, sensitivity)
-        self.history = history
         self._last_status: dict[str, tuple[str, str, str | None]] = {}
         self.on_alert: Callable[[Alert], None] | None = None  # told after each alert line
-        store.subscribe(self.on_change)
 
     def write(self, record: dict[str, Any]) -> None:
         self.out.write(dumps(record) + "\n")
         if self.flush_each_line:
             self.out.flush()
 
-    def on_change(self, change: Change) -> None:
-        """The history is written first: a line on standard output is already in it."""
-        alerts = self.trackers.update(change)
-        history = self.history
-        view = self.trackers.store.session(change.symbol, change.bar_size)
-        if history is not None and history.error is None and view is not None:
-            history.record(view, change.rows, alerts)
-            if history.error is not None:
-                sys.stderr.write(f"hedgeflow-tui: {history.error}\n")
+    def on_update(self, update: Update) -> None:
+        change = update.change
         for row in change.rows:
             self.write(bar_record(change.symbol, change.bar_size, row))
-        for alert in alerts:
+        for alert in update.alerts:
             self.write(alert_record(alert))
             if self.on_alert is not None:
                 self.on_alert(alert)

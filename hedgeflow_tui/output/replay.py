@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from hedgeflow_tui.analysis.alerting import AlertTrackers
 from hedgeflow_tui.api.model import iso
 from hedgeflow_tui.config.settings import Settings
-from hedgeflow_tui.engine.store import Change, Row, Store
+from hedgeflow_tui.engine.pipeline import FlowPipeline, Update
+from hedgeflow_tui.engine.store import Row
 from hedgeflow_tui.output.jsonlines import JsonLinesSink
 from hedgeflow_tui.storage.recording.reader import RecordingStream
 
@@ -33,10 +33,11 @@ CSV_COLUMNS = (
 
 
 def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO) -> int:
-    store = Store()
-    sink = JsonLinesSink(store, out, settings.sensitivity, flush_each_line=False)
+    pipeline = FlowPipeline(settings.sensitivity)
+    sink = JsonLinesSink(out, flush_each_line=False)
+    pipeline.subscribe(sink.on_update)
     for batch in recording:
-        store.apply(batch.responses)
+        pipeline.store.apply(batch.responses)
     sink.flush_each_line = True
     sink.write(
         {
@@ -52,16 +53,16 @@ def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO)
 
 def export_csv(sensitivity: str, recording: RecordingStream, out: TextIO) -> int:
     """The merged per-bar table, with the alerts each bar triggered."""
-    store = Store()
-    trackers = AlertTrackers(store, sensitivity)
+    pipeline = FlowPipeline(sensitivity)
+    store = pipeline.store
     alerts: dict[tuple[str, str, str], list[str]] = {}
 
-    def on_change(change: Change) -> None:
-        for alert in trackers.update(change):
-            key = (change.symbol, change.bar_size, iso(alert.t))
+    def on_update(update: Update) -> None:
+        for alert in update.alerts:
+            key = (update.change.symbol, update.change.bar_size, iso(alert.t))
             alerts.setdefault(key, []).append(f"{alert.kind}:{alert.direction}")
 
-    store.subscribe(on_change)
+    pipeline.subscribe(on_update)
     keys: dict[tuple[str, str], None] = {}
     for batch in recording:
         store.apply(batch.responses)

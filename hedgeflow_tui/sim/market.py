@@ -11,7 +11,8 @@ long gamma (customers sell premium: overwritten calls above spot), so most of th
 hedging leans against moves and price mean-reverts; a squeeze is a stretch where customers
 chase one side hard enough to leave dealers short gamma, and their hedging then chases price.
 Flows are summed per 30 s sample and rounded to whole dollars, so every sum the server builds
-from them is exact. The numbers are calibrated to published figures: README, "The simulator".
+from them is exact. The numbers are calibrated to published figures:
+docs/design/simulator-calibration.md.
 """
 
 from __future__ import annotations

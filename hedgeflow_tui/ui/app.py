@@ -1,10 +1,11 @@
 """What the live dashboard and the replay share: one tab per symbol over one store, the
 detector's alerts announced, the status line (the shown tab's), the symbol and help keys.
 
-Data flow: the store's observer runs each symbol's `AlertTracker` and posts a `FlowChanged`
-message; its handler repaints that symbol's view and announces new alerts (notification, bell,
-`--alert-cmd`). What feeds the store is the mode's own: pollers (`ui/live_app.py`) or a
-recording (`ui/replay_app.py`), each with its own keys.
+Data flow: the flow pipeline (`engine/pipeline.py`: the store, each symbol's detector, the
+history) tells the app of every update, which posts it as a `FlowChanged` message; its handler
+repaints that symbol's view and announces new alerts (notification, bell, `--alert-cmd`). What
+feeds the store is the mode's own: the engine's pollers (`ui/live_app.py`) or a recording
+(`ui/replay_app.py`), each with its own keys.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
 if TYPE_CHECKING:  # imported after the first frame (the views, the store, the detector)
     from hedgeflow_tui.analysis.alerting import AlertTrackers
     from hedgeflow_tui.analysis.detector import Alert
+    from hedgeflow_tui.engine.pipeline import FlowPipeline, Update
     from hedgeflow_tui.engine.status import PollStatus
     from hedgeflow_tui.engine.store import Change, Store
     from hedgeflow_tui.output.alert_command import AlertCommand  # only with --alert-cmd
@@ -128,16 +130,19 @@ def cursor_keys(back: str, forward: str) -> list[Binding]:
 
 
 class FlowChanged(Message):
-    def __init__(self, change: Change, alerts: list[Alert]) -> None:
+    def __init__(self, update: Update) -> None:
         super().__init__()
-        self.change = change
-        self.alerts = alerts
+        self.change = update.change
+        self.alerts = update.alerts
 
 
 class DashboardApp(App[None]):
     """The shared dashboard; `LiveApp` and `ReplayApp` feed it and add their keys."""
 
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
+    # Nothing is focused when a screen shows: the tab bar would be, before `on_mount` makes it
+    # unfocusable, and a focused tab bar takes the arrow keys (the cursor's) to switch symbols.
+    AUTO_FOCUS = None
     # a compact footer, so the keys fit in 80 columns; the replay's need all of them (no ^p hint)
     PALETTE_HINT = True
     TITLE = "hedgeflow-tui"
@@ -167,20 +172,23 @@ class DashboardApp(App[None]):
         self.status_bar: StatusBar | None = None  # the shown symbol's status, from on_ready
 
     @cached_property
+    def pipeline(self) -> FlowPipeline:
+        """The store of every symbol's bars and the detector over it, made when first needed:
+        after the first frame. It reads the bar size shown only."""
+        from hedgeflow_tui.engine.pipeline import FlowPipeline
+
+        pipeline = FlowPipeline(self.settings.sensitivity, wants=self._shown_bar_size)
+        pipeline.subscribe(self._flow_updated)
+        return pipeline
+
+    @property
     def store(self) -> Store:
-        """The bars of every symbol, made when first needed: after the first frame."""
-        from hedgeflow_tui.engine.store import Store
+        return self.pipeline.store
 
-        store = Store()
-        store.subscribe(self._on_store_change)
-        return store
-
-    @cached_property
+    @property
     def trackers(self) -> AlertTrackers:
         """Each symbol's detector over the store."""
-        from hedgeflow_tui.analysis.alerting import AlertTrackers
-
-        return AlertTrackers(self.store, self.settings.sensitivity)
+        return self.pipeline.trackers
 
     # --- what each mode provides --------------------------------------------------------------
 
@@ -199,9 +207,6 @@ class DashboardApp(App[None]):
     def source_host(self) -> str | None:
         """The data source's server, named when it cannot be reached."""
         return None
-
-    def record_history(self, change: Change, alerts: list[Alert]) -> None:
-        """Keep what a store change brought in the session history (live mode only)."""
 
     def views_mounted(self) -> None:
         """Every symbol's view is up: the mode starts feeding the store."""
@@ -275,9 +280,10 @@ class DashboardApp(App[None]):
     def freeze_long_lived(self) -> None:
         """After the first data frame, what the app holds then (Textual, the widgets, the
         session so far, the past sessions read for the gauge) is moved out of Python's cyclic
-        garbage collector's reach (`gc.freeze`): its full collections, every half minute or so
-        at `--speed 30`, walked all of it (~80k objects, ~50 ms each). What is created later is
-        collected as before; the app's exit gives the objects back to the collector."""
+        garbage collector's reach (`gc.freeze`): these objects live as long as the app, yet each
+        full collection walked every one of them, a pause that landed in whatever ran then (a
+        poll's frame, a key). What is created later is collected as before; the app's exit gives
+        the objects back to the collector."""
         gc.collect()  # garbage made so far is not kept
         gc.freeze()
         self.long_lived_frozen = True
@@ -313,14 +319,13 @@ class DashboardApp(App[None]):
 
     # --- data ---------------------------------------------------------------------------------
 
-    def _on_store_change(self, change: Change) -> None:
-        """Runs inside the store's `apply`: the detector sees every batch, as in headless mode."""
-        if change.bar_size != self.bar_size:
-            return  # a poller of the previous bar size finishing its last poll
-        alerts = self.trackers.update(change)
-        self.record_history(change, alerts)
+    def _shown_bar_size(self, change: Change) -> bool:
+        return change.bar_size == self.bar_size  # not a poller of the previous size finishing
+
+    def _flow_updated(self, update: Update) -> None:
+        """Runs inside the store's `apply`, after the detector and the history."""
         if self._announcing:
-            self.post_message(FlowChanged(change, alerts))
+            self.post_message(FlowChanged(update))
 
     def on_flow_changed(self, message: FlowChanged) -> None:
         symbol = message.change.symbol

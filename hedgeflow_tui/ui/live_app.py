@@ -1,5 +1,6 @@
-"""The live dashboard: one poller per symbol in a worker, merging into the shared store; keys to
-pause, poll now and change the bar size. Poller status changes arrive as `StatusChanged`.
+"""The live dashboard: the engine's `FeedSession` (one poller per symbol, each in a worker,
+merging into the shared store) painted; keys to pause, poll now and change the bar size. Poller
+status changes arrive as `StatusChanged`.
 
 Chrome first: the app paints its first frame (DashboardApp), mounts the views, then opens the
 source (the HTTP stack, and the simulator with numpy) in a thread worker unless it was given one,
@@ -34,15 +35,13 @@ from hedgeflow_tui.ui.app import (
 )
 
 if TYPE_CHECKING:  # the HTTP stack, the store and the history are imported after the first frame
-    from hedgeflow_tui.analysis.detector import Alert
     from hedgeflow_tui.analysis.gauge import GaugeHistory
     from hedgeflow_tui.analysis.run_context import RunHistory
-    from hedgeflow_tui.api.client import FlashAlphaClient
     from hedgeflow_tui.engine.poller import Poller
+    from hedgeflow_tui.engine.session import FeedSession
     from hedgeflow_tui.engine.sources import Source
     from hedgeflow_tui.engine.status import PollStatus
-    from hedgeflow_tui.engine.store import Change
-    from hedgeflow_tui.storage.history import History, HistoryFeed
+    from hedgeflow_tui.storage.history import History
     from hedgeflow_tui.storage.recording.writer import Recorder
 
 
@@ -90,13 +89,10 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
     ) -> None:
         super().__init__(settings, settings.symbols, settings.bar)
         self.source = source  # None: opened by `open_source` after the first frame
-        self.pollers: dict[str, Poller] = {}
+        self.session: FeedSession | None = None  # the engine, once the source is open
         self.statuses: dict[str, PollStatus] = {}
-        self.recorders: dict[str, Recorder] = recorders or {}
-        self.history: History | None = None
-        self.history_feed: HistoryFeed | None = None
+        self.recorders = recorders  # None: the session opens them (`record_dir`)
         self.history_note: str | None = None
-        self.market = ""  # the history's market of the source (market_of), once it is open
         self.building: tuple[int, int] | None = None  # past simulated sessions (done, to do)
         self.past_to_build = False  # the demo's past sessions, built after the first poll
         self.run_history: RunHistory | None = None
@@ -124,13 +120,26 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         else:
             self._source_opened(self.source)
 
+    @property
+    def pollers(self) -> dict[str, Poller]:
+        return self.session.pollers if self.session is not None else {}
+
+    @property
+    def history(self) -> History | None:
+        return self.session.history if self.session is not None else None
+
+    @property
+    def market(self) -> str:
+        """The history's market of the source (`market_of`), once it is open."""
+        return self.session.market if self.session is not None else ""
+
     def on_unmount(self) -> None:
-        if self.recorders:
+        if self.session is not None:
+            self.session.close()
+        elif self.recorders:
             from hedgeflow_tui.storage.recording.writer import close_all
 
             close_all(self.recorders)
-        if self.history is not None:
-            self.history.close()
 
     # --- the source ---------------------------------------------------------------------------
 
@@ -144,14 +153,25 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         self.call_from_thread(self._source_opened, source)
 
     def _source_opened(self, source: Source) -> None:
+        from hedgeflow_tui.engine.session import FeedSession
+
         self.source = source
         self.sub_title = f"{source.kind} · {source.description}"
-        self._open_history()
-        self._start_pollers()
-        for recorder in set(self.recorders.values()):
-            recorder.on_failure = self._recording_failed
+        session = FeedSession(
+            self.settings,
+            source,
+            self.pipeline,
+            recorders=self.recorders,
+            bar_size=self.bar_size,
+        )
+        self.session = session
+        session.subscribe(on_status=self._post_status)
+        session.on_recording_failed = self._recording_failed
+        session.pipeline.on_history_error = self._history_failed
+        self._history_opened(session)
+        self._start_polls()
 
-    def _recording_failed(self, message: str) -> None:
+    def _recording_failed(self, message: str, symbols: list[str]) -> None:
         """A recording that stopped mid-session (a full disk): said, and kept in the title."""
         self.sub_title = f"{self.sub_title} · {message}"
         self.notify(message, title="--record", severity="error", timeout=30, markup=False)
@@ -163,20 +183,20 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
 
     # --- history ------------------------------------------------------------------------------
 
-    def _open_history(self) -> None:
-        """Every session goes into the history database (unless --no-history)."""
-        from hedgeflow_tui.storage.history import HistoryFeed, market_of, open_history
-
-        self.history, self.history_note = open_history(self.settings.history)
-        self.market = market_of(self._source().kind, self.settings.seed)
-        if self.history is not None:
-            self.history_feed = HistoryFeed(self.history, self.market)
+    def _history_opened(self, session: FeedSession) -> None:
+        """Every session goes into the history database (unless --no-history): say why not."""
+        self.history_note = session.history_note
         if self.history_note:
             self.notify(self.history_note, title="history", severity="warning", timeout=8)
-        simulated = self._source().kind == "SIMULATED"
+        simulated = session.source.kind == "SIMULATED"
+        history = session.history
         # after the first poll (on_status_changed): its child process and its history reads
         # would otherwise compete with the first fetch for the CPU
-        self.past_to_build = self.history is not None and self.history.writable and simulated
+        self.past_to_build = history is not None and history.writable and simulated
+
+    def _history_failed(self, message: str) -> None:
+        self.history_note = message
+        self.notify(message, title="history", severity="error", timeout=10)
 
     def _start_building_past(self) -> None:
         self.run_worker(
@@ -252,62 +272,20 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         context = self.run_history.context(symbol, self.bar_size, self.market, day, signal)
         view_of.show_run_context(context.text if context is not None else None)
 
-    def record_history(self, change: Change, alerts: list[Alert]) -> None:
-        feed = self.history_feed
-        view = self.store.session(change.symbol, change.bar_size)
-        if feed is None or view is None or feed.error is not None:
-            return
-        feed.record(view, change.rows, alerts)
-        if feed.error is not None:
-            self.history_note = feed.error
-            self.notify(feed.error, title="history", severity="error", timeout=10)
-
     # --- polling ------------------------------------------------------------------------------
 
-    def _start_pollers(self) -> None:
-        from hedgeflow_tui.engine.poller import Poller
-        from hedgeflow_tui.market.clock import ET
-        from hedgeflow_tui.storage.recording.writer import recorders_for
-
-        source = self._source()
-        if not self.recorders:
-            day = source.clock.now().astimezone(ET).date()
-            self.recorders = recorders_for(replace(self.settings, bar=self.bar_size), source, day)
-        planner = source.make_planner()
+    def _start_polls(self) -> None:
+        """Each symbol's poller in a worker of the `pollers` group."""
+        session = self.session
+        assert session is not None
+        self.statuses.update(session.statuses)
         for symbol in self.symbols:
-            recorder = self.recorders.get(symbol)
-            client = source.make_client(recorder.exchange if recorder else None)
-            poller = Poller(
-                client,
-                self.store,
-                symbol,
-                self.bar_size,
-                source.clock,
-                source=source.kind,
-                minutes=self.settings.minutes,
-                planner=planner,
-                requests=self.settings.requests,
-                on_status=self._post_status,
-                on_batch=recorder.batch if recorder else None,
-            )
-            self.pollers[symbol] = poller
-            self.statuses[symbol] = poller.status
             self.run_worker(
-                self._poll(poller, client),
-                name=f"poll-{symbol}",
-                group="pollers",
-                exit_on_error=False,
+                session.poll(symbol), name=f"poll-{symbol}", group="pollers", exit_on_error=False
             )
 
     def _post_status(self, status: PollStatus) -> None:
         self.post_message(StatusChanged(status))  # the poller runs in a worker: via a message
-
-    @staticmethod
-    async def _poll(poller: Poller, client: FlashAlphaClient) -> None:
-        try:
-            await poller.run()
-        finally:
-            await client.aclose()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A poller that failed shows it in its status line (the notification is the base's)."""
@@ -331,7 +309,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
 
     @property
     def paused(self) -> bool:
-        return any(poller.paused for poller in self.pollers.values())
+        return self.session is not None and self.session.paused
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """`p` is Pause while polling and Resume while paused (the footer says which)."""
@@ -345,29 +323,28 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         return True
 
     def action_pause(self) -> None:
-        for poller in self.pollers.values():
-            poller.pause()
+        if self.session is not None:
+            self.session.pause()
         self.refresh_bindings()
 
     def action_resume(self) -> None:
-        for poller in self.pollers.values():
-            poller.resume()
+        if self.session is not None:
+            self.session.resume()
         self.refresh_bindings()
 
     def action_refresh(self) -> None:
-        for poller in self.pollers.values():
-            poller.refresh_now()
+        if self.session is not None:
+            self.session.refresh()
 
     def action_cycle_bar(self) -> None:
         """Next bar size: stop the pollers, forget the old bars, back-fill at the new size."""
-        if self.source is None:
+        if self.session is None:
             return  # still opening: the pollers start at the bar size given
         self.workers.cancel_group(self, "pollers")
-        self.store.clear(bar_size=self.bar_size)
         self.bar_size = BAR_SIZES[(BAR_SIZES.index(self.bar_size) + 1) % len(BAR_SIZES)]
-        self.trackers.clear()
+        self.session.change_bar(self.bar_size)
         self.show_chart_view(self.chart_view.fit_bar(self.bar_size))
         for symbol in self.symbols:
             self.view_of(symbol).reset(self.bar_size)
         self.notify(f"bar size {self.bar_size}: loading the session", timeout=3)
-        self._start_pollers()
+        self._start_polls()

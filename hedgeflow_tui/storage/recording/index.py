@@ -1,7 +1,7 @@
 """A recording indexed in one pass, so the replay screen can seek without holding it: where each
 poll's answers are, read back and parsed again when the poll is played.
 
-Memory is a few numbers a poll (about 40 bytes), not the answers. A plain file is read back in
+Memory is a few numbers a poll, not the answers. A plain file is read back in
 place; a gzip file cannot be read at an offset, so the lines of its answers are copied, as they
 are read, to an unnamed temporary file, which the system removes when it is closed.
 """

@@ -15,6 +15,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from hedgeflow_tui.analysis.detector import Alert, Signal, session_attribution
+from hedgeflow_tui.api.errors import ErrorKind
 from hedgeflow_tui.engine.status import PollStatus
 from hedgeflow_tui.engine.store import Row, SessionView
 from hedgeflow_tui.market.clock import ET, SESSION_OPEN
@@ -70,17 +71,17 @@ def state_panel_text(
             f"No 0DTE session for {symbol} right now.\n\nWait for the open (09:30 ET), or "
             f"run `hedgeflow-tui {symbol} --demo` to watch the simulated market."
         )
-    if status.reason == "BadKey":
+    if status.reason == ErrorKind.BAD_KEY:
         return (
             "FlashAlpha rejected the API key.\n\nCheck FLASHALPHA_API_KEY or api_key in the "
             "config file, then restart."
         )
-    if status.reason == "PlanTooLow":
+    if status.reason == ErrorKind.PLAN_TOO_LOW:
         return (
             f"{status.message}.\n\n0DTE hedge flow needs the FlashAlpha Growth plan or higher; "
             f"upgrade, or run with --demo."
         )
-    if status.reason == "SymbolNotFound":
+    if status.reason == ErrorKind.SYMBOL_NOT_FOUND:
         return f"No 0DTE data for {symbol}: the 0DTE symbols are SPY, SPX and QQQ."
     retry = connection(status, now, speed) if now is not None else status.message
     if status.state == "rate_limited":

@@ -1,0 +1,161 @@
+"""The engine of one run: the source's clients, the quota planner, one poller per symbol, the
+flow pipeline (store, detector, history) and the recorders, behind one subscription API.
+
+Headless mode writes JSON lines from it and the dashboard paints from it; neither wires pollers
+itself. The caller runs each symbol's `poll` coroutine (an asyncio task, or a Textual worker)
+and cancels them to stop; `pause`, `resume`, `refresh` and `change_bar` act on every symbol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from hedgeflow_tui.api.client import FlashAlphaClient
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.pipeline import FlowPipeline, UpdateObserver
+from hedgeflow_tui.engine.poller import Poller
+from hedgeflow_tui.engine.sources import Source
+from hedgeflow_tui.engine.status import PollStatus
+from hedgeflow_tui.engine.store import Store
+from hedgeflow_tui.market.clock import ET
+from hedgeflow_tui.storage.history import History, HistoryFeed, market_of, open_history
+from hedgeflow_tui.storage.recording.writer import Recorder, close_all, recorders_for
+
+StatusObserver = Callable[[PollStatus], None]
+RecordingObserver = Callable[[str, list[str]], None]  # (message, the symbols it recorded)
+
+
+class FeedSession:
+    """Everything that feeds the store from `source` at one bar size at a time.
+
+    Opening it opens the history (`history_note` says why there is none) and the recorders
+    (`RecordingError` when a path cannot be written, unless the caller opened them)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        source: Source,
+        pipeline: FlowPipeline | None = None,
+        *,
+        recorders: dict[str, Recorder] | None = None,
+        bar_size: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.source = source
+        self.pipeline = pipeline or FlowPipeline(settings.sensitivity)
+        self.bar_size = bar_size or settings.bar
+        self.history: History | None
+        self.history, self.history_note = open_history(settings.history)
+        self.market = market_of(source.kind, settings.seed)
+        if self.history is not None:
+            self.pipeline.history = HistoryFeed(self.history, self.market)
+        if recorders is None:
+            day = source.clock.now().astimezone(ET).date()
+            recorders = recorders_for(replace(settings, bar=self.bar_size), source, day)
+        self.recorders = recorders
+        for recorder in set(recorders.values()):
+            symbols = [s for s in settings.symbols if recorders.get(s) is recorder]
+            recorder.on_failure = self._recording_failed_for(symbols)
+        self.on_recording_failed: RecordingObserver | None = None
+        self.pollers: dict[str, Poller] = {}
+        self.statuses: dict[str, PollStatus] = {}
+        self._clients: dict[str, FlashAlphaClient] = {}
+        self._status_observers: list[StatusObserver] = []
+        self.build_pollers()
+
+    @property
+    def symbols(self) -> list[str]:
+        return self.settings.symbols
+
+    @property
+    def store(self) -> Store:
+        return self.pipeline.store
+
+    def subscribe(
+        self, on_update: UpdateObserver | None = None, on_status: StatusObserver | None = None
+    ) -> None:
+        """Be told of every store change with its alerts, and of every status change."""
+        if on_update is not None:
+            self.pipeline.subscribe(on_update)
+        if on_status is not None:
+            self._status_observers.append(on_status)
+
+    # --- polling ------------------------------------------------------------------------------
+
+    def build_pollers(self) -> None:
+        """A poller and a client per symbol at the current bar size, with one quota plan."""
+        planner = self.source.make_planner()
+        for symbol in self.symbols:
+            recorder = self.recorders.get(symbol)
+            client = self.source.make_client(recorder.exchange if recorder else None)
+            self._clients[symbol] = client
+            poller = Poller(
+                client,
+                self.store,
+                symbol,
+                self.bar_size,
+                self.source.clock,
+                source=self.source.kind,
+                minutes=self.settings.minutes,
+                planner=planner,
+                requests=self.settings.requests,
+                on_status=self._status_changed,
+                on_batch=recorder.batch if recorder else None,
+            )
+            self.pollers[symbol] = poller
+            self.statuses[symbol] = poller.status
+
+    async def poll(self, symbol: str) -> None:
+        """Poll `symbol` until its session is over, a fatal error, or cancellation; its client
+        is closed either way."""
+        poller, client = self.pollers[symbol], self._clients[symbol]  # a bar change replaces them
+        try:
+            await poller.run()
+        finally:
+            await client.aclose()
+
+    def change_bar(self, bar_size: str) -> None:
+        """Forget the bars of the old size and poll the session afresh at `bar_size`. The
+        caller has cancelled the old polls and runs the new ones."""
+        self.store.clear(bar_size=self.bar_size)
+        self.pipeline.trackers.clear()
+        self.bar_size = bar_size
+        self.build_pollers()
+
+    @property
+    def paused(self) -> bool:
+        return any(poller.paused for poller in self.pollers.values())
+
+    def pause(self) -> None:
+        for poller in self.pollers.values():
+            poller.pause()
+
+    def resume(self) -> None:
+        for poller in self.pollers.values():
+            poller.resume()
+
+    def refresh(self) -> None:
+        """Poll every symbol now, every endpoint."""
+        for poller in self.pollers.values():
+            poller.refresh_now()
+
+    def close(self) -> None:
+        """Close the recorders and the history (the clients close with their polls)."""
+        close_all(self.recorders)
+        if self.history is not None:
+            self.history.close()
+
+    # --- observers ----------------------------------------------------------------------------
+
+    def _status_changed(self, status: PollStatus) -> None:
+        self.statuses[status.symbol] = status
+        for observer in self._status_observers:
+            observer(status)
+
+    def _recording_failed_for(self, symbols: list[str]) -> Callable[[str], None]:
+        def failed(message: str) -> None:
+            if self.on_recording_failed is not None:
+                self.on_recording_failed(message, symbols)
+
+        return failed
