@@ -11,16 +11,21 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from hedgeflow_tui.analysis.detector import AlertTracker, detector_config
+from hedgeflow_tui.analysis.detector import Alert, AlertTracker, detector_config
 from hedgeflow_tui.api.model import iso
+from hedgeflow_tui.api.safe_text import safe_text
+from hedgeflow_tui.config.checks import DATE_YEARS
 from hedgeflow_tui.config.settings import ConfigError, layered
-from hedgeflow_tui.engine.store import Change, Store
+from hedgeflow_tui.engine.store import Change, Row, SessionView, Store
 from hedgeflow_tui.market.bars import BAR_SIZES
+from hedgeflow_tui.market.calendar import is_session
+from hedgeflow_tui.market.clock import session_bounds
 from hedgeflow_tui.output.format import money
 from hedgeflow_tui.output.replay import CSV_COLUMNS, csv_cells
 from hedgeflow_tui.storage.history import (
@@ -29,6 +34,7 @@ from hedgeflow_tui.storage.history import (
     HistoryFeed,
     history_path,
     market_of,
+    session_day,
 )
 from hedgeflow_tui.storage.recording.format import RecordingError
 from hedgeflow_tui.storage.recording.reader import Recording, read_recording
@@ -86,15 +92,15 @@ def run(argv: Sequence[str], parser_class: type[argparse.ArgumentParser]) -> int
         if args.imports:
             return _import(args.imports, layered({}).sensitivity, sys.stdout)
         history = History.open(write=False)
+        try:
+            sessions = history.sessions(args.symbol, args.day, args.bar, args.market)
+            if args.export:
+                return _export(history, sessions, sys.stdout)
+            return _list(sessions, sys.stdout)
+        finally:
+            history.close()
     except (HistoryError, ConfigError) as error:
         parser.error(str(error))
-    try:
-        sessions = history.sessions(args.symbol, args.day, args.bar, args.market)
-        if args.export:
-            return _export(history, sessions, sys.stdout)
-        return _list(sessions, sys.stdout)
-    finally:
-        history.close()
 
 
 def _list(sessions, out: TextIO) -> int:
@@ -104,10 +110,10 @@ def _list(sessions, out: TextIO) -> int:
     header = ("symbol", "day", "bar", "market", "bars", "net flow", "squeezes")
     lines = [header] + [
         (
-            s.symbol,
+            _clean(s.symbol),
             s.day.isoformat(),
-            s.bar_size,
-            s.market,
+            _clean(s.bar_size),
+            _clean(s.market),
             str(s.bars),
             money(s.net_flow),
             str(s.squeezes),
@@ -126,10 +132,17 @@ def _export(history: History, sessions, out: TextIO) -> int:
     writer.writerow(CSV_COLUMNS)
     for session in sorted(sessions, key=lambda s: (s.day, s.bar_size, s.market)):
         fired = history.alerts(session.id)
+        symbol, bar_size = _clean(session.symbol), _clean(session.bar_size)
         for row in history.rows(session.id):
-            alerts = ";".join(fired.get(row.t, []))
-            writer.writerow([session.symbol, session.bar_size, iso(row.t), *csv_cells(row), alerts])
+            alerts = ";".join(_clean(alert) for alert in fired.get(row.t, []))
+            writer.writerow([symbol, bar_size, iso(row.t), *csv_cells(row), alerts])
     return 0
+
+
+def _clean(text: str) -> str:
+    """A stored string as it may be printed: what this program stores is already clean, but a
+    database is a file anyone could have written (no terminal control, one bounded line)."""
+    return safe_text(text, limit=64)
 
 
 def _import(paths: list[Path], sensitivity: str, out: TextIO) -> int:
@@ -146,39 +159,94 @@ def _import(paths: list[Path], sensitivity: str, out: TextIO) -> int:
                 "the history is being written by another hedgeflow-tui: import once it exits"
             )
         for path, recording in recordings:
-            count = import_recording(history, recording, sensitivity)
-            skipped = recording.skipped
-            out.write(f"{path.name}: {count} sessions imported ({skipped} lines skipped)\n")
+            imported = import_recording(history, recording, sensitivity)
+            said = f"{path.name}: {imported.sessions} sessions imported"
+            if imported.refused:
+                said += f", {len(imported.refused)} refused ({imported.refused[0]})"
+            said += f" ({recording.skipped} lines skipped)"
+            if recording.ended_early:
+                said += "; the file ends early (cut off while written): read up to its last poll"
+            out.write(said + "\n")
     finally:
         history.close()
     return 0
 
 
-def import_recording(history: History, recording: Recording, sensitivity: str) -> int:
+@dataclass
+class Imported:
+    sessions: int  # sessions (symbol, day, bar size) written
+    refused: list[str]  # why each refused session was not
+
+
+def import_recording(history: History, recording: Recording, sensitivity: str) -> Imported:
     """Replay a recording through the store and detector, as the live run did, into the history.
-    Returns the number of sessions (symbol, day, bar size) written."""
+    A session that cannot be one (its day not a trading day, bars outside its hours) is
+    refused whole: found in a first pass, left out of the second, which writes."""
     header = recording.headers[0] if recording.headers else {}
     feed = HistoryFeed(history, market_of(str(header.get("source", "LIVE")), header.get("seed")))
+    refused: dict[_Session, str] = {}
+    written: set[_Session] = set()
+
+    def check(view: SessionView, change: Change, alerts: list[Alert]) -> None:
+        session = (view.symbol, view.bar_size, view.expiration)
+        problem = refused.get(session) or _inconsistency(view, change.rows)
+        if problem is not None:
+            refused[session] = problem
+
+    def write(view: SessionView, change: Change, alerts: list[Alert]) -> None:
+        session = (view.symbol, view.bar_size, view.expiration)
+        if session in refused:
+            return
+        feed.record(view, change.rows, alerts)
+        if feed.error is not None:
+            raise HistoryError(feed.error)
+        if view.rows:
+            written.add(session)
+
+    _replay(recording, sensitivity, check)
+    _replay(recording, sensitivity, write)
+    return Imported(len(written), list(refused.values()))
+
+
+_Session = tuple[str, str, object]  # symbol, bar size, expiration
+
+
+def _replay(
+    recording: Recording,
+    sensitivity: str,
+    each: Callable[[SessionView, Change, list[Alert]], None],
+) -> None:
+    """The recording's batches merged into a fresh store, `each` told of every change."""
     store = Store()
     trackers: dict[tuple[str, str], AlertTracker] = {}
-    written: set[tuple[str, str, object]] = set()
 
     def on_change(change: Change) -> None:
         key = (change.symbol, change.bar_size)
         if key not in trackers or change.new_session:
-            config = detector_config(change.bar_size, sensitivity)
-            trackers[key] = AlertTracker(change.symbol, config)
+            trackers[key] = AlertTracker(
+                change.symbol, detector_config(change.bar_size, sensitivity)
+            )
         view = store.session(*key)
-        if view is None:
-            return
-        alerts = trackers[key].update(view.rows)
-        feed.record(view, change.rows, alerts)
-        if view.rows:
-            written.add((*key, view.expiration))
+        if view is not None:
+            each(view, change, trackers[key].update(view.rows))
 
     store.subscribe(on_change)
     for batch in recording.batches:
         store.apply(batch.responses)
-        if feed.error is not None:
-            raise HistoryError(feed.error)
-    return len(written)
+
+
+def _inconsistency(view: SessionView, rows: Sequence[Row]) -> str | None:
+    """Why a session is not one a market could have had, or None."""
+    day = session_day(view)
+    if day is None:
+        return None
+    name = f"{view.symbol} {day.isoformat()}"
+    if not DATE_YEARS[0] <= day.year <= DATE_YEARS[1]:
+        return f"{name}: the year is outside {DATE_YEARS[0]}..{DATE_YEARS[1]}"
+    if not is_session(day):
+        return f"{name}: not a trading day"
+    opened, closed = session_bounds(day)
+    for row in rows:
+        if not opened <= row.t < closed:
+            return f"{name}: a bar at {iso(row.t)} is outside the session's hours"
+    return None

@@ -165,12 +165,19 @@ def _read_config(path: Path) -> tuple[bytes, int] | None:
     except OSError as error:
         raise ConfigError(f"config file {path}: cannot read it: {error.strerror}") from None
     too_big = f"config file {path}: over {MAX_CONFIG_BYTES // 1024} KiB"
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):  # before fdopen, which refuses a folder with a traceback
+            raise ConfigError(f"config file {path}: is a folder, not a file")
         if not stat.S_ISREG(info.st_mode):
             raise ConfigError(f"config file {path}: not a regular file")
         if info.st_size > MAX_CONFIG_BYTES:
             raise ConfigError(too_big)
+        handle = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
         data = handle.read(MAX_CONFIG_BYTES + 1)
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(too_big)
@@ -188,7 +195,7 @@ def load_file(path: Path, warn: Callable[[str], None] | None = None) -> dict[str
     import tomllib  # only with a config file: not before the first frame
 
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
+        raw = tomllib.loads(data.decode("utf-8-sig"))  # a byte order mark, as some editors write
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"config file {path}: cannot read it: {error}") from None
     if "api_key" in raw and mode & (stat.S_IRGRP | stat.S_IROTH) and warn is not None:

@@ -1,6 +1,8 @@
 """What every store change goes through, in a live feed and in a replay alike: each symbol's
-detector (the alert trackers), then the session history, then the subscribers. A bar that a
-subscriber prints or paints is already in the history."""
+detector (the alert trackers), then the session history, then the subscribers. The history
+takes the bars for its writer (a thread of its own in a live feed: `HistoryFeed`); an update
+carries the number of that record, so that a subscriber can wait until it is stored (headless
+prints a bar once its write was tried)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ class Update:
 
     change: Change
     alerts: list[Alert]
+    record: int = 0  # the history's record of it (`HistoryFeed.settled`); 0 without a history
 
 
 UpdateObserver = Callable[[Update], None]
@@ -39,7 +42,6 @@ class FlowPipeline:
         self.store = Store()
         self.trackers = AlertTrackers(self.store, sensitivity)
         self.history = history
-        self.on_history_error: Callable[[str], None] | None = None  # told once, when it stops
         self._wants = wants
         self._observers: list[UpdateObserver] = []
         self.store.subscribe(self._on_change)
@@ -51,17 +53,14 @@ class FlowPipeline:
         """Runs inside the store's `apply`: the detector sees every batch."""
         if self._wants is not None and not self._wants(change):
             return
-        update = Update(change, self.trackers.update(change))
-        self._record(update)
+        alerts = self.trackers.update(change)
+        update = Update(change, alerts, self._record(change, alerts))
         for observer in self._observers:
             observer(update)
 
-    def _record(self, update: Update) -> None:
+    def _record(self, change: Change, alerts: list[Alert]) -> int:
         feed = self.history
-        change = update.change
         view = self.store.session(change.symbol, change.bar_size)
-        if feed is None or view is None or feed.error is not None:
-            return
-        feed.record(view, change.rows, update.alerts)
-        if feed.error is not None and self.on_history_error is not None:
-            self.on_history_error(feed.error)
+        if feed is None or view is None:
+            return 0
+        return feed.record(view, change.rows, alerts)

@@ -8,6 +8,7 @@ and cancels them to stop; `pause`, `resume`, `refresh` and `change_bar` act on e
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -48,8 +49,9 @@ class FeedSession:
         self.history: History | None
         self.history, self.history_note = open_history(settings.history)
         self.market = market_of(source.kind, settings.seed)
+        self.on_history_problem: Callable[[str | None], None] | None = None
         if self.history is not None:
-            self.pipeline.history = HistoryFeed(self.history, self.market)
+            self.pipeline.history = _feed(self.history, self.market, self._history_problem)
         if recorders is None:
             day = source.clock.now().astimezone(ET).date()
             recorders = recorders_for(replace(settings, bar=self.bar_size), source, day)
@@ -140,11 +142,26 @@ class FeedSession:
         for poller in self.pollers.values():
             poller.refresh_now()
 
-    def close(self) -> None:
-        """Close the recorders and the history (the clients close with their polls)."""
+    def close(self) -> str | None:
+        """Close the recorders and the history (the clients close with their polls): the
+        history's writer first writes what it still holds, waiting a few seconds for a lock
+        another process holds; returns what could not be stored, if anything."""
         close_all(self.recorders)
+        return self.close_history()
+
+    def close_history(self, note: str | None = None) -> str | None:
+        """Stop writing the history (`note`: why, when it is not the end of the run)."""
+        feed, self.pipeline.history = self.pipeline.history, None
+        left = feed.finish() if feed is not None else None
         if self.history is not None:
             self.history.close()
+            self.history = None
+            self.history_note = note
+        return left
+
+    def _history_problem(self, problem: str | None) -> None:
+        if self.on_history_problem is not None:
+            self.on_history_problem(problem)
 
     # --- observers ----------------------------------------------------------------------------
 
@@ -159,3 +176,19 @@ class FeedSession:
                 self.on_recording_failed(message, symbols)
 
         return failed
+
+
+def _feed(history: History, market: str, on_problem: Callable[[str | None], None]) -> HistoryFeed:
+    """The history's feed: on an event loop, writing from a thread of its own (so that SQLite
+    never blocks the loop), its news brought back to the loop."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return HistoryFeed(history, market, on_problem=on_problem)
+    return HistoryFeed(
+        history,
+        market,
+        background=True,
+        call_soon=loop.call_soon_threadsafe,
+        on_problem=on_problem,
+    )

@@ -34,8 +34,8 @@ async def run_headless(
     session = FeedSession(settings, source, recorders=recorders)
     if session.history_note:
         sys.stderr.write(f"hedgeflow-tui: {session.history_note}\n")
-    session.pipeline.on_history_error = _say_history_error
-    sink = JsonLinesSink(out)
+    session.on_history_problem = _say_history_problem
+    sink = JsonLinesSink(out, session.pipeline.history)
     session.subscribe(sink.on_update, sink.on_status)
     for status in session.statuses.values():
         sink.write(status_record(status) | {"message": source.description})
@@ -69,7 +69,10 @@ async def run_headless(
         outcomes = await asyncio.gather(*tasks, stopper, return_exceptions=True)
         if alert_runs:  # each is bounded by the command timeout
             await asyncio.gather(*alert_runs, return_exceptions=True)
-        session.close()
+        left = await asyncio.to_thread(session.close)  # the history's writer may wait for a lock
+        sink.release()
+        if left:
+            sys.stderr.write(f"hedgeflow-tui: {left}\n")
     for symbol, outcome in zip(session.symbols, outcomes, strict=False):
         if isinstance(outcome, Exception):
             message = f"internal error: {type(outcome).__name__}: {outcome}"
@@ -81,8 +84,9 @@ async def run_headless(
     return 1 if any(s.state == "stopped" for s in session.statuses.values()) else 0
 
 
-def _say_history_error(message: str) -> None:
-    sys.stderr.write(f"hedgeflow-tui: {message}\n")
+def _say_history_problem(problem: str | None) -> None:
+    if problem is not None:
+        sys.stderr.write(f"hedgeflow-tui: {problem} (tried again with the next poll)\n")
 
 
 def _run_alert_commands(

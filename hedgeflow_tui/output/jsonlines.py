@@ -19,6 +19,7 @@ it (0 and 0.0 for the other kinds).
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -27,6 +28,7 @@ from hedgeflow_tui.api.model import iso
 from hedgeflow_tui.engine.pipeline import Update
 from hedgeflow_tui.engine.status import PollStatus
 from hedgeflow_tui.engine.store import Row
+from hedgeflow_tui.storage.history import HistoryFeed
 
 
 def status_record(status: PollStatus) -> dict[str, Any]:
@@ -97,25 +99,51 @@ class JsonLinesSink:
     """Writes a `bar` line per new or revised bucket and `alert` lines as the detector fires
     (`on_update`, a pipeline's subscriber), and a `status` line whenever a symbol's state or
     message changes (`on_status`). Alerts found in back-filled bars are printed too, marked
-    `"history": true`."""
+    `"history": true`.
 
-    def __init__(self, out: TextIO, *, flush_each_line: bool = True) -> None:
+    With the pipeline's `history`, an update's lines wait (and every line after them) until the
+    history's writer has tried to store its bars: a line printed is already stored, unless that
+    write failed (the bars are then stored with a later poll's, and their lines not held)."""
+
+    def __init__(
+        self, out: TextIO, history: HistoryFeed | None = None, *, flush_each_line: bool = True
+    ) -> None:
         self.out = out
+        self.history = history
         self.flush_each_line = flush_each_line  # False: the caller flushes (replay, at the end)
         self._last_status: dict[str, tuple[str, str, str | None]] = {}
-        self.on_alert: Callable[[Alert], None] | None = None  # told after each alert line
+        self.on_alert: Callable[[Alert], None] | None = None  # told of each alert
+        self._held: deque[tuple[int, str]] = deque()  # (history record, line) not printed yet
 
-    def write(self, record: dict[str, Any]) -> None:
-        self.out.write(dumps(record) + "\n")
+    def write(self, record: dict[str, Any], after: int = 0) -> None:
+        """Print `record` once the history's record `after` is settled and every line before
+        it is printed."""
+        line = dumps(record) + "\n"
+        history = self.history
+        if self._held or (after and history is not None and not history.settled(after)):
+            self._held.append((after, line))
+            return
+        self._print(line)
+
+    def _print(self, line: str) -> None:
+        self.out.write(line)
         if self.flush_each_line:
             self.out.flush()
 
+    def release(self) -> None:
+        """Print the held lines whose bars' write was tried."""
+        history = self.history
+        while self._held and (history is None or history.settled(self._held[0][0])):
+            self._print(self._held.popleft()[1])
+
     def on_update(self, update: Update) -> None:
-        change = update.change
+        change, number = update.change, update.record
+        if number and self.history is not None:
+            self.history.when_settled(number, self.release)
         for row in change.rows:
-            self.write(bar_record(change.symbol, change.bar_size, row))
+            self.write(bar_record(change.symbol, change.bar_size, row), number)
         for alert in update.alerts:
-            self.write(alert_record(alert))
+            self.write(alert_record(alert), number)
             if self.on_alert is not None:
                 self.on_alert(alert)
 

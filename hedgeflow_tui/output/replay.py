@@ -11,6 +11,7 @@ import csv
 from typing import TextIO
 
 from hedgeflow_tui.api.model import iso
+from hedgeflow_tui.api.safe_text import safe_text
 from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.pipeline import FlowPipeline, Update
 from hedgeflow_tui.engine.store import Row
@@ -45,7 +46,8 @@ def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO)
             "source": "REPLAY",
             "state": "closed",
             "message": f"replayed {recording.batches_read} polls, "
-            f"{recording.skipped} unreadable lines skipped",
+            f"{recording.skipped} unreadable lines skipped"
+            + ("; the file ends early (cut off while written)" if recording.ended_early else ""),
         }
     )
     return 0
@@ -57,23 +59,25 @@ def export_csv(sensitivity: str, recording: RecordingStream, out: TextIO) -> int
     store = pipeline.store
     alerts: dict[tuple[str, str, str], list[str]] = {}
 
+    keys: dict[tuple[str, str], None] = {}  # the sessions merged, whatever batch lines said
+
     def on_update(update: Update) -> None:
+        keys[update.change.symbol, update.change.bar_size] = None
         for alert in update.alerts:
             key = (update.change.symbol, update.change.bar_size, iso(alert.t))
             alerts.setdefault(key, []).append(f"{alert.kind}:{alert.direction}")
 
     pipeline.subscribe(on_update)
-    keys: dict[tuple[str, str], None] = {}
     for batch in recording:
         store.apply(batch.responses)
-        keys[batch.symbol, batch.bar_size] = None
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for symbol, bar_size in keys:
         view = store.session(symbol, bar_size)
+        shown = safe_text(symbol, limit=64)  # a recording's symbols are checked: kept so anyway
         for row in view.rows if view else ():
             fired = alerts.get((symbol, bar_size, iso(row.t)), [])
-            writer.writerow([symbol, bar_size, iso(row.t), *csv_cells(row), ";".join(fired)])
+            writer.writerow([shown, bar_size, iso(row.t), *csv_cells(row), ";".join(fired)])
     return 0
 
 

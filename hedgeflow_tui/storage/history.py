@@ -8,19 +8,24 @@ mix into live percentiles. No API key, host or URL is ever stored.
 
 Safety: WAL journal (readers never block the writer), `synchronous=NORMAL` (a commit is in the
 WAL before `commit` returns, so killing the process loses nothing committed; only a power cut
-could lose the last commits), one short `BEGIN IMMEDIATE` transaction per poll with a busy
+could lose the last commits), one short `BEGIN IMMEDIATE` transaction per poll with a short busy
 timeout, and one writer per database: the first process takes an exclusive lock on
-`history.sqlite3.lock`; a second dashboard opens the database read-only and says so.
-The schema has a version (`PRAGMA user_version`) and ordered migrations.
+`history.sqlite3.lock`; a second dashboard opens the database read-only and says so. The writer
+reads and writes on two connections, so a read never waits for a write's busy timeout, and a live
+feed writes from a thread of its own (`HistoryFeed`): SQLite never blocks the event loop, and a
+write that fails (another process holding the database's write lock) is retried on the next poll.
+The files are the user's alone (0600), like the recordings. A database on read-only media is
+opened immutable. The schema has a version (`PRAGMA user_version`) and ordered migrations.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +39,9 @@ from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
 from hedgeflow_tui.market.clock import ET, session_bounds
 
 FILE_NAME = "history.sqlite3"
-BUSY_TIMEOUT_MS = 2000
+BUSY_TIMEOUT_MS = 100  # a write waiting for another process: off the loop, retried next poll
+FINAL_WAIT_S = 3.0  # at the end of a run: how long the last writes wait for the write lock
+TABLES = ("sessions", "bars", "alerts")
 SQUEEZE_STARTS = ("squeeze_building", "squeeze_confirmed")
 EPISODE_ENDS = ("squeeze_ended", "reversal")
 
@@ -161,18 +168,23 @@ class PastBars:
         return PastPoint(self.day, self.cum_all[i], self.peak[i])
 
 
+class LockHeld(OSError):
+    """Another process holds the writer's lock."""
+
+
 class _WriterLock:
     """An exclusive, non-blocking lock on a file next to the database, held until `release`
     (or until the process dies: the OS drops it, so a killed writer never leaves it stale)."""
 
     def __init__(self, path: Path) -> None:
-        self._handle: IO[bytes] | None = path.open("a+b")  # held until release()
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._handle: IO[bytes] | None = os.fdopen(fd, "r+b")  # held until release()
         try:
             _lock(self._handle)
-        except OSError:
+        except OSError as error:
             self._handle.close()
             self._handle = None
-            raise
+            raise LockHeld(error.errno, error.strerror) from None
 
     def release(self) -> None:
         if self._handle is not None:
@@ -195,11 +207,20 @@ def _lock(handle: IO[bytes]) -> None:
 class History:
     """One open history database: the writer (holding the lock) or a read-only reader."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection | None, lock, note: str | None):
+    def __init__(
+        self,
+        path: Path,
+        connection: sqlite3.Connection | None,
+        lock: _WriterLock | None,
+        note: str | None,
+        writer: sqlite3.Connection | None = None,
+    ):
         self.path = path
-        self._db = connection
+        self._db = connection  # reads (the event loop's)
+        self._writer = writer  # writes (a feed's thread, the past sessions' builder)
         self._lock = lock
-        self._mutex = threading.Lock()  # the app writes from its loop and a builder thread
+        self._mutex = threading.Lock()  # reads
+        self._write_mutex = threading.Lock()  # writes
         self._ids: dict[tuple[str, str, str, str], int] = {}
         self.note = note  # shown to the user: read-only, or why history is unavailable
 
@@ -208,23 +229,31 @@ class History:
     @classmethod
     def open(cls, path: Path | None = None, *, write: bool = True) -> History:
         """The writer if `write` and no other process writes this database, else a reader.
-        A reader of a database that does not exist yet holds nothing (`empty`)."""
+        A reader of a database that does not exist yet holds nothing (`empty`).
+        `HistoryError` (one line) when it cannot be used at all."""
         path = path or history_path()
         if write:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise HistoryError(
+                    f"cannot create the folder {path.parent}: {_reason(error)}"
+                ) from None
             try:
                 lock = _WriterLock(path.with_name(path.name + ".lock"))
-            except OSError:
+            except OSError as error:
                 history = cls._reader(path)
-                history.note = "history read-only: another hedgeflow-tui is writing it"
+                history.note = f"history read-only: {_lock_problem(error, path)}"
                 return history
             try:
-                connection = _connect(path, read_only=False)
-                _migrate(connection)
-            except (sqlite3.Error, HistoryError) as error:
+                _create_private(path)
+                reads, writes = _connect(path, read_only=False), _connect(path, read_only=False)
+                _migrate(writes)
+                _check_tables(reads, path)
+            except (OSError, sqlite3.Error, HistoryError) as error:
                 lock.release()
                 raise _one_line(error, path) from None
-            return cls(path, connection, lock, None)
+            return cls(path, reads, lock, None, writes)
         return cls._reader(path)
 
     @classmethod
@@ -232,15 +261,16 @@ class History:
         if not path.exists():
             return cls(path, None, None, None)
         try:
-            connection = _connect(path, read_only=True)
+            connection = _connect(path, read_only=True, immutable=_read_only_media(path))
             version = connection.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.Error as error:
+            if version > SCHEMA_VERSION:
+                raise HistoryError(_newer(path, version))
+            if version < SCHEMA_VERSION:  # an older schema, not migrated yet by a writer
+                connection.close()
+                return cls(path, None, None, None)
+            _check_tables(connection, path)
+        except (sqlite3.Error, HistoryError) as error:
             raise _one_line(error, path) from None
-        if version > SCHEMA_VERSION:
-            raise HistoryError(_newer(path, version))
-        if version < SCHEMA_VERSION:  # an older schema, not migrated yet by a writer
-            connection.close()
-            return cls(path, None, None, None)
         return cls(path, connection, None, None)
 
     @property
@@ -252,10 +282,11 @@ class History:
         return self._db is None
 
     def close(self) -> None:
-        with self._mutex:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+        with self._write_mutex, self._mutex:
+            for connection in (self._db, self._writer):
+                if connection is not None:
+                    connection.close()
+            self._db = self._writer = None
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None
@@ -263,11 +294,12 @@ class History:
     # --- writing ------------------------------------------------------------------------------
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        if self._db is None or not self.writable:
+    def _transaction(self, busy_ms: int = BUSY_TIMEOUT_MS) -> Iterator[sqlite3.Connection]:
+        if self._writer is None or not self.writable:
             raise HistoryError("history is read-only")
-        with self._mutex:
-            db = self._db
+        with self._write_mutex:
+            db = self._writer
+            db.execute(f"PRAGMA busy_timeout={busy_ms}")
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -276,13 +308,13 @@ class History:
                 raise
             db.execute("COMMIT")
 
-    def _session_id(self, db: sqlite3.Connection, symbol: str, day: date, bar: str, market: str):
-        key = (symbol, day.isoformat(), bar, market)
+    def _session_id(self, db: sqlite3.Connection, symbol: str, day: str, bar: str, market: str):
+        key = (symbol, day, bar, market)
         if key not in self._ids:
             db.execute(
                 "INSERT OR IGNORE INTO sessions (symbol, day, bar_size, market, open) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (*key, _epoch(session_bounds(day)[0])),
+                (*key, _epoch(session_bounds(date.fromisoformat(day))[0])),
             )
             self._ids[key] = db.execute(
                 "SELECT id FROM sessions WHERE symbol=? AND day=? AND bar_size=? AND market=?", key
@@ -297,51 +329,69 @@ class History:
         market: str,
         rows: Iterable[tuple[Row, float | None]],
         alerts: Iterable[Alert] = (),
+        *,
+        busy_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
         """Insert or replace bars (each with its running peak) and add alerts, in one
-        transaction: after it returns they survive a kill of the process."""
-        with self._transaction() as db:
-            sid = self._session_id(db, symbol, day, bar_size, market)
-            db.executemany(
-                "INSERT OR REPLACE INTO bars (session_id, t, calls, puts, all_flow, cum_calls, "
-                "cum_puts, cum_all, spot, peak, net_gex, gamma_flip) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        sid,
-                        _epoch(row.t),
-                        row.calls,
-                        row.puts,
-                        row.all,
-                        row.cum_calls,
-                        row.cum_puts,
-                        row.cum_all,
-                        row.spot,
-                        peak,
-                        row.net_gex,
-                        row.gamma_flip,
-                    )
-                    for row, peak in rows
-                ],
-            )
-            db.executemany(
-                "INSERT OR IGNORE INTO alerts (session_id, t, kind, direction, bars, run_flow, "
-                "attribution, price_confirms, cum_all) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        sid,
-                        _epoch(a.t),
-                        a.kind,
-                        a.direction,
-                        a.bars,
-                        a.run_flow,
-                        a.attribution,
-                        int(a.price_confirms),
-                        a.cum_all,
-                    )
-                    for a in alerts
-                ],
-            )
+        transaction: after it returns they survive a kill of the process. `busy_ms`: how long
+        to wait for another process's write lock before failing (`sqlite3.OperationalError`)."""
+        key = (symbol, day.isoformat(), bar_size, market)
+        known = key in self._ids
+        try:
+            with self._transaction(busy_ms) as db:
+                self._write(db, self._session_id(db, *key), rows, alerts)
+        except BaseException:
+            if not known:  # the session's row was rolled back with the rest
+                self._ids.pop(key, None)
+            raise
+
+    @staticmethod
+    def _write(
+        db: sqlite3.Connection,
+        sid: int,
+        rows: Iterable[tuple[Row, float | None]],
+        alerts: Iterable[Alert],
+    ) -> None:
+        db.executemany(
+            "INSERT OR REPLACE INTO bars (session_id, t, calls, puts, all_flow, cum_calls, "
+            "cum_puts, cum_all, spot, peak, net_gex, gamma_flip) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    sid,
+                    _epoch(row.t),
+                    row.calls,
+                    row.puts,
+                    row.all,
+                    row.cum_calls,
+                    row.cum_puts,
+                    row.cum_all,
+                    row.spot,
+                    peak,
+                    row.net_gex,
+                    row.gamma_flip,
+                )
+                for row, peak in rows
+            ],
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO alerts (session_id, t, kind, direction, bars, run_flow, "
+            "attribution, price_confirms, cum_all) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    sid,
+                    _epoch(a.t),
+                    a.kind,
+                    a.direction,
+                    a.bars,
+                    a.run_flow,
+                    a.attribution,
+                    int(a.price_confirms),
+                    a.cum_all,
+                )
+                for a in alerts
+            ],
+        )
 
     def has_session(self, symbol: str, day: date, bar_size: str, market: str) -> bool:
         """Whether a session is stored with bars up to its last bucket (a whole day)."""
@@ -358,10 +408,15 @@ class History:
     # --- reading ------------------------------------------------------------------------------
 
     def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """The rows of a read; `HistoryError` (one line) when the database cannot be read
+        (damaged pages, a table gone)."""
         if self._db is None:
             return []
         with self._mutex:
-            return self._db.execute(sql, params).fetchall()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as error:
+                raise _one_line(error, self.path) from None
 
     def sessions(
         self,
@@ -534,10 +589,11 @@ def _filters(symbol, day, bar_size, market) -> tuple[str, list]:
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
+def _connect(path: Path, *, read_only: bool, immutable: bool = False) -> sqlite3.Connection:
     if read_only:
+        query = "mode=ro&immutable=1" if immutable else "mode=ro"
         connection = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro",
+            f"{path.resolve().as_uri()}?{query}",
             uri=True,
             isolation_level=None,
             check_same_thread=False,
@@ -552,6 +608,46 @@ def _connect(path: Path, *, read_only: bool) -> sqlite3.Connection:
     connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     connection.execute("PRAGMA foreign_keys=ON")
     return connection
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner alone (SQLite gives its -wal and -shm
+    files the database's mode)."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+
+
+def _read_only_media(path: Path) -> bool:
+    """Whether nothing can be written next to the database (a read-only mount, a folder that
+    is not ours): SQLite then cannot make the WAL's shared-memory file, and reads it immutable."""
+    try:
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        return False
+    return not os.access(path.parent, os.W_OK)
+
+
+def _check_tables(connection: sqlite3.Connection, path: Path) -> None:
+    """A database at our schema version that lacks our tables is someone else's."""
+    found = {
+        name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+    }
+    missing = [table for table in TABLES if table not in found]
+    if missing:
+        raise HistoryError(
+            f"{path.name} is not a hedgeflow-tui history (no table {', '.join(missing)})"
+        )
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
+
+
+def _lock_problem(error: OSError, path: Path) -> str:
+    """Why the writer's lock could not be taken, as the user should read it."""
+    if isinstance(error, LockHeld):
+        return "another hedgeflow-tui is writing it"
+    return f"cannot lock {path.name}.lock: {_reason(error)}"
 
 
 def _migrate(connection: sqlite3.Connection) -> None:
@@ -588,7 +684,8 @@ def _newer(path: Path | None, version: int) -> str:
 def _one_line(error: Exception, path: Path) -> HistoryError:
     if isinstance(error, HistoryError):
         return error
-    return HistoryError(f"cannot use the history database {path.name}: {error}")
+    reason = _reason(error) if isinstance(error, OSError) else str(error)
+    return HistoryError(f"cannot use the history database {path.name}: {reason}")
 
 
 def running_peaks(rows: Sequence[Row], peak: float | None = None) -> list[tuple[Row, float | None]]:
@@ -601,38 +698,182 @@ def running_peaks(rows: Sequence[Row], peak: float | None = None) -> list[tuple[
     return out
 
 
+@dataclass
+class _Pending:
+    """What the feed still has to write of one session: its bars from some bar on (with the
+    largest |bar| before them) and alerts."""
+
+    symbol: str
+    bar_size: str
+    day: date
+    rows: Sequence[Row]
+    peak: float | None
+    alerts: list[Alert]
+
+    @property
+    def key(self) -> tuple[str, str, date]:
+        return self.symbol, self.bar_size, self.day
+
+
 class HistoryFeed:
     """Writes one source's sessions as the store changes: the changed bars, every bar after them
-    whose running peak moved, and the alerts the detector fired."""
+    whose running peak moved, and the alerts the detector fired.
 
-    def __init__(self, history: History, market: str) -> None:
+    `record` runs where the store changes (the event loop) and only takes what is to be written;
+    with `background`, a thread of the feed's own writes it, so SQLite never blocks the loop
+    (`when_settled` tells when a record's write was tried). A write that fails (another process
+    holding the database's write lock past the short busy timeout, a full disk) is kept, and
+    written again with the next poll's bars: the feed knows what it has written. `finish` writes
+    what is left, waiting up to `FINAL_WAIT_S` for the lock, and says what could not be."""
+
+    def __init__(
+        self,
+        history: History,
+        market: str,
+        *,
+        background: bool = False,
+        call_soon: Callable[[Callable[[], None]], object] | None = None,
+        on_problem: Callable[[str | None], None] | None = None,
+    ) -> None:
         self.history = history
         self.market = market
-        self.error: str | None = None  # set once a write fails; writing stops there
-        self._written: dict[tuple[str, str], dict[datetime, tuple[Row, float | None]]] = {}
-        self._days: dict[tuple[str, str], date] = {}
+        self.error: str | None = None  # why the last write failed; None once one succeeds
+        self.on_problem = on_problem  # told the error when writing fails, None when it works again
+        self._background = background
+        self._call_soon = call_soon or (lambda callback: callback())
+        self._state = threading.Condition()
+        self._queue: dict[tuple[str, str, date], _Pending] = {}
+        self._unsaved: dict[tuple[str, str, date], _Pending] = {}  # failed, for the next poll
+        self._recorded = 0  # records taken
+        self._settled = 0  # records whose write was tried
+        self._waiters: list[tuple[int, Callable[[], None]]] = []
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        # written by the writer alone (the thread, or the caller without `background`)
+        self._written: dict[tuple[str, str, date], dict[datetime, tuple[Row, float | None]]] = {}
 
-    def record(self, view: SessionView, changed: Sequence[Row], alerts: Sequence[Alert]) -> None:
-        if self.error is not None or not self.history.writable:
-            return
+    def record(self, view: SessionView, changed: Sequence[Row], alerts: Sequence[Alert]) -> int:
+        """Take the changed bars and the alerts for writing; returns the record's number for
+        `when_settled`."""
         day = session_day(view)
-        if day is None or (not changed and not alerts):
-            return
-        key = (view.symbol, view.bar_size)
-        if self._days.get(key) != day:  # a new session replaced the previous day's
-            self._days[key] = day
-            self._written[key] = {}
-        written = self._written[key]
+        if not self.history.writable or day is None or (not changed and not alerts):
+            return self._settled
         rows = view.rows
-        start = bisect_left([r.t for r in rows], changed[0].t) if changed else len(rows)
-        peaks = running_peaks(rows[start:], _peak(rows[:start]))
-        todo = [(row, peak) for row, peak in peaks if written.get(row.t) != (row, peak)]
-        try:
-            self.history.write(view.symbol, day, view.bar_size, self.market, todo, alerts)
-        except (sqlite3.Error, HistoryError) as error:
-            self.error = f"history not saved: {error}"
-            return
-        written.update((row.t, (row, p)) for row, p in todo)
+        times = [r.t for r in rows]
+        start = bisect_left(times, changed[0].t) if changed else len(rows)
+        key = (view.symbol, view.bar_size, day)
+        with self._state:
+            carried: list[Alert] = []
+            for earlier in (self._unsaved.pop(key, None), self._queue.pop(key, None)):
+                if earlier is not None:
+                    if earlier.rows:
+                        start = min(start, bisect_left(times, earlier.rows[0].t))
+                    carried += earlier.alerts
+            self._queue.update(self._unsaved)  # other sessions' failed writes: tried again now
+            self._unsaved.clear()
+            self._queue[key] = _Pending(
+                view.symbol,
+                view.bar_size,
+                day,
+                rows[start:],
+                _peak(rows[:start]),
+                [*carried, *alerts],
+            )
+            self._recorded += 1
+            number = self._recorded
+            if self._background:
+                self._start()
+                self._state.notify()
+        if not self._background:
+            self._write_queued(BUSY_TIMEOUT_MS)
+        return number
+
+    def settled(self, number: int) -> bool:
+        return number <= self._settled
+
+    def when_settled(self, number: int, callback: Callable[[], None]) -> None:
+        """Call `callback` (through `call_soon`) once record `number`'s write was tried."""
+        with self._state:
+            if number > self._settled:
+                self._waiters.append((number, callback))
+                return
+        callback()
+
+    def finish(self) -> str | None:
+        """Stop the thread and write what is left (waiting up to `FINAL_WAIT_S` for another
+        process's lock); None when everything recorded is stored, else what was not."""
+        with self._state:
+            self._closing = True
+            self._state.notify()
+        if self._thread is not None:
+            self._thread.join()
+        with self._state:
+            self._queue.update(self._unsaved)
+            self._unsaved.clear()
+        self._write_queued(int(FINAL_WAIT_S * 1000))
+        with self._state:
+            left = sum(len(p.rows) for p in self._unsaved.values())
+        if not self._unsaved:
+            return None
+        return f"history: {left} bars not saved: {self.error}"
+
+    # --- the writer ---------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self._thread is None and not self._closing:
+            self._thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._state:
+                while not self._queue and not self._closing:
+                    self._state.wait()
+                if self._closing:
+                    return
+            self._write_queued(BUSY_TIMEOUT_MS)
+
+    def _write_queued(self, busy_ms: int) -> None:
+        """One round: write every queued session, each in one transaction."""
+        with self._state:
+            queued = list(self._queue.values())
+            self._queue.clear()
+            number = self._recorded
+        failed: list[_Pending] = []
+        problem: str | None = None
+        for pending in queued:
+            written = self._written.setdefault(pending.key, {})
+            peaks = running_peaks(pending.rows, pending.peak)
+            todo = [(row, peak) for row, peak in peaks if written.get(row.t) != (row, peak)]
+            if not todo and not pending.alerts:
+                continue
+            try:
+                self.history.write(
+                    pending.symbol,
+                    pending.day,
+                    pending.bar_size,
+                    self.market,
+                    todo,
+                    pending.alerts,
+                    busy_ms=busy_ms,
+                )
+            except Exception as error:  # never the writer's end: what is held waits on it
+                failed.append(pending)
+                problem = f"history not saved: {error}"
+                continue
+            written.update((row.t, (row, peak)) for row, peak in todo)
+        with self._state:
+            for pending in failed:
+                self._unsaved[pending.key] = pending
+            self._settled = max(self._settled, number)
+            ready = [callback for n, callback in self._waiters if n <= self._settled]
+            self._waiters = [(n, c) for n, c in self._waiters if n > self._settled]
+        if problem != self.error:
+            self.error = problem
+            if self.on_problem is not None:
+                self._call_soon(lambda: self.on_problem and self.on_problem(problem))
+        for callback in ready:
+            self._call_soon(callback)
 
 
 def _peak(rows: Sequence[Row]) -> float | None:

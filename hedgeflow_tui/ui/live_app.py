@@ -10,12 +10,15 @@ and starts the pollers once it is open.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
@@ -167,7 +170,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         self.session = session
         session.subscribe(on_status=self._post_status)
         session.on_recording_failed = self._recording_failed
-        session.pipeline.on_history_error = self._history_failed
+        session.on_history_problem = self._history_problem
         self._history_opened(session)
         self._start_polls()
 
@@ -188,15 +191,42 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         self.history_note = session.history_note
         if self.history_note:
             self.notify(self.history_note, title="history", severity="warning", timeout=8)
+            if session.history is None:
+                self._show_history_off()
         simulated = session.source.kind == "SIMULATED"
         history = session.history
         # after the first poll (on_status_changed): its child process and its history reads
         # would otherwise compete with the first fetch for the CPU
         self.past_to_build = history is not None and history.writable and simulated
 
-    def _history_failed(self, message: str) -> None:
-        self.history_note = message
-        self.notify(message, title="history", severity="error", timeout=10)
+    def _history_problem(self, problem: str | None) -> None:
+        """The history's writer failed (kept, and tried again with the next poll), or works
+        again."""
+        self.history_note = problem
+        if problem is not None:
+            self.notify(
+                f"{problem}: tried again with the next poll",
+                title="history",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+
+    def _history_off(self, error: Exception) -> None:
+        """The history cannot be read (damaged pages, a foreign database): the dashboard goes on
+        without it, and says so."""
+        note = f"history off: {error}"
+        if self.session is not None:
+            self.session.close_history(note)
+        self.history_note = note
+        self.notify(note, title="history", severity="error", timeout=10, markup=False)
+        self._show_history_off()
+
+    def _show_history_off(self) -> None:
+        """Where the gauge would be: why there is none."""
+        for symbol in self.symbols:
+            with contextlib.suppress(NoMatches):
+                self.view_of(symbol).show_gauge(None, self.history_note or "")
 
     def _start_building_past(self) -> None:
         self.run_worker(
@@ -212,14 +242,19 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         from hedgeflow_tui.storage import (
             demo_history,  # numpy and the model: not before the first frame
         )
+        from hedgeflow_tui.storage.history import HistoryError
 
         today = self._source().clock.now().astimezone(ET).date()
-        todo = [
-            (symbol, day)
-            for day in demo_history.past_days(today, demo_history.PAST_SESSIONS)
-            for symbol in self.symbols
-            if not history.has_session(symbol, day, self.bar_size, self.market)
-        ]
+        try:
+            todo = [
+                (symbol, day)
+                for day in demo_history.past_days(today, demo_history.PAST_SESSIONS)
+                for symbol in self.symbols
+                if not history.has_session(symbol, day, self.bar_size, self.market)
+            ]
+        except HistoryError as error:
+            self._history_off(error)
+            return
         if not todo:
             return
         self.building = (0, len(todo))
@@ -229,7 +264,19 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         try:
             done = 0
             async for sessions in demo_history.stream_sessions(todo, seed, sensitivity):
-                await asyncio.to_thread(demo_history.store_sessions, history, sessions, self.market)
+                try:
+                    await asyncio.to_thread(
+                        demo_history.store_sessions, history, sessions, self.market
+                    )
+                except (HistoryError, sqlite3.Error) as error:
+                    self.notify(
+                        f"past sessions not built: {error}",
+                        title="history",
+                        severity="warning",
+                        timeout=8,
+                        markup=False,
+                    )
+                    return
                 done += 1
                 self.building = (done, len(todo)) if done < len(todo) else None
                 for symbol in self.symbols:
@@ -243,6 +290,14 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
 
     def _show_gauge(self, symbol: str) -> None:
         """Today against the stored sessions of this symbol, bar size and market."""
+        from hedgeflow_tui.storage.history import HistoryError
+
+        try:
+            self._read_gauge(symbol)
+        except HistoryError as error:
+            self._history_off(error)
+
+    def _read_gauge(self, symbol: str) -> None:
         history = self.history
         if history is None:
             return

@@ -23,7 +23,6 @@ Only the answer bodies and the query are stored: never a header, a host, or the 
 
 FORMAT = "hedgeflow-recording"
 VERSION = 1
-MAX_SYMBOL = 10
 
 
 class RecordingError(ValueError):

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any, BinaryIO, assert_never
 
 from hedgeflow_tui.api.model import DataError, Response, is_endpoint, parse_hedge_flow, parse_series
+from hedgeflow_tui.config.checks import MAX_SEED, SYMBOL
 from hedgeflow_tui.market.bars import BAR_SECONDS
-from hedgeflow_tui.storage.recording.format import FORMAT, MAX_SYMBOL, VERSION, RecordingError
+from hedgeflow_tui.storage.recording.format import FORMAT, VERSION, RecordingError
 
 GZIP_MAGIC = b"\x1f\x8b"
+SOURCES = ("LIVE", "REMOTE", "SIMULATED")  # a header's `source`
 MAX_LINE = 16 * 1024 * 1024  # bytes; one recorded answer is capped at the client's 4 MiB body
 READ_CHUNK = 1024 * 1024
 
@@ -38,6 +40,7 @@ class Recording:
     batches: list[Batch]
     skipped: int = 0  # unreadable lines passed over (a torn last line, a corrupt one)
     symbols: list[str] = field(default_factory=list)
+    ended_early: bool = False  # a gzip file cut short: read up to its last whole part
 
     @property
     def bar_size(self) -> str:
@@ -69,9 +72,9 @@ def is_compressed(path: Path) -> bool:
         return handle.read(2) == GZIP_MAGIC
 
 
-def _raw_lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
+def _raw_lines(path: Path, ended_early: Callable[[], None]) -> Iterator[tuple[int, bytes | None]]:
     """The file's lines and their offsets (in the decompressed text for a gzip file, which is
-    read up to its last whole flush: a kill cuts it short)."""
+    read up to its last whole flush: a kill cuts it short, and `ended_early` is told)."""
     if not is_compressed(path):
         with path.open("rb") as handle:
             yield from _bounded_lines(handle)
@@ -80,6 +83,7 @@ def _raw_lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
         try:
             yield from _bounded_lines(handle)
         except (EOFError, zlib.error, gzip.BadGzipFile):
+            ended_early()
             return
 
 
@@ -108,10 +112,21 @@ def _check_header(record: dict[str, Any]) -> None:
     if record.get("bar_size") not in BAR_SECONDS:
         raise RecordingError("recording header has no valid bar_size")
     symbols = record.get("symbols", [])
-    if not isinstance(symbols, list) or not all(
-        isinstance(s, str) and 0 < len(s) <= MAX_SYMBOL for s in symbols
-    ):
+    if not isinstance(symbols, list) or not all(is_symbol(s) for s in symbols):
         raise RecordingError("recording header has no valid symbols list")
+    if record.get("source", "LIVE") not in SOURCES:
+        raise RecordingError(f"recording header has no valid source (one of {', '.join(SOURCES)})")
+    seed = record.get("seed")
+    if seed is not None and (
+        not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED
+    ):
+        raise RecordingError("recording header has no valid seed")
+
+
+def is_symbol(value: object) -> bool:
+    """A symbol as the command line takes it: 1-10 letters, digits, '.', '^' or '-' (never
+    terminal control, whatever a file or a server says)."""
+    return isinstance(value, str) and bool(SYMBOL.fullmatch(value))
 
 
 def parse_response(record: dict[str, Any]) -> tuple[str, Response] | None:
@@ -130,6 +145,8 @@ def parse_response(record: dict[str, Any]) -> tuple[str, Response] | None:
             return None
         case _:  # every endpoint is read above: mypy says so if one is added to the model
             assert_never(endpoint)
+    if not is_symbol(parsed.symbol):
+        raise DataError("symbol is not 1-10 letters, digits, '.', '^' or '-'")
     return parsed.symbol, parsed
 
 
@@ -150,11 +167,12 @@ class RecordingStream:
         self.symbols: list[str] = []
         self.skipped = 0
         self.batches_read = 0
+        self.ended_early = False  # a gzip file cut short (`Recording.ended_early`)
         self._keep = keep
         try:
             if not stat.S_ISREG(path.stat().st_mode):
                 raise RecordingError(f"cannot read recording {path.name}: not a regular file")
-            self._lines = _raw_lines(path)
+            self._lines = _raw_lines(path, self._ended_early)
             first = decode(next(self._lines, (0, None))[1])
         except OSError as error:
             raise RecordingError(f"cannot read recording {path.name}: {error.strerror}") from None
@@ -165,6 +183,9 @@ class RecordingStream:
     @property
     def bar_size(self) -> str:
         return str(self.headers[0]["bar_size"])
+
+    def _ended_early(self) -> None:
+        self.ended_early = True
 
     def _header(self, record: dict[str, Any]) -> None:
         _check_header(record)
@@ -210,9 +231,11 @@ class RecordingStream:
                     if self._keep is not None and raw is not None:
                         lines.append(self._keep(offset, raw))
             elif kind == "batch":
-                symbol = record["symbol"]
+                symbol, bar_size = record["symbol"], record["bar_size"]
+                if not is_symbol(symbol) or bar_size not in BAR_SECONDS:
+                    raise RecordingError("batch line without a valid symbol or bar size")
                 items, lines = pending.pop(symbol, ([], []))
-                return _batch(symbol, record["bar_size"], items, lines)
+                return _batch(symbol, bar_size, items, lines)
             else:
                 self.skipped += 1
         except (DataError, RecordingError, KeyError, TypeError):
@@ -227,7 +250,7 @@ def read_recording(path: Path) -> Recording:
     """The whole recording in memory, for the replay screen's seeking back and forth."""
     stream = RecordingStream(path)
     batches = list(stream)
-    return Recording(stream.headers, batches, stream.skipped, stream.symbols)
+    return Recording(stream.headers, batches, stream.skipped, stream.symbols, stream.ended_early)
 
 
 def _batch(
