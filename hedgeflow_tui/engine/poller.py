@@ -43,6 +43,7 @@ NO_SESSION_GRACE = timedelta(minutes=15)  # keep the bar cadence this long after
 BACKOFF_BASE = 1.0  # market seconds
 BACKOFF_CAP = 60.0
 MAX_MINUTES = 390
+FIRST_WINDOW_MARGIN = timedelta(minutes=15)  # nothing held: the session so far, and this more
 PRICE_GRACE = timedelta(minutes=5)  # after the close, stop waiting for a missing last price
 CACHE_SECONDS = 15.0  # the server caches an answer this long (Basic/Growth; none on Alpha)
 # Polls after a close whose answer lacked the bucket, a second apart (before the next close):
@@ -326,8 +327,9 @@ class Poller:
         """Minutes to ask for: back to `since` (or the gap before it; with nothing held, the
         session so far), one more per catch-up since the close (see CATCH_UP_WAIT)."""
         now = self.clock.now()
-        if view is None or since is None:
-            minutes = min(self.minutes, _minutes_since(self._session_open(), now, self.minutes))
+        if view is None or since is None:  # with a margin for the time the request takes
+            since = self._session_open() - FIRST_WINDOW_MARGIN
+            minutes = min(self.minutes, _minutes_since(since, now, self.minutes))
         else:
             if view.backfill_from is not None and view.backfill_from < since:
                 since = view.backfill_from
