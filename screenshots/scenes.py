@@ -34,6 +34,7 @@ class Scene:
     readout: bool = False  # the cursor's readout line must be on
     size: tuple[int, int] = (120, 40)  # the terminal's columns and rows
     day: str = DAY
+    screen: str | None = None  # the screen shown over the tabs, by its id (the overview)
 
 
 def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
@@ -66,6 +67,35 @@ SCENES = [
         chart=("zero", "cursor"),
         keys=("left",) * 40,
         readout=True,
+    ),
+    Scene(
+        "past-sessions",
+        ("SPY",),
+        1,
+        utc(19, 11),
+        "-confirmed -up",
+        chart=("zero", "past"),
+        keys=("c",),
+    ),
+    Scene(
+        "overview",
+        ("SPY", "QQQ", "SPX"),
+        1,
+        utc(19, 11),
+        None,
+        keys=("o",),
+        size=(80, 24),
+        screen="overview",
+    ),
+    Scene(
+        "overview-wide",
+        ("SPY", "QQQ", "SPX"),
+        1,
+        utc(19, 11),
+        None,
+        keys=("o",),
+        size=(160, 50),
+        screen="overview",
     ),
     Scene(
         "no-session",
@@ -125,6 +155,10 @@ async def prepare(app: LiveApp, pilot: Any, scene: Scene, clock: FrozenClock) ->
     if scene.keys:
         await pilot.press(*scene.keys)
         await pilot.pause(0.3)
+    shown = None if app.screen is app.default_screen else app.screen.id
+    assert shown == scene.screen, f"{scene.name}: the screen shown is {shown}"
+    if scene.screen is not None:
+        return  # the tabs are under it
     if scene.chart or scene.title is not None:
         _check_chart(app, scene)
     assert app.query_one(CursorReadout).display == scene.readout, scene.name
@@ -135,8 +169,10 @@ async def prepare(app: LiveApp, pilot: Any, scene: Scene, clock: FrozenClock) ->
 
 
 def _check_chart(app: LiveApp, scene: Scene) -> None:
-    picture = app.query_one(FlowChart).picture()
+    chart = app.query_one(FlowChart)
+    picture = chart.picture()
     shown = {
+        "past": chart.data is not None and bool(chart.data.past),
         "zero": picture.zero_row is not None,
         "levels": bool(picture.level_rows),
         "markers": bool(picture.marker_cells),

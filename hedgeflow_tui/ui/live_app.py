@@ -28,6 +28,8 @@ from hedgeflow_tui.ui.app import (
     HELP,
     LIVE_EDGE,
     NEXT_SYMBOL,
+    OVERVIEW,
+    PAST,
     QUIT,
     SENSITIVITY,
     WINDOW,
@@ -81,6 +83,8 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         ),
         SENSITIVITY,
         NEXT_SYMBOL,
+        OVERVIEW,
+        PAST,
         HELP,
     ]
 
@@ -135,6 +139,10 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
     def market(self) -> str:
         """The history's market of the source (`market_of`), once it is open."""
         return self.session.market if self.session is not None else ""
+
+    def past_source(self) -> tuple[History, str] | None:
+        history = self.history
+        return (history, self.market) if history is not None else None
 
     def on_unmount(self) -> None:
         if self.session is not None:
@@ -356,6 +364,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         status = message.status
         self.statuses[status.symbol] = status
         self.show_status(status)
+        self._show_overview()
         if self.past_to_build and status.state != "loading":
             self.past_to_build = False
             self.call_after_refresh(self._start_building_past)  # once its data is painted

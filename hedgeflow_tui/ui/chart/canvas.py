@@ -30,6 +30,8 @@ from hedgeflow_tui.ui.chart.axes import (
 # series glyphs: distinct without colour
 CALLS_GLYPH, PUTS_GLYPH, PRICE_GLYPH = "+", "x", "·"
 UP_MARKER, DOWN_MARKER = "▲", "▼"
+LEVEL_MARKER = "◆"  # a level alert (gamma flip, wall, flow rule)
+MEDIAN_GLYPH, YESTERDAY_GLYPH = "~", "°"  # the past sessions' curves, faint
 ZERO_GLYPH, LEVEL_GLYPH, CURSOR_GLYPH = "─", "╌", "┊"
 TITLE = "cumulative dealer hedge flow (delta-$, ET)"
 BRAILLE = 0x2800
@@ -47,6 +49,16 @@ class Level:
 class Marker:
     t: datetime  # the bucket where the alert fired
     direction: str  # "up" | "down"
+    level: bool = False  # a level alert (gamma flip, wall, flow rule): ◆, not ▲ / ▼
+
+
+@dataclass(frozen=True)
+class PastLine:
+    """A past session's curve (or the median one) on the chart's times: faint, under today's."""
+
+    name: str  # the legend's, e.g. "median 30d"
+    values: tuple[float | None, ...]  # aligned with `ChartData.times`
+    glyph: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class ChartData:
     tag: str = "cumulative"  # the view's name, kept when the title does not fit
     x_range: tuple[datetime, datetime] | None = None  # the time axis; None: the whole session
     cursor: datetime | None = None  # the parked bucket's start
+    past: tuple[PastLine, ...] = ()  # the past sessions' curves (the cumulative view only)
 
 
 @dataclass(frozen=True)
@@ -115,7 +128,8 @@ class _Drawing:
         height, width = picture.height, picture.width
         self.top, self.bottom = 1, height - 3
         self.rows = self.bottom - self.top + 1
-        flows = [v for s in (data.all, data.calls, data.puts) for v in s if v is not None]
+        series = (data.all, data.calls, data.puts, *(line.values for line in data.past))
+        flows = [v for s in series for v in s if v is not None]
         low, high = (min(flows), max(flows)) if flows else (0.0, 0.0)
         self.flow_low, self.flow_high, step = flow_axis(low, high, self.rows)
         self.flow_ticks = ticks(self.flow_low, self.flow_high, step)
@@ -176,6 +190,9 @@ class _Drawing:
         self.cursor_line()
         xs = self.columns(data.times)
         cols = [round(x) for x in xs]
+        for line in data.past:  # under everything of today's
+            rows = self.rows_of(line.values, self.flow_high, self.flow_low)
+            self.cells_line(cols, rows, line.glyph, "past")
         if self.price_ticks:
             rows = self.rows_of(data.price, self.price_high, self.price_low)
             self.cells_line(cols, rows, PRICE_GLYPH, "price")
@@ -184,11 +201,11 @@ class _Drawing:
             rows = self.rows_of(values, self.flow_high, self.flow_low)
             self.cells_line(cols, rows, glyph, style)
         self.braille_line(xs, data.all, "all")
-        markers = self.markers()
+        markers, level_markers = self.markers()
         self.axis_labels()
         for level, row in levels:
             self.level_label(level, row)
-        self.legend(bool(levels), markers)
+        self.legend(bool(levels), markers, level_markers)
 
     def axes(self) -> None:
         p, axis = self.p, self.left - 1
@@ -293,8 +310,9 @@ class _Drawing:
                 chars[row][col] = chr(BRAILLE + bits)
                 styles[row][col] = style
 
-    def markers(self) -> bool:
-        """▲ / ▼ on the `all` line at each alert's bucket."""
+    def markers(self) -> tuple[bool, bool]:
+        """▲ / ▼ on the `all` line at each squeeze alert's bucket, ◆ at each level alert's
+        (coloured by its direction); whether each kind was drawn."""
         index = {t: i for i, t in enumerate(self.data.times)}
         for marker in self.data.markers:
             i = index.get(marker.t)
@@ -304,11 +322,14 @@ class _Drawing:
             row = min(self.bottom, max(self.top, round(self.y_flow(value))))
             col = min(self.right, max(self.left, round(self.x(marker.t + self.data.bar))))
             up = marker.direction == "up"
-            glyph = UP_MARKER if up else DOWN_MARKER
+            glyph = LEVEL_MARKER if marker.level else UP_MARKER if up else DOWN_MARKER
+            if marker.level and (row, col) in self.taken:
+                continue  # a squeeze alert on the same bar keeps its arrow
             _put(self.p, row, col, glyph, "up" if up else "down")
             self.taken.add((row, col))
             self.p.marker_cells.append((row, col, glyph))
-        return bool(self.p.marker_cells)
+        glyphs = {glyph for _, _, glyph in self.p.marker_cells}
+        return bool(glyphs - {LEVEL_MARKER}), LEVEL_MARKER in glyphs
 
     # --- labels --------------------------------------------------------------------------------
 
@@ -355,13 +376,19 @@ class _Drawing:
             if self.place(row, col, text, "level", "level", self.left, self.right):
                 return
 
-    def legend(self, levels: bool, markers: bool) -> None:
+    def legend(self, levels: bool, markers: bool, level_markers: bool = False) -> None:
         items = [("⠤⠤", "all", "all"), (CALLS_GLYPH * 2, "calls", "calls")]
         items.append((PUTS_GLYPH * 2, "puts", "puts"))
         if self.right_axis is not None:
             items.append((PRICE_GLYPH * 2, "price →", "price"))
-        if markers:
+        for line in self.data.past:
+            items.append((line.glyph * 2, line.name, "past"))
+        if markers and level_markers:  # ◆: a level alert
+            items.append((UP_MARKER + LEVEL_MARKER, "alerts", ""))
+        elif markers:
             items.append((UP_MARKER + DOWN_MARKER, "alerts", ""))
+        elif level_markers:
+            items.append((LEVEL_MARKER * 2, "alerts", ""))
         if levels:
             items.append((LEVEL_GLYPH * 2, "γ-flip/walls", "level"))
         title, tag = f"{self.data.title}  ", f"{self.data.tag}  "

@@ -14,7 +14,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from hedgeflow_tui.analysis.detector import Alert, Signal, session_attribution
+from hedgeflow_tui.analysis.alerting import AnyAlert
+from hedgeflow_tui.analysis.detector import Signal, session_attribution
 from hedgeflow_tui.api.errors import ErrorKind
 from hedgeflow_tui.engine.status import PollStatus
 from hedgeflow_tui.engine.store import Row, SessionView
@@ -36,6 +37,7 @@ from hedgeflow_tui.ui.widgets.status import connection, stale_since
 
 if TYPE_CHECKING:  # the history's modules (sqlite3): not before the first frame
     from hedgeflow_tui.analysis.gauge import GaugeReading
+    from hedgeflow_tui.analysis.past_curves import PastCurves
 
 
 def before_the_open(now: datetime | None) -> bool:
@@ -107,11 +109,12 @@ class SymbolView(Vertical):
         self.stale_since: datetime | None = None  # the data is stale since this time
         self._signal: Signal | None = None
         self._rows: Sequence[Row] = ()
-        self._alerts: Sequence[Alert] = ()
+        self._alerts: Sequence[AnyAlert] = ()
         self._view: SessionView | None = None
         self._bar_size = ""
         self._sparkline_shown: tuple[list[Row], bool] = ([], False)
         self.shown = shown or ChartView()  # what part of the session the chart shows, and how
+        self.past: PastCurves | None = None  # the past sessions' curves, while they are shown
         self._panel_text = state_panel_text(symbol, None)
 
     def compose(self) -> ComposeResult:
@@ -134,7 +137,7 @@ class SymbolView(Vertical):
         view: SessionView | None,
         signal: Signal | None,
         bar_size: str,
-        alerts: Sequence[Alert] = (),
+        alerts: Sequence[AnyAlert] = (),
     ) -> None:
         rows = view.rows if view is not None else ()
         self._view, self._bar_size = view, bar_size
@@ -148,6 +151,12 @@ class SymbolView(Vertical):
         self.has_rows = any(r.cum_all is not None for r in rows)
         self._toggle_panel()
 
+    def show_past(self, past: PastCurves | None) -> None:
+        """The past sessions' curves on the chart (None: none)."""
+        if past != self.past:
+            self.past = past
+            self._show_view()
+
     def show_view(self, shown: ChartView) -> None:
         """Another window, zoom or cursor: only the chart, the readout and the sparkline
         change."""
@@ -160,7 +169,7 @@ class SymbolView(Vertical):
 
     def _show_view(self) -> None:
         chart = self.query_one(FlowChart)
-        chart.show(self._view, self._bar_size, self._alerts, self.shown)
+        chart.show(self._view, self._bar_size, self._alerts, self.shown, self.past)
         data = chart.data
         rows = list(self._rows)
         if data is not None and data.x_range is not None:  # the sparkline follows the zoom
@@ -218,7 +227,7 @@ class SymbolView(Vertical):
         gauge.add_class("-on")
         gauge.show(reading, about)
 
-    def add_alert(self, alert: Alert) -> None:
+    def add_alert(self, alert: AnyAlert) -> None:
         self.query_one(AlertLog).add(alert)
 
     def clear_alerts(self) -> None:
