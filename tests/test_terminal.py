@@ -45,6 +45,23 @@ def test_the_arrows_park_the_cursor_and_never_switch_the_symbol():
         term.wait_for(lambda text: cursor_time(text) is None, what="escape: back to the live edge")
 
 
+def test_after_the_help_the_palette_or_the_overview_the_arrows_reach_the_cursor_again():
+    """A screen over the dashboard gives the focus back as it closes: nothing there may keep
+    it (Textual restores the focus a screen had, and focuses the first focusable widget)."""
+    with terminal(["SPY", "QQQ", *DEMO], 120, 40) as term:
+        term.wait_for("per-bar flow", what="the first data frame")
+        for opened, shown in (("?", "escape closes"), ("ctrl+p", "Search for"), ("o", "Overview")):
+            term.press(opened)
+            term.wait_for(shown, what=f"{opened} opens its screen")
+            term.press("escape")
+            term.wait_for(lambda text, shown=shown: shown not in text, what="escape closes it")
+            term.press("left")
+            term.wait_for(lambda text: cursor_time(text) is not None, what=f"← after {opened}")
+            assert "SPY 0DTE" in term.text()
+            term.press("escape")  # back to the live edge for the next round
+            term.wait_for(lambda text: cursor_time(text) is None, what="esc: live edge")
+
+
 def test_after_a_click_parks_the_cursor_the_arrows_move_it():
     with terminal(["SPY", *DEMO], 120, 40) as term:
         text = term.wait_for("per-bar flow", what="the first data frame")
