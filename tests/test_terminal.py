@@ -54,7 +54,11 @@ def test_after_the_help_the_palette_or_the_overview_the_arrows_reach_the_cursor_
             term.press(opened)
             term.wait_for(shown, what=f"{opened} opens its screen")
             term.press("escape")
-            term.wait_for(lambda text, shown=shown: shown not in text, what="escape closes it")
+
+            def closed(text: str, shown: str = shown) -> bool:
+                return shown not in text
+
+            term.wait_for(closed, what="escape closes it")
             term.press("left")
             term.wait_for(lambda text: cursor_time(text) is not None, what=f"← after {opened}")
             assert "SPY 0DTE" in term.text()
