@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from hedgeflow_tui.sim import SimConfig
 from hedgeflow_tui.storage.recording.reader import RecordingStream
 
 DAY = date(2026, 6, 12)
-EXAMPLE = {  # FlashAlpha's documented example (SDK 1.3.0 docs/api.md)
+EXAMPLE: dict[str, Any] = {  # FlashAlpha's documented example (SDK 1.3.0 docs/api.md)
     "symbol": "SPY",
     "underlying_price": 590.42,
     "expiration": "2026-06-05",
