@@ -10,13 +10,22 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from dashboard import run_dashboard
+from test_app import until
+from textual.widgets import Static
 
 from hedgeflow_tui.api.client import BadRequest, FlashAlphaClient, PlanTooLow
 from hedgeflow_tui.api.model import DataError, parse_strike_flow
+from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.sources import open_source
 from hedgeflow_tui.engine.store import Store
 from hedgeflow_tui.market.clock import FrozenClock
 from hedgeflow_tui.sim import SimConfig
+from hedgeflow_tui.storage.recording.index import RecordingIndex
 from hedgeflow_tui.storage.recording.reader import RecordingStream
+from hedgeflow_tui.ui.live_app import LiveApp
+from hedgeflow_tui.ui.replay_app import ReplayApp
+from hedgeflow_tui.ui.widgets.strike_ladder import StrikeLadder
 
 DAY = date(2026, 6, 12)
 EXAMPLE: dict[str, Any] = {  # FlashAlpha's documented example (SDK 1.3.0 docs/api.md)
@@ -158,3 +167,59 @@ def test_below_alpha_no_strike_flow_request_is_spent(tmp_path):
     _, records = run_demo(tmp_path)  # the simulator's default plan: growth
     endpoints = {r["endpoint"] for r in records if r.get("kind") == "response"}
     assert "strike-flow" not in endpoints and "series" in endpoints
+
+
+# --- the ladder on the dashboard ----------------------------------------------------------------
+
+
+def live_app(plan: str | None) -> LiveApp:
+    settings = Settings(symbols=["SPY"], bar="1m", seed=1, date=DAY.isoformat(), plan=plan)
+    clock = FrozenClock(datetime(2026, 6, 12, 19, 11, 30, tzinfo=UTC))
+    return LiveApp(settings, open_source(settings, clock=clock))
+
+
+def note(app) -> Static:
+    return app.query_one("#strike-note", Static)
+
+
+async def test_on_alpha_the_ladder_shows_the_strikes_around_spot():
+    app = live_app("alpha")
+    async with run_dashboard(app, size=(140, 44)) as pilot:
+        await until(pilot, lambda: app.query_one(StrikeLadder).has_class("-on"))
+        ladder = app.query_one(StrikeLadder)
+        await until(pilot, lambda: ladder.size.height > 5)
+        session = ladder.session
+        assert session is not None and not note(app).display
+        view = app.store.session("SPY", "1m")
+        assert view is not None and sum(session.delta) == view.rows[-1].cum_all
+        text = str(ladder.render())
+        lines = text.splitlines()
+        assert lines[0].split() == ["strike", "session", "this", "run"]
+        assert len(lines) == ladder.size.height
+        marked = [line for line in lines if line.startswith("▶")]
+        assert len(marked) == 1  # the strike at or just under spot
+        signal = app.trackers.signal("SPY")
+        assert signal is not None and signal.state == "confirmed"  # a run: its own column
+        assert ladder.run is not None and ladder.run.bars == signal.bars
+
+
+async def test_below_alpha_one_line_names_the_plan_and_no_ladder_is_drawn():
+    app = live_app(None)  # the simulator's default: growth
+    async with run_dashboard(app, size=(120, 40)) as pilot:
+        await until(pilot, lambda: note(app).display and "growth" in str(note(app).render()))
+        assert str(note(app).render()) == (
+            "strike ladder: needs the Alpha plan (plan: growth); no strike-flow request is sent"
+        )
+        assert not app.query_one(StrikeLadder).has_class("-on")
+
+
+async def test_a_replay_of_an_alpha_recording_shows_the_ladder(tmp_path):
+    run_demo(tmp_path, "--plan", "alpha")
+    with RecordingIndex(tmp_path / "session.jsonl") as recorded:
+        app = ReplayApp(Settings(symbols=["SPY"], speed=1e6), recorded)
+        async with run_dashboard(app, size=(140, 44)) as pilot:
+            await pilot.press("end")
+            await until(pilot, lambda: app.query_one(StrikeLadder).has_class("-on"))
+            session = app.query_one(StrikeLadder).session
+            assert session is not None and session.bars == 390
+            assert not note(app).display

@@ -38,8 +38,14 @@ class _Held:
 class StrikeBook:
     def __init__(self) -> None:
         self._symbols: dict[str, _Held] = {}
+        self._versions: dict[str, int] = {}
+
+    def version(self, symbol: str) -> int:
+        """Bumped by every answer for `symbol`: whether its totals may have changed."""
+        return self._versions.get(symbol, 0)
 
     def merge(self, response: StrikeFlowResponse) -> None:
+        self._versions[response.symbol] = self.version(response.symbol) + 1
         held = self._symbols.get(response.symbol)
         newer = (
             held is not None
@@ -99,3 +105,4 @@ class StrikeBook:
 
     def clear(self) -> None:
         self._symbols.clear()
+        self._versions = {symbol: version + 1 for symbol, version in self._versions.items()}
