@@ -189,7 +189,7 @@ async def test_on_alpha_the_ladder_shows_the_strikes_around_spot():
         ladder = app.query_one(StrikeLadder)
         await until(pilot, lambda: ladder.size.height > 5)
         session = ladder.session
-        assert session is not None and not note(app).display
+        assert session is not None and note(app).has_class("-off")
         view = app.store.session("SPY", "1m")
         assert view is not None and sum(session.delta) == view.rows[-1].cum_all
         text = str(ladder.render())
@@ -206,7 +206,8 @@ async def test_on_alpha_the_ladder_shows_the_strikes_around_spot():
 async def test_below_alpha_one_line_names_the_plan_and_no_ladder_is_drawn():
     app = live_app(None)  # the simulator's default: growth
     async with run_dashboard(app, size=(120, 40)) as pilot:
-        await until(pilot, lambda: note(app).display and "growth" in str(note(app).render()))
+        await until(pilot, lambda: "growth" in str(note(app).render()))
+        assert not note(app).has_class("-off")
         assert str(note(app).render()) == (
             "strike ladder: needs the Alpha plan (plan: growth); no strike-flow request is sent"
         )
@@ -222,4 +223,4 @@ async def test_a_replay_of_an_alpha_recording_shows_the_ladder(tmp_path):
             await until(pilot, lambda: app.query_one(StrikeLadder).has_class("-on"))
             session = app.query_one(StrikeLadder).session
             assert session is not None and session.bars == 390
-            assert not note(app).display
+            assert note(app).has_class("-off")

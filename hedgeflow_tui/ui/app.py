@@ -250,6 +250,8 @@ class DashboardApp(App[None]):
     def _show_strikes(self, symbol: str) -> None:
         """The symbol's strike ladder (the session's and the current run's), redrawn only when
         a strike-flow answer came, the run moved, or the plan became known."""
+        if not self.views_ready:
+            return
         book = self.store.strikes
         signal = self.trackers.signal(symbol)
         run = signal.start if signal is not None and signal.state != "quiet" else None
@@ -491,13 +493,15 @@ class DashboardApp(App[None]):
                     expiration=view.expiration if view else None,
                     speed=speed,
                 )
+        # the plan it names is known from the first status; a strike-flow answer comes after
+        # its poll's bars: the ladder is looked at with every status, and every second
+        self._show_strikes(status.symbol)
 
     def refresh_statuses(self) -> None:
         """Every second (ages and countdowns move), after replay steps, and when another tab
         is shown (the status line follows it)."""
         for status in self.current_statuses():
             self.show_status(status)
-            self._show_strikes(status.symbol)  # a strike-flow answer comes after its poll's bars
         self._show_overview()
 
     def on_tabbed_content_tab_activated(self) -> None:

@@ -240,7 +240,7 @@ class SymbolView(Vertical):
         self.query_one(StrikeLadder).show(session, run)
         note = plan_line(plan, session is not None)
         line = self.query_one("#strike-note", Static)
-        line.display = note is not None
+        line.set_class(note is None, "-off")  # app.tcss: hidden, and always when compact
         if note is not None and note != self._strike_note:
             self._strike_note = note
             line.update(Text(note), layout=False)
