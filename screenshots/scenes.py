@@ -34,6 +34,7 @@ class Scene:
     readout: bool = False  # the cursor's readout line must be on
     size: tuple[int, int] = (120, 40)  # the terminal's columns and rows
     day: str = DAY
+    screen: str | None = None  # the screen shown over the tabs, by its id (the overview)
 
 
 def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
@@ -66,6 +67,26 @@ SCENES = [
         chart=("zero", "cursor"),
         keys=("left",) * 40,
         readout=True,
+    ),
+    Scene(
+        "overview",
+        ("SPY", "QQQ", "SPX"),
+        1,
+        utc(19, 11),
+        None,
+        keys=("o",),
+        size=(80, 24),
+        screen="overview",
+    ),
+    Scene(
+        "overview-wide",
+        ("SPY", "QQQ", "SPX"),
+        1,
+        utc(19, 11),
+        None,
+        keys=("o",),
+        size=(160, 50),
+        screen="overview",
     ),
     Scene(
         "no-session",
@@ -125,6 +146,10 @@ async def prepare(app: LiveApp, pilot: Any, scene: Scene, clock: FrozenClock) ->
     if scene.keys:
         await pilot.press(*scene.keys)
         await pilot.pause(0.3)
+    shown = None if app.screen is app.default_screen else app.screen.id
+    assert shown == scene.screen, f"{scene.name}: the screen shown is {shown}"
+    if scene.screen is not None:
+        return  # the tabs are under it
     if scene.chart or scene.title is not None:
         _check_chart(app, scene)
     assert app.query_one(CursorReadout).display == scene.readout, scene.name

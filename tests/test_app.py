@@ -268,6 +268,7 @@ async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path, monke
             f"{sys.executable} -c \"import sys; open(r'{out}', 'w').write(sys.stdin.read())\""
         ),
         bell=True,
+        level_alerts=False,  # the squeeze's alone (tests/test_levels.py: the levels')
     )
     notes: list[tuple[str, dict[str, Any]]] = []
     original = app.notify

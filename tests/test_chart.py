@@ -13,10 +13,13 @@ import pytest
 from dashboard import run_dashboard
 from test_app import make_app, rows, until
 
+from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.levels import LevelAlert
 from hedgeflow_tui.market.clock import session_bounds
 from hedgeflow_tui.ui.chart.axes import flow_axis, price_axis, ticks
 from hedgeflow_tui.ui.chart.canvas import (
     CALLS_GLYPH,
+    LEVEL_MARKER,
     PRICE_GLYPH,
     PUTS_GLYPH,
     ChartData,
@@ -245,7 +248,11 @@ async def test_at_80x24_the_app_draws_every_series_and_the_alerts_of_the_session
         assert CALLS_GLYPH in body and PUTS_GLYPH in body
         assert any("\u2800" < char <= "\u28ff" for char in body)
         alerts = app.trackers.alerts("SPY")
-        assert alerts and len(picture.marker_cells) == sum(
-            a.kind != "squeeze_ended" for a in alerts
+        arrows = [cell for cell in picture.marker_cells if cell[2] != LEVEL_MARKER]
+        assert alerts and len(arrows) == sum(
+            isinstance(a, Alert) and a.kind != "squeeze_ended" for a in alerts
         )
+        # a level alert's ◆ gives way to an arrow or another ◆ in the same cell
+        levels = [cell for cell in picture.marker_cells if cell[2] == LEVEL_MARKER]
+        assert 0 < len(levels) <= sum(isinstance(a, LevelAlert) for a in alerts)
         assert not collisions(picture)

@@ -220,7 +220,7 @@ async def test_a_click_on_the_chart_parks_the_cursor_there(size):
 
 
 async def test_views_combine_and_the_cursor_pans_a_zoom():
-    app, _ = make_app()
+    app, _ = make_app(level_alerts=False)  # the title in full: no alerts in the legend
     async with run_dashboard(app, size=(120, 40)) as pilot:
         await ready(pilot)
         await pilot.press("w", "w", "z", "z", "z")  # rolling 15m, last 30m

@@ -17,11 +17,12 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from hedgeflow_tui.analysis.detector import Alert, AlertTracker, detector_config
+from hedgeflow_tui.analysis.alerting import AlertTrackers, AnyAlert
 from hedgeflow_tui.api.model import iso
 from hedgeflow_tui.api.safe_text import safe_text
+from hedgeflow_tui.config.alert_rules import FlowRule
 from hedgeflow_tui.config.checks import DATE_YEARS
-from hedgeflow_tui.config.settings import ConfigError, layered
+from hedgeflow_tui.config.settings import ConfigError, Settings, layered
 from hedgeflow_tui.engine.store import Change, Row, SessionView, Store
 from hedgeflow_tui.market.bars import BAR_SIZES
 from hedgeflow_tui.market.calendar import is_session
@@ -90,7 +91,7 @@ def run(argv: Sequence[str], parser_class: type[argparse.ArgumentParser]) -> int
         parser.error("--export needs --symbol")
     try:
         if args.imports:
-            return _import(args.imports, layered({}).sensitivity, sys.stdout)
+            return _import(args.imports, layered({}), sys.stdout)
         history = History.open(write=False)
         try:
             sessions = history.sessions(args.symbol, args.day, args.bar, args.market)
@@ -145,7 +146,7 @@ def _clean(text: str) -> str:
     return safe_text(text, limit=64)
 
 
-def _import(paths: list[Path], sensitivity: str, out: TextIO) -> int:
+def _import(paths: list[Path], settings: Settings, out: TextIO) -> int:
     recordings: list[tuple[Path, Recording]] = []
     for path in paths:
         try:
@@ -159,7 +160,13 @@ def _import(paths: list[Path], sensitivity: str, out: TextIO) -> int:
                 "the history is being written by another hedgeflow-tui: import once it exits"
             )
         for path, recording in recordings:
-            imported = import_recording(history, recording, sensitivity)
+            imported = import_recording(
+                history,
+                recording,
+                settings.sensitivity,
+                settings.alert_rules,
+                levels=settings.level_alerts,
+            )
             said = f"{path.name}: {imported.sessions} sessions imported"
             if imported.refused:
                 said += f", {len(imported.refused)} refused ({imported.refused[0]})"
@@ -178,7 +185,14 @@ class Imported:
     refused: list[str]  # why each refused session was not
 
 
-def import_recording(history: History, recording: Recording, sensitivity: str) -> Imported:
+def import_recording(
+    history: History,
+    recording: Recording,
+    sensitivity: str,
+    rules: tuple[FlowRule, ...] = (),
+    *,
+    levels: bool = True,
+) -> Imported:
     """Replay a recording through the store and detector, as the live run did, into the history.
     A session that cannot be one (its day not a trading day, bars outside its hours) is
     refused whole: found in a first pass, left out of the second, which writes."""
@@ -187,13 +201,13 @@ def import_recording(history: History, recording: Recording, sensitivity: str) -
     refused: dict[_Session, str] = {}
     written: set[_Session] = set()
 
-    def check(view: SessionView, change: Change, alerts: list[Alert]) -> None:
+    def check(view: SessionView, change: Change, alerts: list[AnyAlert]) -> None:
         session = (view.symbol, view.bar_size, view.expiration)
         problem = refused.get(session) or _inconsistency(view, change.rows)
         if problem is not None:
             refused[session] = problem
 
-    def write(view: SessionView, change: Change, alerts: list[Alert]) -> None:
+    def write(view: SessionView, change: Change, alerts: list[AnyAlert]) -> None:
         session = (view.symbol, view.bar_size, view.expiration)
         if session in refused:
             return
@@ -203,32 +217,35 @@ def import_recording(history: History, recording: Recording, sensitivity: str) -
         if view.rows:
             written.add(session)
 
-    _replay(recording, sensitivity, check)
-    _replay(recording, sensitivity, write)
+    alerting = (sensitivity, rules, levels)
+    _replay(recording, alerting, check)
+    _replay(recording, alerting, write)
     return Imported(len(written), list(refused.values()))
 
 
 _Session = tuple[str, str, object]  # symbol, bar size, expiration
 
 
+Alerting = tuple[str, tuple[FlowRule, ...], bool]  # sensitivity, [[alert]] rules, level alerts
+
+
 def _replay(
     recording: Recording,
-    sensitivity: str,
-    each: Callable[[SessionView, Change, list[Alert]], None],
+    alerting: Alerting,
+    each: Callable[[SessionView, Change, list[AnyAlert]], None],
 ) -> None:
     """The recording's batches merged into a fresh store, `each` told of every change."""
     store = Store()
-    trackers: dict[tuple[str, str], AlertTracker] = {}
+    trackers: dict[str, AlertTrackers] = {}  # per bar size: a recording may hold several
 
     def on_change(change: Change) -> None:
-        key = (change.symbol, change.bar_size)
-        if key not in trackers or change.new_session:
-            trackers[key] = AlertTracker(
-                change.symbol, detector_config(change.bar_size, sensitivity)
-            )
-        view = store.session(*key)
+        if change.bar_size not in trackers:
+            sensitivity, rules, levels = alerting
+            trackers[change.bar_size] = AlertTrackers(store, sensitivity, rules, levels=levels)
+        alerts = trackers[change.bar_size].update(change)
+        view = store.session(change.symbol, change.bar_size)
         if view is not None:
-            each(view, change, trackers[key].update(view.rows))
+            each(view, change, alerts)
 
     store.subscribe(on_change)
     for batch in recording.batches:

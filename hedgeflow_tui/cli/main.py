@@ -276,7 +276,13 @@ def _replay(settings: Settings, path: Path) -> int:
     try:
         if settings.export == "csv":
             stream = RecordingStream(path)
-            return replay.export_csv(settings.sensitivity, stream, sys.stdout)
+            return replay.export_csv(
+                settings.sensitivity,
+                stream,
+                sys.stdout,
+                settings.alert_rules,
+                levels=settings.level_alerts,
+            )
         if settings.headless:
             return replay.replay_headless(settings, RecordingStream(path), sys.stdout)
         recording = RecordingIndex(path)

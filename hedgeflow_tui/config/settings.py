@@ -13,6 +13,12 @@ The config file is TOML in the user's config dir (`hedgeflow-tui/config.toml`), 
     record_dir = true        # always record into the user's data dir
     history = false          # do not keep sessions in the history database
     timeout = 10
+    level_alerts = false     # no alerts on the gamma flip and the walls (default: on)
+
+    [[alert]]                # a flow alert of your own (config/alert_rules.py), as many as wanted
+    flow = "cumulative"      # or "bar"
+    side = "calls"           # all, calls or puts
+    above = 50e6             # and/or below = -50e6 (delta-dollars)
 
 Every value is checked by the same rule as its command-line flag (`RULES`).
 """
@@ -28,6 +34,7 @@ from typing import Any
 
 import platformdirs
 
+from hedgeflow_tui.config.alert_rules import FlowRule, parse_rules
 from hedgeflow_tui.config.checks import (
     DATE_RULE,
     HHMM_RULE,
@@ -81,6 +88,8 @@ class Settings:
     export: str | None = None
     timeout: float = 10.0
     requests: str = "auto"  # auto | lean | full: see the poller
+    level_alerts: bool = True  # alerts on the gamma flip and the walls
+    alert_rules: tuple[FlowRule, ...] = ()  # the config file's [[alert]] tables
 
 
 # How each setting that a user can give is checked (flags and the config file alike).
@@ -103,6 +112,7 @@ RULES: dict[str, Rule] = {
     "history": Rule(bool, "true or false"),
     "timeout": Rule(float, "a positive number of seconds", lambda v: v > 0),
     "requests": Rule(str, f"one of {', '.join(REQUEST_MODES)}", lambda v: v in REQUEST_MODES),
+    "level_alerts": Rule(bool, "true or false"),
 }
 FILE_KEYS = (
     "api_key",
@@ -118,6 +128,8 @@ FILE_KEYS = (
     "timeout",
     "base_url",
     "requests",
+    "level_alerts",
+    "alert",
 )
 
 
@@ -209,6 +221,9 @@ def load_file(path: Path, warn: Callable[[str], None] | None = None) -> dict[str
     values = {}
     for key, value in raw.items():
         try:
+            if key == "alert":
+                values["alert_rules"] = parse_rules(value)
+                continue
             values[key] = RULES[key].from_value(value)
         except ValueError as error:
             raise ConfigError(f"config file {path}: {key} {error}") from None

@@ -1,5 +1,6 @@
 """What every store change goes through, in a live feed and in a replay alike: each symbol's
-detector (the alert trackers), then the session history, then the subscribers. The history
+detector and level alerts (the alert trackers: `rules` are the config's `[[alert]]` tables,
+`levels` the gamma flip and walls), then the session history, then the subscribers. The history
 takes the bars for its writer (a thread of its own in a live feed: `HistoryFeed`); an update
 carries the number of that record, so that a subscriber can wait until it is stored (headless
 prints a bar once its write was tried)."""
@@ -9,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hedgeflow_tui.analysis.alerting import AlertTrackers
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AlertTrackers, AnyAlert
+from hedgeflow_tui.config.alert_rules import FlowRule
 from hedgeflow_tui.engine.store import Change, Store
 from hedgeflow_tui.storage.history import HistoryFeed
 
@@ -20,7 +21,7 @@ class Update:
     """A store change and the alerts it fired."""
 
     change: Change
-    alerts: list[Alert]
+    alerts: list[AnyAlert]
     record: int = 0  # the history's record of it (`HistoryFeed.settled`); 0 without a history
 
 
@@ -38,9 +39,11 @@ class FlowPipeline:
         history: HistoryFeed | None = None,
         *,
         wants: Callable[[Change], bool] | None = None,
+        rules: tuple[FlowRule, ...] = (),
+        levels: bool = True,
     ) -> None:
         self.store = Store()
-        self.trackers = AlertTrackers(self.store, sensitivity)
+        self.trackers = AlertTrackers(self.store, sensitivity, rules, levels=levels)
         self.history = history
         self._wants = wants
         self._observers: list[UpdateObserver] = []
@@ -58,7 +61,7 @@ class FlowPipeline:
         for observer in self._observers:
             observer(update)
 
-    def _record(self, change: Change, alerts: list[Alert]) -> int:
+    def _record(self, change: Change, alerts: list[AnyAlert]) -> int:
         feed = self.history
         view = self.store.session(change.symbol, change.bar_size)
         if feed is None or view is None:

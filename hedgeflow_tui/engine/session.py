@@ -44,7 +44,9 @@ class FeedSession:
     ) -> None:
         self.settings = settings
         self.source = source
-        self.pipeline = pipeline or FlowPipeline(settings.sensitivity)
+        self.pipeline = pipeline or FlowPipeline(
+            settings.sensitivity, rules=settings.alert_rules, levels=settings.level_alerts
+        )
         self.bar_size = bar_size or settings.bar
         self.history: History | None
         self.history, self.history_note = open_history(settings.history)

@@ -55,6 +55,8 @@ class Row:
     spot: float | None
     net_gex: float | None = None  # dealers' net GEX at the bucket, from the series endpoint
     gamma_flip: float | None = None  # the gamma flip level at the bucket (None: none or unknown)
+    call_wall: float | None = None  # the walls at the bucket, from the series endpoint
+    put_wall: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,6 +315,8 @@ class _Session:
             spot=price.bar.spot if price else None,
             net_gex=price.bar.net_gex if price else None,
             gamma_flip=price.bar.gamma_flip if price else None,
+            call_wall=price.bar.call_wall if price else None,
+            put_wall=price.bar.put_wall if price else None,
         )
 
     def _leg(

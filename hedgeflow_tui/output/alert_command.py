@@ -18,7 +18,7 @@ import os
 import signal
 
 from hedgeflow_tui import OWN_ENV
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AnyAlert
 from hedgeflow_tui.api.safe_text import safe_text
 from hedgeflow_tui.config.settings import KEY_ENV
 from hedgeflow_tui.output.jsonlines import alert_record, dumps
@@ -51,7 +51,7 @@ class AlertCommand:
         for group in list(self._groups):
             _kill_group(group)
 
-    async def run(self, alert: Alert) -> str | None:
+    async def run(self, alert: AnyAlert) -> str | None:
         """Run it for `alert`; None when it succeeded, else one clean line saying what went
         wrong."""
         if self.running >= self.max_running:
@@ -65,7 +65,7 @@ class AlertCommand:
         finally:
             self.running -= 1
 
-    async def _run(self, alert: Alert) -> str | None:
+    async def _run(self, alert: AnyAlert) -> str | None:
         hidden = (KEY_ENV, *OWN_ENV)
         environment = {k: v for k, v in os.environ.items() if k not in hidden}
         try:

@@ -12,7 +12,7 @@ import signal
 import sys
 from typing import TextIO
 
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AnyAlert
 from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.session import FeedSession
 from hedgeflow_tui.engine.sources import Source
@@ -103,13 +103,13 @@ def _run_alert_commands(
         return None, running
     command = AlertCommand(settings.alert_cmd, secret=settings.api_key)
 
-    async def run(alert: Alert) -> None:
+    async def run(alert: AnyAlert) -> None:
         problem = await command.run(alert)
         status = session.statuses.get(alert.symbol)
         if problem is not None and status is not None:
             sink.write(status_record(status) | {"message": problem})
 
-    def on_alert(alert: Alert) -> None:
+    def on_alert(alert: AnyAlert) -> None:
         if alert.history:
             return
         task = asyncio.ensure_future(run(alert))

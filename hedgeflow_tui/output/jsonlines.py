@@ -8,12 +8,17 @@ the sink that writes them for headless mode and headless replay.
      "cum_calls", "cum_puts", "cum_all", "spot"}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
      "price_confirms", "cum_all", "t", "history", "fade_bars", "fade_flow"}
+    {"type": "alert", "symbol", "kind", "direction", "level", "value", "rule", "cum_all", "t",
+     "history"}
 
 Times are ISO 8601 UTC with a Z; flows are delta-dollars; null means unknown (never 0). An alert
 with `"history": true` was found in back-filled bars (the session before the program started, or
 bars caught up after an outage): it is a record of the past, not news. A `squeeze_ended` alert's
 `bars` and `run_flow` are the run up to its peak, and `fade_bars` and `fade_flow` the bars after
-it (0 and 0.0 for the other kinds).
+it (0 and 0.0 for the other kinds). Level alerts have kinds of their own: `gamma_flip_cross`
+(`level` the flip, `value` spot; `direction` the side spot crossed to), `call_wall` and
+`put_wall` (spot reached the wall), `flow_threshold` (a config `[[alert]]` rule: `rule` names it,
+`level` is its threshold and `value` the flow that crossed it).
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AnyAlert
+from hedgeflow_tui.analysis.levels import LevelAlert
 from hedgeflow_tui.api.model import iso
 from hedgeflow_tui.engine.pipeline import Update
 from hedgeflow_tui.engine.status import PollStatus
@@ -73,7 +79,9 @@ def bar_record(symbol: str, bar_size: str, row: Row) -> dict[str, Any]:
     }
 
 
-def alert_record(alert: Alert) -> dict[str, Any]:
+def alert_record(alert: AnyAlert) -> dict[str, Any]:
+    if isinstance(alert, LevelAlert):
+        return level_record(alert)
     return {
         "type": "alert",
         "symbol": alert.symbol,
@@ -88,6 +96,21 @@ def alert_record(alert: Alert) -> dict[str, Any]:
         "history": alert.history,
         "fade_bars": alert.fade_bars,
         "fade_flow": alert.fade_flow,
+    }
+
+
+def level_record(alert: LevelAlert) -> dict[str, Any]:
+    return {
+        "type": "alert",
+        "symbol": alert.symbol,
+        "kind": alert.kind,
+        "direction": alert.direction,
+        "level": alert.level,
+        "value": alert.value,
+        "rule": alert.rule,
+        "cum_all": alert.cum_all,
+        "t": iso(alert.t),
+        "history": alert.history,
     }
 
 
@@ -112,7 +135,7 @@ class JsonLinesSink:
         self.history = history
         self.flush_each_line = flush_each_line  # False: the caller flushes (replay, at the end)
         self._last_status: dict[str, tuple[str, str, str | None]] = {}
-        self.on_alert: Callable[[Alert], None] | None = None  # told of each alert
+        self.on_alert: Callable[[AnyAlert], None] | None = None  # told of each alert
         self._held: deque[tuple[int, str]] = deque()  # (history record, line) not printed yet
 
     def write(self, record: dict[str, Any], after: int = 0) -> None:

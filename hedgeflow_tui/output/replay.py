@@ -12,6 +12,7 @@ from typing import TextIO
 
 from hedgeflow_tui.api.model import iso
 from hedgeflow_tui.api.safe_text import safe_text
+from hedgeflow_tui.config.alert_rules import FlowRule
 from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.pipeline import FlowPipeline, Update
 from hedgeflow_tui.engine.store import Row
@@ -34,7 +35,9 @@ CSV_COLUMNS = (
 
 
 def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO) -> int:
-    pipeline = FlowPipeline(settings.sensitivity)
+    pipeline = FlowPipeline(
+        settings.sensitivity, rules=settings.alert_rules, levels=settings.level_alerts
+    )
     sink = JsonLinesSink(out, flush_each_line=False)
     pipeline.subscribe(sink.on_update)
     for batch in recording:
@@ -53,9 +56,16 @@ def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO)
     return 0
 
 
-def export_csv(sensitivity: str, recording: RecordingStream, out: TextIO) -> int:
+def export_csv(
+    sensitivity: str,
+    recording: RecordingStream,
+    out: TextIO,
+    rules: tuple[FlowRule, ...] = (),
+    *,
+    levels: bool = True,
+) -> int:
     """The merged per-bar table, with the alerts each bar triggered."""
-    pipeline = FlowPipeline(sensitivity)
+    pipeline = FlowPipeline(sensitivity, rules=rules, levels=levels)
     store = pipeline.store
     alerts: dict[tuple[str, str, str], list[str]] = {}
 

@@ -32,7 +32,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AnyAlert
+from hedgeflow_tui.analysis.levels import LevelAlert
 from hedgeflow_tui.config.settings import data_dir
 from hedgeflow_tui.engine.store import Row, SessionView
 from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
@@ -328,7 +329,7 @@ class History:
         bar_size: str,
         market: str,
         rows: Iterable[tuple[Row, float | None]],
-        alerts: Iterable[Alert] = (),
+        alerts: Iterable[AnyAlert] = (),
         *,
         busy_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
@@ -350,7 +351,7 @@ class History:
         db: sqlite3.Connection,
         sid: int,
         rows: Iterable[tuple[Row, float | None]],
-        alerts: Iterable[Alert],
+        alerts: Iterable[AnyAlert],
     ) -> None:
         db.executemany(
             "INSERT OR REPLACE INTO bars (session_id, t, calls, puts, all_flow, cum_calls, "
@@ -377,20 +378,7 @@ class History:
         db.executemany(
             "INSERT OR IGNORE INTO alerts (session_id, t, kind, direction, bars, run_flow, "
             "attribution, price_confirms, cum_all) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    sid,
-                    _epoch(a.t),
-                    a.kind,
-                    a.direction,
-                    a.bars,
-                    a.run_flow,
-                    a.attribution,
-                    int(a.price_confirms),
-                    a.cum_all,
-                )
-                for a in alerts
-            ],
+            [_alert_values(sid, a) for a in alerts],
         )
 
     def has_session(self, symbol: str, day: date, bar_size: str, market: str) -> bool:
@@ -698,6 +686,15 @@ def running_peaks(rows: Sequence[Row], peak: float | None = None) -> list[tuple[
     return out
 
 
+def _alert_values(session_id: int, alert: AnyAlert) -> tuple[object, ...]:
+    """An alert's row; a level alert has no run (0 bars, no flow), its rule in `attribution`."""
+    if isinstance(alert, LevelAlert):
+        run: tuple[object, ...] = (0, 0.0, alert.rule or "", 0)
+    else:
+        run = (alert.bars, alert.run_flow, alert.attribution, int(alert.price_confirms))
+    return (session_id, _epoch(alert.t), alert.kind, alert.direction, *run, alert.cum_all)
+
+
 @dataclass
 class _Pending:
     """What the feed still has to write of one session: its bars from some bar on (with the
@@ -708,7 +705,7 @@ class _Pending:
     day: date
     rows: Sequence[Row]
     peak: float | None
-    alerts: list[Alert]
+    alerts: list[AnyAlert]
 
     @property
     def key(self) -> tuple[str, str, date]:
@@ -752,7 +749,7 @@ class HistoryFeed:
         # written by the writer alone (the thread, or the caller without `background`)
         self._written: dict[tuple[str, str, date], dict[datetime, tuple[Row, float | None]]] = {}
 
-    def record(self, view: SessionView, changed: Sequence[Row], alerts: Sequence[Alert]) -> int:
+    def record(self, view: SessionView, changed: Sequence[Row], alerts: Sequence[AnyAlert]) -> int:
         """Take the changed bars and the alerts for writing; returns the record's number for
         `when_settled`."""
         day = session_day(view)
@@ -763,7 +760,7 @@ class HistoryFeed:
         start = bisect_left(times, changed[0].t) if changed else len(rows)
         key = (view.symbol, view.bar_size, day)
         with self._state:
-            carried: list[Alert] = []
+            carried: list[AnyAlert] = []
             for earlier in (self._unsaved.pop(key, None), self._queue.pop(key, None)):
                 if earlier is not None:
                     if earlier.rows:

@@ -42,13 +42,14 @@ from hedgeflow_tui.ui.first_frame import loading_text, symbol_id, tab_id
 from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
 
 if TYPE_CHECKING:  # imported after the first frame (the views, the store, the detector)
-    from hedgeflow_tui.analysis.alerting import AlertTrackers
-    from hedgeflow_tui.analysis.detector import Alert
+    from hedgeflow_tui.analysis.alerting import AlertTrackers, AnyAlert
     from hedgeflow_tui.engine.pipeline import FlowPipeline, Update
     from hedgeflow_tui.engine.status import PollStatus
     from hedgeflow_tui.engine.store import Change, Store
     from hedgeflow_tui.output.alert_command import AlertCommand  # only with --alert-cmd
+    from hedgeflow_tui.ui.screens.overview import OverviewScreen
     from hedgeflow_tui.ui.widgets import FlowChart, StatusBar
+    from hedgeflow_tui.ui.widgets.overview_row import OverviewFacts
     from hedgeflow_tui.ui.widgets.symbol_view import SymbolView
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -69,6 +70,17 @@ NEXT_SYMBOL = Binding(
 HELP = Binding(
     "question_mark", "help", "Help", id="help", key_display="?", tooltip="Keys and states"
 )
+OVERVIEW = Binding(
+    "o",
+    "overview",
+    "Overview",
+    id="overview",
+    show=False,  # in the help and the palette: the footer has no room left at 80 columns
+    tooltip="Every symbol at a glance; enter opens one's tab",
+)
+OVERVIEW_FIRST = 4  # symbols from which the overview is the first screen
+# the keys that act on the shown tab's view: not offered while the overview covers the tabs
+OVER_THE_TABS = ("next_symbol", "cycle_window", "cycle_zoom", "cursor_back", "cursor_forward")
 SENSITIVITY = Binding(
     "s",
     "cycle_sensitivity",
@@ -181,7 +193,13 @@ class DashboardApp(App[None]):
         after the first frame. It reads the bar size shown only."""
         from hedgeflow_tui.engine.pipeline import FlowPipeline
 
-        pipeline = FlowPipeline(self.settings.sensitivity, wants=self._shown_bar_size)
+        settings = self.settings
+        pipeline = FlowPipeline(
+            settings.sensitivity,
+            wants=self._shown_bar_size,
+            rules=settings.alert_rules,
+            levels=settings.level_alerts,
+        )
         pipeline.subscribe(self._flow_updated)
         return pipeline
 
@@ -250,6 +268,8 @@ class DashboardApp(App[None]):
             return  # told to end (SIGTERM, q) while the views were mounted: nothing to show
         self.views_ready = True
         self.refresh_bindings()  # the keys that act on the views (check_action)
+        if len(self.symbols) >= OVERVIEW_FIRST:
+            self.action_overview()
         self.views_mounted()
 
     def get_css_variables(self) -> dict[str, str]:
@@ -356,6 +376,7 @@ class DashboardApp(App[None]):
             view.add_alert(alert)
             if not alert.history:  # past alerts from back-filled bars: logged, not announced
                 self._announce(alert)
+        self._show_overview()
 
     def repaint(self, symbol: str) -> None:
         self.view_of(symbol).show_data(
@@ -379,19 +400,29 @@ class DashboardApp(App[None]):
         if str(tab.label) != label:
             tab.label = label
 
-    def _announce(self, alert: Alert) -> None:
-        from hedgeflow_tui.ui.widgets.alert_log import LABELS
+    def _announce(self, alert: AnyAlert) -> None:
+        from hedgeflow_tui.analysis.levels import LevelAlert
+        from hedgeflow_tui.ui.widgets.alert_log import LABELS, level_text
 
         arrow = "▲" if alert.direction == "up" else "▼"
-        severity: SeverityLevel = "error" if alert.kind == "squeeze_confirmed" else "warning"
-        if alert.kind == "squeeze_ended":
-            severity = "information"
-        self.notify(
-            f"{arrow} {LABELS[alert.kind]} · {alert.bars} bars · {alert.attribution}",
-            title=f"{alert.symbol} squeeze alert",
-            severity=severity,
-            timeout=8,
-        )
+        if isinstance(alert, LevelAlert):
+            self.notify(
+                f"{arrow} {LABELS[alert.kind]} · {level_text(alert)}",
+                title=f"{alert.symbol} level alert",
+                severity="warning",
+                timeout=8,
+                markup=False,
+            )
+        else:
+            severity: SeverityLevel = "error" if alert.kind == "squeeze_confirmed" else "warning"
+            if alert.kind == "squeeze_ended":
+                severity = "information"
+            self.notify(
+                f"{arrow} {LABELS[alert.kind]} · {alert.bars} bars · {alert.attribution}",
+                title=f"{alert.symbol} squeeze alert",
+                severity=severity,
+                timeout=8,
+            )
         if self.settings.bell:
             self.bell()
         if self.alert_command is not None:
@@ -401,7 +432,7 @@ class DashboardApp(App[None]):
                 exit_on_error=False,
             )
 
-    async def _alert_command(self, command: AlertCommand, alert: Alert) -> None:
+    async def _alert_command(self, command: AlertCommand, alert: AnyAlert) -> None:
         problem = await command.run(alert)
         if problem is not None:
             self.alert_errors.append(problem)
@@ -440,6 +471,7 @@ class DashboardApp(App[None]):
         is shown (the status line follows it)."""
         for status in self.current_statuses():
             self.show_status(status)
+        self._show_overview()
 
     def on_tabbed_content_tab_activated(self) -> None:
         if self.views_ready:  # not for the first tab's activation, on the first frame
@@ -450,11 +482,65 @@ class DashboardApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.views_ready and action not in ALWAYS:
             return None  # shown dimmed until the views are mounted, just after the first frame
+        if action in OVER_THE_TABS and self.overview_shown():
+            return False  # the overview covers the tabs: their keys are not offered
         if action == "next_symbol":
             return len(self.symbols) > 1  # one tab: no key for it in the footer
         if action == "live_edge":
             return self.chart_view.cursor is not None  # only while the cursor is parked
         return True
+
+    # --- the overview -------------------------------------------------------------------------
+
+    def action_overview(self) -> None:
+        """Every symbol at a glance (a screen over the tabs), or back from it."""
+        from hedgeflow_tui.ui.screens.overview import OverviewScreen
+
+        if self.overview_shown():
+            self.pop_screen()
+            return
+        screen = OverviewScreen(self.symbols, self.palette)
+        self.push_screen(screen)
+        shown = self.active_symbol()
+        if shown is not None:
+            self.call_after_refresh(screen.select, shown)
+
+    def overview_facts(self, symbol: str) -> OverviewFacts:
+        """What the overview shows of `symbol` now."""
+        from hedgeflow_tui.ui.widgets.overview_row import OverviewFacts
+
+        status = next((s for s in self.current_statuses() if s.symbol == symbol), None)
+        try:
+            stale = self.view_of(symbol).stale_since
+        except NoMatches:
+            stale = None
+        return OverviewFacts(
+            symbol=symbol,
+            view=self.store.session(symbol, self.bar_size),
+            signal=self.trackers.signal(symbol),
+            status=status,
+            stale_since=stale,
+            now=self.market_now(),
+        )
+
+    def _overview(self) -> OverviewScreen | None:
+        """The overview, when it is the screen shown (none at all while the app is torn down)."""
+        from hedgeflow_tui.ui.screens.overview import OverviewScreen
+
+        stack = self.screen_stack
+        return stack[-1] if stack and isinstance(stack[-1], OverviewScreen) else None
+
+    def overview_shown(self) -> bool:
+        return self._overview() is not None
+
+    def _show_overview(self) -> None:
+        overview = self._overview()
+        if overview is not None:
+            overview.show_all()
+
+    def show_symbol(self, symbol: str) -> None:
+        """Show `symbol`'s tab."""
+        self.query_one(TabbedContent).active = tab_id(symbol)
 
     def action_next_symbol(self) -> None:
         tabs = self.query_one(TabbedContent)

@@ -28,6 +28,7 @@ from hedgeflow_tui.ui.app import (
     HELP,
     LIVE_EDGE,
     NEXT_SYMBOL,
+    OVERVIEW,
     QUIT,
     SENSITIVITY,
     WINDOW,
@@ -81,6 +82,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         ),
         SENSITIVITY,
         NEXT_SYMBOL,
+        OVERVIEW,
         HELP,
     ]
 
@@ -356,6 +358,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         status = message.status
         self.statuses[status.symbol] = status
         self.show_status(status)
+        self._show_overview()
         if self.past_to_build and status.state != "loading":
             self.past_to_build = False
             self.call_after_refresh(self._start_building_past)  # once its data is painted

@@ -30,6 +30,7 @@ from hedgeflow_tui.ui.chart.axes import (
 # series glyphs: distinct without colour
 CALLS_GLYPH, PUTS_GLYPH, PRICE_GLYPH = "+", "x", "·"
 UP_MARKER, DOWN_MARKER = "▲", "▼"
+LEVEL_MARKER = "◆"  # a level alert (gamma flip, wall, flow rule)
 ZERO_GLYPH, LEVEL_GLYPH, CURSOR_GLYPH = "─", "╌", "┊"
 TITLE = "cumulative dealer hedge flow (delta-$, ET)"
 BRAILLE = 0x2800
@@ -47,6 +48,7 @@ class Level:
 class Marker:
     t: datetime  # the bucket where the alert fired
     direction: str  # "up" | "down"
+    level: bool = False  # a level alert (gamma flip, wall, flow rule): ◆, not ▲ / ▼
 
 
 @dataclass(frozen=True)
@@ -184,11 +186,11 @@ class _Drawing:
             rows = self.rows_of(values, self.flow_high, self.flow_low)
             self.cells_line(cols, rows, glyph, style)
         self.braille_line(xs, data.all, "all")
-        markers = self.markers()
+        markers, level_markers = self.markers()
         self.axis_labels()
         for level, row in levels:
             self.level_label(level, row)
-        self.legend(bool(levels), markers)
+        self.legend(bool(levels), markers, level_markers)
 
     def axes(self) -> None:
         p, axis = self.p, self.left - 1
@@ -293,8 +295,9 @@ class _Drawing:
                 chars[row][col] = chr(BRAILLE + bits)
                 styles[row][col] = style
 
-    def markers(self) -> bool:
-        """▲ / ▼ on the `all` line at each alert's bucket."""
+    def markers(self) -> tuple[bool, bool]:
+        """▲ / ▼ on the `all` line at each squeeze alert's bucket, ◆ at each level alert's
+        (coloured by its direction); whether each kind was drawn."""
         index = {t: i for i, t in enumerate(self.data.times)}
         for marker in self.data.markers:
             i = index.get(marker.t)
@@ -304,11 +307,14 @@ class _Drawing:
             row = min(self.bottom, max(self.top, round(self.y_flow(value))))
             col = min(self.right, max(self.left, round(self.x(marker.t + self.data.bar))))
             up = marker.direction == "up"
-            glyph = UP_MARKER if up else DOWN_MARKER
+            glyph = LEVEL_MARKER if marker.level else UP_MARKER if up else DOWN_MARKER
+            if marker.level and (row, col) in self.taken:
+                continue  # a squeeze alert on the same bar keeps its arrow
             _put(self.p, row, col, glyph, "up" if up else "down")
             self.taken.add((row, col))
             self.p.marker_cells.append((row, col, glyph))
-        return bool(self.p.marker_cells)
+        glyphs = {glyph for _, _, glyph in self.p.marker_cells}
+        return bool(glyphs - {LEVEL_MARKER}), LEVEL_MARKER in glyphs
 
     # --- labels --------------------------------------------------------------------------------
 
@@ -355,13 +361,17 @@ class _Drawing:
             if self.place(row, col, text, "level", "level", self.left, self.right):
                 return
 
-    def legend(self, levels: bool, markers: bool) -> None:
+    def legend(self, levels: bool, markers: bool, level_markers: bool = False) -> None:
         items = [("⠤⠤", "all", "all"), (CALLS_GLYPH * 2, "calls", "calls")]
         items.append((PUTS_GLYPH * 2, "puts", "puts"))
         if self.right_axis is not None:
             items.append((PRICE_GLYPH * 2, "price →", "price"))
-        if markers:
+        if markers and level_markers:  # ◆: a level alert
+            items.append((UP_MARKER + LEVEL_MARKER, "alerts", ""))
+        elif markers:
             items.append((UP_MARKER + DOWN_MARKER, "alerts", ""))
+        elif level_markers:
+            items.append((LEVEL_MARKER * 2, "alerts", ""))
         if levels:
             items.append((LEVEL_GLYPH * 2, "γ-flip/walls", "level"))
         title, tag = f"{self.data.title}  ", f"{self.data.tag}  "

@@ -17,6 +17,7 @@ from datetime import datetime
 from rich.cells import cell_len
 from textual.widgets import Static
 
+from hedgeflow_tui.analysis.alerting import AnyAlert
 from hedgeflow_tui.analysis.detector import WATCH_LEVEL, Alert, Signal, session_attribution
 from hedgeflow_tui.engine.store import Row
 from hedgeflow_tui.output.format import et_time, money
@@ -34,11 +35,12 @@ STATE_CLASSES = (
 SQUEEZE_KINDS = ("squeeze_building", "squeeze_confirmed")
 
 
-def squeezes_of_the_day(alerts: Sequence[Alert]) -> list[tuple[Alert, bool]]:
+def squeezes_of_the_day(alerts: Sequence[AnyAlert]) -> list[tuple[Alert, bool]]:
     """Each squeeze episode as (its first alert, whether it was confirmed), oldest first."""
     episodes: list[tuple[Alert, bool]] = []
     open_episode = False
-    for alert in sorted(alerts, key=lambda a: a.t):
+    squeezes = (alert for alert in alerts if isinstance(alert, Alert))  # no level alerts
+    for alert in sorted(squeezes, key=lambda a: a.t):
         if alert.kind in SQUEEZE_KINDS and open_episode and alert.kind == "squeeze_confirmed":
             first, _ = episodes[-1]
             episodes[-1] = (first, True)
@@ -50,7 +52,7 @@ def squeezes_of_the_day(alerts: Sequence[Alert]) -> list[tuple[Alert, bool]]:
     return episodes
 
 
-def summary_text(rows: Sequence[Row], alerts: Sequence[Alert]) -> str:
+def summary_text(rows: Sequence[Row], alerts: Sequence[AnyAlert]) -> str:
     """After the close: net flow, which leg drove it, and the day's squeezes."""
     share = session_attribution(rows)
     net = next((r.cum_all for r in reversed(rows) if r.cum_all is not None), None)

@@ -23,7 +23,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AnyAlert
+from hedgeflow_tui.analysis.levels import LEVEL_KINDS
 from hedgeflow_tui.engine.store import SessionView
 from hedgeflow_tui.market.bars import bar_delta
 from hedgeflow_tui.market.clock import ET, session_bounds
@@ -39,14 +40,14 @@ from hedgeflow_tui.ui.chart.view import (
 )
 from hedgeflow_tui.ui.palette import Palette, widget_palette
 
-MARKED_ALERTS = ("squeeze_building", "squeeze_confirmed", "reversal")
+MARKED_ALERTS = ("squeeze_building", "squeeze_confirmed", "reversal", *LEVEL_KINDS)
 WHOLE_SESSION = ChartView()  # the cumulative over the whole session, at the live edge
 
 
 def chart_data(
     view: SessionView | None,
     bar_size: str,
-    alerts: Iterable[Alert] = (),
+    alerts: Iterable[AnyAlert] = (),
     shown: ChartView = WHOLE_SESSION,
 ) -> ChartData | None:
     """What the chart draws of a session in the view `shown`: None while it holds no flow."""
@@ -96,7 +97,7 @@ def chart_data(
         tick=TICK_SIZES.get(view.symbol, DEFAULT_TICK_SIZE),
         levels=levels,
         markers=tuple(
-            Marker(a.t, a.direction)
+            Marker(a.t, a.direction, level=a.kind in LEVEL_KINDS)
             for a in alerts
             if a.kind in MARKED_ALERTS and a.t in shown_times
         ),
@@ -133,7 +134,7 @@ class FlowChart(Widget):
         self,
         view: SessionView | None,
         bar_size: str,
-        alerts: Iterable[Alert] = (),
+        alerts: Iterable[AnyAlert] = (),
         shown: ChartView = WHOLE_SESSION,
     ) -> None:
         data = chart_data(view, bar_size, alerts, shown)

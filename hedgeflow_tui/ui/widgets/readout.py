@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widget import Widget
 
-from hedgeflow_tui.analysis.detector import Alert
+from hedgeflow_tui.analysis.alerting import AnyAlert
 from hedgeflow_tui.engine.store import Row
 from hedgeflow_tui.output.format import et_time, money, price
 from hedgeflow_tui.ui.widgets.alert_log import LABELS
@@ -16,7 +16,7 @@ from hedgeflow_tui.ui.widgets.alert_log import LABELS
 
 def readout_text(
     row: Row,
-    alerts: Sequence[Alert] = (),
+    alerts: Sequence[AnyAlert] = (),
     rolling: tuple[str, float | None] | None = None,
     width: int = 200,
 ) -> str:
@@ -52,13 +52,13 @@ class CursorReadout(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.row: Row | None = None
-        self.alerts: tuple[Alert, ...] = ()
+        self.alerts: tuple[AnyAlert, ...] = ()
         self.rolling: tuple[str, float | None] | None = None
 
     def show(
         self,
         row: Row | None,
-        alerts: Sequence[Alert] = (),
+        alerts: Sequence[AnyAlert] = (),
         rolling: tuple[str, float | None] | None = None,
     ) -> None:
         """The parked bar's values; None hides the line (the cursor is at the live edge)."""

@@ -14,7 +14,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from hedgeflow_tui.analysis.detector import Alert, Signal, session_attribution
+from hedgeflow_tui.analysis.alerting import AnyAlert
+from hedgeflow_tui.analysis.detector import Signal, session_attribution
 from hedgeflow_tui.api.errors import ErrorKind
 from hedgeflow_tui.engine.status import PollStatus
 from hedgeflow_tui.engine.store import Row, SessionView
@@ -107,7 +108,7 @@ class SymbolView(Vertical):
         self.stale_since: datetime | None = None  # the data is stale since this time
         self._signal: Signal | None = None
         self._rows: Sequence[Row] = ()
-        self._alerts: Sequence[Alert] = ()
+        self._alerts: Sequence[AnyAlert] = ()
         self._view: SessionView | None = None
         self._bar_size = ""
         self._sparkline_shown: tuple[list[Row], bool] = ([], False)
@@ -134,7 +135,7 @@ class SymbolView(Vertical):
         view: SessionView | None,
         signal: Signal | None,
         bar_size: str,
-        alerts: Sequence[Alert] = (),
+        alerts: Sequence[AnyAlert] = (),
     ) -> None:
         rows = view.rows if view is not None else ()
         self._view, self._bar_size = view, bar_size
@@ -218,7 +219,7 @@ class SymbolView(Vertical):
         gauge.add_class("-on")
         gauge.show(reading, about)
 
-    def add_alert(self, alert: Alert) -> None:
+    def add_alert(self, alert: AnyAlert) -> None:
         self.query_one(AlertLog).add(alert)
 
     def clear_alerts(self) -> None:
