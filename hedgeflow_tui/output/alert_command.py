@@ -16,6 +16,9 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
+import time
+from typing import IO
 
 from hedgeflow_tui import OWN_ENV
 from hedgeflow_tui.analysis.alerting import AnyAlert
@@ -27,7 +30,7 @@ TIMEOUT = 10.0
 MAX_RUNNING = 3
 MAX_OUTPUT = 4096  # bytes of standard error kept (the tail)
 STDERR_GRACE = 0.5  # seconds to finish reading standard error once the command has exited
-EXIT_POLL = 0.05  # seconds between looks at whether the command has exited
+EXIT_POLL = 0.05  # seconds between looks at the command (alerts are rare: no child watcher)
 
 
 class AlertCommand:
@@ -68,12 +71,15 @@ class AlertCommand:
     async def _run(self, alert: AnyAlert) -> str | None:
         hidden = (KEY_ENV, *OWN_ENV)
         environment = {k: v for k, v in os.environ.items() if k not in hidden}
+        # started at once, not awaited (a fork and exec): its group is known before anything
+        # can cancel this; an awaited start cancelled by the app's quit left its children running
         try:
-            process = await asyncio.create_subprocess_shell(
+            process = subprocess.Popen(  # noqa: ASYNC220
                 self.command,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
+                shell=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
                 start_new_session=True,
                 env=environment,
             )
@@ -85,23 +91,25 @@ class AlertCommand:
         finally:  # ended, timed out, stopped or cancelled: nothing of it outlives it
             _kill_group(process.pid)
             self._groups.discard(process.pid)
+            _close(process)
 
-    async def _watch(self, process: asyncio.subprocess.Process, alert: Alert) -> str | None:
+    async def _watch(self, process: subprocess.Popen[bytes], alert: AnyAlert) -> str | None:
+        """Until the command exits (or the timeout): its standard error read as it comes."""
+        assert process.stdin is not None and process.stderr is not None
+        _feed(process.stdin, (dumps(alert_record(alert)) + "\n").encode())
+        errors = process.stderr.fileno()
+        os.set_blocking(errors, False)
         tail = bytearray()
-        reader = asyncio.ensure_future(_drain(process, tail))
-        try:
-            async with asyncio.timeout(self.timeout):
-                await _feed(process, (dumps(alert_record(alert)) + "\n").encode())
-                await _exited(process)
-        except TimeoutError:
-            _kill_group(process.pid)
-            reader.cancel()
-            await process.wait()
-            return f"--alert-cmd took longer than {self.timeout:g}s and was stopped"
+        deadline = time.monotonic() + self.timeout
+        while process.poll() is None:
+            _read_into(errors, tail)
+            if time.monotonic() >= deadline:
+                return f"--alert-cmd took longer than {self.timeout:g}s and was stopped"
+            await asyncio.sleep(EXIT_POLL)
         _kill_group(process.pid)  # what it left running in the background goes with it
-        await process.wait()  # its pipes closed
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(reader, STDERR_GRACE)
+        grace = time.monotonic() + STDERR_GRACE
+        while not _read_into(errors, tail) and time.monotonic() < grace:  # noqa: ASYNC110
+            await asyncio.sleep(EXIT_POLL)
         if process.returncode != 0:
             lines = tail.decode(errors="replace").strip().splitlines()
             detail = safe_text(lines[-1], secrets=(self.secret,)) if lines else ""
@@ -111,31 +119,41 @@ class AlertCommand:
         return None
 
 
-async def _exited(process: asyncio.subprocess.Process) -> None:
-    """Until the command itself has exited: `wait` also waits for its pipes to close, which a
-    child it left running in the background keeps open."""
-    while process.returncode is None:  # noqa: ASYNC110 (asyncio has no other exit event)
-        await asyncio.sleep(EXIT_POLL)
+def _feed(stdin: IO[bytes], data: bytes) -> None:
+    """Write the alert (far less than a pipe holds: it never waits); a command that does not
+    read its input is not an error."""
+    with contextlib.suppress(OSError):
+        os.set_blocking(stdin.fileno(), False)
+        os.write(stdin.fileno(), data)
+    with contextlib.suppress(OSError):
+        stdin.close()
 
 
-async def _feed(process: asyncio.subprocess.Process, data: bytes) -> None:
-    """Write the alert; a command that does not read its input is not an error."""
-    stdin = process.stdin
-    if stdin is None:
-        return
-    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-        stdin.write(data)
-        await stdin.drain()
-    stdin.close()
-
-
-async def _drain(process: asyncio.subprocess.Process, tail: bytearray) -> None:
-    """Read standard error to its end, keeping only the last `MAX_OUTPUT` bytes."""
-    if process.stderr is None:
-        return
-    while chunk := await process.stderr.read(65536):
+def _read_into(fd: int, tail: bytearray) -> bool:
+    """Read what standard error holds now, keeping its last `MAX_OUTPUT` bytes; True at its
+    end (every writer gone)."""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+        if not chunk:
+            return True
         tail += chunk
         del tail[:-MAX_OUTPUT]
+
+
+def _close(process: subprocess.Popen[bytes]) -> None:
+    """Close its pipes and reap it (it was killed: at once, or left to `subprocess`'s own
+    reaping of the dead)."""
+    for pipe in (process.stdin, process.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=0.1)
 
 
 def _kill_group(pid: int) -> None:
