@@ -65,6 +65,7 @@ class VirtualClock:
 class SessionRun:
     requests: int
     bars_expected: int
+    began: datetime  # market time the run started
     arrivals: dict[tuple[str, datetime], float] = field(default_factory=dict)  # delay, s
 
     @property
@@ -103,7 +104,7 @@ async def run_session(
     )
     store = Store()
     size = BAR_SECONDS[bar]
-    run = SessionRun(requests=0, bars_expected=len(symbols) * 23400 // size)
+    run = SessionRun(requests=0, bars_expected=len(symbols) * 23400 // size, began=clock.now())
 
     def arrived(change: Change) -> None:
         for row in change.rows:

@@ -69,6 +69,15 @@ SCENES = [
         readout=True,
     ),
     Scene(
+        "past-sessions",
+        ("SPY",),
+        1,
+        utc(19, 11),
+        "-confirmed -up",
+        chart=("zero", "past"),
+        keys=("c",),
+    ),
+    Scene(
         "overview",
         ("SPY", "QQQ", "SPX"),
         1,
@@ -160,8 +169,10 @@ async def prepare(app: LiveApp, pilot: Any, scene: Scene, clock: FrozenClock) ->
 
 
 def _check_chart(app: LiveApp, scene: Scene) -> None:
-    picture = app.query_one(FlowChart).picture()
+    chart = app.query_one(FlowChart)
+    picture = chart.picture()
     shown = {
+        "past": chart.data is not None and bool(chart.data.past),
         "zero": picture.zero_row is not None,
         "levels": bool(picture.level_rows),
         "markers": bool(picture.marker_cells),

@@ -51,12 +51,14 @@ async def test_plan_too_low_names_both_plans(sim_server):
     async with FlashAlphaClient(server.url) as client:
         with pytest.raises(PlanTooLow) as error:
             await client.series("SPY", "1m", 10)
-    assert (error.value.current_plan, error.value.required_plan) == ("basic", "growth")
+    # the plans as the API writes them
+    assert (error.value.current_plan, error.value.required_plan) == ("Basic", "Growth")
+    assert "plan Basic, needs Growth" in str(error.value)
     assert error.value.fatal
 
 
-async def test_unknown_symbol(sim_server):
-    server = sim_server(config=SimConfig(date=DAY), clock=NOON)
+async def test_unknown_symbol_as_a_404(sim_server):
+    server = sim_server(config=SimConfig(date=DAY, unknown_symbol="404"), clock=NOON)
     async with FlashAlphaClient(server.url) as client:
         with pytest.raises(SymbolNotFound) as error:
             await client.hedge_flow("AAPL", "calls", "1m", 10)

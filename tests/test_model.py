@@ -139,11 +139,12 @@ def test_account_counts_arrive_as_strings_or_unlimited():
             {"equity_options_feed": "2026-06-12T18:45:00Z"},
             datetime(2026, 6, 12, 18, 45, tzinfo=UTC),
         ),
-        (  # the older options feed; other feeds do not count
+        (  # SPY: the equity options feed and the flow feed, the older; others do not count
             {
                 "equity_feed": "2026-06-12T18:10:00Z",
                 "equity_options_feed": "2026-06-12T18:45:00Z",
-                "index_options_feed": "2026-06-12T18:44:30Z",
+                "index_options_feed": "2026-06-12T18:30:00Z",
+                "flow_feed": "2026-06-12T18:44:30Z",
             },
             datetime(2026, 6, 12, 18, 44, 30, tzinfo=UTC),
         ),
@@ -151,11 +152,21 @@ def test_account_counts_arrive_as_strings_or_unlimited():
             {"equity_options_feed": "2026-06-12T19:00:00Z"},
             datetime(2026, 6, 12, 18, 45, 12, tzinfo=UTC),
         ),
-        ({"equity_options_feed": "soon", "index_options_feed": 3}, None),  # unreadable: unsaid
+        ({"equity_options_feed": "soon", "flow_feed": 3}, None),  # unreadable: unsaid
+        ({"index_options_feed": "2026-06-12T18:45:00Z"}, None),  # another symbol's feed
         ("yesterday", None),
     ],
 )
-def test_data_as_of_is_the_older_options_feed_never_after_the_answer(feeds, expected):
+def test_data_as_of_is_the_symbols_own_feeds_never_after_the_answer(feeds, expected):
     assert parse_hedge_flow(flow(data_as_of=feeds)).data_as_of == expected
     series = {k: v for k, v in flow(data_as_of=feeds).items() if k != "side"}
     assert parse_series(series).data_as_of == expected
+
+
+def test_an_index_reads_its_index_options_feed():
+    feeds = {
+        "equity_options_feed": "2026-06-12T18:10:00Z",
+        "index_options_feed": "2026-06-12T18:45:00Z",
+    }
+    answer = flow(data_as_of=feeds) | {"symbol": "SPX"}
+    assert parse_hedge_flow(answer).data_as_of == datetime(2026, 6, 12, 18, 45, tzinfo=UTC)

@@ -82,3 +82,13 @@ def test_a_symbol_back_on_the_full_cycle_costs_three():
     p.set_lean("QQQ", False)
     view = p.replan(polls_left_in_session(60))
     assert view.projected == math.ceil(390 * (4 + 0.1 * 4))  # 1 + 3, and catch-ups
+
+
+def test_catch_ups_go_on_from_the_slack_left_above_a_plan_without_them():
+    # 1 symbol at 30s lean: 780 series, no room for the planned 0.1 catch-up per close ...
+    p = planner(["SPY"], 830, lean=True)
+    p.replan(polls_left_in_session(30))
+    assert p.catchup_share == 0 and p.catchups  # ... but > 5 requests spare: catch-ups go on
+    p = planner(["SPY"], 826, lean=True)
+    p.replan(polls_left_in_session(30))
+    assert not p.catchups  # 780 + 1 + 5 > 826 x 0.95 - 2: none

@@ -136,7 +136,7 @@ async def test_a_status_on_two_lines_is_broken_between_two_fields(width):
 async def test_a_narrow_status_line_leaves_out_what_matters_least_never_the_connection(width):
     first, second = await two_status_rows((width, 24))
     assert second.endswith(" · ok"), second  # the connection state, not cut off
-    assert "last bar " in first + second and "data as of" not in first + second
+    assert "last bar " in first + second and "feed " not in first + second
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,8 @@ Endpoint = Literal["hedge-flow", "series", "account"]  # the API's endpoints, as
 ENDPOINTS: tuple[Endpoint, ...] = get_args(Endpoint)
 MAX_ABS_VALUE = 1e15  # delta-dollars or prices beyond this are broken data, not a market
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # times outside are broken data
-OPTIONS_FEEDS = ("equity_options_feed", "index_options_feed")  # keys of `data_as_of`
+FLOW_FEED = "flow_feed"  # the feed behind the hedge-flow figures, a key of `data_as_of`
+INDEX_SYMBOLS = frozenset({"SPX", "SPXW", "XSP", "NDX", "NDXP", "RUT", "VIX", "DJX"})
 
 
 class DataError(ValueError):
@@ -54,7 +55,7 @@ class HedgeFlowResponse:
     side: Side
     bar_size: str
     bars: tuple[FlowBar, ...]
-    data_as_of: datetime | None = None  # what the data covers (see `data_time`); None: unsaid
+    data_as_of: datetime | None = None  # the feeds' last delivery (see `feed_time`); None: unsaid
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ class SeriesResponse:
     as_of: datetime
     bar_size: str
     bars: tuple[SeriesBar, ...]
-    data_as_of: datetime | None = None  # what the data covers (see `data_time`); None: unsaid
+    data_as_of: datetime | None = None  # the feeds' last delivery (see `feed_time`); None: unsaid
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,16 +216,24 @@ def _bar_size(obj: Mapping[str, Any]) -> str:
     return size
 
 
-def data_time(obj: Mapping[str, Any], as_of: datetime) -> datetime | None:
-    """What an answer's data covers, from its `data_as_of` feed times: the older of its options
-    feeds' (equity and index options; the flow rests on them), never later than the answer's own
-    `as_of`. None when the answer does not say: a feed time that is missing or cannot be read
-    counts as unsaid (it is metadata: it never costs the answer its bars)."""
+def options_feed(symbol: str) -> str:
+    """The `data_as_of` key of the options feed a symbol's figures rest on."""
+    index = symbol.upper().lstrip("^") in INDEX_SYMBOLS
+    return "index_options_feed" if index else "equity_options_feed"
+
+
+def feed_time(obj: Mapping[str, Any], symbol: str, as_of: datetime) -> datetime | None:
+    """When the feeds behind this answer last delivered, from its `data_as_of`: the older of the
+    symbol's own options feed and the flow feed, never later than the answer's `as_of`. As
+    FlashAlpha documents it, this is a delivery time (about now while the session is on), not
+    the end of the newest sample: it says whether upstream is live, never whether a bucket is
+    published (the bars say that). None when the answer does not say: a feed time that is
+    missing or cannot be read counts as unsaid (metadata never costs the answer its bars)."""
     feeds = obj.get("data_as_of")
     if not isinstance(feeds, Mapping):
         return None
     times = []
-    for feed in OPTIONS_FEEDS:
+    for feed in (options_feed(symbol), FLOW_FEED):
         try:
             times.append(parse_time(feeds.get(feed), feed))
         except DataError:
@@ -261,14 +270,15 @@ def parse_hedge_flow(payload: Any) -> HedgeFlowResponse:
     if not is_side(side):
         raise DataError(f"unknown side {str(side)[:10]!r}")
     as_of = parse_time(_require(obj, "as_of"), "as_of")
+    symbol = _text(_require(obj, "symbol"), "symbol")
     return HedgeFlowResponse(
-        symbol=_text(_require(obj, "symbol"), "symbol"),
+        symbol=symbol,
         expiration=_date(obj.get("expiration"), "expiration"),
         as_of=as_of,
         side=side,
         bar_size=_bar_size(obj),
         bars=tuple(bars),
-        data_as_of=data_time(obj, as_of),
+        data_as_of=feed_time(obj, symbol, as_of),
     )
 
 
@@ -293,13 +303,14 @@ def parse_series(payload: Any) -> SeriesResponse:
         )
     _ascending([b.t for b in bars])
     as_of = parse_time(_require(obj, "as_of"), "as_of")
+    symbol = _text(_require(obj, "symbol"), "symbol")
     return SeriesResponse(
-        symbol=_text(_require(obj, "symbol"), "symbol"),
+        symbol=symbol,
         expiration=_date(obj.get("expiration"), "expiration"),
         as_of=as_of,
         bar_size=_bar_size(obj),
         bars=tuple(bars),
-        data_as_of=data_time(obj, as_of),
+        data_as_of=feed_time(obj, symbol, as_of),
     )
 
 

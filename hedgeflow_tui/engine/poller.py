@@ -27,6 +27,7 @@ from hedgeflow_tui.api.errors import ApiError, ErrorKind, RateLimited
 from hedgeflow_tui.api.model import Account, Response
 from hedgeflow_tui.config.settings import REQUEST_MODES
 from hedgeflow_tui.engine.quota import Cycle, QuotaPlanner, QuotaView, polls_left
+from hedgeflow_tui.engine.settle import SettleLearner
 from hedgeflow_tui.engine.status import PollState, PollStatus, SourceKind
 from hedgeflow_tui.engine.store import FlowMismatch, SessionView, Store
 from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
@@ -38,19 +39,18 @@ __all__ = ["PollStatus", "Poller", "QuotaView"]
 CROSS_CHECK_SECONDS = 3600  # market seconds between cross-checks on `--requests auto`
 SETTLE_SECONDS = 2.0  # market seconds after a bucket closes before asking for it
 NO_SESSION_RECHECK = 300.0  # market seconds between checks while there is no 0DTE session
-NO_SESSION_GRACE = timedelta(minutes=15)  # keep the bar cadence this long after the open
+NO_SESSION_GRACE = timedelta(minutes=15)  # keep the bar cadence this long after the first close
 BACKOFF_BASE = 1.0  # market seconds
 BACKOFF_CAP = 60.0
 MAX_MINUTES = 390
+FIRST_WINDOW_MARGIN = timedelta(minutes=15)  # nothing held: the session so far, and this more
 PRICE_GRACE = timedelta(minutes=5)  # after the close, stop waiting for a missing last price
-MAX_SETTLE_SECONDS = 20.0  # the most the first poll after a close waits for publication
-# About 1 first poll in 40 misses its bucket. The step up doubles while misses follow each other
-# (a few misses reach a lag far above the settle) and is back to 1 s after a hit, so an odd late
-# sample lifts the settle past the longest lag by little (a fixed 2 s step put p95 past lag + 5 s).
-SETTLE_STEP_UP, SETTLE_STEP_DOWN = 1.0, 0.025
 CACHE_SECONDS = 15.0  # the server caches an answer this long (Basic/Growth; none on Alpha)
-MAX_CATCHUPS = 3  # polls after a close whose answer lacked the bucket, before the next close
-CATCH_UP_MIN = 2.0  # market seconds between polls when nothing is cached
+# Polls after a close whose answer lacked the bucket, a second apart (before the next close):
+# each asks for a window one minute wider than the last, so a cache keyed by the request answers
+# afresh, and a late bucket costs a second, not the cache's 15 s (nor a whole bar).
+CATCH_UP_WAIT, MAX_CATCHUPS = 1.0, 8
+CACHED_SLACK = 1.0  # market seconds: an answer this much older than its request was cached
 
 
 StatusObserver = Callable[[PollStatus], None]
@@ -103,12 +103,17 @@ class Poller:
         )
         self._check_next = False  # `r`: the next poll cross-checks
         self.catch_ups = catch_ups  # False: one poll per close, whatever it brought (benchmarks)
-        self._settle = SETTLE_SECONDS  # market seconds after a close before its first poll
-        self._settle_step = SETTLE_STEP_UP  # how much longer after the next miss
+        self.settle = SettleLearner()  # market seconds after a close before its first poll
+        self._tracked: datetime | None = None  # the closed bucket the polls are waiting for
+        self._resolved: datetime | None = None  # the last closed bucket whose lag was learnt
+        self._lacking_at: float | None = None  # its close to the last answer that lacked it, s
         self._catchups = 0  # catch-up polls since the last close's
+        self._chased_out = False  # the last close's catch-ups all went out
         self.catchups_sent = 0  # catch-up polls this session
+        self._cache_by_request = True  # a wider window is answered afresh (until shown not)
+        self._sent_at: datetime | None = None  # when the last poll's first request went out
+        self._widened = False  # the last poll's window was widened for a catch-up
         self._answer_as_of: datetime | None = None  # the oldest answer of the last poll
-        self._answer_data: list[datetime | None] = []  # the last poll's answers' data_as_of
         self.as_of: datetime | None = None  # the newest answer's as_of
         self.data_as_of: datetime | None = None  # the newest data_as_of the answers gave
         self._note: str | None = None
@@ -197,13 +202,14 @@ class Poller:
             self._report("closed", "session closed: all bars in")
             return None
         self._replan()  # once per cycle, before the plan is read
+        if self.catch_ups:
+            self._observe_publication()
         catch_up = self._catch_up_in()
-        if self.catch_ups and self._catchups == 0:
-            self._learn_settle(missed=self._awaits_publication())
         if catch_up is not None:
             self._catchups += 1
             self.catchups_sent += 1
             return catch_up
+        self._chased_out = self._catchups >= MAX_CATCHUPS
         self._catchups = 0
         return self._seconds_to_next_poll()
 
@@ -215,8 +221,10 @@ class Poller:
         cycle = self._cycle(view)
         self._check_next = False
         self._answer_as_of = None
-        self._answer_data = []
+        self._sent_at = self.clock.now()
+        self._widened = False
         await self._fetch(self._requests(view, cycle))
+        self._check_cache_key()
         view = self.store.session(self.symbol, self.bar_size)
         if self.lean and not cycle.flow and view is not None and view.flow_gap_from is not None:
             minutes = _minutes_since(view.flow_gap_from, self.clock.now(), self.minutes)
@@ -285,8 +293,7 @@ class Poller:
             if self._answer_as_of is None or oldest < self._answer_as_of:
                 self._answer_as_of = oldest
             self.as_of = _latest(self.as_of, *(answer.as_of for answer in answers))
-            self._answer_data += [answer.data_as_of for answer in answers]
-            self.data_as_of = _latest(self.data_as_of, *self._answer_data)
+            self.data_as_of = _latest(self.data_as_of, *(a.data_as_of for a in answers))
             for answer in answers:
                 self.clock.sync(answer.as_of)
             self.store.apply(answers)
@@ -317,11 +324,20 @@ class Poller:
     # --- schedule -----------------------------------------------------------------------------
 
     def _window(self, view: SessionView | None, since: datetime | None) -> int:
-        if view is None or since is None:
-            return self.minutes
-        if view.backfill_from is not None and view.backfill_from < since:
-            since = view.backfill_from
-        return _minutes_since(since, self.clock.now(), self.minutes)
+        """Minutes to ask for: back to `since` (or the gap before it; with nothing held, the
+        session so far), one more per catch-up since the close (see CATCH_UP_WAIT)."""
+        now = self.clock.now()
+        if view is None or since is None:  # with a margin for the time the request takes
+            since = self._session_open() - FIRST_WINDOW_MARGIN
+            minutes = min(self.minutes, _minutes_since(since, now, self.minutes))
+        else:
+            if view.backfill_from is not None and view.backfill_from < since:
+                since = view.backfill_from
+            minutes = _minutes_since(since, now, self.minutes)
+        if self._catchups and minutes + self._catchups <= MAX_MINUTES:
+            self._widened = True
+            return minutes + self._catchups
+        return minutes
 
     def _no_session_text(self) -> str:
         """Why there are no bars: closed today, not open yet, or the source has none."""
@@ -333,6 +349,19 @@ class Poller:
         if now.date() == day and now.time() < SESSION_OPEN:
             return f"before the open: the session opens {session_text(day)}"
         return "no 0DTE session right now"
+
+    def _past_no_session_grace(self) -> bool:
+        """Long enough after the first close (whatever the bar size) that empty answers mean no
+        session, not one whose first bar is late."""
+        first_close = self._session_open() + bar_delta(self.bar_size)
+        return self.clock.now() - first_close > NO_SESSION_GRACE
+
+    def _holds_bars(self) -> bool:
+        view = self.store.session(self.symbol, self.bar_size)
+        return view is not None and bool(view.rows)
+
+    def _session_open(self) -> datetime:
+        return session_bounds(self._session_day())[0]
 
     def _session_day(self) -> date:
         view = self.store.session(self.symbol, self.bar_size)
@@ -381,30 +410,68 @@ class Poller:
         return max(0.0, (fresh_at - self.clock.now()).total_seconds())
 
     def _catch_up_in(self) -> float | None:
-        """When the last answer lacks the bucket that closed last (not yet published, or a
-        cached answer from before it was), market seconds until asking again: as soon as a
-        fresh answer can exist, a bounded number of times, and never past the next close's
-        poll. None: no catch-up."""
-        if not self.catch_ups or self._catchups >= MAX_CATCHUPS or not self.planner.catchups:
+        """When the store still lacks the bucket that closed last (the answers' bars did not hold
+        it: not yet published, or a cached answer from before), market seconds until asking
+        again: soon, a bounded number of times, and never past the next close's poll. Asking
+        the same window again waits out the server's cache. None: no catch-up."""
+        if not self.catch_ups or self._catchups >= MAX_CATCHUPS:
             return None
-        if not self._awaits_publication():
+        if not (self.planner.catchups or self.settle.learning) or not self._awaits_publication():
             return None
-        wait = max(CATCH_UP_MIN, self._fresh_in())
+        wait = CATCH_UP_WAIT
+        if not self._cache_by_request:
+            wait = max(wait, self._fresh_in())
         return wait if wait < self._seconds_to_next_poll() else None
 
+    def _check_cache_key(self) -> None:
+        """A catch-up's wider window answered from the cache (its `as_of` before the request):
+        the server's cache is not keyed by the whole request, so catch-ups wait it out."""
+        sent, answered = self._sent_at, self._answer_as_of
+        if not self._widened or sent is None or answered is None:
+            return
+        if (sent - answered).total_seconds() > CACHED_SLACK:
+            self._cache_by_request = False
+
     def _awaits_publication(self) -> bool:
-        """The store lacks the bucket that closed last (or its flow or price) and the last poll's
-        answers could not hold it yet: their data (`data_as_of`) end before its close, upstream
-        had not published it or the answer was cached from before. Answers that do not say what
-        their data cover are judged by their bars alone. A bucket lacking from answers whose data
-        cover it is no lateness: asking again soon would bring the same."""
+        """The store lacks the bucket that closed last (or its flow or price): the answers'
+        bars did not hold it. Judged by the bars alone: `data_as_of` feed times are delivery
+        times, about now, and say nothing of which buckets are published."""
         expected = self._closed_bucket()
-        if expected is None or not self._lacks_closed_bucket(expected):
-            return False
-        data = [t for t in self._answer_data if t is not None]
-        if not data or len(data) < len(self._answer_data):
-            return True
-        return min(data) < expected + bar_delta(self.bar_size)
+        return expected is not None and self._lacks_closed_bucket(expected)
+
+    def _observe_publication(self) -> None:
+        """Teach the settle how late the bucket that closed last came, from the offsets of the
+        answers (their `as_of` after its close) that lacked it and that held it."""
+        expected = self._closed_bucket()
+        view = self.store.session(self.symbol, self.bar_size)
+        if expected is None or self._answer_as_of is None or view is None:
+            return
+        if expected == self._resolved:
+            return
+        if expected != self._tracked:
+            self._resolve_tracked(None)
+            self._tracked, self._lacking_at = expected, None
+        offset = (self._answer_as_of - expected - bar_delta(self.bar_size)).total_seconds()
+        if self._lacks_closed_bucket(expected):
+            if offset >= 0:  # an answer from before the close says nothing of the lag
+                self._lacking_at = offset
+        else:
+            self._resolve_tracked(offset)
+
+    def _resolve_tracked(self, held_at: float | None) -> None:
+        """The tracked bucket came `held_at` seconds after its close (None: not before the
+        next close)."""
+        if self._tracked is None:
+            return
+        if self._lacking_at is not None and held_at is not None:
+            self.settle.late(held_at)  # (at most one catch-up's wait more than it took)
+        elif self._lacking_at is not None and self._holds_bars() and not self._chased_out:
+            # (no bars at all: no session to learn from; chased to the end: a bucket upstream
+            # may never publish, which says nothing of the others)
+            self.settle.unresolved(self._lacking_at)
+        elif held_at is not None and held_at <= self.settle.settle + CATCH_UP_WAIT:
+            self.settle.fitted()  # the first poll, at the settle, held it
+        self._resolved, self._tracked = self._tracked, None
 
     def _closed_bucket(self) -> datetime | None:
         """The start of the bucket that closed last; None before the first close."""
@@ -418,10 +485,8 @@ class Poller:
 
     def _lacks_closed_bucket(self, expected: datetime) -> bool:
         """The store lacks the bucket starting at `expected`, or its flow or price."""
-        now = self.clock.now()
-        open_ = session_bounds(self._session_day())[0]
         view = self.store.session(self.symbol, self.bar_size)
-        if view is None or (view.no_session and now - open_ > NO_SESSION_GRACE):
+        if view is None or (view.no_session and self._past_no_session_grace()):
             return False
         if view.rows:
             newest = view.rows[-1]
@@ -446,22 +511,11 @@ class Poller:
         first_close = open_ + timedelta(seconds=size)
         if now < first_close:
             return min(NO_SESSION_RECHECK, (first_close - now).total_seconds()) + SETTLE_SECONDS
-        if view is not None and view.no_session and now - open_ > NO_SESSION_GRACE:
+        if view is not None and view.no_session and self._past_no_session_grace():
             return NO_SESSION_RECHECK
         since_open = (now - open_).total_seconds()
         next_close = open_ + timedelta(seconds=(math.floor(since_open / size) + 1) * size)
-        return max(0.0, (next_close - now).total_seconds()) + self._settle
-
-    def _learn_settle(self, missed: bool) -> None:
-        """Wait longer after a close when its first answer lacked the bucket (upstream publishes
-        late), a little less after each one that held it: the first poll settles just past
-        nearly every sample's publication lag, and catch-ups stay rare."""
-        if missed:
-            self._settle = min(MAX_SETTLE_SECONDS, self._settle + self._settle_step)
-            self._settle_step *= 2
-        else:
-            self._settle = max(SETTLE_SECONDS, self._settle - SETTLE_STEP_DOWN)
-            self._settle_step = SETTLE_STEP_UP
+        return max(0.0, (next_close - now).total_seconds()) + self.settle.settle
 
     def _backoff(self, failures: int, error: ApiError) -> float:
         """Exponential backoff with full jitter, never shorter than the server's Retry-After."""

@@ -8,8 +8,9 @@ It plans with the cheaper cycle first: a symbol on the lean cycle costs one `ser
 bar close (flow and price in one answer), plus a cross-check of the hedge-flow endpoint (calls and
 puts) every `check_every` closes; a symbol on the full cycle costs calls + puts + series. When
 the projection exceeds what remains it gives up in this order: catch-up polls (asking again after
-a close whose answer lacked the bucket, planned at CATCHUP_SHARE per close), cross-checks (rarer,
-then none),
+a close whose answer lacked the bucket, planned at CATCHUP_SHARE per close; without that share
+they go on while the slack left above the plan lasts: the first closes of a run, which teach the
+poller how late buckets come, need a few), cross-checks (rarer, then none),
 the price series of full-cycle symbols (every 2nd, 3rd ... close), and only then the bar closes
 polled at all; a thinned poll loses no bars, because the next one asks for a window that covers
 everything since the last bar held. A full last poll is always kept in reserve.
@@ -56,6 +57,7 @@ RESERVE_SHARE = 0.05  # keep 5% of what remains for retries
 CATCHUP_SHARE = (
     0.1  # catch-up polls planned per bar close (measured: 0.05-0.1, bench/live_timing.py)
 )
+CATCHUP_SLACK = 5  # requests above the plan that still allow a catch-up (one late close's worth)
 MAX_POLLS = 390 * 60 // 30  # a whole session at the smallest bar: no plan looks further
 
 
@@ -71,6 +73,7 @@ class QuotaPlanner:
         self.projected = 0
         self.last_poll = False  # the coming poll is the session's last: fetch everything
         self.catchups = True  # polls again after a close whose answer lacked the bucket
+        self.catchup_share = CATCHUP_SHARE  # catch-ups planned per close and symbol cycle
         self._lean: dict[str, bool] = {}  # symbol -> on the lean cycle
         self._started = asyncio.Lock()
         self._account_read = False
@@ -112,8 +115,8 @@ class QuotaPlanner:
         """All symbols' requests per bar close at this cadence."""
         total = 0.0
         for lean in self._lean.values() or [False]:
-            if self.catchups:  # a catch-up repeats the cycle's own requests
-                total += CATCHUP_SHARE * (SERIES_REQUESTS_PER_POLL if lean else 3)
+            # a catch-up repeats the cycle's own requests
+            total += self.catchup_share * (SERIES_REQUESTS_PER_POLL if lean else 3)
             if lean:
                 checks = FLOW_REQUESTS_PER_POLL / check_every if check_every else 0.0
                 total += SERIES_REQUESTS_PER_POLL / flow_every + checks
@@ -133,12 +136,13 @@ class QuotaPlanner:
         polls_left = max(0, min(polls_left, MAX_POLLS))
         self.last_poll = polls_left <= 1
         self.flow_every, self.series_every, self.check_every = 1, 1, self.check_base
-        self.catchups = True
+        self.catchups, self.catchup_share = True, CATCHUP_SHARE
         full_cycles = not all(self._lean.values())
         if self.remaining is not None:
             budget = self.remaining * (1 - RESERVE_SHARE) - self.final_poll_cost()
             if self._cost(polls_left) > budget:
-                self.catchups = False
+                self.catchup_share = 0.0
+                self.catchups = self._cost(polls_left) + CATCHUP_SLACK <= budget
             while self._cost(polls_left) > budget and self.check_every is not None:
                 wider = self.check_every * 2
                 self.check_every = wider if wider <= polls_left else None

@@ -33,4 +33,4 @@ class PollStatus:
     reason: ErrorKind | None = None  # what went wrong behind "stopped" / "retrying"
     note: str | None = None  # what the data itself warrants saying, e.g. a flow mismatch
     as_of: datetime | None = None  # the newest answer's as_of: when the server computed it
-    data_as_of: datetime | None = None  # the newest answer's data_as_of: what its data covers
+    data_as_of: datetime | None = None  # the newest answer's feeds' last delivery (data_as_of)

@@ -13,8 +13,15 @@ Live timing (`SimConfig.publish_lag`, `SimConfig.cache`), on by default: each 30
 visible only some seconds after it is taken (the lag, seeded jitter per sample), so an answer right
 after a close may lack the bucket that just closed; and, as on the Basic/Growth plans, an answer is
 cached for 15 s keyed by the full request (path and query), so asking the same again within that
-time returns the same answer, its `as_of` (when it was computed) included. `data_as_of` names the
-end of the newest published sample: what the answer's data covers.
+time returns the same answer, its `as_of` (when it was computed) included.
+
+As FlashAlpha documents them (see docs/design/real-api.md): each `data_as_of` feed time is when
+that feed last delivered to the node, a few seconds before now during the session (the close
+after it), never the end of the newest sample; an unknown symbol is a 200 with empty `bars` on
+hedge-flow and series (`unknown_symbol="404"`: the `symbol_not_found` error instead); plan names
+are written as the API writes them (`Growth`); the 429's `reset_at` is an ISO time. Whether the
+still-open bucket is served is not documented: `open_bucket=True` serves it, from the samples
+published so far, as the newest bar.
 """
 
 from __future__ import annotations
@@ -41,6 +48,9 @@ from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, sessi
 from hedgeflow_tui.sim.session import default_session_date
 
 PLANS: dict[str, int | None] = {"free": 5, "basic": 100, "growth": 2500, "alpha": None}
+UNKNOWN_SYMBOL_ANSWERS = ("empty", "404")
+FEEDS = ("equity_feed", "equity_options_feed", "index_feed", "index_options_feed", "flow_feed")
+FEED_DELIVERY = 3.0  # market seconds: a feed delivers to the node every few seconds
 PLAN_ORDER = ("free", "basic", "growth", "alpha")
 PLAN_CACHE: dict[str, float] = {"free": 15.0, "basic": 15.0, "growth": 15.0, "alpha": 0.0}
 ENDPOINT_VERSION = "hedgeflow-sim/1"
@@ -62,6 +72,8 @@ class SimConfig:
     # publication (mean); 0: at once
     lag_jitter: float = 0.5  # each sample's lag is publish_lag x (1 +- this), seeded
     cache: float | None = None  # answer cache in market seconds; None: the plan's (PLAN_CACHE)
+    open_bucket: bool = False  # also serve the bucket still open, from its published samples
+    unknown_symbol: str = "404"  # "empty": 200 with no bars (documented); "404": symbol_not_found
 
     @property
     def max_publish_lag(self) -> float:
@@ -113,6 +125,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     day = config.date or default_session_date()
     if config.plan not in PLANS:
         raise ValueError(f"unknown plan {config.plan!r}: one of {', '.join(PLANS)}")
+    if config.unknown_symbol not in UNKNOWN_SYMBOL_ANSWERS:
+        raise ValueError(f"unknown_symbol must be one of {', '.join(UNKNOWN_SYMBOL_ANSWERS)}")
     quota = _Quota(PLANS[config.plan])
     faults = FaultInjector(
         config.faults, config.fault_kinds, config.fault_seed, config.slow_seconds
@@ -122,9 +136,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     answers: dict[tuple, tuple[datetime, dict]] = {}  # the answer cache, keyed by the request
     trading_day = is_session(day)  # none on weekends and NYSE holidays
 
-    def path(symbol: str, buckets_closed: int, bar: str) -> SessionPath:
-        """The session, simulated at least up to the end of the last closed bucket."""
-        samples = buckets_closed * BAR_SECONDS[bar] // SAMPLE_SECONDS
+    def path(symbol: str, samples: int) -> SessionPath:
+        """The session, simulated at least up to its first `samples` 30 s samples."""
         return session_run(symbol, day, config.seed).upto(samples)
 
     def window(request: Request, now: datetime) -> tuple[str, int] | JSONResponse:
@@ -160,22 +173,30 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             taken -= 1
         return taken
 
-    def data_time(now: datetime) -> str | None:
-        """The end of the newest published sample: what an answer's data covers (None before
-        the first, and on a day without a session)."""
-        samples = published(now)
-        return iso(open_ + timedelta(seconds=samples * SAMPLE_SECONDS)) if samples else None
+    def feed_times(now: datetime) -> dict[str, str | None]:
+        """`data_as_of` as documented: when each feed last delivered to the node, every few
+        seconds during the session (seeded per feed and second), the close after it."""
+        delivered = min(now, close + timedelta(seconds=FEED_DELIVERY)) if trading_day else now
+        second = int(delivered.timestamp())
+        times: dict[str, str | None] = {"node": "hedgeflow-sim"}
+        for index, feed in enumerate(FEEDS):
+            behind = random.Random(second * 7 + index).random() * FEED_DELIVERY
+            times[feed] = iso(delivered - timedelta(seconds=behind))
+        return times
 
-    def buckets(bar: str, minutes: int, now: datetime) -> tuple[int, int]:
-        """Sample-index range [first, last) of the buckets closed and published by now inside
-        the window."""
+    def buckets(bar: str, minutes: int, now: datetime) -> tuple[int, int, int]:
+        """The window's buckets whose samples are published by now: sample-index range
+        [first, last) of bucket indices, and how many samples are published (the still-open
+        bucket, when served, is bucket `last` - 1 and holds fewer than a bucket's samples)."""
         if not trading_day or now < open_:
-            return 0, 0
+            return 0, 0, 0
         size = BAR_SECONDS[bar]
-        closed = published(now) * SAMPLE_SECONDS // size
+        samples = published(now)
+        per = size // SAMPLE_SECONDS
+        last = -(-samples // per) if config.open_bucket else samples // per
         since = min(now, close) - timedelta(minutes=minutes)
         first = max(0, -int((open_ - since).total_seconds() // size))
-        return first, closed
+        return first, last, samples
 
     async def guarded(request: Request, handler, *, faultable: Endpoint | None) -> Response:
         if config.latency:
@@ -193,10 +214,10 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                     "status": "ERROR",
                     "error": "Quota exceeded",
                     "message": f"daily limit of {quota.limit} requests reached",
-                    "current_plan": config.plan,
+                    "current_plan": plan_name(config.plan),
                     "limit": quota.limit,
-                    "upgrade_to": "alpha",
-                    "reset_at": reset,
+                    "upgrade_to": "Alpha",
+                    "reset_at": iso(_next_midnight(now)),
                 },
                 headers={"Retry-After": str(int(reset) - int(now.timestamp()))}
                 | quota.headers(now),
@@ -225,11 +246,11 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                     "status": "ERROR",
                     "error": "tier_restricted",
                     "message": "0DTE hedge flow needs the Growth plan or higher",
-                    "current_plan": config.plan,
-                    "required_plan": "growth",
+                    "current_plan": plan_name(config.plan),
+                    "required_plan": "Growth",
                 },
             )
-        if symbol not in SYMBOLS:
+        if symbol not in SYMBOLS and config.unknown_symbol == "404":
             return _error(
                 404, {"error": "symbol_not_found", "message": f"no 0DTE data for {symbol}"}
             )
@@ -252,28 +273,24 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         if isinstance(parsed, Response):
             return parsed
         bar, minutes = parsed
-        first, last = buckets(bar, minutes, now)
-        flows = _flows(path(symbol, last, bar), side, bar)
-        cumulative = np.cumsum(flows)
-        bars = [
-            {
-                "t": iso(open_ + bar_delta(bar) * i),
-                "bar": float(flows[i]),
-                "cumulative": float(cumulative[i]),
-            }
-            for i in range(first, last)
-        ]
+        first, last, samples = buckets(bar, minutes, now) if symbol in SYMBOLS else (0, 0, 0)
+        bars = []
+        if last > first:
+            flows = _flows(path(symbol, samples), side, bar, samples)
+            cumulative = np.cumsum(flows)
+            bars = [
+                {
+                    "t": iso(open_ + bar_delta(bar) * i),
+                    "bar": float(flows[i]),
+                    "cumulative": float(cumulative[i]),
+                }
+                for i in range(first, last)
+            ]
         return envelope(symbol, now, bar) | {
             "side": side,
             "bars": bars,
             "endpoint_version": ENDPOINT_VERSION,
-            "data_as_of": {
-                "node": "hedgeflow-sim",
-                "equity_feed": data_time(now),
-                "equity_options_feed": data_time(now),
-                "index_feed": None,
-                "index_options_feed": None,
-            },
+            "data_as_of": feed_times(now),
         }
 
     def series(request: Request, now: datetime):
@@ -285,13 +302,16 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         if isinstance(parsed, Response):
             return parsed
         bar, minutes = parsed
-        first, last = buckets(bar, minutes, now)
-        session = path(symbol, last, bar)
+        first, last, samples = buckets(bar, minutes, now) if symbol in SYMBOLS else (0, 0, 0)
+        if last <= first:
+            return envelope(symbol, now, bar) | {"bars": [], "data_as_of": feed_times(now)}
+        session = path(symbol, samples)
         per = BAR_SECONDS[bar] // SAMPLE_SECONDS
-        cum_calls, cum_puts = np.cumsum(session.calls), np.cumsum(session.puts)
+        cum_calls = np.cumsum(session.calls[:samples])
+        cum_puts = np.cumsum(session.puts[:samples])
         bars = []
         for i in range(first, last):
-            s = (i + 1) * per - 1  # the bucket's last 30 s sample
+            s = min((i + 1) * per, samples) - 1  # the bucket's last published 30 s sample
             gex = float(session.net_gex[s])
             flip = None if math.isnan(session.gamma_flip[s]) else float(session.gamma_flip[s])
             status = None if flip is None else "above" if session.spot[s] >= flip else "below"
@@ -316,10 +336,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                     "hedge_flow_cumulative_all": float(cum_calls[s] + cum_puts[s]),
                 }
             )
-        return envelope(symbol, now, bar) | {
-            "bars": bars,
-            "data_as_of": {"node": "hedgeflow-sim", "equity_options_feed": data_time(now)},
-        }
+        return envelope(symbol, now, bar) | {"bars": bars, "data_as_of": feed_times(now)}
 
     def account(request: Request, now: datetime):
         limit = quota.limit
@@ -338,8 +355,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         bar = request.query_params.get("bar", "30s")
         if bar not in BAR_SECONDS:
             return _error(400, {"error": "invalid_bar", "message": "unknown bar"})
-        first, last = buckets(bar, 390, clock.now())
-        session = path(symbol, last, bar)
+        first, last, samples = buckets(bar, 390, clock.now())
+        session = path(symbol, samples)
         per = BAR_SECONDS[bar] // SAMPLE_SECONDS
         return JSONResponse(
             {
@@ -349,7 +366,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                 "bars": [
                     {
                         "t": iso(open_ + bar_delta(bar) * i),
-                        "regime": session.regime[(i + 1) * per - 1],
+                        "regime": session.regime[min((i + 1) * per, samples) - 1],
                     }
                     for i in range(first, last)
                 ],
@@ -360,7 +377,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                         "direction": e.direction,
                         "realized": e.realized,
                     }
-                    for e in session.episodes(BAR_SECONDS[bar], upto=last * per)
+                    for e in session.episodes(BAR_SECONDS[bar], upto=min(samples, last * per))
                 ],
             }
         )
@@ -388,13 +405,21 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     return app
 
 
-def _flows(session: SessionPath, side: Side, bar: str) -> np.ndarray:
-    """Whole-dollar flow per bucket of `bar` for `side`: the sum of its 30 s samples."""
+def plan_name(plan: str) -> str:
+    """A plan as the API writes it in its answers: `Growth`."""
+    return plan.capitalize()
+
+
+def _flows(session: SessionPath, side: Side, bar: str, samples: int) -> np.ndarray:
+    """Whole-dollar flow per bucket of `bar` for `side`: the sum of its first `samples` 30 s
+    samples (a bucket still open holds those published so far)."""
     per = BAR_SECONDS[bar] // SAMPLE_SECONDS
     if side == "calls":
-        samples = session.calls
+        flows = session.calls[:samples]
     elif side == "puts":
-        samples = session.puts
+        flows = session.puts[:samples]
     else:
-        samples = session.calls + session.puts
-    return samples.reshape(-1, per).sum(axis=1)
+        flows = session.calls[:samples] + session.puts[:samples]
+    padded = np.zeros(-(-samples // per) * per)
+    padded[:samples] = flows
+    return padded.reshape(-1, per).sum(axis=1)

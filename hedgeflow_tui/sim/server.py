@@ -21,7 +21,13 @@ from hedgeflow_tui.config.checks import (
     flag_type,
     is_loopback,
 )
-from hedgeflow_tui.sim.app import DEFAULT_PUBLISH_LAG, PLANS, SimConfig, create_app
+from hedgeflow_tui.sim.app import (
+    DEFAULT_PUBLISH_LAG,
+    PLANS,
+    UNKNOWN_SYMBOL_ANSWERS,
+    SimConfig,
+    create_app,
+)
 from hedgeflow_tui.sim.faults import ALL_FAULTS, KNOWN_FAULTS
 from hedgeflow_tui.sim.session import DEFAULT_START, default_session_date, sim_clock
 
@@ -121,6 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds an answer is cached, keyed by the full request (default: the plan's, "
         "15 on free/basic/growth, none on alpha)",
     )
+    add(
+        "--open-bucket",
+        action="store_true",
+        help="also serve the bucket still open, from the samples published so far (whether "
+        "FlashAlpha does is not documented)",
+    )
+    add(
+        "--unknown-symbol",
+        choices=UNKNOWN_SYMBOL_ANSWERS,
+        default="404",
+        help="how an unknown symbol is answered on hedge-flow and series: empty, a 200 with no "
+        "bars as FlashAlpha documents, or 404 symbol_not_found (default)",
+    )
     add("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
@@ -146,6 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency=args.latency,
         publish_lag=args.publish_lag,
         cache=args.cache,
+        open_bucket=args.open_bucket,
+        unknown_symbol=args.unknown_symbol,
     )
     app = create_app(config, sim_clock(day, args.start, args.speed))
     print(

@@ -43,10 +43,12 @@ from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
 
 if TYPE_CHECKING:  # imported after the first frame (the views, the store, the detector)
     from hedgeflow_tui.analysis.alerting import AlertTrackers, AnyAlert
+    from hedgeflow_tui.analysis.past_curves import PastCurveCache
     from hedgeflow_tui.engine.pipeline import FlowPipeline, Update
     from hedgeflow_tui.engine.status import PollStatus
     from hedgeflow_tui.engine.store import Change, Store
     from hedgeflow_tui.output.alert_command import AlertCommand  # only with --alert-cmd
+    from hedgeflow_tui.storage.history import History
     from hedgeflow_tui.ui.screens.overview import OverviewScreen
     from hedgeflow_tui.ui.widgets import FlowChart, StatusBar
     from hedgeflow_tui.ui.widgets.overview_row import OverviewFacts
@@ -77,6 +79,14 @@ OVERVIEW = Binding(
     id="overview",
     show=False,  # in the help and the palette: the footer has no room left at 80 columns
     tooltip="Every symbol at a glance; enter opens one's tab",
+)
+PAST = Binding(
+    "c",
+    "toggle_past",
+    "Past sessions",
+    id="past",
+    show=False,  # in the help and the palette
+    tooltip="Compare with past sessions: the median one's cumulative and the previous one's",
 )
 OVERVIEW_FIRST = 4  # symbols from which the overview is the first screen
 # the keys that act on the shown tab's view: not offered while the overview covers the tabs
@@ -186,6 +196,8 @@ class DashboardApp(App[None]):
         self.long_lived_frozen = False  # see freeze_long_lived
         self._freeze_pending = False
         self.status_bar: StatusBar | None = None  # the shown symbol's status, from on_ready
+        self.past_shown = False  # the past sessions' curves on the charts (`c`)
+        self._past_curves: PastCurveCache | None = None
 
     @cached_property
     def pipeline(self) -> FlowPipeline:
@@ -232,6 +244,11 @@ class DashboardApp(App[None]):
 
     def views_mounted(self) -> None:
         """Every symbol's view is up: the mode starts feeding the store."""
+
+    def past_source(self) -> tuple[History, str] | None:
+        """The session history and the market of this mode's data (the past curves' source);
+        None when there is none."""
+        return None
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -379,6 +396,8 @@ class DashboardApp(App[None]):
         self._show_overview()
 
     def repaint(self, symbol: str) -> None:
+        if self.past_shown:
+            self._show_past(symbol)
         self.view_of(symbol).show_data(
             self.store.session(symbol, self.bar_size),
             self.trackers.signal(symbol),
@@ -489,6 +508,58 @@ class DashboardApp(App[None]):
         if action == "live_edge":
             return self.chart_view.cursor is not None  # only while the cursor is parked
         return True
+
+    # --- the past sessions' curves --------------------------------------------------------------
+
+    def action_toggle_past(self) -> None:
+        """The median past session's cumulative and the previous session's on every chart, or
+        not; says why where there are too few sessions to draw."""
+        self.past_shown = not self.past_shown
+        if not self.past_shown:
+            for symbol in self.symbols:
+                self.view_of(symbol).show_past(None)
+            return
+        if self.past_source() is None:
+            self.past_shown = False
+            self.notify(
+                "no session history to compare with (--no-history, or it cannot be read)",
+                title="past sessions",
+                severity="warning",
+                timeout=6,
+            )
+            return
+        missing = [note for symbol in self.symbols if (note := self._show_past(symbol))]
+        from hedgeflow_tui.analysis.past_curves import MIN_SESSIONS
+
+        if missing:
+            self.notify(
+                f"the past curves need {MIN_SESSIONS} stored sessions "
+                f"({self.bar_size} bars): {', '.join(missing)}",
+                title="past sessions",
+                severity="warning",
+                timeout=8,
+            )
+
+    def _show_past(self, symbol: str) -> str | None:
+        """Draw `symbol`'s past curves; what is missing when they cannot be drawn."""
+        from hedgeflow_tui.analysis.past_curves import PastCurveCache, TooFew
+        from hedgeflow_tui.storage.history import HistoryError, session_day
+
+        source = self.past_source()
+        view = self.store.session(symbol, self.bar_size)
+        day = session_day(view) if view is not None else None
+        if source is None or day is None:
+            return f"{symbol} no bars yet" if source is not None else None
+        history, market = source
+        if self._past_curves is None or self._past_curves.history is not history:
+            self._past_curves = PastCurveCache(history)
+        try:
+            curves = self._past_curves.curves(symbol, self.bar_size, market, day)
+        except HistoryError as error:
+            return f"{symbol} {error}"
+        with suppress(NoMatches):
+            self.view_of(symbol).show_past(None if isinstance(curves, TooFew) else curves)
+        return f"{symbol} {curves.stored} stored" if isinstance(curves, TooFew) else None
 
     # --- the overview -------------------------------------------------------------------------
 

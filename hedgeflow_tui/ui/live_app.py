@@ -29,6 +29,7 @@ from hedgeflow_tui.ui.app import (
     LIVE_EDGE,
     NEXT_SYMBOL,
     OVERVIEW,
+    PAST,
     QUIT,
     SENSITIVITY,
     WINDOW,
@@ -83,6 +84,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         SENSITIVITY,
         NEXT_SYMBOL,
         OVERVIEW,
+        PAST,
         HELP,
     ]
 
@@ -137,6 +139,10 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
     def market(self) -> str:
         """The history's market of the source (`market_of`), once it is open."""
         return self.session.market if self.session is not None else ""
+
+    def past_source(self) -> tuple[History, str] | None:
+        history = self.history
+        return (history, self.market) if history is not None else None
 
     def on_unmount(self) -> None:
         if self.session is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
@@ -17,11 +17,15 @@ from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.status import PollState, PollStatus
 from hedgeflow_tui.storage.recording.index import RecordingIndex
 from hedgeflow_tui.storage.recording.replay import ReplayDriver
+
+if TYPE_CHECKING:
+    from hedgeflow_tui.storage.history import History
 from hedgeflow_tui.ui.app import (
     HELP,
     LIVE_EDGE,
     NEXT_SYMBOL,
     OVERVIEW,
+    PAST,
     QUIT,
     SENSITIVITY,
     WINDOW,
@@ -61,6 +65,7 @@ recording holds are named (`b` shows the next).
         SENSITIVITY,
         NEXT_SYMBOL,
         OVERVIEW,
+        PAST,
         HELP,
         Binding("space", "replay_pause", "Pause", id="replay.pause", tooltip="Pause"),
         Binding("space", "replay_play", "Play", id="replay.play", tooltip="Play"),
@@ -141,6 +146,25 @@ recording holds are named (`b` shows the next).
         self._footer_playing = True
         self.driver = ReplayDriver(recording, self.store, settings.speed or REPLAY_SPEED)
         self._timer: Timer | None = None
+        header = recording.headers[0] if recording.headers else {}
+        self._recorded = (str(header.get("source", "LIVE")), header.get("seed"))
+        self._history: tuple[History, str] | None = None  # opened read-only when first needed
+        self._history_tried = False
+
+    def past_source(self) -> tuple[History, str] | None:
+        """The session history, read-only, and the recording's market (its header's source)."""
+        if not self._history_tried:
+            self._history_tried = True
+            from hedgeflow_tui.storage.history import market_of, open_history
+
+            history, _ = open_history(self.settings.history, write=False)
+            if history is not None:
+                self._history = (history, market_of(*self._recorded))
+        return self._history
+
+    def on_unmount(self) -> None:
+        if self._history is not None:
+            self._history[0].close()
 
     def current_statuses(self) -> Iterable[PollStatus]:
         return [self._status(symbol) for symbol in self.symbols]

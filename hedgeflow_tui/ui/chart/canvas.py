@@ -31,6 +31,7 @@ from hedgeflow_tui.ui.chart.axes import (
 CALLS_GLYPH, PUTS_GLYPH, PRICE_GLYPH = "+", "x", "·"
 UP_MARKER, DOWN_MARKER = "▲", "▼"
 LEVEL_MARKER = "◆"  # a level alert (gamma flip, wall, flow rule)
+MEDIAN_GLYPH, YESTERDAY_GLYPH = "~", "°"  # the past sessions' curves, faint
 ZERO_GLYPH, LEVEL_GLYPH, CURSOR_GLYPH = "─", "╌", "┊"
 TITLE = "cumulative dealer hedge flow (delta-$, ET)"
 BRAILLE = 0x2800
@@ -52,6 +53,15 @@ class Marker:
 
 
 @dataclass(frozen=True)
+class PastLine:
+    """A past session's curve (or the median one) on the chart's times: faint, under today's."""
+
+    name: str  # the legend's, e.g. "median 30d"
+    values: tuple[float | None, ...]  # aligned with `ChartData.times`
+    glyph: str
+
+
+@dataclass(frozen=True)
 class ChartData:
     times: tuple[datetime, ...]  # bucket starts, ascending
     all: tuple[float | None, ...]  # cumulative (or rolling) flows
@@ -68,6 +78,7 @@ class ChartData:
     tag: str = "cumulative"  # the view's name, kept when the title does not fit
     x_range: tuple[datetime, datetime] | None = None  # the time axis; None: the whole session
     cursor: datetime | None = None  # the parked bucket's start
+    past: tuple[PastLine, ...] = ()  # the past sessions' curves (the cumulative view only)
 
 
 @dataclass(frozen=True)
@@ -117,7 +128,8 @@ class _Drawing:
         height, width = picture.height, picture.width
         self.top, self.bottom = 1, height - 3
         self.rows = self.bottom - self.top + 1
-        flows = [v for s in (data.all, data.calls, data.puts) for v in s if v is not None]
+        series = (data.all, data.calls, data.puts, *(line.values for line in data.past))
+        flows = [v for s in series for v in s if v is not None]
         low, high = (min(flows), max(flows)) if flows else (0.0, 0.0)
         self.flow_low, self.flow_high, step = flow_axis(low, high, self.rows)
         self.flow_ticks = ticks(self.flow_low, self.flow_high, step)
@@ -178,6 +190,9 @@ class _Drawing:
         self.cursor_line()
         xs = self.columns(data.times)
         cols = [round(x) for x in xs]
+        for line in data.past:  # under everything of today's
+            rows = self.rows_of(line.values, self.flow_high, self.flow_low)
+            self.cells_line(cols, rows, line.glyph, "past")
         if self.price_ticks:
             rows = self.rows_of(data.price, self.price_high, self.price_low)
             self.cells_line(cols, rows, PRICE_GLYPH, "price")
@@ -366,6 +381,8 @@ class _Drawing:
         items.append((PUTS_GLYPH * 2, "puts", "puts"))
         if self.right_axis is not None:
             items.append((PRICE_GLYPH * 2, "price →", "price"))
+        for line in self.data.past:
+            items.append((line.glyph * 2, line.name, "past"))
         if markers and level_markers:  # ◆: a level alert
             items.append((UP_MARKER + LEVEL_MARKER, "alerts", ""))
         elif markers:

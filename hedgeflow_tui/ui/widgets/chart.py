@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 from datetime import datetime
-from typing import NamedTuple, Self
+from typing import TYPE_CHECKING, NamedTuple, Self
 
 from rich.segment import Segment, Segments
 from rich.style import Style
@@ -29,7 +29,16 @@ from hedgeflow_tui.engine.store import SessionView
 from hedgeflow_tui.market.bars import bar_delta
 from hedgeflow_tui.market.clock import ET, session_bounds
 from hedgeflow_tui.ui.chart.axes import DEFAULT_TICK_SIZE, TICK_SIZES, time_axis_end
-from hedgeflow_tui.ui.chart.canvas import ChartData, Level, Marker, Picture, render
+from hedgeflow_tui.ui.chart.canvas import (
+    MEDIAN_GLYPH,
+    YESTERDAY_GLYPH,
+    ChartData,
+    Level,
+    Marker,
+    PastLine,
+    Picture,
+    render,
+)
 from hedgeflow_tui.ui.chart.view import (
     ChartView,
     cumulative_flows,
@@ -40,6 +49,9 @@ from hedgeflow_tui.ui.chart.view import (
 )
 from hedgeflow_tui.ui.palette import Palette, widget_palette
 
+if TYPE_CHECKING:  # the history's modules (sqlite3)
+    from hedgeflow_tui.analysis.past_curves import PastCurves
+
 MARKED_ALERTS = ("squeeze_building", "squeeze_confirmed", "reversal", *LEVEL_KINDS)
 WHOLE_SESSION = ChartView()  # the cumulative over the whole session, at the live edge
 
@@ -49,8 +61,11 @@ def chart_data(
     bar_size: str,
     alerts: Iterable[AnyAlert] = (),
     shown: ChartView = WHOLE_SESSION,
+    past: PastCurves | None = None,
 ) -> ChartData | None:
-    """What the chart draws of a session in the view `shown`: None while it holds no flow."""
+    """What the chart draws of a session in the view `shown`: None while it holds no flow.
+    `past`: the past sessions' curves, drawn in the cumulative view (a rolling sum is no
+    session's cumulative)."""
     held = view.rows if view else ()
     rows = [r for r in held if r.cum_all is not None or (shown.rolling and r.all is not None)]
     if view is None or not rows:
@@ -105,6 +120,20 @@ def chart_data(
         tag=shown.name(),
         x_range=(start, end),
         cursor=shown.cursor if shown.cursor in shown_times else None,
+        past=past_lines(past, times) if past is not None and shown.rolling is None else (),
+    )
+
+
+def past_lines(past: PastCurves, times: tuple[datetime, ...]) -> tuple[PastLine, ...]:
+    """The median and yesterday's curves at the chart's times (today's buckets shown)."""
+    index = {t: i for i, t in enumerate(past.times)}
+    at = [index.get(t) for t in times]
+    median = tuple(past.median[i] if i is not None else None for i in at)
+    yesterday = tuple(past.yesterday[i] if i is not None else None for i in at)
+    day = past.yesterday_day.strftime("%m-%d")  # the newest stored session before today
+    return (
+        PastLine(f"median {past.sessions}d", median, MEDIAN_GLYPH),
+        PastLine(day, yesterday, YESTERDAY_GLYPH),
     )
 
 
@@ -136,8 +165,9 @@ class FlowChart(Widget):
         bar_size: str,
         alerts: Iterable[AnyAlert] = (),
         shown: ChartView = WHOLE_SESSION,
+        past: PastCurves | None = None,
     ) -> None:
-        data = chart_data(view, bar_size, alerts, shown)
+        data = chart_data(view, bar_size, alerts, shown, past)
         if data == self.data and shown == self.view:
             return  # nothing new: the cached lines stand
         before = self._lines_shown()
@@ -281,6 +311,7 @@ def _styles(colours: Palette, base: Style) -> dict[str, Style]:
         "puts": Style(color=colours.puts),
         "price": Style(color=colours.price),
         "level": Style(color=colours.level),
+        "past": Style(color=colours.all, dim=True),
         "up": Style(color=colours.up, bold=True),
         "down": Style(color=colours.down, bold=True),
         "cursor": Style(bold=True),

@@ -64,11 +64,12 @@ def stale_since(status: PollStatus, bar_size: str, now: datetime) -> datetime | 
 
 
 def data_time(status: PollStatus) -> str:
-    """The data's own time, so "upstream is late" can be told from "we are late": what the data
-    covers (`data_as_of`) and when the answer was computed (`as_of`, older when cached)."""
+    """The data's own time, so "upstream is late" can be told from "we are late": when the feeds
+    behind the answer last delivered (`data_as_of`: about now while upstream is live) and when
+    the answer was computed (`as_of`, older when cached)."""
     if status.data_as_of is not None and status.as_of is not None:
-        data, answered = et_time(status.data_as_of, True), et_time(status.as_of, True)
-        return f"data as of {data} ET (answer {answered})"
+        feed, answered = et_time(status.data_as_of, True), et_time(status.as_of, True)
+        return f"feed {feed} ET (answer {answered})"
     if status.as_of is not None:
         return f"answer as of {et_time(status.as_of, True)} ET"
     return ""

@@ -38,6 +38,7 @@ from hedgeflow_tui.ui.widgets.status import connection, stale_since
 
 if TYPE_CHECKING:  # the history's modules (sqlite3): not before the first frame
     from hedgeflow_tui.analysis.gauge import GaugeReading
+    from hedgeflow_tui.analysis.past_curves import PastCurves
 
 
 def before_the_open(now: datetime | None) -> bool:
@@ -114,6 +115,7 @@ class SymbolView(Vertical):
         self._bar_size = ""
         self._sparkline_shown: tuple[list[Row], bool] = ([], False)
         self.shown = shown or ChartView()  # what part of the session the chart shows, and how
+        self.past: PastCurves | None = None  # the past sessions' curves, while they are shown
         self._panel_text = state_panel_text(symbol, None)
 
     def compose(self) -> ComposeResult:
@@ -155,6 +157,12 @@ class SymbolView(Vertical):
         self.has_rows = any(r.cum_all is not None for r in rows)
         self._toggle_panel()
 
+    def show_past(self, past: PastCurves | None) -> None:
+        """The past sessions' curves on the chart (None: none)."""
+        if past != self.past:
+            self.past = past
+            self._show_view()
+
     def show_view(self, shown: ChartView) -> None:
         """Another window, zoom or cursor: only the chart, the readout and the sparkline
         change."""
@@ -167,7 +175,7 @@ class SymbolView(Vertical):
 
     def _show_view(self) -> None:
         chart = self.query_one(FlowChart)
-        chart.show(self._view, self._bar_size, self._alerts, self.shown)
+        chart.show(self._view, self._bar_size, self._alerts, self.shown, self.past)
         data = chart.data
         rows = list(self._rows)
         if data is not None and data.x_range is not None:  # the sparkline follows the zoom
