@@ -595,3 +595,32 @@ async def test_at_80x24_an_alert_toast_leaves_the_regime_line_and_alert_log_visi
         covered = [app.query_one(w).region for w in (RegimeLine, AlertLog, StatusBar)]
         for toast in toasts(app):
             assert not any(toast.region.overlaps(region) for region in covered), toast.region
+
+
+@pytest.mark.parametrize("downloads", [False, True])
+async def test_the_palettes_screenshot_says_where_it_went_with_or_without_downloads(
+    tmp_path, monkeypatch, downloads
+):
+    """No ~/Downloads: it goes to the data dir's `screenshots` (Textual's own failed, saying
+    nothing of why); either way the notification names the file."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DOWNLOAD_DIR", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    if downloads:
+        (home / "Downloads").mkdir()
+    app, _ = make_app()
+    async with run_dashboard(app, size=(120, 30)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        await pilot.press("ctrl+p", *"screenshot")
+
+        def found() -> list[str]:
+            return [str(option.prompt) for option in app.screen.query_one(CommandList).options]
+
+        await until(pilot, lambda: any("Screenshot" in text for text in found()))
+        await pilot.press("enter")
+        folder = home / "Downloads" if downloads else tmp_path / "data" / "screenshots"
+        await until(pilot, lambda: folder.is_dir() and any(folder.glob("*.svg")))
+        (saved,) = folder.glob("*.svg")
+        await until(pilot, lambda: any(str(saved) in str(n.message) for n in app._notifications))

@@ -159,16 +159,38 @@ def test_an_early_close_is_the_last_time_label():
     assert texts[-1] == "13:00" and "16:00" not in texts
 
 
-def test_early_in_the_day_the_axis_keeps_room_ahead_and_ends_on_a_round_hour():
-    picture = render(session(65), 120, 30)  # last bar 10:34
-    assert time_labels(picture)[-1] == "12:00"
+@pytest.mark.parametrize("width", [80, 120])
+def test_early_in_the_day_the_axis_keeps_room_ahead_and_ends_on_a_round_half_hour(width):
+    picture = render(session(65), width, 30)  # last bar 10:34
+    assert time_labels(picture)[-1] == "11:00"
     top, left, bottom, right = picture.plot
     drawn = [
         c
         for c in range(left, right + 1)
         if any(picture.chars[r][c] not in " ─" for r in range(top, bottom + 1))
     ]
-    assert max(drawn) - left > (right - left) / 3  # the bars so far fill a good part of it
+    assert (right - left) * 0.65 < max(drawn) - left < (right - left) * 0.8  # room ahead
+
+
+def test_a_short_chart_labels_a_flow_besides_zero():
+    """At 80x24 with the cursor's readout the plot has 6 rows: 0 alone says nothing of the
+    scale."""
+    for height in range(7, 12):
+        picture = render(session(120, scale=2.5e8), 80, height)
+        flows = [label.text for label in picture.labels if label.kind == "flow"]
+        assert "0" in flows and len(flows) >= 2, (height, flows)
+
+
+@pytest.mark.parametrize("wall", [585.0, 586.8])  # a row with gaps in the series, and one without
+def test_after_the_close_level_labels_leave_the_newest_bars_visible(wall):
+    data = session(390, levels=[Level("put wall", wall)])
+    picture = render(data, 80, 20)
+    row = picture.level_rows["put wall"]
+    label = next(label for label in picture.labels if label.kind == "level")
+    _top, _left, _bottom, right = picture.plot
+    under = "".join(picture.chars[row][label.col + len(label.text) : right + 1])
+    assert label.col + len(label.text) < right - 3  # not over the last columns
+    assert any(char not in " ╌─" for char in under), under  # the newest bars there are drawn
 
 
 # --- labels at every size -----------------------------------------------------------------------

@@ -3,6 +3,7 @@ its readout (pure functions, no app)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -203,8 +204,11 @@ def test_readout_fits_the_width_and_keeps_every_leg(width):
     row = Row(OPEN + 42 * MINUTE, -12.3e6, -14.1e6, -26.4e6, -150e6, -180e6, -330e6, 581.23)
     text = readout_text(row, [alert_at(row.t)], None, width)
     assert len(text) <= width
-    assert all(f"{leg} " in text for leg in ("calls", "puts", "all"))
-    assert "10:12" in text and "581.23" in text and "BUILDING" in text
+    assert all(re.search(rf"\b{leg}s? ", text) for leg in ("call", "put", "all")), text
+    assert "10:12" in text and "BUILDING" in text
+    assert "cum" in text  # which figure is the bar's and which the cumulative
+    assert "581.23" in text or width < 100  # the price goes first: on the chart's axis
+    assert "581.23" in readout_text(row, (), None, width)  # with no alert it fits
 
 
 def test_readout_says_unknown_as_a_dash_never_zero():

@@ -251,3 +251,53 @@ def test_ctrl_c_sigterm_or_sighup_end_headless_cleanly_with_the_shells_status(si
     assert process.wait(timeout=30) == 128 + getattr(signal, signum)  # 143, 130, 129
     assert "Traceback" not in errors
     assert all(json.loads(line) for line in rest.splitlines())
+
+
+async def test_a_bar_line_carries_the_regime_the_banner_and_its_et_time(sim_server):
+    clock = stepped_clock(DAY, "15:30")
+    server = sim_server(config=SimConfig(seed=0, date=DAY), clock=clock)
+    status, lines = await run_against(server.url, clock)
+    assert status == 0
+    bars = [line for line in lines if line["type"] == "bar"]
+    assert bars[0]["t"] == "2026-06-12T13:30:00Z" and bars[0]["t_et"] == "2026-06-12T09:30:00-04:00"
+    assert all(bar["net_gex"] is not None and bar["spot"] is not None for bar in bars)
+    assert any(bar["gamma_flip"] is not None for bar in bars)
+    walled = [bar for bar in bars if bar["call_wall"] is not None]
+    assert walled and all(bar["put_wall"] is not None for bar in walled)
+    bannered = [bar for bar in bars if bar["banner"] is not None]
+    assert bannered and {bar["banner"]["state"] for bar in bannered} <= {
+        "quiet",
+        "building",
+        "confirmed",
+    }
+    alerts = [line for line in lines if line["type"] == "alert"]
+    assert all(alert["t_et"].endswith("-04:00") for alert in alerts)
+
+
+async def test_max_retries_ends_a_run_after_n_failed_polls_in_a_row():
+    settings = Settings(
+        symbols=["SPY"], headless=True, base_url="http://127.0.0.1:9", timeout=1.0, max_retries=3
+    )
+    out = io.StringIO()
+    clock = stepped_clock(DAY, "11:00")
+    status = await asyncio.wait_for(run_headless(settings, open_source(settings, clock), out), 30)
+    assert status == 1
+    last = lines_of(out.getvalue())[-1]
+    assert (
+        last["state"] == "stopped"
+        and "3 failed polls in a row (--max-retries 3)" in last["message"]
+    )
+
+
+def test_piped_into_head_it_ends_with_0_and_says_nothing():
+    import subprocess
+
+    command = " ".join(headless_demo("SPY", speed=120, start="15:00"))
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {command} | head -3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 3 and done.stderr == ""

@@ -74,6 +74,9 @@ async def test_question_mark_opens_the_live_help_and_escape_closes_it():
     async with run_dashboard(app) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert app.screen.text == mode_help(LiveApp)
+        text = app.screen.text  # titled by what runs (the status line's SIMULATED badge)
+        assert text.startswith("# hedgeflow-tui · simulated market\n"), text[:60]
+        assert "sensitivity now: **normal**" in text
+        assert keys_of(text) == keys_of(mode_help(LiveApp))
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

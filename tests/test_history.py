@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -104,15 +105,16 @@ async def test_import_of_a_recording_builds_the_same_history(tmp_path, capsys):
     await headless_session(tmp_path, record=recording, history=False, symbols=["SPY"])
     assert not history_path().exists()  # --no-history: nothing written
     code, out, _ = cli(capsys, "history", "--import", str(recording))
-    assert code == 0 and "1 sessions imported" in out
+    assert code == 0 and "1 new sessions imported" in out
     code, exported, _ = cli(
         capsys, "history", "--symbol", "SPY", "--day", "2026-06-12", "--export", "csv"
     )
     assert exported.splitlines() == replay_csv(capsys, recording, "SPY")
     code, listing, _ = cli(capsys, "history", "--market", "sim")
     assert "sim:0" in listing  # the recording's header says which simulated market it was
-    code, _, _ = cli(capsys, "history", "--import", str(recording))
+    code, again, _ = cli(capsys, "history", "--import", str(recording))
     assert code == 0
+    assert "0 new sessions imported, 1 already stored (0 bars added)" in again, again
     assert cli(capsys, "history", "--symbol", "SPY", "--export", "csv")[1] == exported  # idempotent
 
 
@@ -341,3 +343,39 @@ def test_demo_past_sessions_follow_the_market_calendar():
         date(2026, 11, 23),
         date(2026, 11, 20),
     ]
+
+
+def _store_days(market: str = "live", bars=("1m", "5m"), days: int = 3) -> None:
+    history = History.open()
+    feed = HistoryFeed(history, market)
+    for bar in bars:
+        for back in range(days):
+            view = _view(DAY - timedelta(days=back), [1.0, 2.0])
+            feed.record(replace(view, bar_size=bar), view.rows, [])
+    history.close()
+
+
+def test_the_listing_groups_days_by_series_and_lists_the_days_of_one(capsys):
+    _store_days()
+    code, listing, _ = cli(capsys, "history")
+    lines = listing.splitlines()
+    assert code == 0 and len(lines) == 1 + 2 + 1, listing  # header, 2 series, the hint
+    assert lines[0].split()[:4] == ["symbol", "bar", "market", "sessions"]
+    assert lines[1].split()[:6] == ["SPY", "1m", "live", "3", "2026-06-10", "2026-06-12"]
+    assert "--bar" in lines[-1]
+    _, days, _ = cli(capsys, "history", "--bar", "5m")
+    assert len(days.splitlines()) == 1 + 3 and days.splitlines()[0].split()[1] == "day"
+
+
+def test_export_of_several_bar_sizes_asks_for_one(capsys):
+    _store_days()
+    code, _, err = cli(capsys, "history", "--symbol", "SPY", "--export", "csv")
+    assert code == 2 and "2 bar sizes (1m, 5m): pick one with --bar" in err
+    code, out, _ = cli(capsys, "history", "--symbol", "SPY", "--bar", "5m", "--export", "csv")
+    assert code == 0 and {line.split(",")[1] for line in out.splitlines()[1:]} == {"5m"}
+
+
+def test_a_filter_matching_nothing_says_so_not_that_nothing_is_stored(capsys):
+    _store_days(market="sim:7", bars=("1m",), days=1)
+    code, out, _ = cli(capsys, "history", "--market", "remote")
+    assert code == 0 and out == "no stored session matches --market remote\n"

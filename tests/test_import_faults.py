@@ -91,7 +91,7 @@ def test_answers_whose_symbol_is_not_a_symbol_are_skipped(real_recording, tmp_pa
     path = crafted(real_recording, tmp_path / "evil.jsonl", edit)
     result = run_cli("history", "--import", str(path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "evil.jsonl: 0 sessions imported (3 lines skipped)\n"
+    assert result.stdout == "evil.jsonl: 0 new sessions imported (3 lines skipped)\n"
     listing = run_cli("history").stdout
     assert listing == "no sessions stored yet\n"
 
@@ -161,14 +161,14 @@ def test_import_refuses_a_session_that_cannot_be(real_recording, tmp_path, edit,
     path = crafted(real_recording, tmp_path / "odd.jsonl", edit)
     result = run_cli("history", "--import", str(path))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("odd.jsonl: 0 sessions imported, 1 refused (SPY ")
+    assert result.stdout.startswith("odd.jsonl: 0 new sessions imported, 1 refused (SPY ")
     assert words in result.stdout
     assert run_cli("history").stdout == "no sessions stored yet\n"
 
 
 def test_a_consistent_recording_is_still_imported(real_recording):
     result = run_cli("history", "--import", str(real_recording))
-    assert result.stdout == "session.jsonl: 1 sessions imported (0 lines skipped)\n"
+    assert result.stdout == "session.jsonl: 1 new sessions imported (0 lines skipped)\n"
     assert "SPY     2026-06-12  1m   sim:7   390" in run_cli("history").stdout
 
 

@@ -261,6 +261,7 @@ def test_headless_prints_level_alert_lines_where_spot_crosses_the_flip(tmp_path)
             "rule",
             "cum_all",
             "t",
+            "t_et",
             "history",
         }
     directions = [a["direction"] for a in flips]

@@ -75,6 +75,8 @@ async def test_replay_keys(recording):
         assert not driver.playing
         await pilot.press("home")
         assert driver.position == 0 and rows(app) == 0
+        await pilot.pause()
+        assert "Press space to play, or → to step" in str(app.query_one("#state-panel").render())
         await pilot.press("right")
         await pilot.press("right")
         assert driver.position == 2
@@ -93,7 +95,10 @@ async def test_replay_keys(recording):
         await pilot.press("plus")
         assert driver.speed == 64
         assert "REPLAY" in str(app.query_one(StatusBar).render())
-        assert "b" not in app.active_bindings and "space" in app.active_bindings
+        assert "space" in app.active_bindings
+        assert "b" not in {key.key for key in footer_keys(app)}  # one bar size: no footer key
+        await pilot.press("b")  # ... and the key says why
+        assert any("holds 1m bars only" in str(n.message) for n in app._notifications)
         await pilot.press("question_mark")  # the replay's own help (tests/test_help.py)
         assert isinstance(app.screen, HelpScreen) and "· replay" in app.screen.text
         await pilot.press("escape")

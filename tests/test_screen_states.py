@@ -231,3 +231,22 @@ async def test_one_spike_is_clipped_and_marked_and_the_rest_keeps_its_shape():
 def test_a_zoomed_sparkline_sums_neighbouring_bars_and_keeps_gaps():
     assert summed_columns([1.0, 2.0, 3.0, 4.0, 5.0], 2) == [1.0, 5.0, 9.0]  # newest column whole
     assert summed_columns([1.0, None, 3.0, 4.0], 2) == [None, 7.0]  # a missing bar: a gap, not 3.0
+
+
+async def test_on_a_simulated_holiday_the_panel_names_a_day_it_traded_not_demo_again():
+    app, _ = make_app(at=datetime(2026, 11, 26, 16, 0, tzinfo=UTC), date="2026-11-26")
+    async with run_dashboard(app) as pilot:
+        await until(pilot, lambda: app.statuses["SPY"].state == "no_session")
+        text = panel_text(app)
+        assert "Thanksgiving Day" in text, text
+        assert "--demo --date 2026-11-25" in text and "to watch the simulated market" not in text
+
+
+@pytest.mark.parametrize("width", [80, 160])
+async def test_on_an_early_close_day_the_status_line_says_early_close_1300(width):
+    app, _ = make_app(at=datetime(2026, 11, 27, 16, 0, tzinfo=UTC), date="2026-11-27")
+    async with run_dashboard(app, size=(width, 30)) as pilot:
+        await until(pilot, lambda: rows(app) > 0)
+        app.refresh_statuses()
+        await pilot.pause()
+        assert "early close 13:00" in status_line(app), status_line(app)

@@ -160,7 +160,7 @@ async def test_arrows_park_a_cursor_with_a_readout_and_end_or_esc_go_back_live(s
         assert readout(app).display
         assert et_time(parked) in text
         assert f"{row.spot:,.2f}" in text
-        assert all(leg in text for leg in ("calls", "puts", "all"))
+        assert all(leg in text for leg in ("call", "put", "all"))  # "calls" at 120 columns
         assert app.check_action("live_edge", ())  # offered while parked
         await pilot.press("end")
         await pilot.pause()

@@ -33,6 +33,7 @@ from hedgeflow_tui.storage.history import (
     History,
     HistoryError,
     HistoryFeed,
+    SessionSummary,
     history_path,
     market_of,
     session_day,
@@ -96,7 +97,18 @@ def run(argv: Sequence[str], parser_class: type[argparse.ArgumentParser]) -> int
         try:
             sessions = history.sessions(args.symbol, args.day, args.bar, args.market)
             if args.export:
+                mixed = _mixed(sessions)
+                if mixed:
+                    parser.error(f"--export: {mixed}")
                 return _export(history, sessions, sys.stdout)
+            if not sessions and history.sessions():
+                filters = " ".join(
+                    f"--{name} {value}"
+                    for name, value in vars(args).items()
+                    if name in ("symbol", "day", "bar", "market") and value is not None
+                )
+                sys.stdout.write(f"no stored session matches {filters}\n")
+                return 0
             return _list(sessions, sys.stdout)
         finally:
             history.close()
@@ -104,27 +116,68 @@ def run(argv: Sequence[str], parser_class: type[argparse.ArgumentParser]) -> int
         parser.error(str(error))
 
 
-def _list(sessions, out: TextIO) -> int:
-    if not sessions:
-        out.write("no sessions stored yet\n")
-        return 0
-    header = ("symbol", "day", "bar", "market", "bars", "net flow", "squeezes")
-    lines = [header] + [
-        (
-            _clean(s.symbol),
-            s.day.isoformat(),
-            _clean(s.bar_size),
-            _clean(s.market),
-            str(s.bars),
-            money(s.net_flow),
-            str(s.squeezes),
-        )
-        for s in sessions
-    ]
+def _mixed(sessions: Sequence[SessionSummary]) -> str | None:
+    """Why these sessions make no one table: several bar sizes (or markets) would interleave
+    their rows; None when they are of one."""
+    for what, option, values in (
+        ("bar sizes", "--bar", {s.bar_size for s in sessions}),
+        ("markets", "--market", {s.market for s in sessions}),
+    ):
+        if len(values) > 1:
+            held = f"{len(values)} {what} ({', '.join(_clean(v) for v in sorted(values))})"
+            return f"the sessions hold {held}: pick one with {option}"
+    return None
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
+    lines = [tuple(header), *(tuple(row) for row in rows)]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     for line in lines:
         out.write("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip())
         out.write("\n")
+
+
+def _list(sessions: Sequence[SessionSummary], out: TextIO) -> int:
+    """One line per session when there are few (each series holds one day, or the filters
+    leave one series), else one line per symbol, bar size and market with its days."""
+    if not sessions:
+        out.write("no sessions stored yet\n")
+        return 0
+    series: dict[tuple[str, str, str], list[SessionSummary]] = {}
+    for session in sessions:
+        key = (_clean(session.symbol), _clean(session.bar_size), _clean(session.market))
+        series.setdefault(key, []).append(session)
+    if len(series) == 1 or all(len(days) == 1 for days in series.values()):
+        header = ("symbol", "day", "bar", "market", "bars", "net flow", "squeezes")
+        rows = [
+            (
+                _clean(s.symbol),
+                s.day.isoformat(),
+                _clean(s.bar_size),
+                _clean(s.market),
+                str(s.bars),
+                money(s.net_flow),
+                str(s.squeezes),
+            )
+            for s in sessions
+        ]
+        _table(header, rows, out)
+        return 0
+    grouped = [
+        (
+            symbol,
+            bar,
+            market,
+            str(len(days)),
+            min(s.day for s in days).isoformat(),
+            max(s.day for s in days).isoformat(),
+            str(sum(s.bars for s in days)),
+            str(sum(s.squeezes for s in days)),
+        )
+        for (symbol, bar, market), days in sorted(series.items())
+    ]
+    _table(("symbol", "bar", "market", "sessions", "from", "to", "bars", "squeezes"), grouped, out)
+    out.write(f"{len(sessions)} sessions; --symbol, --bar and --market list one series by day\n")
     return 0
 
 
@@ -160,6 +213,7 @@ def _import(paths: list[Path], settings: Settings, out: TextIO) -> int:
                 "the history is being written by another hedgeflow-tui: import once it exits"
             )
         for path, recording in recordings:
+            before = {_key(s): s.bars for s in history.sessions()}
             imported = import_recording(
                 history,
                 recording,
@@ -167,7 +221,12 @@ def _import(paths: list[Path], settings: Settings, out: TextIO) -> int:
                 settings.alert_rules,
                 levels=settings.level_alerts,
             )
-            said = f"{path.name}: {imported.sessions} sessions imported"
+            after = {_key(s): s.bars for s in history.sessions()}
+            new = len(after.keys() - before.keys())
+            grown = sum(after[key] - bars for key, bars in before.items() if key in after)
+            said = f"{path.name}: {new} new sessions imported"
+            if imported.sessions > new:
+                said += f", {imported.sessions - new} already stored ({grown} bars added)"
             if imported.refused:
                 said += f", {len(imported.refused)} refused ({imported.refused[0]})"
             said += f" ({recording.skipped} lines skipped)"
@@ -177,6 +236,10 @@ def _import(paths: list[Path], settings: Settings, out: TextIO) -> int:
     finally:
         history.close()
     return 0
+
+
+def _key(session: SessionSummary) -> tuple[str, str, date, str]:
+    return (session.symbol, session.bar_size, session.day, session.market)
 
 
 @dataclass

@@ -179,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_checked("timeout"),
         help="seconds before a request times out (default 10)",
     )
+    add(
+        "--max-retries",
+        type=_checked("max_retries"),
+        metavar="N",
+        help="stop a symbol after N failed polls in a row (headless then ends with 1); "
+        "default: retry until the session is over",
+    )
     add("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
@@ -193,6 +200,7 @@ IGNORED_WITH_REPLAY = {
     "date": "--date",
     "base_url": "--base-url",
     "timeout": "--timeout",
+    "max_retries": "--max-retries",
 }
 
 
@@ -219,9 +227,9 @@ def parse_settings(argv: Sequence[str] | None = None) -> Settings:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
-    except BrokenPipeError:  # e.g. `| head`: the reader left; say nothing more
+    except BrokenPipeError:  # e.g. `| head`: the reader has what it wanted; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return 0
     except KeyboardInterrupt:  # Ctrl-C or SIGINT before a run catches it, or in a replay/import
         return 128 + signal.SIGINT  # the shell's status for it, with no traceback
 

@@ -88,6 +88,7 @@ class Settings:
     export: str | None = None
     timeout: float = 10.0
     requests: str = "auto"  # auto | lean | full: see the poller
+    max_retries: int | None = None  # failed polls in a row before a symbol stops; None: no end
     level_alerts: bool = True  # alerts on the gamma flip and the walls
     alert_rules: tuple[FlowRule, ...] = ()  # the config file's [[alert]] tables
 
@@ -112,6 +113,7 @@ RULES: dict[str, Rule] = {
     "history": Rule(bool, "true or false"),
     "timeout": Rule(float, "a positive number of seconds", lambda v: v > 0),
     "requests": Rule(str, f"one of {', '.join(REQUEST_MODES)}", lambda v: v in REQUEST_MODES),
+    "max_retries": Rule(int, "a whole number from 1", lambda v: v >= 1),
     "level_alerts": Rule(bool, "true or false"),
 }
 FILE_KEYS = (

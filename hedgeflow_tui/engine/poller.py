@@ -84,6 +84,7 @@ class Poller:
         rng: random.Random | None = None,
         requests: str = "auto",
         catch_ups: bool = True,
+        max_failures: int | None = None,
     ) -> None:
         if requests not in REQUEST_MODES:
             raise ValueError(f"requests must be one of {', '.join(REQUEST_MODES)}")
@@ -103,6 +104,7 @@ class Poller:
         )
         self._check_next = False  # `r`: the next poll cross-checks
         self.catch_ups = catch_ups  # False: one poll per close, whatever it brought (benchmarks)
+        self.max_failures = max_failures  # failed polls in a row before stopping; None: no end
         self.settle = SettleLearner()  # market seconds after a close before its first poll
         self._tracked: datetime | None = None  # the closed bucket the polls are waiting for
         self._resolved: datetime | None = None  # the last closed bucket whose lag was learnt
@@ -160,6 +162,14 @@ class Poller:
             except ApiError as error:
                 failures += 1
                 wait = self._after_failure(error, failures)
+                if wait is not None and failures >= (self.max_failures or failures + 1):
+                    self._report(
+                        "stopped",
+                        f"stopped: {failures} failed polls in a row (--max-retries "
+                        f"{self.max_failures}); last: {error.message}",
+                        reason=error.kind,
+                    )
+                    return
             else:
                 failures = 0
                 wait = self._after_success()
@@ -202,6 +212,8 @@ class Poller:
             self._report("closed", "session closed: all bars in")
             return None
         self._replan()  # once per cycle, before the plan is read
+        if self._quota_used_up():
+            return self._wait_for_quota()
         if self.catch_ups:
             self._observe_publication()
         catch_up = self._catch_up_in()
@@ -211,7 +223,56 @@ class Poller:
             return catch_up
         self._chased_out = self._catchups >= MAX_CATCHUPS
         self._catchups = 0
-        return self._seconds_to_next_poll()
+        skipped = self._closes_planned_without_requests()
+        self._poll_index += skipped
+        return self._seconds_to_next_poll() + skipped * BAR_SECONDS[self.bar_size]
+
+    def _closes_planned_without_requests(self) -> int:
+        """The coming bar closes at which the quota plan sends nothing (it polls every Nth):
+        the poller sleeps over them, so that the next poll said is the one that asks. The
+        session's last close is always polled."""
+        _, close = session_bounds(self._session_day())
+        left = polls_left(self.clock.now(), close, BAR_SECONDS[self.bar_size])
+        nothing = Cycle(series=False, flow=False)
+        skipped = 0
+        while (
+            skipped < left - 1
+            and self.planner.cycle(self.symbol, self._poll_index + skipped) == nothing
+        ):
+            skipped += 1
+        return skipped
+
+    def _quota_used_up(self) -> bool:
+        """The answers' quota headers say not one request is left today."""
+        return self.planner.limit is not None and self.planner.remaining == 0
+
+    def _wait_for_quota(self) -> float | None:
+        """No request left: say when the quota resets and wait for it, or for the session's
+        close, whichever comes first; then ask once more (a 429 then ends the session's polling
+        as any quota refusal after the close does). Past the close already: stop here."""
+        rate = self.client.rate_limit
+        reset = rate.reset_at if rate is not None else None
+        resets = f"resets {reset:%Y-%m-%d %H:%M} UTC" if reset is not None else "resets 00:00 UTC"
+        if self._past_close():
+            self._report(
+                "stopped",
+                f"stopped: the session is over and the daily quota is used up ({resets}); "
+                f"bars after {_hhmm(self.status.last_bar)} missing",
+                reason=ErrorKind.RATE_LIMITED,
+            )
+            return None
+        now = self.clock.now()
+        _, close = session_bounds(self._session_day())
+        until = close + PRICE_GRACE if reset is None else min(reset, close + PRICE_GRACE)
+        wait = max(SETTLE_SECONDS, (until - now).total_seconds())
+        self._check_next = True  # the next poll asks, whatever the plan says
+        self._report(
+            "rate_limited",
+            f"daily quota used up, {resets}; no bars until then",
+            retry_in=wait,
+            reason=ErrorKind.RATE_LIMITED,
+        )
+        return wait
 
     async def poll_once(self) -> None:
         """One cycle: fetch what the quota plan allows, merge what arrived, raise the worst

@@ -11,19 +11,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 from hedgeflow_tui.api.client import FlashAlphaClient
+from hedgeflow_tui.api.errors import ErrorKind
 from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.pipeline import FlowPipeline, UpdateObserver
 from hedgeflow_tui.engine.poller import Poller
 from hedgeflow_tui.engine.sources import Source
 from hedgeflow_tui.engine.status import PollStatus
 from hedgeflow_tui.engine.store import Store
+from hedgeflow_tui.market.calendar import SESSION_OPEN, is_session, next_session, session_text
 from hedgeflow_tui.market.clock import ET
 from hedgeflow_tui.storage.history import History, HistoryFeed, market_of, open_history
 from hedgeflow_tui.storage.recording.writer import Recorder, close_all, recorders_for
 
 StatusObserver = Callable[[PollStatus], None]
+BEFORE_THE_OPEN = timedelta(minutes=5)  # a dashboard open overnight starts polling then
 RecordingObserver = Callable[[str, list[str]], None]  # (message, the symbols it recorded)
 
 
@@ -89,26 +93,30 @@ class FeedSession:
 
     def build_pollers(self) -> None:
         """A poller and a client per symbol at the current bar size, with one quota plan."""
-        planner = self.source.make_planner()
+        self._planner = self.source.make_planner()
         for symbol in self.symbols:
-            recorder = self.recorders.get(symbol)
-            client = self.source.make_client(recorder.exchange if recorder else None)
-            self._clients[symbol] = client
-            poller = Poller(
-                client,
-                self.store,
-                symbol,
-                self.bar_size,
-                self.source.clock,
-                source=self.source.kind,
-                minutes=self.settings.minutes,
-                planner=planner,
-                requests=self.settings.requests,
-                on_status=self._status_changed,
-                on_batch=recorder.batch if recorder else None,
-            )
-            self.pollers[symbol] = poller
-            self.statuses[symbol] = poller.status
+            self._build_poller(symbol)
+
+    def _build_poller(self, symbol: str) -> None:
+        recorder = self.recorders.get(symbol)
+        client = self.source.make_client(recorder.exchange if recorder else None)
+        self._clients[symbol] = client
+        poller = Poller(
+            client,
+            self.store,
+            symbol,
+            self.bar_size,
+            self.source.clock,
+            source=self.source.kind,
+            minutes=self.settings.minutes,
+            planner=self._planner,
+            requests=self.settings.requests,
+            max_failures=self.settings.max_retries,
+            on_status=self._status_changed,
+            on_batch=recorder.batch if recorder else None,
+        )
+        self.pollers[symbol] = poller
+        self.statuses[symbol] = poller.status
 
     async def poll(self, symbol: str) -> None:
         """Poll `symbol` until its session is over, a fatal error, or cancellation; its client
@@ -118,6 +126,48 @@ class FeedSession:
             await poller.run()
         finally:
             await client.aclose()
+
+    async def follow(self, symbol: str) -> None:
+        """Poll `symbol` session after session, for a dashboard left open overnight: once a
+        session is over (or the day has none), wait for the next one's open, then poll it
+        afresh. Its first answers name the new day, so the store, the detector and the history
+        start a new session (back-filled, its alerts history, never announced). Ends on a stop
+        that polling again cannot mend (bad key, plan too low, unknown symbol, --max-retries)
+        or on cancellation; a quota used up waits for the next session too (it resets at
+        midnight UTC)."""
+        while True:
+            await self.poll(symbol)
+            status = self.statuses[symbol]
+            if status.state == "stopped" and status.reason != ErrorKind.RATE_LIMITED:
+                return
+            if status.state == "stopped" and "--max-retries" in status.message:
+                return
+            await self._wait_for_next_session(symbol)
+            self._build_poller(symbol)
+
+    async def _wait_for_next_session(self, symbol: str) -> None:
+        """Sleep (on the market clock) until shortly before the next session opens, saying
+        when it does."""
+        clock = self.source.clock
+        now = clock.now().astimezone(ET)
+        day = now.date()
+        if not (is_session(day) and now.time() < SESSION_OPEN):
+            day = next_session(day)
+        opens = datetime.combine(day, SESSION_OPEN, ET)
+        wake = max(now, opens - BEFORE_THE_OPEN)
+        done = self.statuses[symbol]
+        said = done.message.removeprefix("stopped: ")
+        if "next session" not in said:  # a holiday's status names it already
+            said = f"{said}; next session {session_text(day)}"
+        self._status_changed(
+            replace(
+                done,
+                message=said,
+                next_poll=wake,
+                retry_in=None,
+            )
+        )
+        await clock.sleep((wake - clock.now()).total_seconds())
 
     def change_bar(self, bar_size: str) -> None:
         """Forget the bars of the old size and poll the session afresh at `bar_size`. The

@@ -1,13 +1,15 @@
 """Headless mode: the engine's updates and statuses printed as JSON lines.
 
 Ends by itself once every symbol's session has closed and all its bars are in, or when a poller
-stops on a fatal error (exit 1); Ctrl-C, SIGTERM or SIGHUP end it cleanly, with the shell's
-status for that signal (128 + its number: 130, 143, 129).
+stops on a fatal error or after `--max-retries` failed polls in a row (exit 1); Ctrl-C, SIGTERM
+or SIGHUP end it cleanly, with the shell's status for that signal (128 + its number: 130, 143,
+129); a reader that goes away (`| head -3`) ends it quietly with 0.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from typing import TextIO
@@ -35,7 +37,7 @@ async def run_headless(
     if session.history_note:
         sys.stderr.write(f"hedgeflow-tui: {session.history_note}\n")
     session.on_history_problem = _say_history_problem
-    sink = JsonLinesSink(out, session.pipeline.history)
+    sink = JsonLinesSink(out, session.pipeline.history, pipeline=session.pipeline)
     session.subscribe(sink.on_update, sink.on_status)
     for status in session.statuses.values():
         sink.write(status_record(status) | {"message": source.description})
@@ -53,6 +55,15 @@ async def run_headless(
     def stop_on(signum: int) -> None:
         stopped_by.append(signum)
         stop.set()
+
+    def reader_gone() -> None:
+        """`| head -3` has what it wanted: end as a finished run, quietly (the interpreter's
+        last flush of standard output would fail too)."""
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        stop.set()
+
+    sink.on_closed = reader_gone
 
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:
@@ -75,6 +86,8 @@ async def run_headless(
         sink.release()
         if left:
             sys.stderr.write(f"hedgeflow-tui: {left}\n")
+    if sink.closed:
+        return 0
     for symbol, outcome in zip(session.symbols, outcomes, strict=False):
         if isinstance(outcome, Exception):
             message = f"internal error: {type(outcome).__name__}: {outcome}"

@@ -4,14 +4,18 @@ the sink that writes them for headless mode and headless replay.
     {"type": "status", "symbol", "source", "state", "message", "last_bar", "next_poll",
      "retry_in", "note", "as_of", "data_as_of",
      "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
-    {"type": "bar", "symbol", "bar_size", "t", "calls", "puts", "all",
-     "cum_calls", "cum_puts", "cum_all", "spot"}
+    {"type": "bar", "symbol", "bar_size", "t", "t_et", "calls", "puts", "all",
+     "cum_calls", "cum_puts", "cum_all", "spot", "gamma_flip", "net_gex", "call_wall",
+     "put_wall", "banner": {"state", "direction"} | null}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
-     "price_confirms", "cum_all", "t", "history", "fade_bars", "fade_flow"}
+     "price_confirms", "cum_all", "t", "t_et", "history", "fade_bars", "fade_flow"}
     {"type": "alert", "symbol", "kind", "direction", "level", "value", "rule", "cum_all", "t",
-     "history"}
+     "t_et", "history"}
 
-Times are ISO 8601 UTC with a Z; flows are delta-dollars; null means unknown (never 0). An alert
+Times are ISO 8601 UTC with a Z (`t_et`: the same instant in New York time, with its offset);
+flows are delta-dollars; null means unknown (never 0). A bar's walls are given when the answer's
+latest regime is that bar's, and `banner` (the detector's state: quiet, building or confirmed,
+and its direction) on the newest bar of each batch, null on the others. An alert
 with `"history": true` was found in back-filled bars (the session before the program started, or
 bars caught up after an outage): it is a record of the past, not news. A `squeeze_ended` alert's
 `bars` and `run_flow` are the run up to its peak, and `fade_bars` and `fade_flow` the bars after
@@ -26,14 +30,16 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TextIO
 
 from hedgeflow_tui.analysis.alerting import AnyAlert
 from hedgeflow_tui.analysis.levels import LevelAlert
 from hedgeflow_tui.api.model import iso
-from hedgeflow_tui.engine.pipeline import Update
+from hedgeflow_tui.engine.pipeline import FlowPipeline, Update
 from hedgeflow_tui.engine.status import PollStatus
-from hedgeflow_tui.engine.store import Row
+from hedgeflow_tui.engine.store import Regime, Row
+from hedgeflow_tui.market.clock import ET
 from hedgeflow_tui.storage.history import HistoryFeed
 
 
@@ -63,12 +69,23 @@ def status_record(status: PollStatus) -> dict[str, Any]:
     }
 
 
-def bar_record(symbol: str, bar_size: str, row: Row) -> dict[str, Any]:
+def et_iso(t: datetime) -> str:
+    """The same instant in New York time, with its offset: 2026-06-12T10:31:00-04:00."""
+    return t.astimezone(ET).isoformat(timespec="seconds")
+
+
+def bar_record(
+    symbol: str, bar_size: str, row: Row, regime: Regime | None = None
+) -> dict[str, Any]:
+    """A bar with its regime: the gamma flip and net GEX at the bucket, and the walls when the
+    latest regime is this bucket's (older bars' walls are not known)."""
+    walls = regime is not None and regime.t == row.t
     return {
         "type": "bar",
         "symbol": symbol,
         "bar_size": bar_size,
         "t": iso(row.t),
+        "t_et": et_iso(row.t),
         "calls": row.calls,
         "puts": row.puts,
         "all": row.all,
@@ -76,6 +93,10 @@ def bar_record(symbol: str, bar_size: str, row: Row) -> dict[str, Any]:
         "cum_puts": row.cum_puts,
         "cum_all": row.cum_all,
         "spot": row.spot,
+        "gamma_flip": row.gamma_flip,
+        "net_gex": row.net_gex,
+        "call_wall": regime.call_wall if walls and regime else None,
+        "put_wall": regime.put_wall if walls and regime else None,
     }
 
 
@@ -93,6 +114,7 @@ def alert_record(alert: AnyAlert) -> dict[str, Any]:
         "price_confirms": alert.price_confirms,
         "cum_all": alert.cum_all,
         "t": iso(alert.t),
+        "t_et": et_iso(alert.t),
         "history": alert.history,
         "fade_bars": alert.fade_bars,
         "fade_flow": alert.fade_flow,
@@ -110,6 +132,7 @@ def level_record(alert: LevelAlert) -> dict[str, Any]:
         "rule": alert.rule,
         "cum_all": alert.cum_all,
         "t": iso(alert.t),
+        "t_et": et_iso(alert.t),
         "history": alert.history,
     }
 
@@ -126,17 +149,26 @@ class JsonLinesSink:
 
     With the pipeline's `history`, an update's lines wait (and every line after them) until the
     history's writer has tried to store its bars: a line printed is already stored, unless that
-    write failed (the bars are then stored with a later poll's, and their lines not held)."""
+    write failed (the bars are then stored with a later poll's, and their lines not held). With
+    the `pipeline`, bar lines carry the session's regime and the detector's banner."""
 
     def __init__(
-        self, out: TextIO, history: HistoryFeed | None = None, *, flush_each_line: bool = True
+        self,
+        out: TextIO,
+        history: HistoryFeed | None = None,
+        *,
+        flush_each_line: bool = True,
+        pipeline: FlowPipeline | None = None,
     ) -> None:
         self.out = out
         self.history = history
         self.flush_each_line = flush_each_line  # False: the caller flushes (replay, at the end)
+        self.pipeline = pipeline  # the regime and banner of bar lines are read from it
         self._last_status: dict[str, tuple[str, str, str | None]] = {}
         self.on_alert: Callable[[AnyAlert], None] | None = None  # told of each alert
         self._held: deque[tuple[int, str]] = deque()  # (history record, line) not printed yet
+        self.closed = False  # the reader went away (`| head`): nothing more is written
+        self.on_closed: Callable[[], None] | None = None  # told once, when it does
 
     def write(self, record: dict[str, Any], after: int = 0) -> None:
         """Print `record` once the history's record `after` is settled and every line before
@@ -149,9 +181,16 @@ class JsonLinesSink:
         self._print(line)
 
     def _print(self, line: str) -> None:
-        self.out.write(line)
-        if self.flush_each_line:
-            self.out.flush()
+        if self.closed:
+            return
+        try:
+            self.out.write(line)
+            if self.flush_each_line:
+                self.out.flush()
+        except BrokenPipeError:
+            self.closed = True
+            if self.on_closed is not None:
+                self.on_closed()
 
     def release(self) -> None:
         """Print the held lines whose bars' write was tried."""
@@ -163,8 +202,17 @@ class JsonLinesSink:
         change, number = update.change, update.record
         if number and self.history is not None:
             self.history.when_settled(number, self.release)
-        for row in change.rows:
-            self.write(bar_record(change.symbol, change.bar_size, row), number)
+        regime, banner = None, None
+        if self.pipeline is not None:
+            view = self.pipeline.store.session(change.symbol, change.bar_size)
+            regime = view.regime if view is not None else None
+            signal = self.pipeline.trackers.signal(change.symbol)
+            if signal is not None:
+                banner = {"state": signal.state, "direction": signal.direction}
+        for n, row in enumerate(change.rows, start=1):
+            newest = n == len(change.rows)  # the banner is the detector's after the batch
+            record = bar_record(change.symbol, change.bar_size, row, regime)
+            self.write(record | {"banner": banner if newest else None}, number)
         for alert in update.alerts:
             self.write(alert_record(alert), number)
             if self.on_alert is not None:

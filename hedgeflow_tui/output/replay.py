@@ -38,7 +38,7 @@ def replay_headless(settings: Settings, recording: RecordingStream, out: TextIO)
     pipeline = FlowPipeline(
         settings.sensitivity, rules=settings.alert_rules, levels=settings.level_alerts
     )
-    sink = JsonLinesSink(out, flush_each_line=False)
+    sink = JsonLinesSink(out, flush_each_line=False, pipeline=pipeline)
     pipeline.subscribe(sink.on_update)
     for batch in recording:
         pipeline.store.apply(batch.responses)

@@ -42,7 +42,7 @@ from starlette.routing import Route
 from hedgeflow_tui.api.model import Endpoint, Side, is_side, iso
 from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
 from hedgeflow_tui.market.calendar import is_session
-from hedgeflow_tui.market.clock import Clock, session_bounds
+from hedgeflow_tui.market.clock import ET, Clock, session_bounds
 from hedgeflow_tui.sim.faults import ALL_FAULTS, FaultInjector
 from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, session_run
 from hedgeflow_tui.sim.session import default_session_date
@@ -136,6 +136,16 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     answers: dict[tuple, tuple[datetime, dict]] = {}  # the answer cache, keyed by the request
     trading_day = is_session(day)  # none on weekends and NYSE holidays
 
+    def follow_clock(now: datetime) -> None:
+        """Play the clock's day once the clock has left the configured one (a dashboard open
+        overnight sees the next session open): each day its own seeded session."""
+        nonlocal day, open_, close, trading_day
+        today = now.astimezone(ET).date()
+        if today > day:
+            day, trading_day = today, is_session(today)
+            open_, close = session_bounds(today)
+            answers.clear()  # cached answers are the previous day's
+
     def path(symbol: str, samples: int) -> SessionPath:
         """The session, simulated at least up to its first `samples` 30 s samples."""
         return session_run(symbol, day, config.seed).upto(samples)
@@ -202,6 +212,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         if config.latency:
             await asyncio.sleep(config.latency)
         now = clock.now()
+        follow_clock(now)
         if config.api_key is not None and request.headers.get("x-api-key") != config.api_key:
             return _error(
                 401, {"title": "Unauthorized", "status": 401, "detail": "Invalid API key."}
@@ -355,6 +366,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         bar = request.query_params.get("bar", "30s")
         if bar not in BAR_SECONDS:
             return _error(400, {"error": "invalid_bar", "message": "unknown bar"})
+        follow_clock(clock.now())
         first, last, samples = buckets(bar, 390, clock.now())
         session = path(symbol, samples)
         per = BAR_SECONDS[bar] // SAMPLE_SECONDS

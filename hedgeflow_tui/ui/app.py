@@ -33,12 +33,13 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import MountError
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Header, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from hedgeflow_tui.config.settings import SENSITIVITIES, Settings
 from hedgeflow_tui.ui.chart.view import ChartView, move_cursor
 from hedgeflow_tui.ui.first_frame import loading_text, symbol_id, tab_id
+from hedgeflow_tui.ui.footer import DashboardFooter
 from hedgeflow_tui.ui.palette import UNCHECKABLE_THEMES, css_variables
 
 if TYPE_CHECKING:  # imported after the first frame (the views, the store, the detector)
@@ -162,6 +163,19 @@ class FlowChanged(Message):
         self.alerts = update.alerts
 
 
+class SymbolTabs(TabbedContent):
+    """The symbols' tabs, switched by `tab` and by a click, never focused: focused (Textual
+    focuses the first focusable widget as a terminal's screen starts, before any `on_mount`),
+    they take the arrow keys (← → switch the symbol instead of moving the chart's cursor) and
+    put them first in the footer, splitting its View group."""
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            if isinstance(widget, Tabs):
+                widget.can_focus = False
+            yield widget
+
+
 class DashboardApp(App[None]):
     """The shared dashboard; `LiveApp` and `ReplayApp` feed it and add their keys."""
 
@@ -172,6 +186,8 @@ class DashboardApp(App[None]):
     # a compact footer, so the keys fit in 80 columns; the replay's need all of them (no ^p hint)
     PALETTE_HINT = True
     TITLE = "hedgeflow-tui"
+    # left out of the footer when it cannot hold every key (in the help and the palette still)
+    SPARE_KEYS: ClassVar[tuple[str, ...]] = ("cycle_sensitivity", "cycle_bar")
     MODE: ClassVar[str]  # "live" or "replay": the help screen's title
     HELP_NOTES: ClassVar[str]  # what this mode's status line says (help, after the keys)
 
@@ -256,11 +272,11 @@ class DashboardApp(App[None]):
         """The first frame: the chrome, and a tab per symbol saying it is loading. The views
         (and the store, detector and widgets they import) come after it (`on_ready`)."""
         yield Header()
-        with TabbedContent(id="symbols"):
+        with SymbolTabs(id="symbols"):
             for symbol in self.symbols:
                 with TabPane(symbol, id=tab_id(symbol)):
                     yield Static(loading_text(symbol), classes="loading")
-        yield Footer(compact=True, show_command_palette=self.PALETTE_HINT)
+        yield DashboardFooter(self.SPARE_KEYS, show_command_palette=self.PALETTE_HINT)
 
     async def on_ready(self) -> None:
         """After the first frame: the status line over the tabs (at the screen's level, so that
@@ -279,6 +295,7 @@ class DashboardApp(App[None]):
                     await pane.remove_children()
                     view = SymbolView(symbol, palette=self.palette, shown=self.chart_view)
                     await pane.mount(view)
+                    view.show_sensitivity(self.trackers.sensitivity)
         except (MountError, NoMatches):
             if self.return_code is None:
                 raise
@@ -296,9 +313,6 @@ class DashboardApp(App[None]):
         return super().get_css_variables() | css_variables(palette, self.current_theme.dark)
 
     def on_mount(self) -> None:
-        # the tabs take no focus: focused, they put their arrow keys first in the footer and
-        # split its View group around `tab` (the app's own keys switch tabs, and so does a click)
-        self.query_one(TabbedContent).query_one(Tabs).can_focus = False
         self.set_interval(1.0, self.refresh_statuses)
         self.say_window_dropped()
 
@@ -389,6 +403,8 @@ class DashboardApp(App[None]):
         if not self.long_lived_frozen and not self._freeze_pending:
             self._freeze_pending = True
             self.call_after_refresh(self.freeze_long_lived)  # once the data frame is shown
+        if message.change.new_session:  # the next day's session (overnight): its own alerts
+            view.clear_alerts()
         for alert in message.alerts:
             view.add_alert(alert)
             if not alert.history:  # past alerts from back-filled bars: logged, not announced
@@ -627,6 +643,7 @@ class DashboardApp(App[None]):
         self.trackers.set_sensitivity(now)
         for symbol in self.symbols:
             self.relog(symbol)
+            self.view_of(symbol).show_sensitivity(now)
         self.notify(f"squeeze alert sensitivity: {now}", timeout=3)
 
     def relog(self, symbol: str) -> None:
@@ -684,15 +701,53 @@ class DashboardApp(App[None]):
     def on_flow_chart_picked(self, message: FlowChart.Picked) -> None:
         self.show_chart_view(replace(self.chart_view, cursor=message.t))
 
+    def action_help_quit(self) -> None:
+        """ctrl+c quits, as a terminal user expects (Textual's own only says to press ctrl+q;
+        in the command palette's input it still copies)."""
+        self.exit()
+
     def action_help(self) -> None:
         # Markdown is slow to import: not at launch
         from hedgeflow_tui.ui.screens.help import HelpScreen, help_text
 
-        self.push_screen(HelpScreen(help_text(self, self.MODE, self.BINDINGS, self.HELP_NOTES)))
+        state = (
+            f"Squeeze alert sensitivity now: **{self.trackers.sensitivity}** "
+            f"(`s` cycles low, normal, high)."
+        )
+        text = help_text(self, self.help_title(), self.BINDINGS, self.HELP_NOTES, state)
+        self.push_screen(HelpScreen(text))
+
+    def save_screen(self) -> None:
+        """The palette's Screenshot: saved, and the path said; or why it could not be."""
+        folder = screenshot_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = self.save_screenshot(path=str(folder))
+        except OSError as error:
+            self.notify(
+                f"could not save it in {folder}: {error.strerror or error}",
+                title="Screenshot",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(f"saved to {path}", title="Screenshot", timeout=8, markup=False)
+
+    def help_title(self) -> str:
+        """What runs, as the help's title says it."""
+        return self.MODE
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every key of this mode is also a command in the palette."""
-        yield from super().get_system_commands(screen)
+        """Every key of this mode is also a command in the palette; Screenshot is ours."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+                continue
+            yield SystemCommand(
+                command.title,
+                "Save an SVG of the screen (Downloads, else the data dir): the path is said",
+                lambda: self.set_timer(0.1, self.save_screen),  # once the palette is gone
+            )
         for binding in self.BINDINGS:
             if not isinstance(binding, Binding) or binding.action in ("quit", "help"):
                 continue
@@ -714,6 +769,17 @@ def _terminal_driver() -> type[Driver] | None:
     from hedgeflow_tui.ui.terminal_driver import HangupSafeDriver
 
     return HangupSafeDriver
+
+
+def screenshot_dir() -> Path:
+    """Where a screenshot goes: the user's Downloads folder when it exists (Textual's choice),
+    else `screenshots` in the data dir (made if need be)."""
+    from platformdirs import user_downloads_dir
+
+    from hedgeflow_tui.config.settings import data_dir
+
+    downloads = Path(user_downloads_dir())
+    return downloads if downloads.is_dir() else data_dir() / "screenshots"
 
 
 def worker_error(worker: Worker[object]) -> str:

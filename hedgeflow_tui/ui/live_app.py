@@ -105,6 +105,11 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         self.run_history: RunHistory | None = None
         self.gauge_history: GaugeHistory | None = None
 
+    def help_title(self) -> str:
+        """live, simulated market or remote server: as the status line's badge says."""
+        kind = self.source.kind if self.source is not None else None
+        return {"SIMULATED": "simulated market", "REMOTE": "remote server"}.get(kind or "", "live")
+
     def current_statuses(self) -> Iterable[PollStatus]:
         return self.statuses.values()
 
@@ -338,13 +343,14 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
     # --- polling ------------------------------------------------------------------------------
 
     def _start_polls(self) -> None:
-        """Each symbol's poller in a worker of the `pollers` group."""
+        """Each symbol's polling in a worker of the `pollers` group, session after session: a
+        dashboard open overnight shows the next session when it opens."""
         session = self.session
         assert session is not None
         self.statuses.update(session.statuses)
         for symbol in self.symbols:
             self.run_worker(
-                session.poll(symbol), name=f"poll-{symbol}", group="pollers", exit_on_error=False
+                session.follow(symbol), name=f"poll-{symbol}", group="pollers", exit_on_error=False
             )
 
     def _post_status(self, status: PollStatus) -> None:

@@ -76,10 +76,17 @@ recording holds are named (`b` shows the next).
             id="bar",
             tooltip="Next bar size held in the recording",
         ),
+        Binding(  # a recording of one size: `b` says so
+            "b",
+            "one_bar_size",
+            "Bar size",
+            show=False,
+            tooltip="Next bar size held in the recording",
+        ),
         Binding(
             "left",
             "replay_back",
-            "Back",
+            "Step back",
             id="replay.back",
             tooltip="One poll back",
             group=STEP,
@@ -87,7 +94,7 @@ recording holds are named (`b` shows the next).
         Binding(
             "right",
             "replay_forward",
-            "Step",
+            "Step forward",
             id="replay.forward",
             tooltip="One poll forward",
             group=STEP,
@@ -252,6 +259,8 @@ recording holds are named (`b` shows the next).
             return not self.driver.playing
         if action == "cycle_bar":
             return len(self.bar_sizes) > 1
+        if action == "one_bar_size":
+            return len(self.bar_sizes) == 1
         return True
 
     def action_replay_play(self) -> None:
@@ -272,6 +281,14 @@ recording holds are named (`b` shows the next).
         self.bar_size = sizes[(sizes.index(self.bar_size) + 1) % len(sizes)]
         self.show_chart_view(self.chart_view.fit_bar(self.bar_size))
         self._seek(self.driver.position)  # the detector runs again over this bar size
+
+    def action_one_bar_size(self) -> None:
+        self.notify(
+            f"this recording holds {self.bar_size} bars only: record another bar size "
+            "(--record with --bar) to switch sizes in a replay",
+            title="b: bar size",
+            timeout=5,
+        )
 
     def _bar_sizes_note(self) -> str:
         others = [size for size in self.bar_sizes if size != self.bar_size]

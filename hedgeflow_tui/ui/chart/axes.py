@@ -16,7 +16,8 @@ TICK_SIZES = {"SPY": 0.01, "QQQ": 0.01, "SPX": 0.01}
 DEFAULT_TICK_SIZE = 0.01
 NICE = (1.0, 2.0, 2.5, 5.0)
 TIME_STEPS_MINUTES = (5, 10, 15, 30, 60, 120)  # by width: the first whose labels fit
-HORIZON = timedelta(minutes=30)  # free room ahead of the last bar, at the least
+HORIZON = timedelta(minutes=15)  # free room ahead of the last bar, at the least
+ROUND_END = timedelta(minutes=30)  # the time axis ends at a round half hour (or the close)
 MIN_ROWS_PER_TICK = 2  # a label row, then at least one free row before the next
 ROWS_PER_TICK = 3  # aimed for: about one labelled value every three rows
 
@@ -49,7 +50,15 @@ def flow_axis(low: float, high: float, rows: int) -> tuple[float, float, float]:
     low, high = min(low, 0.0), max(high, 0.0)
     if high == low:
         high = 1.0
-    return low, high, round_step(low, high, rows, smallest=(high - low) / 1000)
+    step = round_step(low, high, rows, smallest=(high - low) / 1000)
+    if len(ticks(low, high, step)) < 2:  # a short chart: 0 alone says nothing of the scale
+        closest = MIN_ROWS_PER_TICK * (high - low) / max(1, rows - 1)
+        for finer in nice_steps(closest):
+            if finer >= step:
+                break
+            if len(ticks(low, high, finer)) >= 2:
+                return low, high, finer
+    return low, high, step
 
 
 def price_axis(low: float, high: float, rows: int, tick: float) -> tuple[float, float, float]:
@@ -57,6 +66,22 @@ def price_axis(low: float, high: float, rows: int, tick: float) -> tuple[float, 
     if high - low < tick:
         low, high = low - tick, high + tick
     return low, high, round_step(low, high, rows, smallest=tick, unit=tick)
+
+
+def far_tick(low: float, high: float, rows: int) -> float | None:
+    """A second flow tick for a chart too short for two round ones: the end of the axis farther
+    from 0, cut to two significant digits (toward 0, so it stays inside), if its row is at
+    least `MIN_ROWS_PER_TICK` rows from 0's."""
+    far = low if -low > high else high
+    if far == 0:
+        return None
+    unit = 10.0 ** (math.floor(math.log10(abs(far))) - 1)
+    value = math.copysign(math.floor(abs(far) / unit + 1e-9) * unit, far)
+
+    def row(v: float) -> int:
+        return round((high - v) / (high - low) * (rows - 1))
+
+    return value if abs(row(value) - row(0.0)) >= MIN_ROWS_PER_TICK else None
 
 
 def ticks(low: float, high: float, step: float) -> list[float]:
@@ -87,14 +112,15 @@ def price_label(value: float, step: float) -> str:
 
 
 def time_axis_end(last: datetime, close: datetime) -> datetime:
-    """Where the time axis ends: the session's close once it is less than an hour or so away,
-    else the round hour after `last` + 30 minutes, so the latest bars keep their room and the
-    axis rescales about once an hour."""
+    """Where the time axis ends: the session's close once it is less than half an hour or so
+    away, else the round half hour after `last` + 15 minutes, so the latest bars keep some room,
+    the session fills most of the width (at 10:35, 65 of 90 minutes) and the axis rescales
+    about every half hour."""
     ahead = (last + HORIZON).astimezone(ET)
-    hour = ahead.replace(minute=0, second=0, microsecond=0)
-    if hour < ahead:
-        hour += timedelta(hours=1)
-    return max(last, min(close, hour))
+    end = ahead.replace(minute=ahead.minute - ahead.minute % 30, second=0, microsecond=0)
+    if end < ahead:
+        end += ROUND_END
+    return max(last, min(close, end))
 
 
 def time_ticks(start: datetime, end: datetime, columns: int, label_width: int) -> list[datetime]:

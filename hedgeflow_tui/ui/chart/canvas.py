@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from hedgeflow_tui.output.format import et_time
 from hedgeflow_tui.ui.chart.axes import (
+    far_tick,
     flow_axis,
     flow_label,
     price_axis,
@@ -33,6 +34,7 @@ UP_MARKER, DOWN_MARKER = "▲", "▼"
 LEVEL_MARKER = "◆"  # a level alert (gamma flip, wall, flow rule)
 MEDIAN_GLYPH, YESTERDAY_GLYPH = "~", "°"  # the past sessions' curves, faint
 ZERO_GLYPH, LEVEL_GLYPH, CURSOR_GLYPH = "─", "╌", "┊"
+NO_DATA = frozenset((" ", ZERO_GLYPH, LEVEL_GLYPH, CURSOR_GLYPH))  # cells a label may cover
 TITLE = "cumulative dealer hedge flow (delta-$, ET)"
 BRAILLE = 0x2800
 BRAILLE_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))  # [x][y] within a cell
@@ -133,6 +135,9 @@ class _Drawing:
         low, high = (min(flows), max(flows)) if flows else (0.0, 0.0)
         self.flow_low, self.flow_high, step = flow_axis(low, high, self.rows)
         self.flow_ticks = ticks(self.flow_low, self.flow_high, step)
+        if len(self.flow_ticks) < 2:  # 0 alone: a value saying the scale, if it fits
+            far = far_tick(self.flow_low, self.flow_high, self.rows)
+            self.flow_ticks += [] if far is None else [far]
         self.flow_labels = [flow_label(v) for v in self.flow_ticks]
         left_width = max(len(text) for text in self.flow_labels)
         prices = [v for v in data.price if v is not None]
@@ -371,8 +376,17 @@ class _Drawing:
             self.place(row, col, text, "time", "bold" if t == close else "", 0, self.p.width - 1)
 
     def level_label(self, level: Level, row: int) -> None:
+        """The level's name and price on its line, where it hides the fewest plotted cells: the
+        right end while the bars have not reached it, else a gap in the series, else over the
+        oldest bars (after the close the newest bars are at the right end)."""
         text = f" {level.name} {price_label(level.value, self.data.tick)} "
-        for col in range(self.right - len(text) + 1, self.left - 1, -1):
+        plotted = [char not in NO_DATA for char in self.p.chars[row]]
+
+        def hidden(col: int) -> tuple[int, int]:
+            cells = sum(plotted[col : col + len(text)])
+            return cells, (col if cells else -col)  # free: rightmost first; else oldest first
+
+        for col in sorted(range(self.left, self.right - len(text) + 2), key=hidden):
             if self.place(row, col, text, "level", "level", self.left, self.right):
                 return
 

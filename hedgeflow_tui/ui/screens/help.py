@@ -17,7 +17,8 @@ INTRO = """\
 
 Dealer hedge flow on the session's 0DTE chain: the cumulative flow of the **call** and **put** legs
 (and their sum) over the underlying's price, and a banner when a gamma squeeze builds.
-"""
+{state}"""
+CLOSE_HINT = "escape closes · ↑↓ pgup pgdn scroll"
 
 SHARED = """\
 **Banner.** BUILDING: the hedge flow, scaled by this session's own typical flow, has run one way
@@ -31,8 +32,6 @@ After the close: the day's summary.
 lines are the gamma flip and the call and put walls; ▲ / ▼ mark alerts at their bar. The title
 says the view (`rolling 15m · last 1h`: `w`, `z`); a dotted vertical line is the parked cursor,
 its bar's values on the readout line under the chart (a click on the chart parks it too).
-
-Press `escape` to close.
 """
 
 
@@ -59,9 +58,15 @@ def keys_table(app: App[Any], bindings: Iterable[BindingType]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def help_text(app: App[Any], mode: str, bindings: Iterable[BindingType], notes: str) -> str:
-    """The whole help of one mode: its keys, its `notes`, then what every mode shares."""
-    return "\n".join((INTRO.format(mode=mode), keys_table(app, bindings), notes, SHARED))
+def help_text(
+    app: App[Any], mode: str, bindings: Iterable[BindingType], notes: str, state: str = ""
+) -> str:
+    """The whole help of one mode: `state` (what is in force now, e.g. the sensitivity), its
+    keys, its `notes`, then what every mode shares. `mode` titles it (what runs)."""
+    state = f"\n{state}\n" if state else ""
+    return "\n".join(
+        (INTRO.format(mode=mode, state=state), keys_table(app, bindings), notes, SHARED)
+    )
 
 
 class HelpScreen(ModalScreen[None]):
@@ -74,5 +79,7 @@ class HelpScreen(ModalScreen[None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help"):
+        # how to close it on the frame, seen on any terminal without scrolling to the end
+        with VerticalScroll(id="help") as frame:
+            frame.border_subtitle = CLOSE_HINT
             yield Markdown(self.text)

@@ -33,6 +33,7 @@ def readout_text(
     window = f" · {rolling[0]} {money(rolling[1])}" if rolling else ""
     long_legs = " │ ".join(f"{name} {money(f)} cum {money(c)}" for name, f, c in legs)
     short = [f"{name} {money(f, short=True)}/{money(c, short=True)}" for name, f, c in legs]
+    tight = [text.replace("calls ", "call ").replace("puts ", "put ") for text in short]
     at, spot = et_time(row.t), price(row.spot)
     alert, short_alert = (f" │ {fired}", f"  {fired}") if fired else ("", "")
     forms = [
@@ -40,8 +41,10 @@ def readout_text(
         f"{at} │ {long_legs}{window} │ {spot}{alert}",
         f"{at} │ {long_legs} │ {spot}{alert}",
         f"{at} flow/cum {'  '.join(short)}  {spot}{short_alert}",
-        f"{at} {'  '.join(short)}  {spot}{short_alert}",
-        f"{at} {' '.join(short)} {spot}{' ' + fired if fired else ''}",
+        # narrower: `flow/cum` stays (which figure is the bar's and which the cumulative); the
+        # price goes before the alert does (the chart's price axis has it, not the alert kind)
+        f"{at} flow/cum {' '.join(tight)} {spot}{' ' + fired if fired else ''}",
+        f"{at} flow/cum {' '.join(tight)}{' ' + fired if fired else ''}",
     ]
     return next((form for form in forms if len(form) <= width), forms[-1][:width])
 

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from hedgeflow_tui.engine.status import PollStatus
 from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
-from hedgeflow_tui.market.calendar import is_session
+from hedgeflow_tui.market.calendar import SESSION_CLOSE, close_time, is_session
 from hedgeflow_tui.output.format import ago, et_time
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
@@ -49,17 +49,22 @@ def connection(status: PollStatus, now: datetime, speed: float) -> str:
         reason = status.message.split(";")[0]
         return f"retrying in {countdown(status, now, speed)} ({reason})"
     if status.state == "rate_limited" and status.next_poll is not None:
+        if status.message.startswith("daily quota used up"):  # when it resets, then when we ask
+            return f"{status.message.split(';')[0]} · next try in {countdown(status, now, speed)}"
         return f"rate-limited: retry in {countdown(status, now, speed)}"
     return status.message
 
 
 def stale_since(status: PollStatus, bar_size: str, now: datetime) -> datetime | None:
     """When the data went stale: the close of the newest bar, once that is more than two bar
-    intervals old (plus a grace for the source's publish lag) while the session is on."""
+    intervals old (plus a grace for the source's publish lag, and the closes the quota plan
+    skips) while the session is on."""
     if status.last_bar is None or status.state in ("closed", "no_session", "paused"):
         return None
     closed = status.last_bar + bar_delta(bar_size)
-    limit = STALE_AFTER_BARS * BAR_SECONDS[bar_size] + STALE_GRACE_SECONDS
+    # a quota plan polling every Nth close leaves bars waiting by its choice, said in its note
+    planned = status.quota.flow_every - 1 if status.quota is not None else 0
+    limit = (STALE_AFTER_BARS + planned) * BAR_SECONDS[bar_size] + STALE_GRACE_SECONDS
     return closed if (now - closed).total_seconds() > limit else None
 
 
@@ -111,8 +116,12 @@ def status_fields(
     fields = [
         (0, head),
         (DROP_EXPIRY if expiry.startswith("0DTE") else 0, Text(expiry)),
-        (DROP_BAR_SIZE, Text(f"{bar_size} bars")),
     ]
+    if expiration is not None and is_session(expiration):
+        close = close_time(expiration)
+        if close != SESSION_CLOSE:  # the day's bars end early: said before anything else
+            fields.append((0, Text(f"early close {close:%H:%M}", style="bold")))
+    fields.append((DROP_BAR_SIZE, Text(f"{bar_size} bars")))
     if status.last_bar is not None:
         closed = status.last_bar + bar_delta(bar_size)
         fields.append(
@@ -132,7 +141,7 @@ def status_fields(
     if (
         quota is not None
         and quota.limit is not None
-        and (status.state == "closed" or quota.projected == 0)
+        and (status.state == "closed" or quota.projected == 0 or quota.remaining == 0)
     ):
         fields.append((DROP_QUOTA, Text(f"quota {quota.remaining}/{quota.limit} left")))
     elif quota is not None and quota.limit is not None:

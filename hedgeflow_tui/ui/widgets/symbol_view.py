@@ -6,7 +6,7 @@ Its status is drawn by the app's one status line, above the tabs, while its tab 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,6 +20,7 @@ from hedgeflow_tui.analysis.detector import Signal, session_attribution
 from hedgeflow_tui.api.errors import ErrorKind
 from hedgeflow_tui.engine.status import PollStatus
 from hedgeflow_tui.engine.store import Row, SessionView
+from hedgeflow_tui.market.calendar import previous_session
 from hedgeflow_tui.market.clock import ET, SESSION_OPEN
 from hedgeflow_tui.ui.chart.view import ChartView, in_range
 from hedgeflow_tui.ui.first_frame import loading_text, symbol_id
@@ -65,6 +66,14 @@ def state_panel_text(
             f"`hedgeflow-tui {symbol} --demo --start 10:30`."
         )
     if status.state == "no_session":
+        if status.message.startswith("closed today") and status.source == "SIMULATED":
+            day = (now or datetime.now(ET)).astimezone(ET).date()
+            traded = previous_session(day - timedelta(days=1))
+            return (
+                f"No 0DTE session for {symbol}: {status.message}.\n\nThe simulated market "
+                f"keeps the exchange's calendar: pick a day it traded, e.g. "
+                f"`hedgeflow-tui {symbol} --demo --date {traded.isoformat()}`."
+            )
         if status.message.startswith("closed today"):
             return (
                 f"No 0DTE session for {symbol}: {status.message}.\n\nRun "
@@ -97,6 +106,11 @@ def state_panel_text(
         )
     if status.state == "stopped":
         return f"Stopped.\n\n{status.message}"
+    if status.source == "REPLAY" and status.state == "paused":  # at the start (home)
+        return (
+            f"Start of the recording: no poll of {symbol} played yet.\n\n"
+            "Press space to play, or → to step one poll."
+        )
     return f"Waiting for the first bars of {symbol}…"
 
 
@@ -238,6 +252,10 @@ class SymbolView(Vertical):
 
     def clear_alerts(self) -> None:
         self.query_one(AlertLog).clear()
+
+    def show_sensitivity(self, sensitivity: str) -> None:
+        """The squeeze alert sensitivity in force, on the alert log's frame (`s` changes it)."""
+        self.query_one(AlertLog).border_title = f"alerts · sensitivity {sensitivity} (s)"
 
     def reset(self, bar_size: str) -> None:
         """Forget the alerts and the bars shown: a new bar size, or a replay seeking."""

@@ -1,0 +1,139 @@
+"""The dashboard in a real pseudo-terminal, driven by the bytes a terminal sends (terminal.py):
+where Textual's terminal driver and the test pilot differ (the screen's auto-focus as a terminal
+starts, mouse reports, key sequences), what a person types must do what the footer says."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from terminal import terminal
+
+pytestmark = pytest.mark.xdist_group("terminal")  # one worker: each test runs an app process
+
+DEMO = ["--demo", "--speed", "30", "--no-history", "--date", "2026-06-12"]
+
+
+def cursor_time(text: str) -> str | None:
+    """The parked bar's time on the readout line (its wide form, or a narrow one)."""
+    found = re.search(r"(?:cursor |^ )(\d\d:\d\d)(?::00 ET| flow/cum)", text, re.MULTILINE)
+    return found.group(1) if found else None
+
+
+def minutes(hhmm: str) -> int:
+    return int(hhmm[:2]) * 60 + int(hhmm[3:])
+
+
+def test_the_arrows_park_the_cursor_and_never_switch_the_symbol():
+    with terminal(["SPY", "QQQ", *DEMO], 120, 40) as term:
+        term.wait_for("per-bar flow", what="the first data frame")
+        assert "←→wz View" in term.line_with("Quit"), term.text()  # the footer's View group
+        term.press("left")
+        parked = cursor_time(term.wait_for(lambda text: cursor_time(text) is not None))
+        assert parked is not None
+        term.press("left", "left", "right")
+        moved = cursor_time(term.wait_for(lambda text: cursor_time(text) != parked))
+        assert moved is not None and minutes(moved) == minutes(parked) - 1
+        assert "SPY 0DTE" in term.text()  # the shown symbol is still the first
+        term.press("tab")
+        term.wait_for("QQQ 0DTE", what="tab shows the next symbol")
+        term.press("escape")
+        term.wait_for(lambda text: cursor_time(text) is None, what="escape: back to the live edge")
+
+
+def test_after_a_click_parks_the_cursor_the_arrows_move_it():
+    with terminal(["SPY", *DEMO], 120, 40) as term:
+        text = term.wait_for("per-bar flow", what="the first data frame")
+        lines = text.splitlines()
+        zero = next(i for i, line in enumerate(lines) if line.lstrip().startswith("0┤"))
+        term.click(30, zero)
+        clicked = cursor_time(term.wait_for(lambda text: cursor_time(text) is not None))
+        assert clicked is not None
+        term.press("left")
+        term.wait_for(
+            lambda text: cursor_time(text) not in (None, clicked), what="← after the click"
+        )
+        assert minutes(cursor_time(term.text()) or "") == minutes(clicked) - 1
+
+
+def footer(text: str) -> str:
+    return text.splitlines()[-1]
+
+
+def test_at_80_columns_the_footer_keeps_its_keys_whole_and_spares_the_rest():
+    with terminal(["SPY", "QQQ", *DEMO], 80, 24) as term:
+        shown = footer(term.wait_for("per-bar flow", what="the first data frame"))
+        for key in ("tab Next symbol", "←→wz View", "q Quit", "? Help", "^p palette"):
+            assert key in shown, shown
+        assert "s Sensitivity" not in shown and "b Bar size" not in shown  # in help, palette
+        term.press("s")  # still bound
+        term.wait_for("sensitivity: high", what="s still cycles the sensitivity")
+    with terminal(["SPY", "QQQ", *DEMO], 120, 30) as term:
+        shown = footer(term.wait_for("per-bar flow", what="the first data frame"))
+        assert "s Sensitivity" in shown and "b Bar size" in shown, shown
+
+
+def test_at_80x24_the_help_says_what_runs_the_sensitivity_and_how_to_close_it():
+    with terminal(["SPY", *DEMO], 80, 24) as term:
+        term.wait_for("alerts · sensitivity normal (s)", what="the sensitivity in force")
+        term.press("s")
+        term.wait_for("alerts · sensitivity high (s)", what="s: the next sensitivity")
+        term.press("?")
+        shown = term.wait_for("escape closes", what="how to close the help, unscrolled")
+        assert "hedgeflow-tui · simulated market" in shown
+        assert "Squeeze alert sensitivity now: high" in shown
+        term.press("escape")
+        term.wait_for(lambda text: "escape closes" not in text, what="escape closes the help")
+
+
+def test_ctrl_c_quits():
+    with terminal(["SPY", *DEMO], 100, 30) as term:
+        term.wait_for("per-bar flow", what="the first data frame")
+        term.press("ctrl+c")
+        assert term.wait_exit() == 0
+
+
+@pytest.fixture(scope="module")
+def two_symbol_recording(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("terminal")
+    path = folder / "session.jsonl"
+    run = ["SPY", "QQQ", "--headless", "--record", str(path), "--start", "15:50", *DEMO]
+    run += ["--speed", "120"]  # the last --speed given counts
+    subprocess.run(
+        [sys.executable, "-m", "hedgeflow_tui", *run],
+        check=True,
+        capture_output=True,
+        timeout=60,
+        env=os.environ | {"HEDGEFLOW_DATA_DIR": str(folder / "data")},
+    )
+    return path
+
+
+def poll_number(text: str) -> int:
+    found = re.search(r"poll (\d+)/\d+", text)
+    assert found, text
+    return int(found.group(1))
+
+
+def test_replay_the_arrows_step_a_paused_replay_and_keep_the_symbol(two_symbol_recording):
+    with terminal(["--replay", str(two_symbol_recording), "--no-history"], 80, 24) as term:
+        shown = footer(term.wait_for("per-bar flow", what="the first data frame"))
+        for key in ("tab Next symbol", "q Quit", "? Help", "←→ Step", "Start/End", "+- Speed"):
+            assert key in shown, shown
+        term.press("space")  # pause
+        term.wait_for("paused")
+        at = poll_number(term.text())
+        term.press("right")
+        term.wait_for(f"poll {at + 1}/", what="→ steps one poll")
+        term.press("right", "right", "left")
+        term.wait_for(f"poll {at + 2}/", what="← steps one poll back")
+        assert "SPY 0DTE" in term.text()
+        term.press("ctrl+p")
+        term.press(*"step forward")
+        term.wait_for("One poll forward", what="the palette's step command")
+        term.press("\r")
+        term.wait_for(f"poll {at + 3}/", what="the palette's step")
