@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from hedgeflow_tui import __version__
+from hedgeflow_tui.cli import history
 from hedgeflow_tui.config.checks import RECORD_RULE, flag_error, flag_type
 from hedgeflow_tui.config.settings import (
     REQUEST_MODES,
@@ -49,16 +50,39 @@ def _checked(key: str, normal: Callable[[Any], Any] = lambda v: v) -> Callable[[
     return flag_type(RULES[key], normal)
 
 
+COMMANDS = ("run", "history")  # a first word that is neither: `run`, the default
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog=PROG,
-        description="Real-time dashboard of 0DTE dealer hedge flow: the cumulative flow of the "
-        "call and put legs over price, and a banner when a gamma squeeze builds. With no "
-        "FlashAlpha key it runs on the built-in market simulator.",
-        epilog=f"Config file: {config_path().name} in the user config dir (override with "
-        "HEDGEFLOW_CONFIG). API key: FLASHALPHA_API_KEY or api_key in the config file. "
-        "`hedgeflow-tui history --help`: the stored sessions.",
+    """`hedgeflow-tui [run] [SYMBOL ...] [options]` and `hedgeflow-tui history [options]`."""
+    parser = OneLineParser(prog=PROG)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    _add_run_arguments(
+        commands.add_parser(
+            "run",
+            prog=PROG,
+            help="the dashboard, or headless JSON lines (the default command)",
+            description="Real-time dashboard of 0DTE dealer hedge flow: the cumulative flow of "
+            "the call and put legs over price, and a banner when a gamma squeeze builds. With "
+            "no FlashAlpha key it runs on the built-in market simulator.",
+            epilog=f"Config file: {config_path().name} in the user config dir (override with "
+            "HEDGEFLOW_CONFIG). API key: FLASHALPHA_API_KEY or api_key in the config file. "
+            "`hedgeflow-tui history --help`: the stored sessions.",
+        )
     )
+    history.add_arguments(
+        commands.add_parser(
+            "history",
+            prog=f"{PROG} history",
+            help="the stored sessions: list, export as CSV, import recordings",
+            description="The sessions kept in the history database (in the user data dir; "
+            "HEDGEFLOW_DATA_DIR overrides the dir).",
+        )
+    )
+    return parser
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add(
         "symbols",
@@ -187,7 +211,6 @@ def build_parser() -> argparse.ArgumentParser:
         "default: retry until the session is over",
     )
     add("--version", action="version", version=f"{PROG} {__version__}")
-    return parser
 
 
 IGNORED_WITH_REPLAY = {
@@ -208,9 +231,23 @@ def warn(message: str) -> None:
     sys.stderr.write(f"{PROG}: warning: {message}\n")
 
 
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    """The command and its options; the first word names the command (default `run`)."""
+    args = list(argv)
+    if not args or args[0] not in COMMANDS:
+        args.insert(0, "run")
+    return build_parser().parse_args(args)
+
+
 def parse_settings(argv: Sequence[str] | None = None) -> Settings:
-    args = build_parser().parse_args(argv)
+    """The settings of a `run`, from its options (without the command's name)."""
+    args = _parse(list(sys.argv[1:] if argv is None else argv))
+    return settings_of(args)
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
     flags = vars(args)
+    flags.pop("command")
     flags["symbols"] = list(dict.fromkeys(flags["symbols"])) or None
     if flags.get("replay") is not None:
         ignored = [name for key, name in IGNORED_WITH_REPLAY.items() if flags.get(key) is not None]
@@ -235,12 +272,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["history"]:
-        from hedgeflow_tui.cli import history as history_cli
-
-        return history_cli.run(args[1:], OneLineParser)
-    settings = parse_settings(args)
+    args = _parse(list(sys.argv[1:] if argv is None else argv))
+    if args.command == "history":
+        return history.run(args, build_parser())
+    settings = settings_of(args)
     if settings.replay is not None:
         return _replay(settings, settings.replay)
     if settings.export is not None:
