@@ -15,6 +15,7 @@ from hedgeflow_tui.engine.sources import open_source
 from hedgeflow_tui.market.clock import FrozenClock
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import CursorReadout, FlowChart, SqueezeBanner
+from hedgeflow_tui.ui.widgets.strike_ladder import StrikeLadder
 
 DAY = "2026-06-12"
 
@@ -35,6 +36,7 @@ class Scene:
     size: tuple[int, int] = (120, 40)  # the terminal's columns and rows
     day: str = DAY
     screen: str | None = None  # the screen shown over the tabs, by its id (the overview)
+    plan: str | None = None  # the simulator's FlashAlpha plan (None: its default, growth)
 
 
 def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
@@ -76,6 +78,16 @@ SCENES = [
         "-confirmed -up",
         chart=("zero", "past"),
         keys=("c",),
+    ),
+    Scene(
+        "strike-ladder",
+        ("SPY",),
+        1,
+        utc(19, 11),
+        "-confirmed -up",
+        chart=("zero", "markers", "ladder"),
+        size=(140, 44),
+        plan="alpha",
     ),
     Scene(
         "overview",
@@ -124,7 +136,9 @@ def build(scene: Scene, clock: FrozenClock) -> LiveApp:
             timeout=1.0,
         )
         return LiveApp(settings, open_source(settings, clock=clock))
-    settings = Settings(symbols=list(scene.symbols), bar="1m", seed=scene.seed, date=scene.day)
+    settings = Settings(
+        symbols=list(scene.symbols), bar="1m", seed=scene.seed, date=scene.day, plan=scene.plan
+    )
     return LiveApp(settings, open_source(settings, clock=clock))
 
 
@@ -148,6 +162,11 @@ async def settle(app: LiveApp, pilot, scene: Scene) -> None:
 async def prepare(app: LiveApp, pilot: Any, scene: Scene, clock: FrozenClock) -> None:
     """Bring the running `app` to `scene` and check that it shows what the scene is about."""
     await settle(app, pilot, scene)
+    if "ladder" in scene.chart:  # drawn with the status refresh after its answer
+        for _ in range(100):
+            if app.query_one(StrikeLadder).has_class("-on"):
+                break
+            await pilot.pause(0.05)
     if scene.source_gone:
         clock.advance(scene.source_gone)
         app.refresh_statuses()
@@ -173,6 +192,7 @@ def _check_chart(app: LiveApp, scene: Scene) -> None:
     picture = chart.picture()
     shown = {
         "past": chart.data is not None and bool(chart.data.past),
+        "ladder": app.query_one(StrikeLadder).has_class("-on"),
         "zero": picture.zero_row is not None,
         "levels": bool(picture.level_rows),
         "markers": bool(picture.marker_cells),

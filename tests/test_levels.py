@@ -8,6 +8,7 @@ import itertools
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -315,3 +316,19 @@ async def test_a_flip_crossing_notifies_logs_marks_the_chart_and_runs_the_alert_
         assert data is not None and any(m.level and m.t == crossing.t for m in data.markers)
         text = alert_line(live_cross()[0], palette_for("default", True)).plain
         assert "γ-FLIP" in text and "crossed" in text
+
+
+def test_a_bar_whose_price_comes_a_poll_later_is_waited_for():
+    spots = [599.0, 599.0, 601.0, 601.0]
+    priced = [row(i, s, gamma_flip=600.0) for i, s in enumerate(spots)]
+    unpriced = [replace(r, spot=None) if i in (1, 2) else r for i, r in enumerate(priced)]
+    tracker = LevelTracker("SPY")
+    assert tracker.update(unpriced) == []  # the crossing bar has no price yet: waited for
+    fired = tracker.update(priced)
+    assert [(a.kind, a.t, a.history) for a in fired] == [("gamma_flip_cross", priced[2].t, False)]
+    stuck = LevelTracker("SPY")
+    for _ in range(3):  # never priced: read without a price after three updates
+        stuck.update(unpriced)
+    fired = stuck.update([*unpriced, row(4, 601.0, gamma_flip=600.0)])
+    assert [a.t for a in fired] == [priced[3].t]  # the crossing, read past the unpriced bars
+    assert stuck._last_t == OPEN + timedelta(minutes=4)

@@ -35,6 +35,7 @@ LEVEL_KINDS: tuple[LevelKind, ...] = ("gamma_flip_cross", "call_wall", "put_wall
 BAND = 0.0005  # of spot: the hysteresis band around a price level
 REARM_BANDS = 4.0  # a wall re-arms once spot is this many bands short of it
 WALL_SETTLED = timedelta(minutes=15)  # a wall is one once it has held its strike this long
+SPOT_WAITS = 3  # updates a bar without its price is waited for before it is read without one
 FLOW_REARM = 0.2  # of the threshold: how far back a flow must come before it fires again
 
 
@@ -111,19 +112,27 @@ class LevelTracker:
         self._call_wall = _Reach()
         self._put_wall = _Reach()
         self._rules = [_Side() for _ in self.rules]
+        self._waits = 0  # updates the next bar has been waited for, for its price
 
     def update(self, rows: Sequence[Row]) -> list[LevelAlert]:
-        """Read the bars newer than the last one read."""
+        """Read the bars newer than the last one read, in order. A bar without its price yet
+        (the price series may come a poll after the flow: a back-fill, a gap being filled) is
+        waited for, up to `SPOT_WAITS` updates, before it is read without one."""
         start = len(rows)
         while start > 0 and (self._last_t is None or rows[start - 1].t > self._last_t):
             start -= 1
         fired: list[LevelAlert] = []
+        waited_out = self._waits >= SPOT_WAITS  # this update reads on without prices
         for index in range(start, len(rows)):
+            row = rows[index]
+            if self.levels and row.spot is None and not waited_out:
+                self._waits += 1
+                break
+            self._waits = 0
             history = index < len(rows) - LIVE_BARS
-            for alert in self._step(rows[index]):
+            for alert in self._step(row):
                 fired.append(replace(alert, history=True) if history else alert)
-        if start < len(rows):
-            self._last_t = rows[-1].t
+            self._last_t = row.t
         self.alerts.extend(fired)
         return fired
 

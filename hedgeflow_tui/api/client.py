@@ -48,9 +48,11 @@ from hedgeflow_tui.api.model import (
     RateLimit,
     SeriesResponse,
     Side,
+    StrikeFlowResponse,
     parse_account,
     parse_hedge_flow,
     parse_series,
+    parse_strike_flow,
 )
 from hedgeflow_tui.api.safe_text import safe_text
 
@@ -58,6 +60,7 @@ LIVE_BASE_URL = "https://lab.flashalpha.com"
 HEDGE_FLOW_PATH = "/v1/flow/zero-dte/hedge-flow/{symbol}"
 SERIES_PATH = "/v1/flow/zero-dte/series/{symbol}"
 ACCOUNT_PATH = "/v1/account"
+STRIKE_FLOW_PATH = "/v1/flow/zero-dte/strike-flow/{symbol}"  # Alpha plan
 
 MAX_BODY = 4 * 1024 * 1024  # bytes; a whole 390-minute session at 30s bars is ~100 KiB
 MAX_SERVER_WAIT = 900.0  # seconds: the longest Retry-After / reset wait honoured as given
@@ -272,6 +275,14 @@ class FlashAlphaClient:
         if minutes is not None:
             params["minutes"] = minutes
         return await self._fetch("series", SERIES_PATH.format(symbol=symbol), params, parse_series)
+
+    async def strike_flow(self, symbol: str, minutes: int | None = None) -> StrikeFlowResponse:
+        """Per-strike flow at 1m bars (the only size the endpoint serves); Alpha plan."""
+        params: dict[str, Any] = {"symbol": symbol, "bar": "1m"}
+        if minutes is not None:
+            params["minutes"] = minutes
+        path = STRIKE_FLOW_PATH.format(symbol=symbol)
+        return await self._fetch("strike-flow", path, params, parse_strike_flow)
 
     async def account(self) -> Account:
         return await self._fetch("account", ACCOUNT_PATH, {}, parse_account)

@@ -22,7 +22,7 @@ Side = Literal["all", "calls", "puts"]  # which leg a hedge-flow answer is for
 SIDES: tuple[Side, ...] = get_args(Side)
 Leg = Literal["calls", "puts"]  # the legs the store keeps (`all` is always calls + puts)
 LEGS: tuple[Leg, ...] = get_args(Leg)
-Endpoint = Literal["hedge-flow", "series", "account"]  # the API's endpoints, as recorded
+Endpoint = Literal["hedge-flow", "series", "account", "strike-flow"]  # as recorded
 ENDPOINTS: tuple[Endpoint, ...] = get_args(Endpoint)
 MAX_ABS_VALUE = 1e15  # delta-dollars or prices beyond this are broken data, not a market
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # times outside are broken data
@@ -85,6 +85,29 @@ class SeriesResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class StrikeBar:
+    """One 1m bar of per-strike flow (Alpha): per-bar increments, aligned with the answer's
+    `strikes`. None where the API sent null."""
+
+    t: datetime
+    spot: float | None
+    delta: tuple[float | None, ...]  # signed delta-dollars per strike
+    gamma: tuple[float | None, ...]  # signed gamma-dollars per strike
+    contracts: tuple[float | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StrikeFlowResponse:
+    symbol: str
+    expiration: date | None
+    as_of: datetime
+    bar_size: str
+    strikes: tuple[float, ...]  # `strikes_grid`, ascending
+    bars: tuple[StrikeBar, ...]
+    data_as_of: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     plan: str
     daily_limit: int | None  # None = unlimited
@@ -102,7 +125,7 @@ class RateLimit:
     reset_at: datetime | None
 
 
-Response = HedgeFlowResponse | SeriesResponse
+Response = HedgeFlowResponse | SeriesResponse | StrikeFlowResponse
 
 
 @overload
@@ -309,6 +332,61 @@ def parse_series(payload: Any) -> SeriesResponse:
         expiration=_date(obj.get("expiration"), "expiration"),
         as_of=as_of,
         bar_size=_bar_size(obj),
+        bars=tuple(bars),
+        data_as_of=feed_time(obj, symbol, as_of),
+    )
+
+
+def _numbers(value: Any, what: str, count: int) -> tuple[float | None, ...]:
+    """A list of `count` numbers (or nulls), index-aligned with the strikes."""
+    if not isinstance(value, list):
+        raise DataError(f"'{what}' is not a list")
+    if len(value) != count:
+        raise DataError(f"'{what}' has {len(value)} values for {count} strikes")
+    return tuple(_number(v, what) for v in value)
+
+
+def parse_strike_flow(payload: Any) -> StrikeFlowResponse:
+    """`/v1/flow/zero-dte/strike-flow/{symbol}`: per strike and 1m bar, the signed delta-$,
+    signed gamma-$ and contracts, each bar's arrays aligned with `strikes_grid`. No samples:
+    empty grid and bars."""
+    obj = _object(payload, "strike-flow answer")
+    grid = _require(obj, "strikes_grid")
+    if not isinstance(grid, list):
+        raise DataError("'strikes_grid' is not a list")
+    strikes: list[float] = []
+    for value in grid:
+        strike = _number(value, "strikes_grid")
+        if strike is None or strike <= 0:
+            raise DataError("'strikes_grid' holds a strike that is not a positive number")
+        strikes.append(strike)
+    if any(later <= earlier for earlier, later in itertools.pairwise(strikes)):
+        raise DataError("'strikes_grid' is not in ascending order")
+    bars = []
+    for raw in _bars(obj):
+        count = len(strikes)
+        bars.append(
+            StrikeBar(
+                t=parse_time(_require(raw, "t")),
+                spot=_number(raw.get("spot"), "spot"),
+                delta=_numbers(
+                    _require(raw, "signed_delta_dollars"), "signed_delta_dollars", count
+                ),
+                gamma=_numbers(
+                    _require(raw, "signed_gamma_dollars"), "signed_gamma_dollars", count
+                ),
+                contracts=_numbers(_require(raw, "contracts"), "contracts", count),
+            )
+        )
+    _ascending([b.t for b in bars])
+    as_of = parse_time(_require(obj, "as_of"), "as_of")
+    symbol = _text(_require(obj, "symbol"), "symbol")
+    return StrikeFlowResponse(
+        symbol=symbol,
+        expiration=_date(obj.get("expiration"), "expiration"),
+        as_of=as_of,
+        bar_size=_bar_size(obj),
+        strikes=tuple(strikes),
         bars=tuple(bars),
         data_as_of=feed_time(obj, symbol, as_of),
     )

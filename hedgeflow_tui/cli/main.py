@@ -130,6 +130,12 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--seed", type=_checked("seed"), help="simulator seed (default 7)")
     add(
+        "--plan",
+        type=_checked("plan"),
+        help="the built-in simulator's FlashAlpha plan (default growth; alpha adds the "
+        "strike ladder)",
+    )
+    add(
         "--start",
         type=_checked("start"),
         help="simulator start time, HH:MM ET (default 10:30)",
@@ -219,6 +225,7 @@ IGNORED_WITH_REPLAY = {
     "minutes": "--minutes",
     "demo": "--demo",
     "seed": "--seed",
+    "plan": "--plan",
     "start": "--start",
     "date": "--date",
     "base_url": "--base-url",

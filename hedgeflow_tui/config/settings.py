@@ -57,6 +57,7 @@ THEMES = ("default", "colorblind")
 REQUEST_MODES = ("auto", "lean", "full")
 SENSITIVITIES = ("low", "normal", "high")  # the detector's, in the order the key cycles them
 MAX_CONFIG_BYTES = 64 * 1024
+SIM_PLANS = ("free", "basic", "growth", "alpha")  # the simulator's plans (`--plan`)
 
 
 class ConfigError(ValueError):
@@ -73,6 +74,7 @@ class Settings:
     demo: bool = False
     speed: float | None = None  # None: the source's default (1 live, fast on the simulator)
     seed: int = 7
+    plan: str | None = None  # the built-in simulator's plan; None: its default (growth)
     start: str | None = None  # HH:MM ET, simulator only
     date: str | None = None  # YYYY-MM-DD, simulator only
     base_url: str | None = None
@@ -101,6 +103,7 @@ RULES: dict[str, Rule] = {
     "minutes": Rule(int, "a whole number from 1 to 390", lambda v: 1 <= v <= 390),
     "speed": SPEED_RULE,
     "seed": SEED_RULE,
+    "plan": Rule(str, "one of free, basic, growth, alpha", lambda v: v in SIM_PLANS),
     "start": HHMM_RULE,
     "date": DATE_RULE,
     "base_url": Rule(str, "an http(s) URL", is_base_url),

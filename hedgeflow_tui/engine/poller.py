@@ -119,6 +119,7 @@ class Poller:
         self.as_of: datetime | None = None  # the newest answer's as_of
         self.data_as_of: datetime | None = None  # the newest data_as_of the answers gave
         self._note: str | None = None
+        self.strike_note: str | None = None  # why the last strike-flow request failed
         self.on_status = on_status
         self.on_batch = on_batch  # told (symbol, bar_size) after each batch is merged
         self._rng = rng or random.Random()
@@ -286,6 +287,8 @@ class Poller:
         self._widened = False
         await self._fetch(self._requests(view, cycle))
         self._check_cache_key()
+        if cycle.series and self.planner.plan == "alpha":
+            await self._fetch_strikes(view)
         view = self.store.session(self.symbol, self.bar_size)
         if self.lean and not cycle.flow and view is not None and view.flow_gap_from is not None:
             minutes = _minutes_since(view.flow_gap_from, self.clock.now(), self.minutes)
@@ -362,6 +365,25 @@ class Poller:
                 self.on_batch(self.symbol, self.bar_size)
         if errors:
             raise _worst(errors)
+
+    async def _fetch_strikes(self, view: SessionView | None) -> None:
+        """The per-strike flow (Alpha: unlimited and uncached), with the series at each close;
+        on another plan never asked. Its failure is said in the status's note, never stops the
+        flow: the ladder keeps its last bars."""
+        since = None
+        if view is not None and self.store.strikes.has(self.symbol):
+            since = max(self.store.strikes.bar_times(self.symbol))
+        try:
+            answer = await self.client.strike_flow(
+                self.symbol, _minutes_since(since, self.clock.now(), self.minutes)
+            )
+        except ApiError as error:
+            self.strike_note = f"strike flow: {error.message}"
+            return
+        self.strike_note = None
+        self.store.apply([answer])
+        if self.on_batch is not None:
+            self.on_batch(self.symbol, self.bar_size)  # recorded as a poll of its own
 
     def _on_mismatch(self, mismatch: FlowMismatch) -> None:
         """The series' flow cannot be trusted this session: say so, and go to the full cycle."""

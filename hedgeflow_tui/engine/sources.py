@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING
@@ -114,7 +114,10 @@ def _simulator(settings: Settings, clock: Clock | None) -> Source:
     day = date.fromisoformat(settings.date) if settings.date else default_session_date()
     start = settings.start or DEFAULT_START
     clock = clock or sim_clock(day, start, settings.speed or DEMO_SPEED)
-    app = create_app(SimConfig(seed=settings.seed, date=day), clock)
+    config = SimConfig(seed=settings.seed, date=day)
+    if settings.plan is not None:
+        config = replace(config, plan=settings.plan)
+    app = create_app(config, clock)
     description = f"simulated market, seed {settings.seed}, {day.isoformat()}"
 
     def connect(observer: ExchangeObserver | None) -> FlashAlphaClient:

@@ -34,7 +34,9 @@ from hedgeflow_tui.api.model import (
     Response,
     SeriesBar,
     SeriesResponse,
+    StrikeFlowResponse,
 )
+from hedgeflow_tui.engine.strikes import StrikeBook
 from hedgeflow_tui.market.bars import bar_delta
 from hedgeflow_tui.market.clock import session_bounds
 
@@ -208,7 +210,7 @@ class _Session:
     def holds_bars(self) -> bool:
         return bool(self.times)
 
-    def merge(self, response: Response) -> datetime | None:
+    def merge(self, response: HedgeFlowResponse | SeriesResponse) -> datetime | None:
         """Merge one answer; return the earliest bucket whose stored value changed."""
         if response.as_of is not None and (self.as_of is None or response.as_of > self.as_of):
             self.as_of = response.as_of
@@ -417,6 +419,7 @@ class Store:
     def __init__(self) -> None:
         self._sessions: dict[tuple[str, str], _Session] = {}
         self._observers: list[Observer] = []
+        self.strikes = StrikeBook()  # the Alpha plan's per-strike flow, kept apart
 
     def subscribe(self, observer: Observer) -> Callable[[], None]:
         self._observers.append(observer)
@@ -431,11 +434,16 @@ class Store:
             k for k in self._sessions if symbol in (None, k[0]) and bar_size in (None, k[1])
         ]:
             del self._sessions[key]
+        if symbol is None and bar_size is None:
+            self.strikes.clear()
 
     def apply(self, responses: Iterable[Response]) -> Change | None:
         """Merge one batch; notify each observer once per symbol and bar size that changed."""
-        touched: dict[tuple[str, str], list] = {}
+        touched: dict[tuple[str, str], list[HedgeFlowResponse | SeriesResponse]] = {}
         for response in responses:
+            if isinstance(response, StrikeFlowResponse):
+                self.strikes.merge(response)  # shown with the poll's other answers' change
+                continue
             if isinstance(response, HedgeFlowResponse) and response.side not in LEGS:
                 continue
             if not isinstance(response, (HedgeFlowResponse, SeriesResponse)):
@@ -450,7 +458,9 @@ class Store:
                     observer(change)
         return last_change
 
-    def _apply_to(self, key: tuple[str, str], answers: list[Response]) -> Change | None:
+    def _apply_to(
+        self, key: tuple[str, str], answers: list[HedgeFlowResponse | SeriesResponse]
+    ) -> Change | None:
         held = self._sessions.get(key)
         before_no_session = held.make_view().no_session if held else False
         new_session = False

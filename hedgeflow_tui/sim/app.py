@@ -349,6 +349,61 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             )
         return envelope(symbol, now, bar) | {"bars": bars, "data_as_of": feed_times(now)}
 
+    def strike_flow(request: Request, now: datetime):
+        """Alpha only, 1m bars only: per strike and bar, the hedge flow of the model's own
+        per-strike book (whole dollars that sum, bar by bar, to the hedge-flow endpoint's `all`
+        bar), the dealers' gamma-$ traded, and the customer contracts."""
+        symbol = request.path_params["symbol"].upper()
+        if PLAN_ORDER.index(config.plan) < PLAN_ORDER.index("alpha"):
+            return _error(
+                403,
+                {
+                    "status": "ERROR",
+                    "error": "tier_restricted",
+                    "message": "0DTE strike flow needs the Alpha plan",
+                    "current_plan": plan_name(config.plan),
+                    "required_plan": "Alpha",
+                },
+            )
+        refused = plan_check(symbol)
+        if refused is not None:
+            return refused
+        if request.query_params.get("bar", "1m") != "1m":
+            return _error(400, {"error": "bar_unavailable", "message": "bar must be 1m"})
+        parsed = window(request, now)
+        if isinstance(parsed, Response):
+            return parsed
+        _, minutes = parsed
+        first, last, published_samples = buckets("1m", minutes, now)
+        session = path(symbol, published_samples)
+        per = 60 // SAMPLE_SECONDS
+        totals = _flows(session, "all", "1m", published_samples)
+        bars = []
+        for i in range(first, last):
+            end = min((i + 1) * per, published_samples)  # a bucket still open: so far
+            taken = slice(i * per, end)
+            delta = _whole(session.strike_delta[taken].sum(axis=0), float(totals[i]))
+            bars.append(
+                {
+                    "t": iso(open_ + bar_delta("1m") * i),
+                    "spot": float(session.spot[end - 1]),
+                    "signed_delta_dollars": delta.tolist(),
+                    "signed_gamma_dollars": np.round(
+                        session.strike_gamma[taken].sum(axis=0)
+                    ).tolist(),
+                    "contracts": session.strike_contracts[taken].sum(axis=0).tolist(),
+                }
+            )
+        empty = not bars
+        return envelope(symbol, now, "1m") | {
+            "underlying_price": bars[-1]["spot"] if bars else None,
+            "tier_used": "raw",
+            "strikes_grid": [] if empty else session.strikes.tolist(),
+            "bars": bars,
+            "gap_intervals": [],
+            "data_as_of": feed_times(now),
+        }
+
     def account(request: Request, now: datetime):
         limit = quota.limit
         return {
@@ -407,6 +462,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         routes=[
             Route("/v1/flow/zero-dte/hedge-flow/{symbol}", route(hedge_flow, "hedge-flow")),
             Route("/v1/flow/zero-dte/series/{symbol}", route(series, "series")),
+            Route("/v1/flow/zero-dte/strike-flow/{symbol}", route(strike_flow, "strike-flow")),
             Route("/v1/account", route(account, None)),
             Route("/health", health),
             Route("/sim/v1/truth/{symbol}", truth),
@@ -415,6 +471,19 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
     app.state.faults = faults
     app.state.quota = quota
     return app
+
+
+def _whole(values: np.ndarray, total: float) -> np.ndarray:
+    """`values` in whole dollars that sum to `total` (a whole number): each rounded down, then
+    the shortfall given a dollar at a time to the largest fractions (largest remainders)."""
+    whole = np.floor(values)
+    short = round(total - float(whole.sum()))
+    order = np.argsort(whole - values)  # the largest fractions first
+    steps, rest = divmod(abs(short), len(values))
+    sign = 1 if short >= 0 else -1
+    whole += sign * steps
+    whole[order[:rest] if short >= 0 else order[::-1][:rest]] += sign
+    return whole
 
 
 def plan_name(plan: str) -> str:

@@ -103,6 +103,11 @@ class SessionPath:
     sold: np.ndarray  # of which customers sold
     regime: tuple[str, ...]  # the hidden regime of each sample (ground truth)
     sample_noise: float  # s.d. of a calm 30 s log-return from the random walk alone
+    # the per-strike book behind the flow (the Alpha plan's strike-flow), [sample, strike]:
+    strikes: np.ndarray  # the listed strikes, ascending
+    strike_delta: np.ndarray  # hedge flow per strike (delta-$; summed: calls + puts, to rounding)
+    strike_gamma: np.ndarray  # dealers' gamma-$ (per 1%) traded per strike
+    strike_contracts: np.ndarray  # customer contracts traded per strike
 
     @property
     def samples(self) -> int:
@@ -267,6 +272,10 @@ class SessionRun:
         open_, close = session_bounds(day)
         samples = int((close - open_).total_seconds()) // SAMPLE_SECONDS
         out = {name: np.zeros(samples) for name in (*SERIES, "contracts", "sold")}
+        count = 2 * SYMBOLS[symbol].strikes_each_side + 1
+        out["strikes"] = np.zeros(count)
+        for name in ("strike_delta", "strike_gamma", "strike_contracts"):
+            out[name] = np.zeros((samples, count))
         self._samples = _simulate(symbol, day, seed, out)
         schedule = next(self._samples)  # the hidden plan is drawn before any sample
         assert schedule is not None
@@ -335,6 +344,9 @@ def _simulate(
     book_calls = band * ((np.abs(distance) <= 15) + 4.0 * (distance == call_wall_at))
     book_puts = -band * 6.0 * (distance == put_wall_at)  # dealers' book, signed contracts
     dealer_calls, dealer_puts = book_calls.copy(), book_puts.copy()
+    out["strikes"][:] = strikes
+    # the same hedging, strike by strike (the per-strike book): its sums are the flow above
+    held_calls_k, held_puts_k = np.zeros(count), np.zeros(count)
     unwind = 1 - 0.5 ** (STEP_SECONDS / UNWIND_HALF_LIFE)
     plan = _schedule(rng, samples)
     yield plan
@@ -352,11 +364,16 @@ def _simulate(
     call_d, put_d, _ = greeks(spot, strikes, vols, years)
     held_calls = target_calls = -float(dealer_calls @ call_d) * 100
     held_puts = target_puts = -float(dealer_puts @ put_d) * 100
+    held_calls_k[:] = -dealer_calls * call_d * 100
+    held_puts_k[:] = -dealer_puts * put_d * 100
     pin_index = each_side + plan.pin_strike_offset
     for sample in range(samples):
         regime = plan.regime[sample]
         strength = float(plan.strength[sample])
         calls_flow = puts_flow = contracts = sold = 0.0
+        flow_k = np.zeros(count)  # this sample's hedge flow per strike
+        traded_k = np.zeros(count)  # dealers' contracts traded per strike (signed)
+        contracts_k = np.zeros(count)
         for step in range(sample * STEPS_PER_SAMPLE, (sample + 1) * STEPS_PER_SAMPLE):
             seconds_left = session_seconds - (step + 1) * STEP_SECONDS
             change_calls = (book_calls - dealer_calls) * unwind
@@ -376,7 +393,9 @@ def _simulate(
             change_puts += traded[count:]
             dealer_calls += change_calls
             dealer_puts += change_puts
+            traded_k += traded[:count] + traded[count:]
             opened = np.bincount(slot, size, 2 * count)
+            contracts_k += opened[:count] + opened[count:]
             call_oi += opened[:count]
             put_oi += opened[count:]
             sold_now, bought = np.bincount(buys, size, 2)  # whole contracts: sums are exact
@@ -386,6 +405,8 @@ def _simulate(
             # (gamma, charm) gradually: a share HEDGE_SPEED of the gap per step
             at_once_calls = -float(change_calls @ call_d) * 100
             at_once_puts = -float(change_puts @ put_d) * 100
+            once_calls_k = change_calls * call_d * -100  # the same, strike by strike
+            once_puts_k = change_puts * put_d * -100
             years_left = max(seconds_left, LAST_MINUTES_FLOOR) / YEAR_SECONDS
             d1, root = _d1(spot, strikes, vols, years_left)
             hedged_at = spot  # the gamma of the sample's end is taken where its last deltas were
@@ -399,6 +420,16 @@ def _simulate(
             held_puts += trade_puts
             calls_flow += trade_calls * spot
             puts_flow += trade_puts * spot
+            trade_k = once_calls_k + (
+                dealer_calls * call_d * -100 - held_calls_k - once_calls_k
+            ) * (HEDGE_SPEED)
+            held_calls_k += trade_k
+            flow_k += trade_k * spot
+            trade_k = once_puts_k + (dealer_puts * put_d * -100 - held_puts_k - once_puts_k) * (
+                HEDGE_SPEED
+            )
+            held_puts_k += trade_k
+            flow_k += trade_k * spot
             # price: a random walk plus the impact of the dealers' own hedge trades
             impact = _impact((trade_calls + trade_puts) * spot, liquidity[step])
             spot *= float(np.exp(step_vol[step] * rng.normal() + impact))
@@ -415,6 +446,9 @@ def _simulate(
         out["call_wall"][sample] = strikes[int(np.argmax(call_oi * (strikes >= spot)))]
         out["put_wall"][sample] = strikes[int(np.argmax(put_oi * (strikes <= spot)))]
         out["gamma_flip"][sample] = gamma_flip(spot, strikes, vols, years_left, position)
+        out["strike_delta"][sample] = flow_k
+        out["strike_gamma"][sample] = traded_k * gamma * 100 * spot * spot * 0.01
+        out["strike_contracts"][sample] = contracts_k
         yield None
 
 

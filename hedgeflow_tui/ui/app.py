@@ -213,6 +213,7 @@ class DashboardApp(App[None]):
         self._freeze_pending = False
         self.status_bar: StatusBar | None = None  # the shown symbol's status, from on_ready
         self.past_shown = False  # the past sessions' curves on the charts (`c`)
+        self._strikes_shown: dict[str, tuple] = {}  # per symbol: what its ladder was drawn from
         self._past_curves: PastCurveCache | None = None
 
     @cached_property
@@ -260,6 +261,28 @@ class DashboardApp(App[None]):
 
     def views_mounted(self) -> None:
         """Every symbol's view is up: the mode starts feeding the store."""
+
+    def strike_plan(self, symbol: str) -> str | None:
+        """The plan the strike ladder's note names: the account's, once it is known."""
+        status = next((s for s in self.current_statuses() if s.symbol == symbol), None)
+        return status.quota.plan if status is not None and status.quota is not None else None
+
+    def _show_strikes(self, symbol: str) -> None:
+        """The symbol's strike ladder (the session's and the current run's), redrawn only when
+        a strike-flow answer came, the run moved, or the plan became known."""
+        if not self.views_ready:
+            return
+        book = self.store.strikes
+        signal = self.trackers.signal(symbol)
+        run = signal.start if signal is not None and signal.state != "quiet" else None
+        key = (book.version(symbol), run, self.strike_plan(symbol))
+        if self._strikes_shown.get(symbol) == key:
+            return
+        self._strikes_shown[symbol] = key
+        session = book.totals(symbol)
+        running = book.totals(symbol, run) if run is not None and session is not None else None
+        with suppress(NoMatches):
+            self.view_of(symbol).show_strikes(session, running, key[2])
 
     def past_source(self) -> tuple[History, str] | None:
         """The session history and the market of this mode's data (the past curves' source);
@@ -420,6 +443,7 @@ class DashboardApp(App[None]):
             self.bar_size,
             self.trackers.alerts(symbol),
         )
+        self._show_strikes(symbol)
         self._mark_tab(symbol)
 
     def _mark_tab(self, symbol: str) -> None:
@@ -500,6 +524,9 @@ class DashboardApp(App[None]):
                     expiration=view.expiration if view else None,
                     speed=speed,
                 )
+        # the plan it names is known from the first status; a strike-flow answer comes after
+        # its poll's bars: the ladder is looked at with every status, and every second
+        self._show_strikes(status.symbol)
 
     def refresh_statuses(self) -> None:
         """Every second (ages and countdowns move), after replay steps, and when another tab

@@ -158,6 +158,11 @@ recording holds are named (`b` shows the next).
         self._history: tuple[History, str] | None = None  # opened read-only when first needed
         self._history_tried = False
 
+    def strike_plan(self, symbol: str) -> str | None:
+        from hedgeflow_tui.ui.widgets.strike_ladder import REPLAYED
+
+        return REPLAYED  # a recording says nothing of the plan, only what was answered
+
     def past_source(self) -> tuple[History, str] | None:
         """The session history, read-only, and the recording's market (its header's source)."""
         if not self._history_tried:

@@ -12,7 +12,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, assert_never
 
-from hedgeflow_tui.api.model import DataError, Response, is_endpoint, parse_hedge_flow, parse_series
+from hedgeflow_tui.api.model import (
+    DataError,
+    Response,
+    is_endpoint,
+    parse_hedge_flow,
+    parse_series,
+    parse_strike_flow,
+)
 from hedgeflow_tui.config.checks import MAX_SEED, SYMBOL
 from hedgeflow_tui.market.bars import BAR_SECONDS
 from hedgeflow_tui.storage.recording.format import FORMAT, VERSION, RecordingError
@@ -141,6 +148,8 @@ def parse_response(record: dict[str, Any]) -> tuple[str, Response] | None:
             parsed = parse_hedge_flow(record.get("body"))
         case "series":
             parsed = parse_series(record.get("body"))
+        case "strike-flow":
+            parsed = parse_strike_flow(record.get("body"))
         case "account":
             return None
         case _:  # every endpoint is read above: mypy says so if one is added to the model

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.widgets import Static
 
@@ -20,6 +20,7 @@ from hedgeflow_tui.analysis.detector import Signal, session_attribution
 from hedgeflow_tui.api.errors import ErrorKind
 from hedgeflow_tui.engine.status import PollStatus
 from hedgeflow_tui.engine.store import Row, SessionView
+from hedgeflow_tui.engine.strikes import StrikeTotals
 from hedgeflow_tui.market.calendar import previous_session
 from hedgeflow_tui.market.clock import ET, SESSION_OPEN
 from hedgeflow_tui.ui.chart.view import ChartView, in_range
@@ -36,6 +37,7 @@ from hedgeflow_tui.ui.widgets import (
 )
 from hedgeflow_tui.ui.widgets.banner import summary_text
 from hedgeflow_tui.ui.widgets.status import connection, stale_since
+from hedgeflow_tui.ui.widgets.strike_ladder import StrikeLadder, plan_line
 
 if TYPE_CHECKING:  # the history's modules (sqlite3): not before the first frame
     from hedgeflow_tui.analysis.gauge import GaugeReading
@@ -131,17 +133,21 @@ class SymbolView(Vertical):
         self.shown = shown or ChartView()  # what part of the session the chart shows, and how
         self.past: PastCurves | None = None  # the past sessions' curves, while they are shown
         self._panel_text = state_panel_text(symbol, None)
+        self._strike_note = ""
 
     def compose(self) -> ComposeResult:
         yield SqueezeBanner(id="banner")
         yield Static(self._panel_text, id="state-panel")
         with Vertical(id="dashboard"):
-            yield FlowChart(id="chart", palette=self.palette)
+            with Horizontal(id="chart-row"):
+                yield FlowChart(id="chart", palette=self.palette)
+                yield StrikeLadder(id="ladder", palette=self.palette)
             yield CursorReadout(id="readout")
             yield FlowSparkline(id="sparkline", palette=self.palette)
             yield AttributionBars(id="attribution", palette=self.palette)
             yield RangeGauge(id="gauge")
             yield RegimeLine(id="regime")
+            yield Static("", id="strike-note")
             yield AlertLog(id="alerts", palette=self.palette)
 
     def on_mount(self) -> None:
@@ -246,6 +252,18 @@ class SymbolView(Vertical):
         gauge = self.query_one(RangeGauge)
         gauge.add_class("-on")
         gauge.show(reading, about)
+
+    def show_strikes(
+        self, session: StrikeTotals | None, run: StrikeTotals | None, plan: str | None
+    ) -> None:
+        """The strike ladder beside the chart, or the line saying why there is none."""
+        self.query_one(StrikeLadder).show(session, run)
+        note = plan_line(plan, session is not None)
+        line = self.query_one("#strike-note", Static)
+        line.set_class(note is None, "-off")  # app.tcss: hidden, and always when compact
+        if note is not None and note != self._strike_note:
+            self._strike_note = note
+            line.update(Text(note), layout=False)
 
     def add_alert(self, alert: AnyAlert) -> None:
         self.query_one(AlertLog).add(alert)
