@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from dashboard import run_dashboard
+from stepped_clock import stepped_clock
 from textual.command import CommandList
 from textual.widgets import Input, TabbedContent
 from textual_parts import footer_keys, footer_labels, toasts
@@ -46,7 +47,9 @@ ALL_PUBLISHED = datetime(2026, 6, 12, 20, 0, tzinfo=UTC) + timedelta(
 )
 
 
-def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp, FrozenClock]:
+def make_app(
+    symbols=("SPY",), at=BEFORE_SQUEEZE, clock: FrozenClock | None = None, **overrides
+) -> tuple[LiveApp, FrozenClock]:
     settings = Settings(
         symbols=list(symbols),
         bar=overrides.pop("bar", "1m"),
@@ -54,7 +57,7 @@ def make_app(symbols=("SPY",), at=BEFORE_SQUEEZE, **overrides) -> tuple[LiveApp,
         date=overrides.pop("date", DAY.isoformat()),
         **overrides,
     )
-    clock = FrozenClock(at)
+    clock = clock or FrozenClock(at)
     source = open_source(settings, clock=clock)
     return LiveApp(settings, source), clock
 
@@ -246,7 +249,8 @@ async def test_tab_moves_to_the_next_symbol_and_help_opens():
 async def test_the_status_line_follows_the_tab_shown():
     """One status line, above the tabs: the shown symbol's text and state, as soon as its tab
     is shown."""
-    app, _ = make_app(symbols=("SPY", "AAPL"))  # AAPL: no 0DTE data, its poller stops
+    # AAPL: FlashAlpha's empty answers while SPY's bars say the market is open: its poller stops
+    app, _ = make_app(symbols=("SPY", "AAPL"), clock=stepped_clock(DAY, "13:06", sleepers=2))
     async with run_dashboard(app) as pilot:
         await until(pilot, lambda: rows(app) > 0 and app.statuses["AAPL"].state == "stopped")
         app.refresh_statuses()
@@ -424,10 +428,13 @@ async def test_no_session_on_a_weekend_says_what_to_do():
 
 
 async def test_unknown_symbol_is_named():
-    app, _ = make_app(symbols=("AAPL",))
+    # FlashAlpha answers it with empty bars, as "no session now": the clock says the market is
+    # open, so a second empty answer 30 s later names it
+    app, clock = make_app(symbols=("AAPL",), clock=stepped_clock(DAY, "13:06"))
     async with run_dashboard(app) as pilot:
         await until(pilot, lambda: app.statuses["AAPL"].state == "stopped")
         assert "No 0DTE data for AAPL" in panel_text(app, "AAPL")
+        assert clock.now() <= stepped_clock(DAY, "13:06").now() + timedelta(minutes=1)
 
 
 @pytest.mark.parametrize(

@@ -173,7 +173,7 @@ async def test_symbols_that_are_not_textual_ids_get_their_own_tabs():
         await pilot.press("tab")
         await pilot.press("tab")
     assert app.return_code in (None, 0)
-    assert app.statuses["BRK.B"].message == "stopped: no 0DTE data for BRK.B"
+    assert app.statuses["BRK.B"].message.startswith("stopped: no 0DTE data for BRK.B")
 
 
 # --- the dashboard in a real terminal ---------------------------------------------------------

@@ -26,10 +26,11 @@ from hedgeflow_tui.api.client import FlashAlphaClient
 from hedgeflow_tui.api.errors import ApiError, ErrorKind, RateLimited
 from hedgeflow_tui.api.model import Account, Response
 from hedgeflow_tui.config.settings import REQUEST_MODES
+from hedgeflow_tui.engine.coverage import Coverage
 from hedgeflow_tui.engine.quota import Cycle, QuotaPlanner, QuotaView, polls_left
 from hedgeflow_tui.engine.settle import SettleLearner
 from hedgeflow_tui.engine.status import PollState, PollStatus, SourceKind
-from hedgeflow_tui.engine.store import FlowMismatch, SessionView, Store
+from hedgeflow_tui.engine.store import Change, FlowMismatch, SessionView, Store
 from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
 from hedgeflow_tui.market.calendar import SESSION_OPEN, closed_today_text, is_session, session_text
 from hedgeflow_tui.market.clock import ET, Clock, session_bounds
@@ -50,6 +51,7 @@ CACHE_SECONDS = 15.0  # the server caches an answer this long (Basic/Growth; non
 # each asks for a window one minute wider than the last, so a cache keyed by the request answers
 # afresh, and a late bucket costs a second, not the cache's 15 s (nor a whole bar).
 CATCH_UP_WAIT, MAX_CATCHUPS = 1.0, 8
+EMPTY_CATCHUPS, EMPTY_CATCH_UP_WAIT = 2, 5.0  # before any bar is held (see _first_bar_catch_up_in)
 CACHED_SLACK = 1.0  # market seconds: an answer this much older than its request was cached
 
 
@@ -103,6 +105,9 @@ class Poller:
             symbol, lean=self.lean, check_every=check_every if requests == "auto" else None
         )
         self._check_next = False  # `r`: the next poll cross-checks
+        self._flow_checked = False  # the hedge-flow endpoint's back-fill came with the first bars
+        self.coverage = Coverage(store, symbol, bar_size)
+        store.subscribe(self._on_store_change)
         self.catch_ups = catch_ups  # False: one poll per close, whatever it brought (benchmarks)
         self.max_failures = max_failures  # failed polls in a row before stopping; None: no end
         self.settle = SettleLearner()  # market seconds after a close before its first poll
@@ -111,6 +116,7 @@ class Poller:
         self._lacking_at: float | None = None  # its close to the last answer that lacked it, s
         self._catchups = 0  # catch-up polls since the last close's
         self._chased_out = False  # the last close's catch-ups all went out
+        self._empty_catchups = 0  # catch-ups sent before any bar was held
         self.catchups_sent = 0  # catch-up polls this session
         self._cache_by_request = True  # a wider window is answered afresh (until shown not)
         self._sent_at: datetime | None = None  # when the last poll's first request went out
@@ -212,6 +218,8 @@ class Poller:
         if self._session_over():
             self._report("closed", "session closed: all bars in")
             return None
+        if self._not_covered():
+            return None
         self._replan()  # once per cycle, before the plan is read
         if self._quota_used_up():
             return self._wait_for_quota()
@@ -224,6 +232,9 @@ class Poller:
             return catch_up
         self._chased_out = self._catchups >= MAX_CATCHUPS
         self._catchups = 0
+        recheck = self._empty_recheck_in()
+        if recheck is not None:
+            return recheck
         skipped = self._closes_planned_without_requests()
         self._poll_index += skipped
         return self._seconds_to_next_poll() + skipped * BAR_SECONDS[self.bar_size]
@@ -290,7 +301,14 @@ class Poller:
         if cycle.series and self.planner.plan == "alpha":
             await self._fetch_strikes(view)
         view = self.store.session(self.symbol, self.bar_size)
-        if self.lean and not cycle.flow and view is not None and view.flow_gap_from is not None:
+        flowed = cycle.flow
+        if not self._flow_checked and view is not None and view.rows:
+            if not flowed:  # the first bars: the hedge-flow endpoint's back-fill and check
+                minutes = _minutes_since(view.rows[0].t, self.clock.now(), self.minutes)
+                await self._fetch(self._flow_requests(minutes, minutes))
+                view, flowed = self.store.session(self.symbol, self.bar_size), True
+            self._flow_checked = True
+        if self.lean and not flowed and view is not None and view.flow_gap_from is not None:
             minutes = _minutes_since(view.flow_gap_from, self.clock.now(), self.minutes)
             await self._fetch(self._flow_requests(minutes, minutes))
             view = self.store.session(self.symbol, self.bar_size)
@@ -304,8 +322,12 @@ class Poller:
             self._report("ok", "ok")
 
     def _cycle(self, view: SessionView | None) -> Cycle:
-        if view is None or view.last_t is None or self._check_next:
-            return Cycle(series=True, flow=True)  # the back-fill check, or `r`
+        if self._check_next:
+            return Cycle(series=True, flow=True)  # `r`
+        if view is None or view.last_t is None:
+            # nothing held: one request says whether there is anything (an empty answer is also
+            # how an unknown symbol is answered); the hedge-flow back-fill follows the first bars
+            return Cycle(series=True, flow=False)
         return self.planner.cycle(self.symbol, self._poll_index)
 
     def _requests(self, view: SessionView | None, cycle: Cycle) -> list[Awaitable[Response]]:
@@ -501,10 +523,55 @@ class Poller:
             return None
         if not (self.planner.catchups or self.settle.learning) or not self._awaits_publication():
             return None
+        if not self._holds_bars():
+            return self._first_bar_catch_up_in()
         wait = CATCH_UP_WAIT
         if not self._cache_by_request:
             wait = max(wait, self._fresh_in())
         return wait if wait < self._seconds_to_next_poll() else None
+
+    def _first_bar_catch_up_in(self) -> float | None:
+        """Before any bar is held, a few widely spaced catch-ups at the first close seen (a
+        symbol that is not covered looks the same until the market is known open), none once
+        another symbol's bars say the market is open."""
+        if self._empty_catchups >= EMPTY_CATCHUPS:
+            return None
+        if self.coverage.market_open(self._session_day(), self.clock.now()):
+            return None
+        self._empty_catchups += 1
+        wait = max(EMPTY_CATCH_UP_WAIT, self._fresh_in() if not self._cache_by_request else 0.0)
+        return wait if wait < self._seconds_to_next_poll() else None
+
+    def _not_covered(self) -> bool:
+        """Empty answers while the market is known open: say this symbol is not covered, and
+        stop polling it (see `Coverage`)."""
+        view = self.store.session(self.symbol, self.bar_size)
+        now = self.clock.now()
+        self.coverage.observe(view is not None and view.no_session, now)
+        if not self.coverage.not_covered(self._session_day(), now):
+            return False
+        self._report(
+            "stopped",
+            f"stopped: no 0DTE data for {self.symbol} (its answers stay empty while the market "
+            "is open)",
+            reason=ErrorKind.SYMBOL_NOT_FOUND,
+        )
+        return True
+
+    def _on_store_change(self, change: Change) -> None:
+        """Another symbol's bars came while this one's answers were empty: ask again now, once
+        (the market is known open: this one may not be covered)."""
+        if change.symbol != self.symbol and change.rows and self.coverage.waiting():
+            self.coverage.woken = True
+            self._wake.set()
+
+    def _empty_recheck_in(self) -> float | None:
+        """While the answers are empty on a session day: ask again soon once the market is known
+        open, so that a symbol not covered is named within minutes (see `Coverage`)."""
+        recheck = self.coverage.recheck_in(self._session_day(), self.clock.now())
+        if recheck is None:
+            return None
+        return max(self._fresh_in(), min(recheck, self._seconds_to_next_poll()))
 
     def _check_cache_key(self) -> None:
         """A catch-up's wider window answered from the cache (its `as_of` before the request):
@@ -592,8 +659,9 @@ class Poller:
         open_ = session_bounds(self._session_day())[0]
         view = self.store.session(self.symbol, self.bar_size)
         first_close = open_ + timedelta(seconds=size)
-        if now < first_close:
-            return min(NO_SESSION_RECHECK, (first_close - now).total_seconds()) + SETTLE_SECONDS
+        if now < first_close:  # nothing can come before it; before the open, check now and then
+            wait = (first_close - now).total_seconds()
+            return (wait if now >= open_ else min(NO_SESSION_RECHECK, wait)) + SETTLE_SECONDS
         if view is not None and view.no_session and self._past_no_session_grace():
             return NO_SESSION_RECHECK
         since_open = (now - open_).total_seconds()

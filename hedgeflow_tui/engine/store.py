@@ -429,6 +429,14 @@ class Store:
         held = self._sessions.get((symbol, bar_size))
         return held.make_view() if held is not None else None
 
+    def symbols_with_bars(self, expiration: date) -> set[str]:
+        """The symbols holding bars of the session expiring on this day (any bar size)."""
+        return {
+            key[0]
+            for key, held in self._sessions.items()
+            if held.expiration == expiration and held.holds_bars()
+        }
+
     def clear(self, symbol: str | None = None, bar_size: str | None = None) -> None:
         for key in [
             k for k in self._sessions if symbol in (None, k[0]) and bar_size in (None, k[1])

@@ -73,7 +73,7 @@ class SimConfig:
     lag_jitter: float = 0.5  # each sample's lag is publish_lag x (1 +- this), seeded
     cache: float | None = None  # answer cache in market seconds; None: the plan's (PLAN_CACHE)
     open_bucket: bool = False  # also serve the bucket still open, from its published samples
-    unknown_symbol: str = "404"  # "empty": 200 with no bars (documented); "404": symbol_not_found
+    unknown_symbol: str = "empty"  # "empty": 200 with no bars (documented); "404": symbol_not_found
 
     @property
     def max_publish_lag(self) -> float:

@@ -136,9 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--unknown-symbol",
         choices=UNKNOWN_SYMBOL_ANSWERS,
-        default="404",
+        default="empty",
         help="how an unknown symbol is answered on hedge-flow and series: empty, a 200 with no "
-        "bars as FlashAlpha documents, or 404 symbol_not_found (default)",
+        "bars as FlashAlpha documents (default), or 404 symbol_not_found",
     )
     add("--version", action="version", version=f"{PROG} {__version__}")
     return parser
