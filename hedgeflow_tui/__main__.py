@@ -1,3 +1,3 @@
-from hedgeflow_tui.cli.main import main
+from hedgeflow_tui.cli import run
 
-raise SystemExit(main())
+raise SystemExit(run())

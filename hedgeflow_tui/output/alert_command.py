@@ -1,7 +1,10 @@
 """`--alert-cmd`: run a command per alert with the alert as JSON on its standard input.
 
 The command runs in a session (process group) of its own, so a timeout kills it and every child
-it started; at most `MAX_RUNNING` run at once (an alert beyond that is dropped, and said); its
+it started; so does its end (what it left running in the background goes with it), and
+`stop_all` (the dashboard's quit, a headless run's SIGTERM, SIGHUP or Ctrl-C). A child that
+makes a session of its own (`setsid`) leaves the group, and is beyond reach. At most
+`MAX_RUNNING` run at once (an alert beyond that is dropped, and said); its
 standard error is read in bounded memory and only its last line, cleaned, is ever shown; it never
 sees the API key in its environment, nor what this package set there for itself (OWN_ENV). Used
 by the dashboard and by headless mode alike.
@@ -13,6 +16,9 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
+import time
+from typing import IO
 
 from hedgeflow_tui import OWN_ENV
 from hedgeflow_tui.analysis.alerting import AnyAlert
@@ -24,6 +30,7 @@ TIMEOUT = 10.0
 MAX_RUNNING = 3
 MAX_OUTPUT = 4096  # bytes of standard error kept (the tail)
 STDERR_GRACE = 0.5  # seconds to finish reading standard error once the command has exited
+EXIT_POLL = 0.05  # seconds between looks at the command (alerts are rare: no child watcher)
 
 
 class AlertCommand:
@@ -40,6 +47,12 @@ class AlertCommand:
         self.max_running = max_running
         self.secret = secret
         self.running = 0
+        self._groups: set[int] = set()  # the process groups of the commands running
+
+    def stop_all(self) -> None:
+        """Kill every command still running, with its process group, at once."""
+        for group in list(self._groups):
+            _kill_group(group)
 
     async def run(self, alert: AnyAlert) -> str | None:
         """Run it for `alert`; None when it succeeded, else one clean line saying what went
@@ -58,31 +71,45 @@ class AlertCommand:
     async def _run(self, alert: AnyAlert) -> str | None:
         hidden = (KEY_ENV, *OWN_ENV)
         environment = {k: v for k, v in os.environ.items() if k not in hidden}
+        # started at once, not awaited (a fork and exec): its group is known before anything
+        # can cancel this; an awaited start cancelled by the app's quit left its children running
         try:
-            process = await asyncio.create_subprocess_shell(
+            process = subprocess.Popen(  # noqa: ASYNC220
                 self.command,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
+                shell=True,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
                 start_new_session=True,
                 env=environment,
             )
         except OSError as error:
             return f"--alert-cmd could not start: {error.strerror}"
-        tail = bytearray()
-        reader = asyncio.ensure_future(_drain(process, tail))
+        self._groups.add(process.pid)
         try:
-            async with asyncio.timeout(self.timeout):
-                await _feed(process, (dumps(alert_record(alert)) + "\n").encode())
-                await process.wait()
-        except TimeoutError:
+            return await self._watch(process, alert)
+        finally:  # ended, timed out, stopped or cancelled: nothing of it outlives it
             _kill_group(process.pid)
-            reader.cancel()
-            await process.wait()
-            return f"--alert-cmd took longer than {self.timeout:g}s and was stopped"
-        # a child left running in the background may hold standard error open: not waited for
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(reader, STDERR_GRACE)
+            self._groups.discard(process.pid)
+            _close(process)
+
+    async def _watch(self, process: subprocess.Popen[bytes], alert: AnyAlert) -> str | None:
+        """Until the command exits (or the timeout): its standard error read as it comes."""
+        assert process.stdin is not None and process.stderr is not None
+        _feed(process.stdin, (dumps(alert_record(alert)) + "\n").encode())
+        errors = process.stderr.fileno()
+        os.set_blocking(errors, False)
+        tail = bytearray()
+        deadline = time.monotonic() + self.timeout
+        while process.poll() is None:
+            _read_into(errors, tail)
+            if time.monotonic() >= deadline:
+                return f"--alert-cmd took longer than {self.timeout:g}s and was stopped"
+            await asyncio.sleep(EXIT_POLL)
+        _kill_group(process.pid)  # what it left running in the background goes with it
+        grace = time.monotonic() + STDERR_GRACE
+        while not _read_into(errors, tail) and time.monotonic() < grace:  # noqa: ASYNC110
+            await asyncio.sleep(EXIT_POLL)
         if process.returncode != 0:
             lines = tail.decode(errors="replace").strip().splitlines()
             detail = safe_text(lines[-1], secrets=(self.secret,)) if lines else ""
@@ -92,24 +119,41 @@ class AlertCommand:
         return None
 
 
-async def _feed(process: asyncio.subprocess.Process, data: bytes) -> None:
-    """Write the alert; a command that does not read its input is not an error."""
-    stdin = process.stdin
-    if stdin is None:
-        return
-    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-        stdin.write(data)
-        await stdin.drain()
-    stdin.close()
+def _feed(stdin: IO[bytes], data: bytes) -> None:
+    """Write the alert (far less than a pipe holds: it never waits); a command that does not
+    read its input is not an error."""
+    with contextlib.suppress(OSError):
+        os.set_blocking(stdin.fileno(), False)
+        os.write(stdin.fileno(), data)
+    with contextlib.suppress(OSError):
+        stdin.close()
 
 
-async def _drain(process: asyncio.subprocess.Process, tail: bytearray) -> None:
-    """Read standard error to its end, keeping only the last `MAX_OUTPUT` bytes."""
-    if process.stderr is None:
-        return
-    while chunk := await process.stderr.read(65536):
+def _read_into(fd: int, tail: bytearray) -> bool:
+    """Read what standard error holds now, keeping its last `MAX_OUTPUT` bytes; True at its
+    end (every writer gone)."""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+        if not chunk:
+            return True
         tail += chunk
         del tail[:-MAX_OUTPUT]
+
+
+def _close(process: subprocess.Popen[bytes]) -> None:
+    """Close its pipes and reap it (it was killed: at once, or left to `subprocess`'s own
+    reaping of the dead)."""
+    for pipe in (process.stdin, process.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=0.1)
 
 
 def _kill_group(pid: int) -> None:

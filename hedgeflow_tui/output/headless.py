@@ -47,7 +47,7 @@ async def run_headless(
             sink.write(status_record(session.statuses[symbol]) | {"message": message})
 
     session.on_recording_failed = recording_failed
-    alert_runs = _run_alert_commands(settings, sink, session)
+    command, alert_runs = _run_alert_commands(settings, sink, session)
     tasks = [asyncio.ensure_future(session.poll(symbol)) for symbol in session.symbols]
     stop = asyncio.Event()
     stopped_by: list[int] = []  # the signal that ended the run
@@ -78,6 +78,8 @@ async def run_headless(
         for task in [*tasks, stopper]:
             task.cancel()
         outcomes = await asyncio.gather(*tasks, stopper, return_exceptions=True)
+        if command is not None and stopped_by:  # a signal ends the run at once
+            command.stop_all()
         if alert_runs:  # each is bounded by the command timeout
             await asyncio.gather(*alert_runs, return_exceptions=True)
         left = await asyncio.to_thread(session.close)  # the history's writer may wait for a lock
@@ -104,13 +106,14 @@ def _say_history_problem(problem: str | None) -> None:
 
 def _run_alert_commands(
     settings: Settings, sink: JsonLinesSink, session: FeedSession
-) -> set[asyncio.Task[None]]:
+) -> tuple[AlertCommand | None, set[asyncio.Task[None]]]:
     """Run `--alert-cmd` on every alert line that is news, as the dashboard does (not on
     `"history": true` ones, found in back-filled bars); a failure is a status line of the
-    alert's symbol. Returns the runs in flight, for the end to wait on."""
+    alert's symbol. Returns the command and the runs in flight, for the end to wait on (or to
+    stop)."""
     running: set[asyncio.Task[None]] = set()
     if not settings.alert_cmd:
-        return running
+        return None, running
     command = AlertCommand(settings.alert_cmd, secret=settings.api_key)
 
     async def run(alert: AnyAlert) -> None:
@@ -127,4 +130,4 @@ def _run_alert_commands(
         task.add_done_callback(running.discard)
 
     sink.on_alert = on_alert
-    return running
+    return command, running

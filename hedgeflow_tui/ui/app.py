@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import signal
+import sys
 from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import replace
@@ -26,9 +28,11 @@ from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
+from textual.driver import Driver
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.widget import MountError
 from textual.widgets import Header, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
@@ -51,7 +55,7 @@ if TYPE_CHECKING:  # imported after the first frame (the views, the store, the d
     from hedgeflow_tui.ui.widgets.overview_row import OverviewFacts
     from hedgeflow_tui.ui.widgets.symbol_view import SymbolView
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 COMPACT_BELOW_ROWS = 32  # shorter terminals fold the banner and the alert log (app.tcss)
 
 # The keys both modes have; each mode lists them among its own, in the footer's order. Only
@@ -188,7 +192,7 @@ class DashboardApp(App[None]):
     HELP_NOTES: ClassVar[str]  # what this mode's status line says (help, after the keys)
 
     def __init__(self, settings: Settings, symbols: list[str], bar_size: str) -> None:
-        super().__init__()
+        super().__init__(driver_class=_terminal_driver())
         for theme in UNCHECKABLE_THEMES:
             self.unregister_theme(theme)
         self.settings = settings
@@ -305,15 +309,20 @@ class DashboardApp(App[None]):
         from hedgeflow_tui.ui.widgets import StatusBar
         from hedgeflow_tui.ui.widgets.symbol_view import SymbolView
 
-        with self.batch_update():  # the view's own state panel takes the loading text's place
-            self.status_bar = StatusBar(id="status")
-            await self.mount(self.status_bar, before=self.query_one(TabbedContent))
-            for symbol in self.symbols:
-                pane = self.query_one(f"#{tab_id(symbol)}", TabPane)
-                await pane.remove_children()
-                view = SymbolView(symbol, palette=self.palette, shown=self.chart_view)
-                await pane.mount(view)
-                view.show_sensitivity(self.trackers.sensitivity)
+        try:
+            with self.batch_update():  # the view's own state panel takes the loading text's place
+                self.status_bar = StatusBar(id="status")
+                await self.mount(self.status_bar, before=self.query_one(TabbedContent))
+                for symbol in self.symbols:
+                    pane = self.query_one(f"#{tab_id(symbol)}", TabPane)
+                    await pane.remove_children()
+                    view = SymbolView(symbol, palette=self.palette, shown=self.chart_view)
+                    await pane.mount(view)
+                    view.show_sensitivity(self.trackers.sensitivity)
+        except (MountError, NoMatches):
+            if self.return_code is None:
+                raise
+            return  # told to end (SIGTERM, q) while the views were mounted: nothing to show
         self.views_ready = True
         self.refresh_bindings()  # the keys that act on the views (check_action)
         if len(self.symbols) >= OVERVIEW_FIRST:
@@ -328,7 +337,6 @@ class DashboardApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh_statuses)
-        self._catch_stop_signals()
         self.say_window_dropped()
 
     def say_window_dropped(self) -> None:
@@ -343,10 +351,14 @@ class DashboardApp(App[None]):
                 timeout=6,
             )
 
+    def on_load(self) -> None:
+        self._catch_stop_signals()  # before the terminal is taken (application mode)
+
     def _catch_stop_signals(self) -> None:
-        """SIGTERM and SIGHUP end the app like `q` does, so the terminal is restored (alternate
-        screen, mouse tracking, cursor) instead of being left as the process died; the exit
-        status is the shell's for that signal (128 + its number: 143, 129)."""
+        """SIGINT (a `kill`: in the app Ctrl+C is a key), SIGTERM and SIGHUP end the app like `q`
+        does, so the terminal is restored (alternate screen, mouse tracking, cursor) instead of
+        being left as the process died; the exit status is the shell's for that signal (128 + its
+        number: 130, 143, 129)."""
         loop = asyncio.get_running_loop()
         for signum in STOP_SIGNALS:
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
@@ -364,6 +376,8 @@ class DashboardApp(App[None]):
         self.long_lived_frozen = True
 
     def on_unmount(self) -> None:
+        if self.alert_command is not None:  # a command still running ends with the app
+            self.alert_command.stop_all()
         if self.long_lived_frozen:  # another app may run in this process (the tests do)
             gc.unfreeze()
         loop = asyncio.get_running_loop()
@@ -772,6 +786,16 @@ class DashboardApp(App[None]):
                 getattr(self, f"action_{binding.action}"),
             )
         yield SystemCommand("Help", "Keys and states", self.action_help)
+
+
+def _terminal_driver() -> type[Driver] | None:
+    """Ours on Linux and macOS (`ui/terminal_driver.py`: safe when the terminal goes away),
+    unless TEXTUAL_DRIVER names one; elsewhere Textual's choice."""
+    if sys.platform == "win32" or os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    from hedgeflow_tui.ui.terminal_driver import HangupSafeDriver
+
+    return HangupSafeDriver
 
 
 def screenshot_dir() -> Path:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from hedgeflow_tui.analysis.alerting import AnyAlert
@@ -150,7 +151,12 @@ class SymbolView(Vertical):
             yield AlertLog(id="alerts", palette=self.palette)
 
     def on_mount(self) -> None:
-        self._toggle_panel()
+        try:
+            self._toggle_panel()
+        except NoMatches:
+            if self.app.return_code is None:
+                raise
+            # the app was told to end (a signal at start-up) and took the children already
 
     def show_data(
         self,
