@@ -111,3 +111,38 @@ async def test_nothing_listening_is_a_connection_failure():
         with pytest.raises(ConnectionFailed) as error:
             await client.hedge_flow("SPY", "calls", "1m", 10)
     assert KEY not in str(error.value)
+
+
+async def test_a_403_without_the_plan_refusal_is_server_trouble_retried(sim_server):
+    config = SimConfig(date=DAY, faults=1.0, fault_kinds=("403_html",))
+    server = sim_server(config=config, clock=NOON)
+    async with FlashAlphaClient(server.url) as client:
+        with pytest.raises(ServerError) as error:  # a proxy's HTML page: not "plan too low"
+            await client.series("SPY", "1m", 10)
+    assert error.value.retryable and not error.value.fatal
+    assert "403" in str(error.value) and "<html" not in str(error.value).lower()
+
+
+async def test_a_429_without_rate_limit_headers_is_decided_from_its_body(sim_server):
+    config = SimConfig(date=DAY, faults=1.0, fault_kinds=("429_bare",))
+    server = sim_server(config=config, clock=NOON)
+    async with FlashAlphaClient(server.url) as client:
+        with pytest.raises(RateLimited) as error:
+            await client.series("SPY", "1m", 10)
+    assert client.rate_limit is None  # no X-RateLimit-* headers at all
+    assert error.value.quota_exhausted  # "Quota exceeded"
+    assert error.value.reset_at == datetime(2026, 6, 13, tzinfo=UTC)  # its ISO `reset_at`
+    assert "daily quota used up, resets 2026-06-13 00:00 UTC" in str(error.value)
+    assert error.value.retry_after is not None and error.value.retry_after <= 900
+
+
+async def test_the_simulators_quota_429_says_its_reset_as_an_iso_time(sim_server):
+    server = sim_server(config=SimConfig(date=DAY, plan="free"), clock=NOON)
+    async with FlashAlphaClient(server.url) as client:
+        for _ in range(5):
+            await client.account()
+        body = await client._http.get("/v1/account")
+    assert body.status_code == 429
+    said = body.json()
+    assert said["error"] == "Quota exceeded" and said["current_plan"] == "Free"
+    assert said["reset_at"] == "2026-06-13T00:00:00Z"

@@ -4,7 +4,20 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from hedgeflow_tui.api.model import DataError, parse_account, parse_hedge_flow, parse_series
+from hedgeflow_tui.api.model import (
+    DataError,
+    SeriesExtras,
+    parse_account,
+    parse_hedge_flow,
+    parse_series,
+)
+
+SERIES_ENVELOPE = {
+    "symbol": "SPY",
+    "expiration": "2026-06-12",
+    "as_of": "2026-06-12T18:45:12Z",
+    "bar_size": "5m",
+}
 
 
 def flow(**overrides):
@@ -170,3 +183,41 @@ def test_an_index_reads_its_index_options_feed():
     }
     answer = flow(data_as_of=feeds) | {"symbol": "SPX"}
     assert parse_hedge_flow(answer).data_as_of == datetime(2026, 6, 12, 18, 45, tzinfo=UTC)
+
+
+def test_series_carries_the_metrics_beyond_those_charted_null_as_none():
+    bar = {"t": "2026-06-12T18:40:00Z", "spot": 601.0}
+    plain = parse_series({**SERIES_ENVELOPE, "bars": [bar]}).bars[0]
+    assert plain.extras == SeriesExtras()
+    full = parse_series(
+        {
+            **SERIES_ENVELOPE,
+            "bars": [
+                bar
+                | {
+                    "magnet": 600.0,
+                    "pin_score": 0.62,
+                    "pin_probability_pct": 48.0,
+                    "charm_dollars_per_hour": -1.2e6,
+                    "net_dex": 3.4e9,
+                    "atm_iv": 0.142,
+                    "gamma_flip_status": "above",
+                    "net_gex": None,
+                }
+            ],
+        }
+    ).bars[0]
+    assert full.extras == SeriesExtras(600.0, 0.62, 48.0, -1.2e6, 3.4e9, 0.142, "above")
+
+
+def test_the_regime_line_shows_the_metrics_present_and_leaves_out_the_null():
+    from hedgeflow_tui.engine.store import Regime
+    from hedgeflow_tui.ui.widgets.regime import regime_text
+
+    t = datetime(2026, 6, 12, 18, 40, tzinfo=UTC)
+    extras = SeriesExtras(magnet=600.0, pin_probability_pct=48.0, atm_iv=0.142)
+    regime = Regime(t, 601.0, 598.0, 605.0, 595.0, 2e8, "positive_gamma", extras)
+    line = regime_text(regime, 300)
+    assert "magnet 600.00" in line and "pin (48%)" in line and "ATM IV 14.2%" in line
+    assert "charm" not in line and "net DEX" not in line  # null: left out
+    assert "magnet" not in regime_text(regime, 90)  # a narrow line drops them first

@@ -175,8 +175,19 @@ def test_export_csv_writes_the_merged_table(tmp_path):
         "cum_puts",
         "cum_all",
         "spot",
+        "magnet",
+        "pin_score",
+        "pin_probability_pct",
+        "charm_dollars_per_hour",
+        "net_dex",
+        "atm_iv",
+        "gamma_flip_status",
         "alerts",
     ]
+    # the series' other metrics: what the answers carried, empty where null
+    assert all(row["atm_iv"] and 0 < float(row["atm_iv"]) < 3 for row in rows if row["spot"])
+    assert {row["gamma_flip_status"] for row in rows if row["spot"]} <= {"above", "below", ""}
+    assert all(row["magnet"] == "" for row in rows)  # null in the simulator's answers
     for row in rows:
         if row["calls"] and row["puts"]:
             assert float(row["all"]) == pytest.approx(float(row["calls"]) + float(row["puts"]))

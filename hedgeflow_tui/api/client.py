@@ -53,6 +53,7 @@ from hedgeflow_tui.api.model import (
     parse_hedge_flow,
     parse_series,
     parse_strike_flow,
+    parse_time,
 )
 from hedgeflow_tui.api.safe_text import safe_text
 
@@ -127,6 +128,18 @@ def _retry_after(value: str | None) -> tuple[float | None, float | None]:
     if asked > MAX_SERVER_WAIT:
         return MAX_SERVER_WAIT, asked
     return asked, None
+
+
+def _body_time(value: Any) -> datetime | None:
+    """A time a server's body gives: ISO 8601 (as documented), or a Unix time; None else."""
+    if isinstance(value, str):
+        try:
+            return parse_time(value, "reset_at")
+        except DataError:
+            return _timestamp(_header_int(value))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _timestamp(value)
+    return None
 
 
 def _duration(seconds: float) -> str:
@@ -382,6 +395,12 @@ class FlashAlphaClient:
             )
         if status == 401:
             return BadKey(f"bad API key: {_message(body, 'unauthorized', secret)}")
+        refused = isinstance(body, dict) and body.get("error") == "tier_restricted"
+        if status == 403 and not refused:
+            # only FlashAlpha's own refusal says the plan is too low: any other 403 (a proxy's
+            # HTML page, a firewall) is server trouble, retried
+            kind = "HTML" if content.lstrip()[:1] == b"<" else "no plan refusal"
+            return ServerError(f"{endpoint}: forbidden (403, {kind})")
         if status == 403:
             body = body if isinstance(body, dict) else {}
             current, required = (
@@ -393,19 +412,28 @@ class FlashAlphaClient:
         if status == 404:
             return SymbolNotFound(f"no 0DTE data for {symbol or endpoint}")
         if status == 429:
-            return self._rate_limited(headers)
+            return self._rate_limited(headers, body)
         if status >= 500:
             return ServerError(f"{endpoint}: server error {status}")
         return ServerError(f"{endpoint}: unexpected status {status}")
 
-    def _rate_limited(self, headers: httpx.Headers) -> RateLimited:
+    def _rate_limited(self, headers: httpx.Headers, body: Any) -> RateLimited:
         """A 429: how long to wait (capped, and said so) and, when the day's quota is spent,
-        when it resets."""
+        when it resets: from the rate-limit headers, or without them from the body
+        (`"error": "Quota exceeded"`, `reset_at`), as FlashAlpha documents it."""
         wait, asked = _retry_after(headers.get("Retry-After"))
         rate = self.rate_limit
         reset_at = rate.reset_at if rate is not None else None
+        said = body if isinstance(body, dict) else {}
+        said_quota = said.get("error") == "Quota exceeded"
+        said_reset = _body_time(said.get("reset_at"))
+        if said_reset is not None:
+            reset_at = said_reset
         parts = ["rate limited"]
-        exhausted = rate is not None and rate.remaining == 0
+        exhausted = said_quota or (rate is not None and rate.remaining == 0)
+        if exhausted and wait is None and reset_at is not None:
+            until = (reset_at - datetime.now(UTC)).total_seconds()
+            wait = max(0.0, min(MAX_SERVER_WAIT, until))
         if exhausted:
             parts = ["daily quota used up"]
             if reset_at is not None:

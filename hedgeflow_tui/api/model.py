@@ -59,6 +59,23 @@ class HedgeFlowResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class SeriesExtras:
+    """The series' regime metrics beyond those charted, each None when null or absent."""
+
+    magnet: float | None = None  # the strike price is drawn to
+    pin_score: float | None = None
+    pin_probability_pct: float | None = None
+    charm_dollars_per_hour: float | None = None
+    net_dex: float | None = None  # dealers' net delta exposure, dollars
+    atm_iv: float | None = None
+    gamma_flip_status: str | None = None  # where spot is against the flip, in the API's words
+
+
+EXTRA_FIELDS = tuple(SeriesExtras.__slots__)
+NO_EXTRAS = SeriesExtras()
+
+
+@dataclass(frozen=True, slots=True)
 class SeriesBar:
     """One bucket of the regime series; every metric may be missing."""
 
@@ -72,6 +89,7 @@ class SeriesBar:
     cum_calls: float | None = None  # hedge_flow_call_cumulative
     cum_puts: float | None = None  # hedge_flow_put_cumulative
     cum_all: float | None = None  # hedge_flow_cumulative_all
+    extras: SeriesExtras = NO_EXTRAS
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +285,21 @@ def feed_time(obj: Mapping[str, Any], symbol: str, as_of: datetime) -> datetime 
 # --- public parsers --------------------------------------------------------------------------
 
 
+def _extras(raw: Mapping[str, Any]) -> SeriesExtras:
+    if not any(raw.get(name) is not None for name in EXTRA_FIELDS):
+        return NO_EXTRAS
+    status = raw.get("gamma_flip_status")
+    return SeriesExtras(
+        magnet=_field(raw, "magnet"),
+        pin_score=_field(raw, "pin_score"),
+        pin_probability_pct=_field(raw, "pin_probability_pct"),
+        charm_dollars_per_hour=_field(raw, "charm_dollars_per_hour"),
+        net_dex=_field(raw, "net_dex"),
+        atm_iv=_field(raw, "atm_iv"),
+        gamma_flip_status=(safe_text(status, 24) or None) if isinstance(status, str) else None,
+    )
+
+
 def is_side(value: object) -> TypeGuard[Side]:
     """Whether `value` (from JSON or a query string) names a side."""
     return value in SIDES
@@ -322,6 +355,7 @@ def parse_series(payload: Any) -> SeriesResponse:
                 cum_calls=_field(raw, "hedge_flow_call_cumulative"),
                 cum_puts=_field(raw, "hedge_flow_put_cumulative"),
                 cum_all=_field(raw, "hedge_flow_cumulative_all"),
+                extras=_extras(raw),
             )
         )
     _ascending([b.t for b in bars])

@@ -28,11 +28,13 @@ from typing import Any, Generic, NamedTuple, TypeVar
 
 from hedgeflow_tui.api.model import (
     LEGS,
+    NO_EXTRAS,
     FlowBar,
     HedgeFlowResponse,
     Leg,
     Response,
     SeriesBar,
+    SeriesExtras,
     SeriesResponse,
     StrikeFlowResponse,
 )
@@ -59,6 +61,7 @@ class Row:
     gamma_flip: float | None = None  # the gamma flip level at the bucket (None: none or unknown)
     call_wall: float | None = None  # the walls at the bucket, from the series endpoint
     put_wall: float | None = None
+    extras: SeriesExtras = NO_EXTRAS  # the series' other metrics at the bucket
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,7 @@ class Regime:
     put_wall: float | None
     net_gex: float | None
     regime: str | None
+    extras: SeriesExtras = NO_EXTRAS
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +323,7 @@ class _Session:
             gamma_flip=price.bar.gamma_flip if price else None,
             call_wall=price.bar.call_wall if price else None,
             put_wall=price.bar.put_wall if price else None,
+            extras=price.bar.extras if price else NO_EXTRAS,
         )
 
     def _leg(
@@ -371,6 +376,7 @@ class _Session:
                     put_wall=newest.put_wall,
                     net_gex=newest.net_gex,
                     regime=newest.regime,
+                    extras=newest.extras,
                 )
             self.view = SessionView(
                 symbol=self.symbol,

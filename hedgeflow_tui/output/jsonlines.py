@@ -6,7 +6,8 @@ the sink that writes them for headless mode and headless replay.
      "quota": {"plan", "limit", "remaining", "projected", "note"} | null}
     {"type": "bar", "symbol", "bar_size", "t", "t_et", "calls", "puts", "all",
      "cum_calls", "cum_puts", "cum_all", "spot", "gamma_flip", "net_gex", "call_wall",
-     "put_wall", "banner": {"state", "direction"} | null}
+     "put_wall", "magnet", "pin_score", "pin_probability_pct", "charm_dollars_per_hour",
+     "net_dex", "atm_iv", "gamma_flip_status", "banner": {"state", "direction"} | null}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
      "price_confirms", "cum_all", "t", "t_et", "history", "fade_bars", "fade_flow"}
     {"type": "alert", "symbol", "kind", "direction", "level", "value", "rule", "cum_all", "t",
@@ -35,7 +36,7 @@ from typing import Any, TextIO
 
 from hedgeflow_tui.analysis.alerting import AnyAlert
 from hedgeflow_tui.analysis.levels import LevelAlert
-from hedgeflow_tui.api.model import iso
+from hedgeflow_tui.api.model import EXTRA_FIELDS, iso
 from hedgeflow_tui.engine.pipeline import FlowPipeline, Update
 from hedgeflow_tui.engine.status import PollStatus
 from hedgeflow_tui.engine.store import Regime, Row
@@ -97,6 +98,7 @@ def bar_record(
         "net_gex": row.net_gex,
         "call_wall": regime.call_wall if walls and regime else None,
         "put_wall": regime.put_wall if walls and regime else None,
+        **{name: getattr(row.extras, name) for name in EXTRA_FIELDS},
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from hedgeflow_tui.api.model import iso
+from hedgeflow_tui.api.model import EXTRA_FIELDS, iso
 from hedgeflow_tui.api.safe_text import safe_text
 from hedgeflow_tui.config.alert_rules import FlowRule
 from hedgeflow_tui.config.settings import Settings
@@ -30,6 +30,7 @@ CSV_COLUMNS = (
     "cum_puts",
     "cum_all",
     "spot",
+    *EXTRA_FIELDS,
     "alerts",
 )
 
@@ -94,8 +95,10 @@ def export_csv(
 def csv_cells(row: Row) -> list[str]:
     """The flow and price columns of a bar, as the CSV export writes them."""
     values = (row.calls, row.puts, row.all, row.cum_calls, row.cum_puts, row.cum_all, row.spot)
-    return [_cell(v) for v in values]
+    return [_cell(v) for v in (*values, *(getattr(row.extras, f) for f in EXTRA_FIELDS))]
 
 
-def _cell(value: float | None) -> str:
+def _cell(value: float | str | None) -> str:
+    if isinstance(value, str):
+        return value
     return "" if value is None else f"{value:.10g}"

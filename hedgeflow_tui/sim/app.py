@@ -43,7 +43,7 @@ from hedgeflow_tui.api.model import Endpoint, Side, is_side, iso
 from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
 from hedgeflow_tui.market.calendar import is_session
 from hedgeflow_tui.market.clock import ET, Clock, session_bounds
-from hedgeflow_tui.sim.faults import ALL_FAULTS, FaultInjector
+from hedgeflow_tui.sim.faults import ALL_FAULTS, BARE_FAULTS, FaultInjector
 from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, session_run
 from hedgeflow_tui.sim.session import default_session_date
 
@@ -246,7 +246,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             return answer
         kind = faults.draw(faultable) if faultable else None
         response = await faults.apply(kind, answer) if kind else JSONResponse(answer)
-        response.headers.update(quota.headers(now))
+        if kind not in BARE_FAULTS:
+            response.headers.update(quota.headers(now))
         return response
 
     def plan_check(symbol: str) -> JSONResponse | None:

@@ -27,7 +27,10 @@ NULLED_FIELDS = (
     "hedge_flow_put_cumulative",
     "hedge_flow_cumulative_all",
 )
-KNOWN_FAULTS = ALL_FAULTS + SERIES_FAULTS
+# on request only: a proxy's HTML 403, and the quota's 429 with no rate-limit headers at all
+PROXY_FAULTS = ("403_html", "429_bare")
+BARE_FAULTS = ("429_bare",)  # answered without the X-RateLimit-* headers
+KNOWN_FAULTS = ALL_FAULTS + SERIES_FAULTS + PROXY_FAULTS
 SKEW = 25_000.0  # delta-dollars added to the series' call cumulative by `skewed_flow`
 
 
@@ -70,6 +73,21 @@ class FaultInjector:
                 },
                 429,
                 headers={"Retry-After": "1"},
+            )
+        if kind == "403_html":
+            return HTMLResponse("<html><body><h1>403 Forbidden</h1>nginx</body></html>", 403)
+        if kind == "429_bare":
+            return JSONResponse(
+                {
+                    "status": "ERROR",
+                    "error": "Quota exceeded",
+                    "message": "Daily limit reached (injected)",
+                    "current_plan": "Growth",
+                    "limit": 2500,
+                    "upgrade_to": "Alpha",
+                    "reset_at": "2026-06-13T00:00:00Z",
+                },
+                429,
             )
         if kind == "slow":
             await asyncio.sleep(self.slow_seconds)

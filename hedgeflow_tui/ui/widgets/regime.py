@@ -4,20 +4,45 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from hedgeflow_tui.api.model import SeriesExtras
 from hedgeflow_tui.engine.store import Regime
 from hedgeflow_tui.output.format import money, price
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
 
+def extras_parts(extras: SeriesExtras) -> list[str]:
+    """The series' other metrics that are present (a null one is left out)."""
+    parts = []
+    if extras.gamma_flip_status:
+        parts.append(f"spot {extras.gamma_flip_status.replace('_', ' ')} flip")
+    if extras.magnet is not None:
+        parts.append(f"magnet {price(extras.magnet)}")
+    if extras.pin_score is not None or extras.pin_probability_pct is not None:
+        score = f" {extras.pin_score:.2f}" if extras.pin_score is not None else ""
+        pct = extras.pin_probability_pct
+        parts.append(f"pin{score}" + (f" ({pct:.0f}%)" if pct is not None else ""))
+    if extras.net_dex is not None:
+        parts.append(f"net DEX {money(extras.net_dex)}")
+    if extras.charm_dollars_per_hour is not None:
+        parts.append(f"charm {money(extras.charm_dollars_per_hour)}/h")
+    if extras.atm_iv is not None:
+        iv = extras.atm_iv * 100 if extras.atm_iv < 3 else extras.atm_iv  # a fraction or a %
+        parts.append(f"ATM IV {iv:.1f}%")
+    return parts
+
+
 def regime_text(regime: Regime | None, width: int = 200) -> str:
-    """One line; on a narrow terminal the regime word goes, then the walls share a label."""
+    """One line; on a narrow terminal the series' other metrics go first, then the regime
+    word, then the walls share a label."""
     if regime is None:
         return "regime: waiting for the price series"
     head = [f"spot {price(regime.spot)}", f"γ-flip {price(regime.gamma_flip)}"]
     walls = [f"call wall {price(regime.call_wall)}", f"put wall {price(regime.put_wall)}"]
     gex = [f"net GEX {money(regime.net_gex)}"]
     word = [regime.regime.replace("_", " ")] if regime.regime else []
+    extras = extras_parts(regime.extras)
     for parts in (
+        head + walls + gex + word + extras,
         head + walls + gex + word,
         head + walls + gex,
         [*head, f"walls {price(regime.call_wall)} / {price(regime.put_wall)}", *gex],
