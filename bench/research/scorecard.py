@@ -3,7 +3,7 @@ article's plain rule, the shipped detector (pinned by git revision) and this tre
 
     python3 bench/research/scorecard.py               # held-out report: seeds 1000-1299
     python3 bench/research/scorecard.py --quick       # 40 held-out sessions
-    python3 bench/research/scorecard.py --tune        # this tree's grid on tuning seeds 0-199
+    python3 bench/research/scorecard.py --tune        # this tree's grid on tuning seeds 0-39
     python3 bench/research/scorecard.py --shipped REV  # the shipped detector of another revision
 
 Two truths, both from the simulator (SPY, 2026-06-12):
@@ -50,7 +50,7 @@ from hedgeflow_tui.sim.rows import rows_at
 
 DAY = date(2026, 6, 12)
 SYMBOL = "SPY"
-TUNING = range(200)
+TUNING = range(40)
 HELD_OUT = range(1000, 1300)
 SHIPPED = "7d5e49e"  # the detector before issue 26's (main, 2026-12-07)
 BAR_SECONDS = {"30s": 30, "1m": 60, "5m": 300, "15m": 900}
@@ -493,6 +493,6 @@ if __name__ == "__main__":
     args = parser.parse_args()
     bar_sizes = args.bar or list(BAR_SECONDS)
     if args.tune:
-        tune(TUNING[:40] if args.quick else TUNING, bar_sizes)
+        tune(TUNING[:20] if args.quick else TUNING, bar_sizes)
     else:
         report(HELD_OUT[:40] if args.quick else HELD_OUT, bar_sizes, args.shipped, args.markdown)

@@ -81,9 +81,9 @@ class DetectorConfig:
     calm_after: int = 10  # bars after an episode ends in which its direction does not reopen
 
 
-# Tuned per bar size on the tuning seeds (bench/research/scorecard.py --tune), never on the
-# held-out ones: the best recall of observable squeezes within a false-alert budget a session
-# (the plain rule's own at 30s and 1m, 0.4 at 5m and 15m). Windows span ~2-10 minutes.
+# Tuned per bar size on tuning seeds 0-39 (bench/research/scorecard.py --tune), never on the
+# held-out ones: the most observable squeezes caught in their first half within a false-alert
+# budget a session (the plain rule's own at 30s and 1m, 0.4 at 5m and 15m).
 TUNED: dict[str, DetectorConfig] = {
     "30s": DetectorConfig(
         flow_level=2.0,
@@ -104,8 +104,8 @@ TUNED: dict[str, DetectorConfig] = {
         calm_after=10,
     ),
     "5m": DetectorConfig(
-        flow_level=2.0,
-        price_level=2.0,
+        flow_level=1.5,
+        price_level=2.5,
         min_bars=1,
         max_bars=3,
         scale_bars=12,
@@ -113,8 +113,9 @@ TUNED: dict[str, DetectorConfig] = {
         calm_after=2,
     ),
     "15m": DetectorConfig(
-        flow_level=2.0,
+        flow_level=1.5,
         price_level=2.0,
+        accelerating=True,
         min_bars=1,
         max_bars=2,
         scale_bars=6,
