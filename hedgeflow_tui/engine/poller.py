@@ -629,7 +629,12 @@ class Poller:
         if self._tracked is None:
             return
         if self._lacking_at is not None and held_at is not None:
-            self.settle.late(held_at)  # (at most one catch-up's wait more than it took)
+            # it came after the last answer that lacked it and by the first that held it: a
+            # second apart, the latter; further apart (the first bar's catch-ups), between
+            lacking = self._lacking_at
+            self.settle.late(
+                held_at if held_at - lacking <= CATCH_UP_WAIT else (lacking + held_at) / 2
+            )
         elif self._lacking_at is not None and self._holds_bars() and not self._chased_out:
             # (no bars at all: no session to learn from; chased to the end: a bucket upstream
             # may never publish, which says nothing of the others)
