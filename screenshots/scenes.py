@@ -46,15 +46,15 @@ def utc(hh: int, mm: int, ss: int = 30, day: str = DAY) -> datetime:
 
 SCENES = [
     Scene("quiet", ("SPY",), 5, utc(15, 30), "-quiet"),
-    Scene("upside-squeeze", ("SPY",), 1, utc(19, 11), "-confirmed -up", chart=("zero", "markers")),
+    Scene("upside-squeeze", ("SPY",), 20, utc(19, 21), "-confirmed -up", chart=("zero", "markers")),
     Scene("several-symbols", ("SPY", "QQQ", "SPX"), 1, utc(19, 11), None),
-    Scene("stale", ("SPY",), 5, utc(19, 33), "-stale", chart=("zero", "levels"), source_gone=1260),
+    Scene("stale", ("SPY",), 20, utc(19, 33), "-stale", chart=("zero", "levels"), source_gone=1260),
     Scene("network-down", ("SPY",), 7, utc(15, 0), None, dead_server=True, chart=()),
     Scene(
         "rolling-window",
         ("SPY",),
-        1,
-        utc(19, 11),
+        20,
+        utc(19, 21),
         "-confirmed -up",
         chart=("zero", "markers"),
         keys=("w", "w", "z"),
@@ -63,8 +63,8 @@ SCENES = [
     Scene(
         "cursor",
         ("SPY",),
-        1,
-        utc(19, 11),
+        20,
+        utc(19, 21),
         "-confirmed -up",
         chart=("zero", "cursor"),
         keys=("left",) * 40,
@@ -73,8 +73,8 @@ SCENES = [
     Scene(
         "past-sessions",
         ("SPY",),
-        1,
-        utc(19, 11),
+        20,
+        utc(19, 21),
         "-confirmed -up",
         chart=("zero", "past"),
         keys=("c",),
@@ -82,8 +82,8 @@ SCENES = [
     Scene(
         "strike-ladder",
         ("SPY",),
-        1,
-        utc(19, 11),
+        20,
+        utc(19, 21),
         "-confirmed -up",
         chart=("zero", "markers", "ladder"),
         size=(140, 44),

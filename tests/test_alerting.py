@@ -33,7 +33,9 @@ def session(day: date) -> list[Response]:
             cumulative += value * share * 1e6
             bars.append(FlowBar(t=t, bar=value * share * 1e6, cumulative=cumulative))
         legs.append(HedgeFlowResponse("SPY", day, as_of, side, "1m", tuple(bars)))
-    spots = tuple(SeriesBar(t=t, spot=500.0 + sum(BARS[: i + 1])) for i, t in enumerate(times))
+    spots = tuple(  # dealers short gamma: the squeeze fingerprint's setting
+        SeriesBar(t=t, spot=500.0 + sum(BARS[: i + 1]), net_gex=-1e8) for i, t in enumerate(times)
+    )
     return [*legs, SeriesResponse("SPY", day, as_of, "1m", spots)]
 
 

@@ -18,7 +18,6 @@ from textual_parts import footer_keys, footer_labels, toasts
 from hedgeflow_tui.analysis.detector import OPENING, Alert, AlertTracker, detector_config
 from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.sources import Source, open_source
-from hedgeflow_tui.engine.store import Row
 from hedgeflow_tui.market.clock import FrozenClock
 from hedgeflow_tui.sim import SimConfig, sim_clock, simulate_session
 from hedgeflow_tui.sim.rows import rows_at
@@ -39,6 +38,7 @@ from hedgeflow_tui.ui.widgets.symbol_view import SymbolView
 
 DAY = date(2026, 6, 12)
 SEED = 23  # the simulated session every dashboard test here watches
+ENDS = ("squeeze_ended", "reversal")
 # a mid-session time of that session (the alert tests find their own, see first_squeeze)
 BEFORE_SQUEEZE = datetime(2026, 6, 12, 17, 6, 30, tzinfo=UTC)
 # after the close, once the session's last sample is published (live timing: lag and jitter)
@@ -65,20 +65,10 @@ def make_app(
 def first_squeeze(seed: int = SEED, bar_minutes: int = 1) -> datetime:
     """When the detector's first squeeze alert of the simulated SPY session is known (its bar's
     close), found from the model directly, so the tests follow the detector's tuning."""
-    path = simulate_session("SPY", DAY, seed)
-    per = 2 * bar_minutes
-    calls = path.calls.reshape(-1, per).sum(axis=1)
-    puts = path.puts.reshape(-1, per).sum(axis=1)
-    spots = path.spot[per - 1 :: per]
-    session: list[Row] = []
-    cum_calls, cum_puts = 0.0, 0.0
+    rows = rows_at(simulate_session("SPY", DAY, seed), 60 * bar_minutes)
     tracker = AlertTracker("SPY", detector_config(f"{bar_minutes}m"))
-    for i, (call, put, spot) in enumerate(zip(calls, puts, spots, strict=True)):
-        cum_calls, cum_puts = cum_calls + call, cum_puts + put
-        t = path.open + timedelta(minutes=bar_minutes * i)
-        session.append(
-            Row(t, call, put, call + put, cum_calls, cum_puts, cum_calls + cum_puts, spot)
-        )
+    for end, row in enumerate(rows, start=1):
+        session, t = rows[:end], row.t
         if any(alert.kind in OPENING for alert in tracker.update(session)):
             return t + timedelta(minutes=bar_minutes)
     raise AssertionError(f"no squeeze alert in seed {seed}")
@@ -356,16 +346,18 @@ async def test_banner_tab_and_log_agree_from_a_squeeze_to_its_end():
         colours = widget_palette(log)
 
         def newest() -> list[tuple[str, str, datetime]]:
-            return [(a.kind, a.direction, a.t) for a in log.alerts[:1]]
+            squeezes = [a for a in log.alerts if a.kind in (*OPENING, *ENDS)]  # no level alerts
+            return [(a.kind, a.direction, a.t) for a in squeezes[:1]]
 
         while newest() != [(end.kind, end.direction, end.t)]:
             assert clock.now() < end.t + 3 * bar, "the episode's end was not logged"
             await next_bar(pilot, app, clock)
             await pilot.pause()
-            active = bool(log.alerts) and log.alerts[0].kind in OPENING
+            squeezes = [a for a in log.alerts if a.kind in (*OPENING, *ENDS)]
+            active = bool(squeezes) and squeezes[0].kind in OPENING
             assert banner.active == active == ("SQUEEZE" in str(tab.label)), banner.text
             assert not active or "quiet" not in (banner.text or "")
-        line = alert_line(log.alerts[0], colours)
+        line = alert_line(next(a for a in log.alerts if a.kind in ENDS), colours)
         arrow, colour = ("▲", colours.up) if end.direction == "up" else ("▼", colours.down)
         assert f"{arrow} {LABELS[end.kind]}" in line.plain
         assert any(
@@ -407,16 +399,16 @@ async def test_a_failing_alert_command_is_shown_and_not_fatal():
 
 
 async def test_the_alert_log_says_an_ended_squeezes_own_total_and_its_fade_apart():
-    """Seed 87 at 10:00 ET: the upside squeeze that ended at 09:50 gave its run back."""
-    app, _ = make_app(at=datetime(2026, 6, 12, 14, 0, tzinfo=UTC), seed=87)
+    """Seed 69 at 15:45 ET: the downside squeeze that ended at 15:31 gave its run back."""
+    app, _ = make_app(at=datetime(2026, 6, 12, 19, 45, tzinfo=UTC), seed=69)
     async with run_dashboard(app, size=(120, 40)) as pilot:
         log = app.query_one(AlertLog)
         await until(pilot, lambda: any(a.kind == "squeeze_ended" for a in log.alerts))
         await pilot.pause()
         shown = str(log.render()).splitlines()
         line = next(text for text in shown if "ended" in text)
-        assert line.startswith("09:50 ▲ ended     13 bars +$169.8M"), line
-        assert line.endswith("· then faded 7 bars −$171.7M"), line
+        assert line.startswith("15:31 ▼ ended     5 bars −$139.0M"), line
+        assert line.endswith("· then faded 2 bars +$152.5M"), line
 
 
 async def test_no_session_on_a_weekend_says_what_to_do():

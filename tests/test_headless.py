@@ -94,7 +94,7 @@ async def test_headless_reproduces_the_simulators_session_exactly(sim_server, ba
 
 
 async def test_headless_prints_alerts_with_the_documented_fields(sim_server):
-    # seed 0: SPY squeezes confirm at 11:04 and 14:50 ET, each followed by a reversal. The
+    # seed 0: SPY squeezes open at 10:39, 11:04, 13:40 and 13:50 ET, two of them reversed. The
     # sessions are simulated first (in-process cache), so the client timeout never waits for
     # the model's morning on a loaded machine.
     for symbol in ("SPY", "QQQ"):
@@ -147,19 +147,21 @@ async def test_headless_alert_lines_are_the_detectors_with_ends_and_new_directio
 
 
 async def test_an_ended_squeeze_line_totals_the_run_to_its_peak_and_its_fade_apart(sim_server):
-    """Seed 87, started at 15:30 ET: the upside squeeze that ended at 09:50 gave its whole run
+    """Seed 69, started at 15:45 ET: the downside squeeze that ended at 15:31 gave its whole run
     back; its history line says the run's own total and, apart, the fade's."""
-    simulate_session("SPY", DAY, 87)
-    clock = stepped_clock(DAY, "15:30", sleepers=1)
-    server = sim_server(config=SimConfig(seed=87, date=DAY), clock=clock)
+    simulate_session("SPY", DAY, 69)
+    clock = stepped_clock(DAY, "15:45", sleepers=1)
+    server = sim_server(config=SimConfig(seed=69, date=DAY), clock=clock)
     _, lines = await run_against(server.url, clock)
     ended = [a for a in lines if a["type"] == "alert" and a["kind"] == "squeeze_ended"]
-    line = next(a for a in ended if a["t"] == "2026-06-12T13:50:00Z")
-    assert line["direction"] == "up" and line["history"]
-    assert (line["bars"], line["fade_bars"]) == (13, 7)
-    assert line["run_flow"] > 0 > line["run_flow"] + line["fade_flow"]
+    line = next(a for a in ended if a["t"] == "2026-06-12T19:31:00Z")
+    assert line["direction"] == "down" and line["history"] and line["why"] == ""
+    assert (line["bars"], line["fade_bars"]) == (5, 2)
+    assert line["run_flow"] < 0 < line["run_flow"] + line["fade_flow"]
     for alert in ended:
         assert (alert["run_flow"] > 0) == (alert["direction"] == "up"), alert
+    opened = [a for a in lines if a["type"] == "alert" and a["kind"] in OPENING]
+    assert opened and all(a["why"].startswith("short gamma · flow ") for a in opened)
 
 
 async def test_bad_key_stops_with_a_clear_status_and_exit_1(sim_server):

@@ -119,7 +119,7 @@ async def test_headless_runs_the_alert_command_on_every_alert_that_is_news(tmp_p
     settings = Settings(
         headless=True,
         demo=True,
-        seed=0,  # SPY squeezes confirm at 11:04 and 14:50 ET on the calibrated model
+        seed=58,  # SPY squeezes open at 14:36 and 14:50 ET on the calibrated model
         date="2026-06-12",
         start="14:40",  # the morning's alerts are back-filled: printed as history, not sent
         alert_cmd=f"cat >> {received}",

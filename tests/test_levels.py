@@ -35,6 +35,10 @@ def row(i: int, spot: float | None = 600.0, **fields: Any) -> Row:
     return Row(t=OPEN + timedelta(minutes=i), spot=spot, **values)
 
 
+FLIP_SEED = 9  # SPY crosses its gamma flip at 14:51, 15:08, 15:24 and 15:40 ET: late, a margin
+# for a slow start at --speed 20000
+
+
 def feed(tracker: LevelTracker, session: list[Row]) -> list[LevelAlert]:
     """Bar by bar, as the poller brings them."""
     fired = []
@@ -223,7 +227,7 @@ def test_headless_prints_level_alert_lines_where_spot_crosses_the_flip(tmp_path)
             "--demo",
             "--headless",
             "--seed",
-            "23",
+            str(FLIP_SEED),
             "--date",
             DAY.isoformat(),
             "--start",
@@ -245,7 +249,7 @@ def test_headless_prints_level_alert_lines_where_spot_crosses_the_flip(tmp_path)
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     alerts = [line for line in lines if line["type"] == "alert"]
     flips = [a for a in alerts if a["kind"] == "gamma_flip_cross"]
-    expected = flip_crossings(23)
+    expected = flip_crossings(FLIP_SEED)
     assert len(expected) >= 2
     assert [(a["t"], a["direction"]) for a in flips] == [
         (a.t.strftime("%Y-%m-%dT%H:%M:%SZ"), a.direction) for a in expected
@@ -274,13 +278,14 @@ def test_headless_prints_level_alert_lines_where_spot_crosses_the_flip(tmp_path)
 async def test_a_flip_crossing_notifies_logs_marks_the_chart_and_runs_the_alert_command(
     tmp_path, monkeypatch
 ):
-    crossing = next(a for a in flip_crossings(23) if a.t.hour >= 19)  # mid-afternoon
+    crossing = next(a for a in flip_crossings(FLIP_SEED) if a.t.hour >= 19)  # mid-afternoon
     out = tmp_path / "alert.json"
     append = f"import sys; open(r'{out}', 'a').write(sys.stdin.read())"
     app, clock = make_app(
         at=crossing.t + timedelta(minutes=1) - timedelta(minutes=3, seconds=30),
         alert_cmd=f'{sys.executable} -c "{append}"',
         bell=True,
+        seed=FLIP_SEED,
     )
     notes: list[tuple[str, dict[str, Any]]] = []
     bells: list[int] = []

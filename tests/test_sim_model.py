@@ -17,13 +17,19 @@ import pytest
 from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.sim.facts import Facts
 from hedgeflow_tui.sim.market import (
+    CHASE_BUY,
+    LATE_SAMPLES,
     SAMPLES_PER_DAY,
     SQUEEZE_REGIMES,
+    Chase,
     SessionRun,
+    _customer_trades,
     _schedule,
+    _start_chase,
     gamma_flip,
     greeks,
 )
+from hedgeflow_tui.sim.truth import LEVEL, MIN_SAMPLES, SHORT_SHARE, stretches
 
 pytestmark = pytest.mark.xdist_group("sim_model")  # one worker: one cache of the sessions
 
@@ -66,21 +72,78 @@ def test_flows_are_whole_dollars_and_prices_realistic():
         assert np.all(path.put_wall <= path.call_wall)
 
 
-def test_episodes_follow_the_hidden_regime_and_say_whether_price_moved_with_them():
-    path = simulate_session("SPY", DAY, 24)  # one of SEEDS, its episodes realized and not
-    episodes = path.episodes(30)
-    assert episodes and len(path.episodes(60)) == len(episodes)
-    assert {episode.realized for episode in episodes} == {True, False}
-    for episode in episodes:
-        index = int((episode.start - path.open).total_seconds() // 30)
-        last = int((episode.end - path.open).total_seconds() // 30)
-        assert {path.regime[i] for i in range(index, last + 1)} == {
-            next(r for r, d in SQUEEZE_REGIMES.items() if d == episode.direction)
-        }
-        sign = 1 if episode.direction == "up" else -1
-        moved = sign * math.log(path.spot[last] / path.spot[max(0, index - 1)])
-        noise = path.sample_noise * math.sqrt(last - index + 1)
-        assert episode.realized == (moved > noise)
+def test_squeezes_are_labelled_by_outcome_chase_or_not_and_chases_that_fail_are_absorbed():
+    labelled = [(seed, s) for seed in SEEDS for s in stretches(simulate_session("SPY", DAY, seed))]
+    kinds = {s.kind for _, s in labelled}
+    assert kinds == {"squeeze", "absorbed_chase"}
+    unscheduled = 0
+    for seed, stretch in labelled:
+        path = simulate_session("SPY", DAY, seed)
+        samples = range(stretch.first, stretch.last + 1)
+        chased = {path.regime[i] for i in samples} & set(SQUEEZE_REGIMES)
+        if stretch.kind == "squeeze":
+            assert len(samples) >= MIN_SAMPLES
+            assert np.mean(path.net_gex[stretch.first : stretch.last + 1] < 0) >= SHORT_SHARE
+            assert min(stretch.flow_z, stretch.price_z) >= LEVEL, stretch
+            sign = 1 if stretch.direction == "up" else -1
+            before = path.spot[max(0, stretch.first - 1)]
+            move = sign * math.log(path.spot[stretch.last] / before) * 1e4
+            assert move == pytest.approx(stretch.move_bp, abs=0.06)
+            unscheduled += not chased
+        else:  # a chase of the plan that left no squeeze its way
+            assert chased == {next(r for r, d in SQUEEZE_REGIMES.items() if d == stretch.direction)}
+            assert not any(
+                other.kind == "squeeze"
+                and other.direction == stretch.direction
+                and other.first <= stretch.last
+                and stretch.first <= other.last
+                for s_seed, other in labelled
+                if s_seed == seed
+            )
+    assert unscheduled > 0  # every stretch that passes is labelled, scheduled or not
+
+
+def test_the_truth_so_far_reads_only_the_samples_before_now():
+    path = simulate_session("SPY", DAY, 21)
+    whole = stretches(path)
+    cut = whole[0].last + 1
+    assert all(s.last < cut for s in stretches(path, upto=cut))
+    assert any(s.first == whole[0].first for s in stretches(path, upto=cut))
+
+
+def test_a_chase_buys_the_chased_type_near_the_money_only():
+    rng = np.random.default_rng(5)
+    for regime, call in (("call_chase", True), ("put_flush", False)):
+        index, _, buys, is_call = _customer_trades(rng, regime, 3000.0, 400.0, 40, 40)
+        chase = slice(len(index) - 2500, None)  # the chase's trades come last (Poisson ~3000)
+        assert np.all(is_call[chase] == call)
+        offsets = (index[chase] - 40) * (1 if call else -1)
+        assert offsets.min() == 0 and offsets.max() == 3
+        assert abs(np.mean(buys[chase]) - CHASE_BUY) < 0.03
+
+
+def test_a_chase_is_sized_against_the_dealers_book_and_capped_where_it_would_run_away():
+    def sized(multiple: float, net: float, most_short: float = 1e9) -> float:
+        chase = Chase(100, 40, multiple, np.full(40, 1 / 40), 0.2)
+        regime = ["calm"] * SAMPLES_PER_DAY
+        _start_chase(chase, regime, SAMPLES_PER_DAY, 590.0, 589.0, 2.0, net, 50.0, most_short)
+        assert regime[100:140] == ["call_chase"] * 40 and regime[140] == "calm"
+        return chase.contracts
+
+    assert sized(1.5, 1000.0) == pytest.approx(750.0)  # 1.5 x the 500 contracts to zero
+    assert sized(0.5, 1000.0) == pytest.approx(250.0)  # absorbed: dealers stay long
+    assert sized(2.0, -100.0) == pytest.approx(100.0)  # already short: m x the floor
+    assert sized(3.0, 1000.0, most_short=200.0) == pytest.approx(600.0)  # 500 + 200 / 2
+
+
+def test_chases_lean_toward_the_last_90_minutes():
+    starts = [
+        chase.start
+        for seed in range(300)
+        for chase in _schedule(np.random.default_rng(seed), SAMPLES_PER_DAY).chases
+    ]
+    late = np.mean(np.array(starts) >= SAMPLES_PER_DAY - LATE_SAMPLES)
+    assert late > 0.4  # the last 90 minutes are 23% of the day
 
 
 def test_charm_and_gamma_grow_into_the_close():
@@ -142,20 +205,15 @@ def test_customers_trade_both_ways_busy_at_the_open_and_into_the_close(facts):
 
 
 def test_squeezes_vary_in_number_length_and_size(facts):
-    assert set(facts.episodes) <= {0, 1, 2, 3} and 0 in facts.episodes
+    assert 0 in facts.episodes and max(facts.episodes) >= 2
     assert min(facts.durations) <= 6 and max(facts.durations) >= 25  # minutes
     small, large = np.percentile(facts.moves, [5, 95])
-    assert large > 10 * small  # an order of magnitude between small and large
+    assert large > 4 * small
 
 
-def test_squeeze_onsets_are_both_abrupt_and_gradual():
+def test_chase_onsets_are_both_abrupt_and_gradual():
     ramps = []
     for seed in range(200):
-        plan = _schedule(np.random.default_rng(seed), SAMPLES_PER_DAY)
-        strength = plan.strength
-        starts = np.nonzero((strength > 0) & (np.roll(strength, 1) == 0))[0]
-        for start in starts:
-            end = start + int(np.argmax(strength[start:] == 0))
-            episode = strength[start:end]
-            ramps.append(int(np.argmax(episode >= 0.8 * episode.max())) / len(episode))
-    assert min(ramps) < 0.05 and max(ramps) > 0.4
+        for chase in _schedule(np.random.default_rng(seed), SAMPLES_PER_DAY).chases:
+            ramps.append(int(np.argmax(chase.shape >= 0.8 * chase.shape.max())) / chase.length)
+    assert min(ramps) < 0.1 and max(ramps) > 0.4

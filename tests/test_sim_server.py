@@ -14,6 +14,7 @@ import pytest
 from hedgeflow_tui.api.client import FlashAlphaClient
 from hedgeflow_tui.market.clock import ET, FrozenClock
 from hedgeflow_tui.sim import SimConfig, simulate_session
+from hedgeflow_tui.sim.truth import episodes
 
 DAY = date(2026, 6, 12)
 
@@ -199,22 +200,32 @@ def test_hedgeflow_sim_serves_over_http():
     assert f"127.0.0.1:{port}" in out and "secret-key" not in out
 
 
-def test_truth_names_the_squeeze_episodes_so_far_and_whether_price_followed(sim_server):
+def test_truth_labels_squeezes_and_absorbed_chases_by_outcome(sim_server):
     # simulated first (the server shares this process's cache): the request never waits on the
     # model past httpx's timeout on a loaded machine
-    expected = simulate_session("SPY", DAY, 8).episodes(60)
-    day_end = sim_server(config=SimConfig(seed=8, date=DAY), clock=FrozenClock(et(16, 30)))
+    path = simulate_session("SPY", DAY, 7)
+    expected = episodes(path, 60)
+    assert {e.kind for e in expected} == {"squeeze", "absorbed_chase"}
+    day_end = sim_server(config=SimConfig(seed=7, date=DAY), clock=FrozenClock(et(16, 30)))
     truth = httpx.get(f"{day_end.url}/sim/v1/truth/SPY", params={"bar": "1m"}).json()
-    assert len(truth["episodes"]) == len(expected) > 0
-    for served, episode in zip(truth["episodes"], expected, strict=True):
-        assert served == {
-            "start": episode.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "end": episode.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "direction": episode.direction,
-            "realized": episode.realized,
+    assert [
+        {
+            "start": e.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end": e.end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "direction": e.direction,
+            "kind": e.kind,
+            "move_bp": e.move_bp,
+            "flow_z": e.flow_z,
+            "price_z": e.price_z,
         }
+        for e in expected
+    ] == truth["episodes"]
+    midday = sim_server(config=SimConfig(seed=7, date=DAY), clock=FrozenClock(et(12, 0)))
+    so_far = httpx.get(f"{midday.url}/sim/v1/truth/SPY", params={"bar": "1m"}).json()
+    noon = DAY.isoformat() + "T16:00:00Z"
+    assert all(e["end"] < noon for e in so_far["episodes"])  # labelled from what was served
     api = httpx.get(f"{day_end.url}/v1/flow/zero-dte/hedge-flow/SPY", params={"bar": "1m"}).text
-    assert "episodes" not in api and "realized" not in api
+    assert "episodes" not in api and "absorbed" not in api
 
 
 async def test_gamma_flip_is_null_when_dealers_gamma_never_changes_sign(sim_server):

@@ -173,8 +173,9 @@ def test_below_alpha_no_strike_flow_request_is_spent(tmp_path):
 
 
 def live_app(plan: str | None) -> LiveApp:
-    settings = Settings(symbols=["SPY"], bar="1m", seed=1, date=DAY.isoformat(), plan=plan)
-    clock = FrozenClock(datetime(2026, 6, 12, 19, 11, 30, tzinfo=UTC))
+    # seed 20 at 15:21 ET: an upside squeeze is confirmed (the screenshots' scene)
+    settings = Settings(symbols=["SPY"], bar="1m", seed=20, date=DAY.isoformat(), plan=plan)
+    clock = FrozenClock(datetime(2026, 6, 12, 19, 21, 30, tzinfo=UTC))
     return LiveApp(settings, open_source(settings, clock=clock))
 
 

@@ -1,38 +1,41 @@
-"""Squeeze detection over a session's bars: scaled flow, accumulated evidence, edge alerts.
+"""Squeeze detection over a session's bars: the article's fingerprint of a squeeze, read live.
 
-Evidence (from what the live API gives, nothing else): each bar's hedge flow, of both legs
-together (and of each leg on its own where `legs` is set), divided by that series' own robust
-flow size this session: an EWMA of |flow|, winsorised so a squeeze does not inflate its own
-yardstick, so SPX and SPY (10x apart in dollars) read alike. The scaled flow (capped at `max_z`
-a bar) is accumulated over bars, so a run with one small bar is not lost: as an EWMA over
-`ewma_bars` bars (the tuned choice), or as a CUSUM `S = max(0, S + z - allowance)` per direction.
+A squeeze is dealers' hedging chasing price: the dealers are short gamma, their hedge flow runs one
+way, and price moves with it. Each bar, from what the live API gives and nothing else:
+- its flow z: the bar's hedge flow (both legs) over the session's robust flow s.d. so far (an EWMA
+  of |flow|, winsorised so a squeeze does not inflate its own yardstick, x sqrt(pi/2)), so SPX and
+  SPY (10x apart in dollars) read alike; its return z: its log return over the session's robust
+  return s.d. likewise;
+- over each window of the latest k bars (`min_bars` <= k <= `max_bars`): the summed flow z and the
+  summed return z over sqrt(k) (in sigma of a window that long), and the share of its bars on
+  which the dealers are short gamma (net GEX below 0; where the series has no net GEX, spot below
+  the gamma flip).
+A window is the fingerprint in direction d when both sums pass their levels in d, the dealers were
+short gamma on at least `short_share` of its bars (where `short_gamma` is set) and, where
+`accelerating` is set, its later half carries more of the flow than its earlier half. Its
+evidence is min(flow / flow_level, price / price_level); the strongest window is the one named.
 
-- BUILDING: the evidence in one direction reaches `threshold`, or (where a config sets it) a
-  share of it while the dealers are short gamma (net GEX below 0; where the series has no net
-  GEX, spot below the gamma flip: their hedging chases price) or while price moves with the run.
-- CONFIRMED: building, and the underlying's price moved the same way since the run began.
-- `squeeze_ended`: the episode's evidence fell under `end_level` x threshold. The alert's run is
-  the episode up to its peak; the bars after it are its fade, stated apart.
-- `reversal`: during an episode the opposite evidence reached `reversal_level` x threshold, or
-  the episode faded on a bar that ran hard the other way, or, within `calm_after` bars of its
-  end, the flow turned hard against it. The alert carries the *new* direction. In that window
-  no new squeeze opens: the unwind after a squeeze is not one (with `calm_both_ways` off, only
-  the ended episode's own direction is held back; the tuning seeds keep it on).
-- A direction's evidence comes from the strongest series (both legs, or one leg where `legs` is
-  set) whose run the whole flow follows: one leg buying while the other sells more is no
-  evidence of buying, so a squeeze or reversal alert's run flow has its direction's sign.
+- BUILDING: a fingerprint window; the alert says why (`short gamma · flow +3.1σ · price +2.7σ
+  in 6 bars`).
+- CONFIRMED: an episode's evidence reached `confirm_level`.
+- `squeeze_ended`: the episode's strongest window (gamma aside) fell under `end_level`. The alert's
+  run is the episode up to its peak; the bars after it are its fade, stated apart.
+- `reversal`: during an episode the opposite fingerprint appeared. The alert carries the *new*
+  direction; it ends the episode, and the new direction may open one from the next bar.
+- No episode of the direction that just ended opens again within `calm_after` bars (its tail).
 - Attribution reads the sign of each leg: call-driven buying (upside call chasing) is not
   call-driven selling.
 
 `AlertTracker` keeps one symbol's evidence incrementally (constant work a bar), fed the whole
 session after every change; alerts on bars older than the newest `LIVE_BARS` of an update (a
-back-fill, a catch-up) are `history`: logged, never announced. Sensitivity scales the threshold.
+back-fill, a catch-up) are `history`: logged, never announced. Sensitivity scales the levels.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -54,70 +57,89 @@ AttributionLabel = Literal[
 CALL_DRIVEN = 65  # calls' share of the flow, whole percent, at or above: call-driven
 PUT_DRIVEN = 35  # at or below: put-driven
 LIVE_BARS = 2  # alerts on the newest bars of an update are news; older ones are history
-WATCH_LEVEL = 0.5  # quiet, but evidence at this share of the threshold is a run worth naming
-SERIES = ("all", "calls", "puts")
-SENSITIVITY_FACTOR = {"low": 1.4, "normal": 1.0, "high": 0.7}  # x the tuned threshold
+WATCH_LEVEL = 0.5  # quiet, but evidence at this share of the alert level is a run worth naming
+SENSITIVITY_FACTOR = {"low": 1.25, "normal": 1.0, "high": 0.8}  # x the tuned levels
 OPENING = ("squeeze_building", "squeeze_confirmed")
+MEAN_ABS_TO_SD = math.sqrt(math.pi / 2)  # s.d. of normal noise per mean absolute value
 
 
 @dataclass(frozen=True, slots=True)
 class DetectorConfig:
-    threshold: float  # evidence (in session flow sizes) that makes a squeeze
-    allowance: float = 0.5  # CUSUM: subtracted per bar, so ordinary flow does not accumulate
-    ewma_bars: float = 0.0  # > 0: evidence is an EWMA of scaled flow over this many bars instead
-    end_level: float = 0.3  # the episode ends when its evidence falls under this x threshold
-    reversal_level: float = 0.5  # opposite evidence at this x threshold reverses the episode
-    scale_bars: float = 60.0  # EWMA window of the session's flow size, in bars
-    winsor: float = 3.0  # a bar adds at most this x the flow size to the flow size
-    max_z: float = 6.0  # a single bar adds at most this much evidence
-    warmup_bars: int = 3  # no alert before this many bars have set the flow size
-    calm_after: int = 0  # bars after an episode ends in which it does not open again
-    calm_both_ways: bool = True  # ... nor one the other way (that is its reversal, said once)
-    legs: bool = True  # each leg's own evidence counts, not only both legs' sum
-    price_gate: bool = False  # an episode opens only while price moves with the flow
-    confirmed_opens_at: float = 1.0  # x threshold: where an episode opens while price moves with it
-    short_gamma_opens_at: float = 1.0  # x threshold: where it opens while dealers are short gamma
+    flow_level: float  # summed flow z over sqrt(k) that a window must pass, in sigma
+    price_level: float  # summed return z over sqrt(k), in sigma
+    min_bars: int = 3  # the shortest window
+    max_bars: int = 10  # the longest window
+    short_gamma: bool = True  # the dealers must be short gamma on `short_share` of the window
+    short_share: float = 0.5
+    accelerating: bool = False  # the window's later half must carry more flow than its earlier
+    confirm_level: float = 1.5  # evidence (x the levels) that confirms an episode
+    end_level: float = 0.5  # the episode ends when its evidence falls under this
+    scale_bars: float = 60.0  # EWMA window of the session's flow and return sizes, in bars
+    winsor: float = 3.0  # a bar adds at most this x the size to the size
+    max_z: float = 6.0  # a single bar adds at most this much to a window
+    warmup_bars: int = 10  # no alert before this many bars have set the sizes
+    calm_after: int = 10  # bars after an episode ends in which its direction does not reopen
 
 
 # Tuned per bar size on the tuning seeds (bench/research/scorecard.py --tune), never on the
-# held-out ones: the best recall within a false-alert budget a session: the plain rule's own
-# rate at 30s and 1m, 0.5 at 5m and 15m, where the plain rule hardly alerts (--trade-off shows
-# what each budget costs). Time-like settings are ~20 (size), ~15 (warm-up) and 30 minutes
-# (quiet after).
+# held-out ones: the best recall of observable squeezes within a false-alert budget a session
+# (the plain rule's own at 30s and 1m, 0.4 at 5m and 15m). Windows span ~2-10 minutes.
 TUNED: dict[str, DetectorConfig] = {
     "30s": DetectorConfig(
-        threshold=2.0, ewma_bars=8, scale_bars=40, warmup_bars=30, calm_after=60, legs=True
+        flow_level=2.0,
+        price_level=2.0,
+        accelerating=True,
+        min_bars=4,
+        max_bars=20,
+        warmup_bars=20,
+        calm_after=20,
     ),
     "1m": DetectorConfig(
-        threshold=2.0, ewma_bars=8, scale_bars=20, warmup_bars=15, calm_after=30, legs=True
+        flow_level=2.0,
+        price_level=2.5,
+        accelerating=True,
+        min_bars=3,
+        max_bars=10,
+        warmup_bars=10,
+        calm_after=10,
     ),
     "5m": DetectorConfig(
-        threshold=3.0,
-        ewma_bars=2,
-        scale_bars=6,
+        flow_level=2.0,
+        price_level=2.0,
+        min_bars=1,
+        max_bars=3,
+        scale_bars=12,
         warmup_bars=3,
-        calm_after=6,
-        legs=False,
-        price_gate=True,
+        calm_after=2,
     ),
     "15m": DetectorConfig(
-        threshold=8.0,
-        allowance=1.0,
+        flow_level=2.0,
+        price_level=2.0,
+        min_bars=1,
+        max_bars=2,
         scale_bars=6,
         warmup_bars=2,
-        calm_after=2,
-        legs=False,
-        price_gate=True,
+        calm_after=1,
     ),
+}
+# The settings --tune tries around the tuned ones.
+GRID: dict[str, tuple] = {
+    "flow_level": (1.5, 2.0, 2.5),
+    "price_level": (1.5, 2.0, 2.5),
+    "short_gamma": (True, False),
+    "accelerating": (False, True),
 }
 
 
 def detector_config(bar_size: str, sensitivity: str = "normal") -> DetectorConfig:
-    """The tuned detector for `bar_size`, its threshold scaled by the user's sensitivity."""
+    """The tuned detector for `bar_size`, its levels scaled by the user's sensitivity."""
     if sensitivity not in SENSITIVITY_FACTOR:
         raise ValueError(f"sensitivity must be one of {', '.join(SENSITIVITIES)}")
     tuned = TUNED[bar_size]
-    return replace(tuned, threshold=tuned.threshold * SENSITIVITY_FACTOR[sensitivity])
+    factor = SENSITIVITY_FACTOR[sensitivity]
+    return replace(
+        tuned, flow_level=tuned.flow_level * factor, price_level=tuned.price_level * factor
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +156,7 @@ class Signal:
 
     state: SignalState
     direction: Direction | None
-    bars: int  # bars since the run's evidence began to accumulate
+    bars: int  # bars of the run named (the episode so far, or the strongest window)
     run_flow: float  # sum of `all` over the run, delta-dollars
     attribution: Attribution  # of the run
     price_move: float | None  # spot change over the run
@@ -142,9 +164,12 @@ class Signal:
     start: datetime | None  # first bucket of the run
     end: datetime | None  # last bucket of the run
     reversal: bool  # the latest bar reversed an episode (direction: the new one)
-    evidence: float = 0.0  # the strongest evidence now, as a share of the alert threshold
+    evidence: float = 0.0  # the strongest window's evidence now, as a share of the alert level
     largest: bool = False  # the latest bar is the session's largest |flow| so far
     last_flow: float | None = None  # the latest bar's `all`
+    why: str = (
+        ""  # the strongest window in words: "short gamma · flow +3.1σ · price +2.7σ in 6 bars"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +189,7 @@ class Alert:
     # squeeze_ended: the bars after the run's peak and their flow (the run above is up to it)
     fade_bars: int = 0
     fade_flow: float = 0.0
+    why: str = ""  # what fired it (opening and reversal alerts): the window in words
 
 
 def call_percent(share: float) -> int:
@@ -199,54 +225,43 @@ def session_attribution(rows: Sequence[Row]) -> Attribution:
     return attribution(calls or 0.0, puts or 0.0)
 
 
-@dataclass(slots=True)
-class _Cusum:
-    """One series' evidence of buying (`up`) and of selling (`down`), and where each began."""
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The strongest window of a direction ending at the latest bar."""
 
-    up: float = 0.0
-    down: float = 0.0
-    up_since: int = 0
-    down_since: int = 0
+    evidence: float  # min(flow / flow_level, price / price_level)
+    bars: int
+    flow: float  # summed flow z / sqrt(bars), in the direction's sign
+    price: float  # summed return z / sqrt(bars)
+    short: bool  # dealers short gamma on at least short_share of its bars
+    fingerprint: bool  # passes every test the config sets
 
-    def add(self, z: float, allowance: float, index: int) -> None:
-        if self.up == 0.0:
-            self.up_since = index
-        if self.down == 0.0:
-            self.down_since = index
-        self.up = max(0.0, self.up + z - allowance)
-        self.down = max(0.0, self.down - z - allowance)
+    def why(self, direction: Direction) -> str:
+        sign = 1 if direction == "up" else -1
+        gamma = "short gamma" if self.short else "long gamma"
+        return (
+            f"{gamma} · flow {sign * self.flow:+.1f}σ · price {sign * self.price:+.1f}σ "
+            f"in {self.bars} bars"
+        )
 
-    def average(self, z: float, weight: float, index: int) -> None:
-        """EWMA of z: `up` holds its positive part, `down` its negative part."""
-        mean = self.up - self.down
-        if mean <= 0.0:
-            self.up_since = index
-        if mean >= 0.0:
-            self.down_since = index
-        mean += weight * (z - mean)
-        self.up, self.down = max(0.0, mean), max(0.0, -mean)
 
-    def level(self, direction: str) -> tuple[float, int]:
-        return (self.up, self.up_since) if direction == "up" else (self.down, self.down_since)
+NO_WINDOW = Window(0.0, 0, 0.0, 0.0, False, False)
 
 
 @dataclass(slots=True)
-class _Series:
-    """A series' robust flow size (winsorised EWMA of |flow|) and its evidence."""
+class _Size:
+    """A series' robust size: a winsorised EWMA of |value| (its s.d. is MEAN_ABS_TO_SD x it)."""
 
     size: float = 0.0
     seen: int = 0
-    last_z: float = 0.0  # the latest bar's scaled flow
-    cusum: _Cusum = field(default_factory=_Cusum)
 
-    def add(self, flow: float, config: DetectorConfig, index: int) -> None:
-        if self.seen and self.size > 0:
-            z = self.last_z = max(-config.max_z, min(config.max_z, flow / self.size))
-            if config.ewma_bars:
-                self.cusum.average(z, 1.0 / config.ewma_bars, index)
-            else:
-                self.cusum.add(z, config.allowance, index)
-        magnitude = abs(flow) if self.seen == 0 else min(abs(flow), config.winsor * self.size)
+    def z(self, value: float, max_z: float) -> float:
+        if not self.seen or self.size <= 0:
+            return 0.0
+        return max(-max_z, min(max_z, value / (self.size * MEAN_ABS_TO_SD)))
+
+    def add(self, value: float, config: DetectorConfig) -> None:
+        magnitude = abs(value) if self.seen == 0 else min(abs(value), config.winsor * self.size)
         self.seen += 1
         weight = max(1.0 / self.seen, 1.0 / config.scale_bars)
         self.size += weight * (magnitude - self.size)
@@ -273,14 +288,18 @@ class AlertTracker:
         self.signal: Signal = QUIET
         self.alerts: list[Alert] = []
         self._last_t: datetime | None = None
-        self._series = {name: _Series() for name in SERIES}
+        self._flow_size = _Size()
+        self._return_size = _Size()
         self._episode: _Episode | None = None
         self._ended_at = -(10**9)  # index of the bar that ended the last episode
-        self._ended: _Episode | None = None  # the last episode that ended
-        self._turn_said = False  # a reversal of it was alerted (or ended it)
+        self._ended: Direction | None = None  # its direction
         self._bars = 0
         self._largest = 0.0
-        # running sums since the session's first bar: run sums are differences of these
+        self._last_spot: float | None = None
+        # running sums from the session's first bar (a leading 0): window sums are differences
+        self._flow_z: list[float] = [0.0]
+        self._return_z: list[float] = [0.0]
+        self._short: list[int] = [0]
         self._sum_all: list[float] = []
         self._sum_calls: list[float] = []
         self._sum_puts: list[float] = []
@@ -298,7 +317,7 @@ class AlertTracker:
             alert = self._step(rows[index])
             if alert is not None:
                 if history or index < len(rows) - LIVE_BARS:
-                    alert = _as_history(alert)
+                    alert = replace(alert, history=True)
                 fired.append(alert)
         if start < len(rows):
             self._last_t = rows[-1].t
@@ -310,96 +329,97 @@ class AlertTracker:
     def _step(self, row: Row) -> Alert | None:
         index = self._bars
         self._bars += 1
-        self._sum_all.append((self._sum_all[-1] if index else 0.0) + (row.all or 0.0))
+        config = self.config
+        flow = row.all or 0.0
+        self._sum_all.append((self._sum_all[-1] if index else 0.0) + flow)
         self._sum_calls.append((self._sum_calls[-1] if index else 0.0) + (row.calls or 0.0))
         self._sum_puts.append((self._sum_puts[-1] if index else 0.0) + (row.puts or 0.0))
         self._spots.append(row.spot)
         self._times.append(row.t)
-        for name in SERIES if self.config.legs else ("all",):
-            value = getattr(row, name)
-            if value is not None:
-                self._series[name].add(value, self.config, index)
-        flow = abs(row.all) if row.all is not None else 0.0
-        largest = flow > self._largest  # in the warm-up too: never "quiet" on the largest bar
+        change = 0.0
+        spot = row.spot if row.spot is not None and row.spot > 0 else None
+        if spot is not None and self._last_spot is not None:
+            change = math.log(spot / self._last_spot)
+        if spot is not None:
+            self._last_spot = spot
+        self._flow_z.append(self._flow_z[-1] + self._flow_size.z(flow, config.max_z))
+        self._return_z.append(self._return_z[-1] + self._return_size.z(change, config.max_z))
+        self._short.append(self._short[-1] + _short_gamma(row))
+        if row.all is not None:
+            self._flow_size.add(flow, config)
+        if change:
+            self._return_size.add(change, config)
+        largest = abs(flow) > self._largest  # in the warm-up too: never "quiet" on it
         if largest:
-            self._largest = flow
-        alert = self._transition(row, index)
-        self.signal = self._reading(row, index, largest, alert)
+            self._largest = abs(flow)
+        windows = {d: self._window(d, index) for d in ("up", "down")}
+        alert = self._transition(row, index, windows)
+        self.signal = self._reading(row, index, largest, alert, windows)
         return alert
 
-    def _strongest(self, direction: Direction) -> tuple[float, int]:
-        """The direction's evidence, as a share of the threshold, and where its run began: the
-        strongest series whose run the whole flow follows (one leg buying while the other sells
-        more is no evidence of buying)."""
-        index = self._bars - 1
-        sign = 1.0 if direction == "up" else -1.0
-        level, since = 0.0, index
-        for series in self._series.values():
-            value, start = series.cusum.level(direction)
-            if value > level and sign * _total(self._sum_all, start, index) > 0:
-                level, since = value, start
-        return level / self.config.threshold, since
-
-    def _leading(self) -> tuple[Direction, tuple[float, int]]:
-        """The direction with the stronger evidence, and its `_strongest` reading."""
-        up, down = self._strongest("up"), self._strongest("down")
-        return ("up", up) if up[0] >= down[0] else ("down", down)
-
-    def _transition(self, row: Row, index: int) -> Alert | None:
+    def _window(self, direction: Direction, index: int) -> Window:
+        """The strongest window of `direction` ending at bar `index`; a fingerprint first."""
         config = self.config
-        episode = self._episode
+        sign = 1.0 if direction == "up" else -1.0
+        best = NO_WINDOW
+        end = index + 1
+        for k in range(config.min_bars, min(config.max_bars, end) + 1):
+            flow = sign * (self._flow_z[end] - self._flow_z[end - k]) / math.sqrt(k)
+            price = sign * (self._return_z[end] - self._return_z[end - k]) / math.sqrt(k)
+            evidence = min(flow / config.flow_level, price / config.price_level)
+            short = self._short[end] - self._short[end - k] >= config.short_share * k
+            passes = evidence >= 1.0 and (short or not config.short_gamma)
+            if passes and config.accelerating and k >= 2:
+                half = end - k // 2
+                later = sign * (self._flow_z[end] - self._flow_z[half])
+                passes = later >= sign * (self._flow_z[half] - self._flow_z[end - k])
+            if (passes, evidence) > (best.fingerprint, best.evidence):
+                best = Window(evidence, k, flow, price, short, passes)
+        return best
+
+    def _transition(self, row: Row, index: int, windows: dict[str, Window]) -> Alert | None:
+        config = self.config
         if index < config.warmup_bars:
             return None
+        episode = self._episode
         if episode is None:
-            direction, (level, since) = self._leading()
-            if level < self._opening_level(direction, since, index, row):
+            both: tuple[Direction, Direction] = ("up", "down")
+            opening = [
+                d
+                for d in both
+                if windows[d].fingerprint
+                and not (d == self._ended and index - self._ended_at <= config.calm_after)
+            ]
+            if not opening:
                 return None
-            ended = self._ended
-            if ended is not None and index - self._ended_at <= config.calm_after:
-                # the tail of the episode that just ended is not a new squeeze; with
-                # `calm_both_ways` neither is its unwind: hedging turning hard against it is
-                # its reversal, said once
-                if direction == ended.direction:
-                    return None
-                if config.calm_both_ways:
-                    if self._turn_said:
-                        return None
-                    self._turn_said = True
-                    return self._alert("reversal", direction, since, index, row)
-            confirms = self._price_confirms(direction, since, index)
-            if config.price_gate and not confirms:
-                return None
-            self._episode = _Episode(direction, "confirmed" if confirms else "building", since)
-            kind: AlertKind = "squeeze_confirmed" if confirms else "squeeze_building"
-            return self._alert(kind, direction, since, index, row)
+            direction: Direction = max(opening, key=lambda d: windows[d].evidence)
+            window = windows[direction]
+            state: SignalState = (
+                "confirmed" if window.evidence >= config.confirm_level else "building"
+            )
+            self._episode = _Episode(direction, state, index - window.bars + 1)
+            kind: AlertKind = "squeeze_confirmed" if state == "confirmed" else "squeeze_building"
+            return self._alert(kind, direction, index - window.bars + 1, index, row, window)
         opposite: Direction = "down" if episode.direction == "up" else "up"
-        fading = self._strongest(episode.direction)[0] < config.end_level
-        turned = self._series["all"].last_z * (1 if opposite == "up" else -1) >= config.threshold
-        if self._strongest(opposite)[0] >= config.reversal_level or (fading and turned):
-            self._episode, self._ended_at, self._ended = None, index, episode
-            self._turn_said = True
-            since = min(index, self._strongest(opposite)[1])  # the new run, not the old one
-            return self._alert("reversal", opposite, since, index, row)
-        if fading:
-            self._episode, self._ended_at, self._ended = None, index, episode
-            self._turn_said = False
+        if windows[opposite].fingerprint:
+            self._end(episode, index)
+            self._ended = None  # the new direction may open from the next bar
+            window = windows[opposite]
+            since = index - window.bars + 1
+            return self._alert("reversal", opposite, since, index, row, window)
+        own = windows[episode.direction]
+        if own.evidence < config.end_level:
+            self._end(episode, index)
             return self._ended_alert(episode, index, row)
-        if episode.state == "building" and self._price_confirms(
-            episode.direction, episode.since, index
-        ):
+        if episode.state == "building" and own.evidence >= config.confirm_level:
             episode.state = "confirmed"
-            return self._alert("squeeze_confirmed", episode.direction, episode.since, index, row)
+            return self._alert(
+                "squeeze_confirmed", episode.direction, episode.since, index, row, own
+            )
         return None
 
-    def _opening_level(self, direction: Direction, since: int, index: int, row: Row) -> float:
-        """The evidence (share of the threshold) that opens an episode now: lower where price
-        moves with the run, or where the dealers are short gamma (their hedging chases price)."""
-        level = 1.0
-        if self.config.confirmed_opens_at < 1.0 and self._price_confirms(direction, since, index):
-            level *= self.config.confirmed_opens_at
-        if self.config.short_gamma_opens_at < 1.0 and _short_gamma(row):
-            level *= self.config.short_gamma_opens_at
-        return level
+    def _end(self, episode: _Episode, index: int) -> None:
+        self._episode, self._ended_at, self._ended = None, index, episode.direction
 
     def _price_move(self, since: int, index: int) -> float | None:
         before = self._spots[since - 1] if since > 0 else self._spots[since]
@@ -416,7 +436,13 @@ class AlertTracker:
         return _total(self._sum_all, since, index), attribution(calls, puts)
 
     def _alert(
-        self, kind: AlertKind, direction: Direction, since: int, index: int, row: Row
+        self,
+        kind: AlertKind,
+        direction: Direction,
+        since: int,
+        index: int,
+        row: Row,
+        window: Window | None = None,
     ) -> Alert:
         run_flow, share = self._run(since, index)
         return Alert(
@@ -429,6 +455,7 @@ class AlertTracker:
             price_confirms=self._price_confirms(direction, since, index),
             cum_all=row.cum_all,
             t=row.t,
+            why=window.why(direction) if window is not None else "",
         )
 
     def _ended_alert(self, episode: _Episode, index: int, row: Row) -> Alert:
@@ -443,18 +470,26 @@ class AlertTracker:
         fade = _total(self._sum_all, peak + 1, index) if peak < index else 0.0
         return replace(run, fade_bars=index - peak, fade_flow=fade)
 
-    def _reading(self, row: Row, index: int, largest: bool, alert: Alert | None) -> Signal:
+    def _reading(
+        self,
+        row: Row,
+        index: int,
+        largest: bool,
+        alert: Alert | None,
+        windows: dict[str, Window],
+    ) -> Signal:
         episode = self._episode
         state: SignalState = "quiet"
         if episode is not None:
             direction, since, state = episode.direction, episode.since, episode.state
-            evidence = self._strongest(direction)[0]
+        elif alert is not None and alert.kind == "reversal":
+            direction, since = alert.direction, index - alert.bars + 1
         else:
-            direction, (evidence, since) = self._leading()
-            if alert is not None and alert.kind == "reversal":
-                direction, since = alert.direction, index - alert.bars + 1
-            elif (largest or evidence < WATCH_LEVEL) and row.all:
+            direction = "up" if windows["up"].evidence >= windows["down"].evidence else "down"
+            since = index - max(1, windows[direction].bars) + 1
+            if (largest or windows[direction].evidence < WATCH_LEVEL) and row.all:
                 direction, since = ("up" if row.all > 0 else "down"), index  # just this bar
+        window = windows[direction]
         run_flow, share = self._run(since, index)
         return Signal(
             state=state,
@@ -467,9 +502,10 @@ class AlertTracker:
             start=self._times[since],
             end=row.t,
             reversal=alert is not None and alert.kind == "reversal",
-            evidence=evidence,
+            evidence=max(0.0, window.evidence),
             largest=largest,
             last_flow=row.all,
+            why=window.why(direction) if window.bars else "",
         )
 
 
@@ -484,7 +520,3 @@ def _short_gamma(row: Row) -> bool:
     if row.net_gex is not None:
         return row.net_gex < 0
     return row.spot is not None and row.gamma_flip is not None and row.spot < row.gamma_flip
-
-
-def _as_history(alert: Alert) -> Alert:
-    return replace(alert, history=True)

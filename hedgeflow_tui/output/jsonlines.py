@@ -9,7 +9,7 @@ the sink that writes them for headless mode and headless replay.
      "put_wall", "magnet", "pin_score", "pin_probability_pct", "charm_dollars_per_hour",
      "net_dex", "atm_iv", "gamma_flip_status", "banner": {"state", "direction"} | null}
     {"type": "alert", "symbol", "kind", "direction", "bars", "run_flow", "attribution",
-     "price_confirms", "cum_all", "t", "t_et", "history", "fade_bars", "fade_flow"}
+     "price_confirms", "cum_all", "t", "t_et", "history", "fade_bars", "fade_flow", "why"}
     {"type": "alert", "symbol", "kind", "direction", "level", "value", "rule", "cum_all", "t",
      "t_et", "history"}
 
@@ -20,10 +20,11 @@ and its direction) on the newest bar of each batch, null on the others. An alert
 with `"history": true` was found in back-filled bars (the session before the program started, or
 bars caught up after an outage): it is a record of the past, not news. A `squeeze_ended` alert's
 `bars` and `run_flow` are the run up to its peak, and `fade_bars` and `fade_flow` the bars after
-it (0 and 0.0 for the other kinds). Level alerts have kinds of their own: `gamma_flip_cross`
-(`level` the flip, `value` spot; `direction` the side spot crossed to), `call_wall` and
-`put_wall` (spot reached the wall), `flow_threshold` (a config `[[alert]]` rule: `rule` names it,
-`level` is its threshold and `value` the flow that crossed it).
+it (0 and 0.0 for the other kinds). `why` says what fired an opening or reversal alert, e.g.
+`short gamma · flow +3.1σ · price +2.7σ in 6 bars` ("" for an ended one). Level alerts have
+kinds of their own: `gamma_flip_cross` (`level` the flip, `value` spot; `direction` the side spot
+crossed to), `call_wall` and `put_wall` (spot reached the wall), `flow_threshold` (a config
+`[[alert]]` rule: `rule` names it, `level` is its threshold and `value` the flow that crossed it).
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def alert_record(alert: AnyAlert) -> dict[str, Any]:
         "history": alert.history,
         "fade_bars": alert.fade_bars,
         "fade_flow": alert.fade_flow,
+        "why": alert.why,
     }
 
 

@@ -6,8 +6,9 @@ Simulated now comes from the clock given to `create_app`; only buckets closed by
 now - minutes (now capped at the 16:00 close, so `minutes=390` after the close is the whole day).
 Per bucket, `bar` is the sum of its 30 s flows and `cumulative` the running total at its end;
 series values are the bucket's last 30 s sample. The hidden regime is served only on the
-sim-only route `/sim/v1/truth/{symbol}` (with the squeeze episodes so far), never in the
-FlashAlpha-shaped answers. A gamma flip is `null` when the dealers' net gamma has no sign change.
+sim-only route `/sim/v1/truth/{symbol}` (with the episodes so far, labelled by outcome from the
+samples served: `squeeze` or `absorbed_chase`, sim/truth.py), never in the FlashAlpha-shaped
+answers. A gamma flip is `null` when the dealers' net gamma has no sign change.
 
 Live timing (`SimConfig.publish_lag`, `SimConfig.cache`), on by default: each 30 s sample becomes
 visible only some seconds after it is taken (the lag, seeded jitter per sample), so an answer right
@@ -46,6 +47,7 @@ from hedgeflow_tui.market.clock import ET, Clock, session_bounds
 from hedgeflow_tui.sim.faults import ALL_FAULTS, BARE_FAULTS, FaultInjector
 from hedgeflow_tui.sim.market import SAMPLE_SECONDS, SYMBOLS, SessionPath, session_run
 from hedgeflow_tui.sim.session import default_session_date
+from hedgeflow_tui.sim.truth import episodes
 
 PLANS: dict[str, int | None] = {"free": 5, "basic": 100, "growth": 2500, "alpha": None}
 UNKNOWN_SYMBOL_ANSWERS = ("empty", "404")
@@ -445,9 +447,12 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                         "start": iso(e.start),
                         "end": iso(e.end),
                         "direction": e.direction,
-                        "realized": e.realized,
+                        "kind": e.kind,
+                        "move_bp": e.move_bp,
+                        "flow_z": e.flow_z,
+                        "price_z": e.price_z,
                     }
-                    for e in session.episodes(BAR_SECONDS[bar], upto=min(samples, last * per))
+                    for e in episodes(session, BAR_SECONDS[bar], upto=min(samples, last * per))
                 ],
             }
         )

@@ -1,5 +1,6 @@
 """The stylized facts of simulated sessions, measured on 1-minute bars the way the calibration
-bench (bench/research/calibration.py) and the model's tests read them."""
+bench (bench/research/calibration.py) and the model's tests read them; squeezes are the
+outcome-labelled truth (sim/truth.py) and the observable fingerprint (analysis/fingerprint.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hedgeflow_tui.sim.market import SQUEEZE_REGIMES, SessionPath
+from hedgeflow_tui.analysis.fingerprint import observed_squeezes
+from hedgeflow_tui.sim.market import LATE_SAMPLES, SessionPath
+from hedgeflow_tui.sim.rows import rows_at
+from hedgeflow_tui.sim.truth import Stretch, stretches
 
 
 @dataclass
@@ -17,16 +21,20 @@ class Minutes:
     returns: np.ndarray  # log-return of each minute (the first from the opening sample)
     flow: np.ndarray  # hedge flow of each minute, delta-dollars
     gex: np.ndarray  # dealers' net GEX at each minute's end
-    squeeze: np.ndarray  # the minute lies (partly) in a squeeze episode
-    calm: np.ndarray  # the minute lies wholly in the calm regime
+    squeeze: np.ndarray  # the minute lies (partly) in a squeeze (the outcome-labelled truth)
+    calm: np.ndarray  # the minute lies wholly in the calm regime and in no squeeze
     contracts: np.ndarray
     sold: np.ndarray
 
 
-def minutes(path: SessionPath) -> Minutes:
+def minutes(path: SessionPath, labelled: list[Stretch]) -> Minutes:
     spot = path.spot[1::2]
-    squeeze = np.array([r in SQUEEZE_REGIMES for r in path.regime]).reshape(-1, 2)
-    calm = np.array([r == "calm" for r in path.regime]).reshape(-1, 2)
+    in_squeeze = np.zeros(path.samples, dtype=bool)
+    for stretch in labelled:
+        if stretch.kind == "squeeze":
+            in_squeeze[stretch.first : stretch.last + 1] = True
+    squeeze = in_squeeze.reshape(-1, 2)
+    calm = (np.array([r == "calm" for r in path.regime]) & ~in_squeeze).reshape(-1, 2)
     return Minutes(
         returns=np.diff(np.log(spot), prepend=np.log(path.spot[0])),
         flow=(path.calls + path.puts).reshape(-1, 2).sum(axis=1),
@@ -52,10 +60,14 @@ class Facts:
     flows: list[np.ndarray] = field(default_factory=list)
     returns: list[np.ndarray] = field(default_factory=list)
     gex_minutes: list[np.ndarray] = field(default_factory=list)
-    episodes: list[int] = field(default_factory=list)  # per session
+    episodes: list[int] = field(default_factory=list)  # squeezes per session
+    absorbed: list[int] = field(default_factory=list)  # absorbed chases per session
+    observed: list[int] = field(default_factory=list)  # observable squeezes (1m fingerprint)
+    late: int = 0  # squeezes starting in the last 90 minutes
     durations: list[float] = field(default_factory=list)  # minutes
-    moves: list[float] = field(default_factory=list)  # |price move| over each episode, %
-    realized: list[bool] = field(default_factory=list)
+    moves: list[float] = field(default_factory=list)  # price move of each squeeze, bp
+    open_to_close: list[float] = field(default_factory=list)  # per session, log
+    ranges: list[float] = field(default_factory=list)  # high-low over low, per session
     squeeze_gex: list[np.ndarray] = field(default_factory=list)
     pairs_long: list[np.ndarray] = field(default_factory=list)  # (r_t, r_t+1), long gamma at t
     pairs_short: list[np.ndarray] = field(default_factory=list)
@@ -64,7 +76,8 @@ class Facts:
     daily_var: list[float] = field(default_factory=list)
 
     def add(self, path: SessionPath) -> None:
-        m = minutes(path)
+        labelled = stretches(path)
+        m = minutes(path, labelled)
         self.sessions += 1
         self.contracts.append(float(m.contracts.sum()))
         self.sold += float(m.sold.sum())
@@ -76,14 +89,16 @@ class Facts:
         self.flows.append(m.flow[1:])
         self.returns.append(m.returns[1:])
         self.gex_minutes.append(m.gex[1:])
-        found = path.episodes(60)
-        self.episodes.append(len(found))
-        for episode in found:
-            first = int((episode.start - path.open).total_seconds() // 60)
-            last = int((episode.end - path.open).total_seconds() // 60)
-            self.durations.append(last - first + 1)
-            self.moves.append(abs(float(m.returns[first : last + 1].sum())) * 100)
-            self.realized.append(episode.realized)
+        squeezes = [x for x in labelled if x.kind == "squeeze"]
+        self.episodes.append(len(squeezes))
+        self.absorbed.append(len(labelled) - len(squeezes))
+        self.observed.append(len(observed_squeezes(rows_at(path, 60))))
+        for squeeze in squeezes:
+            self.durations.append((squeeze.last - squeeze.first + 1) / 2)
+            self.moves.append(squeeze.move_bp)
+            self.late += squeeze.first >= path.samples - LATE_SAMPLES
+        self.open_to_close.append(float(np.log(path.spot[-1] / path.spot[0])))
+        self.ranges.append(float(path.spot.max() / path.spot.min() - 1))
         self.squeeze_gex.append(m.gex[m.squeeze])
         pairs = np.column_stack([m.returns[1:-1], m.returns[2:]])
         sign = np.sign(m.gex[1:-1])
@@ -141,6 +156,11 @@ class Facts:
         """S.d. of 1m returns when dealers are short gamma over that when they are long."""
         ret, gex = np.concatenate(self.returns), np.concatenate(self.gex_minutes)
         return float(np.std(ret[gex < 0]) / np.std(ret[gex > 0]))
+
+    def day_moves(self) -> tuple[float, float]:
+        """Share of sessions whose |open-to-close| is within 0.5%, and beyond 1%."""
+        moves = np.abs(np.array(self.open_to_close))
+        return float(np.mean(moves <= 0.005)), float(np.mean(moves > 0.01))
 
     def annual_vol(self) -> float:
         return float(np.sqrt(np.mean(self.daily_var) * 252))

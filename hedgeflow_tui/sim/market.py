@@ -8,8 +8,14 @@ shares is its negative, and they trade half of the gap to it each step (hedging 
 Those hedge trades, times spot, are the hedge flow in delta-dollars, for the call book and the
 put book, and they move price (price impact) on top of a random walk. Dealers start the day
 long gamma (customers sell premium: overwritten calls above spot), so most of the time their
-hedging leans against moves and price mean-reverts; a squeeze is a stretch where customers
-chase one side hard enough to leave dealers short gamma, and their hedging then chases price.
+hedging leans against moves and price mean-reverts. A chase is customers buying one side near
+the money (calls ATM..+3 strikes, or puts ATM..-3), sized at its start against the dealers' book
+of the day: m times the contracts that would take their net GEX to zero (m log-normal around
+1.5), so most chases leave dealers short gamma, their hedging then chases price (a squeeze), and
+the rest are absorbed. A chase is reflexive: its rate grows with the return since its onset in
+its direction. Chases lean toward the last 90 minutes, where they mostly follow the day's move
+(hedging demand, Baltussen et al. 2021). Whether a stretch was a squeeze is read from the
+outcome (hedgeflow_tui/sim/truth.py), not from the plan.
 Flows are summed per 30 s sample and rounded to whole dollars, so every sum the server builds
 from them is exact. The numbers are calibrated to published figures:
 docs/design/simulator-calibration.md.
@@ -36,7 +42,7 @@ STEPS_PER_SAMPLE = SAMPLE_SECONDS // STEP_SECONDS
 YEAR_SECONDS = 365 * 24 * 3600
 TRADING_YEAR_SECONDS = 252 * 6.5 * 3600
 LAST_MINUTES_FLOOR = 15 * 60  # seconds: greeks use at least this much time left (see greeks())
-UNWIND_HALF_LIFE = 7200.0  # seconds: customers close what they opened, dealers' book relaxes back
+UNWIND_HALF_LIFE = 3600.0  # seconds: customers close what they opened, dealers' book relaxes back
 MAX_STEP_IMPACT = 0.0005  # the most a step's hedge trades can move price (log-return)
 HEDGE_SPEED = 0.2  # share of the gap to their target hedge dealers trade each step
 REGIMES = ("calm", "call_chase", "put_flush", "pin")
@@ -53,13 +59,12 @@ class Underlying:
     contracts_per_day: float  # customer 0DTE contracts on an average day
     liquidity: float  # delta-dollars of hedge trades that move price by 1%
     book: float  # dealers' long contracts per strike at the open (their long-gamma band)
-    chase: float  # a squeeze of strength 1 adds this share of the calm arrival rate, one-sided
 
 
 SYMBOLS: dict[str, Underlying] = {
-    "SPY": Underlying(590.0, 1.0, 40, 0.14, 2.5e6, 1.2e9, 550.0, 0.4),
-    "QQQ": Underlying(510.0, 1.0, 40, 0.18, 1.5e6, 0.62e9, 380.0, 0.45),
-    "SPX": Underlying(5900.0, 5.0, 40, 0.14, 1.6e6, 7.7e9, 200.0, 0.45),
+    "SPY": Underlying(590.0, 1.0, 40, 0.14, 2.5e6, 1.2e9, 1100.0),
+    "QQQ": Underlying(510.0, 1.0, 40, 0.18, 1.5e6, 0.62e9, 760.0),
+    "SPX": Underlying(5900.0, 5.0, 40, 0.14, 1.6e6, 7.7e9, 400.0),
 }
 
 MEAN_TRADE = 5.0  # contracts per ordinary customer trade (geometric sizes, whole contracts)
@@ -68,19 +73,8 @@ MEAN_BLOCK = 150.0  # contracts per block (log-normal sizes)
 LARGEST_BLOCK = 2500.0
 BLOCK_LOG_MEAN = math.log(MEAN_BLOCK) - 0.5  # of the log of a block's size
 CALM_BUY = 0.5  # calm customers buy as much as they sell (Cboe: two-way, balanced)
-SQUEEZE_BUY = 0.9  # in a chase, nine trades in ten are customer buys of the chased side
 PIN_BUY = 0.2  # pin: customers sell the big strike's straddles
 OPEN_OI_DAYS = 0.3  # open interest at the open, in days of volume (spread over the chain)
-
-
-@dataclass(frozen=True)
-class Episode:
-    """A stretch of one-sided forced dealer hedging (ground truth), in buckets of a bar size."""
-
-    start: datetime  # first bucket
-    end: datetime  # last bucket
-    direction: str  # "up" | "down"
-    realized: bool  # price moved with it by more than its calm noise over that time
 
 
 @dataclass(frozen=True)
@@ -101,8 +95,8 @@ class SessionPath:
     atm_iv: np.ndarray
     contracts: np.ndarray  # customer contracts traded per sample
     sold: np.ndarray  # of which customers sold
-    regime: tuple[str, ...]  # the hidden regime of each sample (ground truth)
-    sample_noise: float  # s.d. of a calm 30 s log-return from the random walk alone
+    regime: list[str]  # the hidden regime of each sample, written as the day is simulated
+    chases: list[Chase]  # the day's chases, each filled in as it starts
     # the per-strike book behind the flow (the Alpha plan's strike-flow), [sample, strike]:
     strikes: np.ndarray  # the listed strikes, ascending
     strike_delta: np.ndarray  # hedge flow per strike (delta-$; summed: calls + puts, to rounding)
@@ -116,33 +110,15 @@ class SessionPath:
     def times(self) -> list[datetime]:
         return [self.open + timedelta(seconds=SAMPLE_SECONDS * i) for i in range(self.samples)]
 
-    def episodes(self, bar_seconds: int = SAMPLE_SECONDS, upto: int | None = None) -> list[Episode]:
-        """Squeeze episodes of the hidden regime that started before sample `upto` (default:
-        all), each cut at `upto`; `realized` from the price over the episode's samples."""
-        upto = self.samples if upto is None else min(upto, self.samples)
-        found, start = [], None
-        for i, regime in enumerate((*self.regime[:upto], "calm")):
-            if start is not None and regime != self.regime[start]:
-                sign = 1 if SQUEEZE_REGIMES[self.regime[start]] == "up" else -1
-                before = self.spot[max(0, start - 1)]
-                move = sign * math.log(self.spot[i - 1] / before)
-                noise = self.sample_noise * math.sqrt(i - start)
-                found.append(
-                    Episode(
-                        start=self._bucket(start, bar_seconds),
-                        end=self._bucket(i - 1, bar_seconds),
-                        direction=SQUEEZE_REGIMES[self.regime[start]],
-                        realized=bool(move > noise),
-                    )
-                )
-                start = None
-            if start is None and regime in SQUEEZE_REGIMES and i < upto:
-                start = i
-        return found
-
-    def _bucket(self, sample: int, bar_seconds: int) -> datetime:
-        seconds = sample * SAMPLE_SECONDS // bar_seconds * bar_seconds
-        return self.open + timedelta(seconds=seconds)
+    def step_variance(self) -> np.ndarray:
+        """Variance of each sample's log-return from the random walk alone (the intraday
+        volatility shape included): the price noise a squeeze is measured against."""
+        spec = SYMBOLS[self.symbol]
+        steps = self.samples * STEPS_PER_SAMPLE
+        fractions = (np.arange(steps) + 0.5) / steps
+        step_vol = spec.vol * math.sqrt(STEP_SECONDS / TRADING_YEAR_SECONDS)
+        variance = step_vol**2 * _volatility(fractions) ** 2
+        return variance.reshape(-1, STEPS_PER_SAMPLE).sum(axis=1)
 
 
 SQRT_2 = math.sqrt(2.0)
@@ -184,7 +160,7 @@ def _d1(
     return (np.log(spot / strikes) + 0.5 * root * root) / root, root
 
 
-def _gamma(d1: np.ndarray, spot: float | np.ndarray, root: np.ndarray) -> np.ndarray:
+def _gamma(d1: np.ndarray, root: np.ndarray, spot: float | np.ndarray) -> np.ndarray:
     return np.exp(-0.5 * d1 * d1) / (SQRT_2PI * spot * root)
 
 
@@ -194,7 +170,7 @@ def greeks(
     """Black-Scholes call delta, put delta and gamma (zero rates) with `years` to expiry."""
     d1, root = _d1(spot, strikes, vols, years)
     call_delta = _norm_cdf(d1)
-    return call_delta, call_delta - 1.0, _gamma(d1, spot, root)
+    return call_delta, call_delta - 1.0, _gamma(d1, root, spot)
 
 
 def _smile(strikes: np.ndarray, spot: float, base: float) -> np.ndarray:
@@ -218,49 +194,87 @@ def _volatility(fraction: np.ndarray | float) -> np.ndarray:
 
 
 @dataclass
-class _Schedule:
-    """The hidden plan of the day, per 30 s sample, drawn before any sample is simulated."""
+class Chase:
+    """One chase of the day: drawn before the open; its direction and size are fixed at its
+    start, from the day's move so far and the dealers' book then."""
 
-    regime: list[str]
-    strength: np.ndarray  # squeeze intensity (0 outside squeezes), ramping in from its onset
+    start: int  # first sample
+    length: int  # samples
+    multiple: float  # m: the chase's net contracts over those that take net GEX to zero
+    shape: np.ndarray  # share of the chase's contracts in each of its samples (sums to 1)
+    follow: float  # a uniform draw: which way it goes (see _direction)
+    direction: str | None = None  # "up" (calls bought) | "down" (puts bought), once started
+    contracts: float = 0.0  # its planned net customer buys, once started
+    onset_spot: float = 0.0  # spot when it started
+
+
+@dataclass
+class _Schedule:
+    """The hidden plan of the day, drawn before any sample is simulated."""
+
+    regime: list[str]  # per 30 s sample; a chase's samples are named when it starts
+    chases: list[Chase]
     pin_strike_offset: int  # strikes from the opening ATM to the day's pin strike
 
 
-def _schedule(rng: np.random.Generator, samples: int) -> _Schedule:
-    """0-3 squeezes (a quarter of sessions have none) of 3-60 minutes with log-normal sizes
-    (an order of magnitude between small and large) and onsets from abrupt to gradual, placed
-    anywhere but leaning to the afternoon; 0-2 pin stretches in the afternoon."""
-    regime = ["calm"] * samples
-    strength = np.zeros(samples)
-    busy = np.zeros(samples, dtype=bool)
+LATE_SAMPLES = 180  # the last 90 minutes, where chases lean and mostly follow the day's move
+LATE_SHARE = 0.45  # of chases placed in the last 90 minutes
+FOLLOW_DAY = 0.7  # a late chase goes the day's way with this probability
+CHASE_MULTIPLE = (math.log(1.5), 0.6)  # m: log-normal (log median, sigma)
+CHASE_BUY = 0.9  # of a chase's trades, the share that are customer buys (the rest sells)
+REFLEX_SCALE = 0.002  # return since onset (in the chase's direction) that doubles its rate
+REFLEX_RANGE = (1.0, 2.0)  # the reflexive factor's bounds: it grows, never fizzles
+SHORT_CAP = 0.6  # a chase leaves dealers short at most this feedback (hedging / move, per 1%)
+CHASE_BUY_NET = 2 * CHASE_BUY - 1  # net customer buys per chase contract traded
+CHASE_FLOOR = 0.5  # a chase is at least m x this share of what the open book needed
 
-    def place(length: int, lean: float) -> int | None:
+
+def _schedule(rng: np.random.Generator, samples: int) -> _Schedule:
+    """0-3 chases (half of sessions have none) of 8-60 minutes (median 20) with onsets from
+    abrupt to gradual, placed anywhere but 45% of them in the last 90 minutes; 0-2 pin stretches
+    in the afternoon."""
+    regime = ["calm"] * samples
+    busy = np.zeros(samples, dtype=bool)
+    chases: list[Chase] = []
+
+    def place(length: int, lean: float, late: bool = False) -> int | None:
         for _ in range(30):
-            start = int((samples - length) * rng.beta(lean, 1.0))
+            if late:
+                start = samples - int(rng.uniform(0.15, 1.0) * LATE_SAMPLES)
+            else:
+                start = int((samples - length) * rng.beta(lean, 1.0))
             gap = 20  # ten minutes of calm around every episode
             if start >= 10 and not busy[max(0, start - gap) : start + length + gap].any():
                 busy[start : start + length] = True
                 return start
         return None
 
-    for _ in range(int(rng.choice(4, p=[0.25, 0.4, 0.23, 0.12]))):
-        minutes = float(np.clip(rng.lognormal(math.log(12), 0.75), 3, 60))
+    for _ in range(int(rng.choice(4, p=[0.5, 0.33, 0.13, 0.04]))):
+        minutes = float(np.clip(rng.lognormal(math.log(20), 0.5), 8, 60))
         length = int(minutes * 2)
-        start = place(length, 1.3)
+        start = place(length, 1.3, late=rng.random() < LATE_SHARE)
         if start is None:
             continue
-        name = "call_chase" if rng.random() < 0.5 else "put_flush"
-        size = float(np.clip(rng.lognormal(0.0, 0.6), 0.2, 2.0))
-        onset = float(rng.uniform(0.02, 0.7))  # share of the episode spent ramping in
+        length = min(length, samples - start)  # a late chase may run into the close
+        multiple = float(rng.lognormal(*CHASE_MULTIPLE))
+        onset = float(rng.uniform(0.05, 0.6))  # share of the chase spent ramping in
         ramp = np.minimum(1.0, (np.arange(1, length + 1) / length) / onset) ** 1.5
-        regime[start : start + length] = [name] * length
-        strength[start : start + length] = size * ramp
+        chases.append(Chase(start, length, multiple, ramp / ramp.sum(), float(rng.random())))
+    chases.sort(key=lambda chase: chase.start)
     for _ in range(int(rng.choice(3, p=[0.4, 0.45, 0.15]))):
         length = int(rng.integers(20, 61)) * 2
         start = place(length, 3.0)
         if start is not None:
             regime[start : start + length] = ["pin"] * length
-    return _Schedule(regime, strength, int(rng.integers(-3, 4)))
+    return _Schedule(regime, chases, int(rng.integers(-3, 4)))
+
+
+def _direction(chase: Chase, samples: int, day_return: float) -> str:
+    """A late chase follows the day's move so far (FOLLOW_DAY of them); others go either way."""
+    if chase.start >= samples - LATE_SAMPLES and day_return != 0.0:
+        with_day = chase.follow < FOLLOW_DAY
+        return "up" if (day_return > 0) == with_day else "down"
+    return "up" if chase.follow < 0.5 else "down"
 
 
 class SessionRun:
@@ -279,14 +293,13 @@ class SessionRun:
         self._samples = _simulate(symbol, day, seed, out)
         schedule = next(self._samples)  # the hidden plan is drawn before any sample
         assert schedule is not None
-        spec = SYMBOLS[symbol]
         self.path = SessionPath(
             symbol=symbol,
             day=day,
             seed=seed,
             open=open_,
-            regime=tuple(schedule.regime),
-            sample_noise=spec.vol * math.sqrt(SAMPLE_SECONDS / TRADING_YEAR_SECONDS),
+            regime=schedule.regime,
+            chases=schedule.chases,
             **out,
         )
         self.ready = 0
@@ -342,7 +355,7 @@ def _simulate(
     put_oi = scale * (spread + 2.5 * (distance == put_wall_at))
     band = spec.book * float(rng.lognormal(0.0, 0.4))  # some days dealers hold more
     book_calls = band * ((np.abs(distance) <= 15) + 4.0 * (distance == call_wall_at))
-    book_puts = -band * 6.0 * (distance == put_wall_at)  # dealers' book, signed contracts
+    book_puts = -band * 2.0 * (distance == put_wall_at)  # dealers' book, signed contracts
     dealer_calls, dealer_puts = book_calls.copy(), book_puts.copy()
     out["strikes"][:] = strikes
     # the same hedging, strike by strike (the per-strike book): its sums are the flow above
@@ -367,9 +380,39 @@ def _simulate(
     held_calls_k[:] = -dealer_calls * call_d * 100
     held_puts_k[:] = -dealer_puts * put_d * 100
     pin_index = each_side + plan.pin_strike_offset
+    open_spot = spot
+    pending = list(plan.chases)
+    chase: Chase | None = None
+    gamma_now = _gamma(*_d1(spot, strikes, vols, years), spot)  # a contract's, per strike
+    # the contracts that would take the open book's net gamma to zero: a chase's least size
+    floor = CHASE_FLOOR * max(
+        0.0,
+        float(gamma_now @ (dealer_calls + dealer_puts))
+        / _chased_gamma(strike_list, spot, gamma_now, up=True),
+    )
     for sample in range(samples):
+        if pending and pending[0].start == sample:
+            chase = pending.pop(0)
+            up = _direction(chase, samples, math.log(spot / open_spot)) == "up"
+            _start_chase(
+                chase,
+                plan.regime,
+                samples,
+                spot,
+                open_spot,
+                _chased_gamma(strike_list, spot, gamma_now, up),
+                float(gamma_now @ (dealer_calls + dealer_puts)),
+                floor,
+                # net gamma whose hedging moves price SHORT_CAP x as far as the move itself
+                SHORT_CAP * liquidity[sample * STEPS_PER_SAMPLE] / (spot * spot),
+            )
+        if chase is not None and sample >= chase.start + chase.length:
+            chase = None
         regime = plan.regime[sample]
-        strength = float(plan.strength[sample])
+        chase_trades = 0.0
+        if chase is not None:
+            share = float(chase.shape[sample - chase.start])
+            chase_trades = chase.contracts / CHASE_BUY_NET / mean_size * share / STEPS_PER_SAMPLE
         calls_flow = puts_flow = contracts = sold = 0.0
         flow_k = np.zeros(count)  # this sample's hedge flow per strike
         traded_k = np.zeros(count)  # dealers' contracts traded per strike (signed)
@@ -380,8 +423,13 @@ def _simulate(
             change_puts = (book_puts - dealer_puts) * unwind
             at_the_money = bisect.bisect_left(strike_list, spot)  # np.searchsorted's index
             # customers trade; dealers take the other side
+            extra = 0.0
+            if chase is not None:
+                moved = math.log(spot / chase.onset_spot) * (1 if chase.direction == "up" else -1)
+                low, high = REFLEX_RANGE
+                extra = chase_trades * min(high, max(low, 1.0 + moved / REFLEX_SCALE))
             index, size, buys, is_call = _customer_trades(
-                rng, regime, strength, trade_rate[step], at_the_money, pin_index, spec.chase
+                rng, regime, extra, trade_rate[step], at_the_money, pin_index
             )
             # one bincount for both books: calls in bins [0, count), puts in [count, 2 count)
             slot = np.maximum(index, 0)
@@ -439,7 +487,7 @@ def _simulate(
         out["contracts"][sample] = contracts
         out["sold"][sample] = sold
         position = dealer_calls + dealer_puts
-        gamma = _gamma(d1, hedged_at, root)
+        gamma = gamma_now = _gamma(d1, root, hedged_at)
         dollar_gamma = position * gamma * 100 * spot * spot * 0.01
         out["net_gex"][sample] = round(float(dollar_gamma.sum()))
         out["atm_iv"][sample] = round(float(np.interp(spot, strikes, vols)), 4)
@@ -462,27 +510,26 @@ def _impact(flow: float, liquidity: float) -> float:
 def _customer_trades(
     rng: np.random.Generator,
     regime: str,
-    strength: float,
+    extra_rate: float,
     rate: float,
     at_the_money: int,
     pin_index: int,
-    chase: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One step's customer trades: strike index, contracts, customer buys?, call?
-    (`strength`: the squeeze's, in a squeeze regime)."""
+    (`extra_rate`: a chase's trades a step, on top of the calm ones, in a chase regime)."""
     # two draws of n uniforms from one call: the same numbers, in the same order, as two calls
     n = rng.poisson(rate)
     index = at_the_money + np.rint(rng.normal(0, 3.5, n)).astype(int)
     uniform = rng.random(2 * n)
     buys, is_call = uniform[:n] < CALM_BUY, uniform[n:] < 0.5
     if regime in SQUEEZE_REGIMES:
-        extra = rng.poisson(rate * chase * strength)
+        # the chased type only, near the money: calls ATM..+3 strikes, or puts ATM..-3
+        extra = rng.poisson(extra_rate)
         up = regime == "call_chase"
-        offsets = rng.integers(0, 7, extra) * (1 if up else -1)
+        offsets = rng.integers(0, 4, extra) * (1 if up else -1)
         index = np.concatenate([index, at_the_money + offsets])
-        uniform = rng.random(2 * extra)
-        buys = np.concatenate([buys, uniform[:extra] < SQUEEZE_BUY])
-        is_call = np.concatenate([is_call, uniform[extra:] < (0.92 if up else 0.08)])
+        buys = np.concatenate([buys, rng.random(extra) < CHASE_BUY])
+        is_call = np.concatenate([is_call, np.full(extra, up)])
     elif regime == "pin":
         extra = rng.poisson(rate * 0.4)
         index = np.concatenate([index, pin_index + rng.integers(-1, 2, extra)])
@@ -496,6 +543,38 @@ def _customer_trades(
         block = rng.lognormal(BLOCK_LOG_MEAN, 1.0, block_count)
         size[blocks] = np.rint(np.minimum(block, LARGEST_BLOCK))
     return index, size, buys, is_call
+
+
+def _start_chase(
+    chase: Chase,
+    regime: list[str],
+    samples: int,
+    spot: float,
+    open_spot: float,
+    chased_gamma: float,
+    net_gamma: float,
+    floor: float,
+    most_short: float,
+) -> None:
+    """Fix a chase at its start: its direction, and its size against the dealers' book now:
+    m x the contracts of the chased strikes (`chased_gamma` each) that take the dealers' net
+    gamma to zero, or m x `floor` contracts where that is fewer (dealers near flat or short
+    gamma already), the short gamma it leaves at most `most_short` (beyond it the dealers'
+    hedging alone would run price away); and name its samples."""
+    chase.direction = _direction(chase, samples, math.log(spot / open_spot))
+    to_zero = max(net_gamma / chased_gamma, floor)
+    chase.contracts = min(chase.multiple * to_zero, to_zero + most_short / chased_gamma)
+    chase.onset_spot = spot
+    name = "call_chase" if chase.direction == "up" else "put_flush"
+    regime[chase.start : chase.start + chase.length] = [name] * chase.length
+
+
+def _chased_gamma(strike_list: list[float], spot: float, gamma: np.ndarray, up: bool) -> float:
+    """A contract's gamma at the strikes a chase buys: ATM..+3 strikes (calls) or ATM..-3."""
+    at_the_money = bisect.bisect_left(strike_list, spot)
+    step = 1 if up else -1
+    chased = [min(len(gamma) - 1, max(0, at_the_money + step * k)) for k in range(4)]
+    return float(np.mean(gamma[chased]))
 
 
 def gamma_flip(

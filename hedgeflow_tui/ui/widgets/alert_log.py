@@ -43,10 +43,11 @@ def alert_line(alert: AnyAlert, colours: Palette) -> Text:
     if isinstance(alert, LevelAlert):
         line.append(level_text(alert))
         return line
-    line.append(
-        f"{alert.bars} bars {money(alert.run_flow)} {alert.attribution}"
-        f"{' · price confirms' if alert.price_confirms else ''}"
-    )
+    line.append(f"{alert.bars} bars {money(alert.run_flow)} {alert.attribution}")
+    if alert.why:  # what fired it: the window of the squeeze's fingerprint
+        line.append(f" · {alert.why}")
+    elif alert.price_confirms:
+        line.append(" · price confirms")
     if alert.fade_bars:  # an ended run: its total is up to its peak, the fade comes after
         line.append(f" · then faded {alert.fade_bars} bars {money(alert.fade_flow)}", style="dim")
     return line

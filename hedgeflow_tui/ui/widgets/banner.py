@@ -89,16 +89,15 @@ def banner_text(signal: Signal | None) -> tuple[str, set[str]]:
         if signal.evidence >= WATCH_LEVEL:
             return (
                 f"{arrow} No squeeze yet: dealer {doing} at {signal.evidence:.0%} of the alert "
-                f"level · {signal.bars} bars · {money(signal.run_flow)}",
+                f"level · {signal.why}",
                 {"-quiet"},
             )
         return "No squeeze: dealer hedge flow is quiet", {"-quiet"}
     side = "▲ UPSIDE" if up else "▼ DOWNSIDE"
     state = "SQUEEZE CONFIRMED" if signal.state == "confirmed" else "SQUEEZE BUILDING"
-    price = "price confirms" if signal.price_confirms else "price not confirming yet"
     text = (
-        f"{side} {state} · {signal.bars} bars · {money(signal.run_flow)} · "
-        f"{signal.attribution.label} · {price}"
+        f"{side} {state} · {signal.why} · run {signal.bars} bars {money(signal.run_flow)} · "
+        f"{signal.attribution.label}"
     )
     return text, {f"-{signal.state}", "-up" if up else "-down"}
 
