@@ -99,3 +99,24 @@ async def test_a_404_symbol_not_found_is_named_too(sim_server):
     server = sim_server(config=SimConfig(date=DAY, unknown_symbol="404"), clock=clock)
     status, lines = await run_against(server.url, clock, symbols=["AAPL"])
     assert status == 1 and "no 0DTE data for AAPL" in stopped(lines, "AAPL")["message"]
+
+
+@pytest.mark.parametrize("from_now", [False, True])
+async def test_a_start_after_the_close_keeps_the_sessions_start_or_says_it_cannot(
+    sim_server, from_now
+):
+    """Whether `minutes` counts back from now or from the close after 16:00 is not documented:
+    against either, a start at 16:45 holds the session from its open or says what is missing."""
+    clock = stepped_clock(DAY, "16:45")
+    config = SimConfig(date=DAY, minutes_from_now=from_now)
+    server = sim_server(config=config, clock=clock)
+    status, lines = await run_against(server.url, clock, symbols=["SPY"])
+    assert status == 0
+    bars = [line for line in lines if line["type"] == "bar"]
+    first = min(line["t"] for line in bars)
+    notes = [line["note"] for line in lines if line["type"] == "status" and line.get("note")]
+    if from_now:  # 390 minutes back from 16:45 reach 10:15 at the earliest
+        assert first == "2026-06-12T14:15:00Z"
+        assert any("bars before 10:15 ET are out of the server's reach" in n for n in notes)
+    else:
+        assert first == "2026-06-12T13:30:00Z" and not notes

@@ -314,6 +314,7 @@ class Poller:
             view = self.store.session(self.symbol, self.bar_size)
         if view is not None and view.mismatch is not None:
             self._on_mismatch(view.mismatch)
+        self._check_session_start(view)
         self._poll_index += 1
         self._last_success = self.clock.now()
         if view is not None and view.no_session:
@@ -406,6 +407,20 @@ class Poller:
         self.store.apply([answer])
         if self.on_batch is not None:
             self.on_batch(self.symbol, self.bar_size)  # recorded as a poll of its own
+
+    def _check_session_start(self, view: SessionView | None) -> None:
+        """The first bars held should be the open's: a server that counts `minutes` back from
+        now (not from the close) cannot reach them after 16:00 + the 390 minutes it allows.
+        Nothing can ask further back, so say which bars are missing."""
+        if self._note is not None or view is None or not view.rows:
+            return
+        first, open_ = view.rows[0].t, self._session_open()
+        reach = self.clock.now() - timedelta(minutes=MAX_MINUTES)  # counted back from now
+        if first > open_ and reach > open_ and self.minutes >= MAX_MINUTES:
+            self._note = (
+                f"bars before {_hhmm(first)} are out of the server's reach "
+                f"(its {MAX_MINUTES}-minute window ends now, not at the close)"
+            )
 
     def _on_mismatch(self, mismatch: FlowMismatch) -> None:
         """The series' flow cannot be trusted this session: say so, and go to the full cycle."""
@@ -614,7 +629,12 @@ class Poller:
         if self._tracked is None:
             return
         if self._lacking_at is not None and held_at is not None:
-            self.settle.late(held_at)  # (at most one catch-up's wait more than it took)
+            # it came after the last answer that lacked it and by the first that held it: a
+            # second apart, the latter; further apart (the first bar's catch-ups), between
+            lacking = self._lacking_at
+            self.settle.late(
+                held_at if held_at - lacking <= CATCH_UP_WAIT else (lacking + held_at) / 2
+            )
         elif self._lacking_at is not None and self._holds_bars() and not self._chased_out:
             # (no bars at all: no session to learn from; chased to the end: a bucket upstream
             # may never publish, which says nothing of the others)

@@ -21,7 +21,7 @@ Plain Python: no Textual, no HTTP.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -220,31 +220,40 @@ class _Session:
             self.as_of = response.as_of
         if not response.bars:
             self.said_empty = True
+        bars = self._closed(response)
         if isinstance(response, HedgeFlowResponse):
             leg = response.side
             if leg == "all":  # never held: `all` is always calls + puts (`apply` passes none)
                 return None
             held: dict = self.legs[leg]
-            earliest = _merge_into(held, response.as_of, response.bars, _flow_rank, self._add)
+            earliest = _merge_into(held, response.as_of, bars, _flow_rank, self._add)
         else:
-            earliest = _merge_into(
-                self.prices, response.as_of, response.bars, _series_rank, self._add_price
-            )
+            earliest = _merge_into(self.prices, response.as_of, bars, _series_rank, self._add_price)
             for leg in LEGS:
                 flows = [
                     FlowBar(bar.t, None, getattr(bar, f"cum_{leg}"))
-                    for bar in response.bars
+                    for bar in bars
                     if getattr(bar, f"cum_{leg}") is not None
                 ]
                 changed = _merge_into(
                     self.series_legs[leg], response.as_of, flows, _flow_rank, self._add
                 )
                 earliest = _earliest(earliest, changed)
-        if self.mismatch is None and self._cross_check(bar.t for bar in response.bars):
+        if self.mismatch is None and self._cross_check(bar.t for bar in bars):
             earliest = _earliest(self.times[0] if self.times else None, earliest)
         if earliest is not None:
             self._recheck_from(earliest)
         return earliest
+
+    def _closed(self, response: HedgeFlowResponse | SeriesResponse) -> Sequence[Any]:
+        """The answer's bars of buckets closed by its `as_of`. Whether the bucket still open is
+        served is not documented; if it is, its partial values are set aside: never held as a
+        closed bar (the detector scores only what is held), never compared across endpoints,
+        and the bucket is taken from a later answer once it has closed."""
+        bars = response.bars
+        if bars and bars[-1].t + self.step > response.as_of:
+            return [bar for bar in bars if bar.t + self.step <= response.as_of]
+        return bars
 
     def _cross_check(self, buckets: Iterable[datetime]) -> bool:
         """Compare both sources' cumulatives on these buckets; True on a first mismatch."""

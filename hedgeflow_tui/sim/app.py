@@ -75,6 +75,7 @@ class SimConfig:
     lag_jitter: float = 0.5  # each sample's lag is publish_lag x (1 +- this), seeded
     cache: float | None = None  # answer cache in market seconds; None: the plan's (PLAN_CACHE)
     open_bucket: bool = False  # also serve the bucket still open, from its published samples
+    minutes_from_now: bool = False  # `minutes` counts back from now even after the close
     unknown_symbol: str = "empty"  # "empty": 200 with no bars (documented); "404": symbol_not_found
 
     @property
@@ -206,7 +207,8 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         samples = published(now)
         per = size // SAMPLE_SECONDS
         last = -(-samples // per) if config.open_bucket else samples // per
-        since = min(now, close) - timedelta(minutes=minutes)
+        end = now if config.minutes_from_now else min(now, close)
+        since = end - timedelta(minutes=minutes)
         first = max(0, -int((open_ - since).total_seconds() // size))
         return first, last, samples
 
