@@ -231,9 +231,7 @@ def test_headless_prints_level_alert_lines_where_spot_crosses_the_flip(tmp_path)
             "--date",
             DAY.isoformat(),
             "--start",
-            "09:30",
-            "--speed",
-            "20000",
+            "16:05",  # after the close: the whole session back-filled, whatever the load
             "--no-history",
         ],
         capture_output=True,
