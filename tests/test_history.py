@@ -312,7 +312,7 @@ def test_sigkill_loses_no_bar_already_printed(tmp_path):
     """Every bar line the process printed was committed before it was printed: after a kill -9
     each one is in the database with the same values, and the database is intact."""
     process = subprocess.Popen(
-        headless_demo("SPY", "QQQ", bar="30s", speed=1200, start="12:00"),
+        headless_demo("SPY", "QQQ", bar="30s", speed=600, start="12:00"),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -320,13 +320,13 @@ def test_sigkill_loses_no_bar_already_printed(tmp_path):
     assert process.stdout is not None
     printed: list[dict[str, Any]] = []
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(printed) < 700:
+    while time.monotonic() < deadline and len(printed) < 400:
         line = process.stdout.readline()
         if '"type":"bar"' in line:
             printed.append(json.loads(line))
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
-    assert len(printed) >= 700
+    assert len(printed) >= 400
     db = sqlite3.connect(history_path())
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
