@@ -125,7 +125,6 @@ class Poller:
         self.as_of: datetime | None = None  # the newest answer's as_of
         self.data_as_of: datetime | None = None  # the newest data_as_of the answers gave
         self._note: str | None = None
-        self.strike_note: str | None = None  # why the last strike-flow request failed
         self.on_status = on_status
         self.on_batch = on_batch  # told (symbol, bar_size) after each batch is merged
         self._rng = rng or random.Random()
@@ -391,8 +390,8 @@ class Poller:
 
     async def _fetch_strikes(self, view: SessionView | None) -> None:
         """The per-strike flow (Alpha: unlimited and uncached), with the series at each close;
-        on another plan never asked. Its failure is said in the status's note, never stops the
-        flow: the ladder keeps its last bars."""
+        on another plan never asked. A failed request is passed over (the next close asks
+        again) and never stops the flow: the ladder keeps its last bars."""
         since = None
         if view is not None and self.store.strikes.has(self.symbol):
             since = max(self.store.strikes.bar_times(self.symbol))
@@ -400,10 +399,8 @@ class Poller:
             answer = await self.client.strike_flow(
                 self.symbol, _minutes_since(since, self.clock.now(), self.minutes)
             )
-        except ApiError as error:
-            self.strike_note = f"strike flow: {error.message}"
+        except ApiError:
             return
-        self.strike_note = None
         self.store.apply([answer])
         if self.on_batch is not None:
             self.on_batch(self.symbol, self.bar_size)  # recorded as a poll of its own

@@ -180,9 +180,6 @@ class DashboardApp(App[None]):
     """The shared dashboard; `LiveApp` and `ReplayApp` feed it and add their keys."""
 
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
-    # Nothing is focused when a screen shows: the tab bar would be, before `on_mount` makes it
-    # unfocusable, and a focused tab bar takes the arrow keys (the cursor's) to switch symbols.
-    AUTO_FOCUS = None
     # a compact footer, so the keys fit in 80 columns; the replay's need all of them (no ^p hint)
     PALETTE_HINT = True
     TITLE = "hedgeflow-tui"
