@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from terminal import terminal
+from terminal import Terminal, terminal
 
 pytestmark = pytest.mark.xdist_group("terminal")  # one worker: each test runs an app process
 
@@ -28,6 +28,17 @@ def minutes(hhmm: str) -> int:
     return int(hhmm[:2]) * 60 + int(hhmm[3:])
 
 
+def still_spy(term: Terminal) -> None:
+    """The shown symbol is still the first. Waited for, not read once: on a loaded machine a
+    frame has reached the emulator torn (bytes missing mid-frame, about 1 run in 25 with three
+    busy loops beside it); the status line, repainted every second, mends it, while a switched
+    symbol stays switched."""
+    shown = term.wait_for(
+        lambda text: "SPY 0DTE" in text or "QQQ 0DTE" in text, what="the shown symbol"
+    )
+    assert "SPY 0DTE" in shown and "QQQ 0DTE" not in shown, shown
+
+
 def test_the_arrows_park_the_cursor_and_never_switch_the_symbol():
     with terminal(["SPY", "QQQ", *DEMO], 120, 40) as term:
         term.wait_for("per-bar flow", what="the first data frame")
@@ -38,7 +49,7 @@ def test_the_arrows_park_the_cursor_and_never_switch_the_symbol():
         term.press("left", "left", "right")
         moved = cursor_time(term.wait_for(lambda text: cursor_time(text) != parked))
         assert moved is not None and minutes(moved) == minutes(parked) - 1
-        assert "SPY 0DTE" in term.text()  # the shown symbol is still the first
+        still_spy(term)
         term.press("tab")
         term.wait_for("QQQ 0DTE", what="tab shows the next symbol")
         term.press("escape")
@@ -61,7 +72,7 @@ def test_after_the_help_the_palette_or_the_overview_the_arrows_reach_the_cursor_
             term.wait_for(closed, what="escape closes it")
             term.press("left")
             term.wait_for(lambda text: cursor_time(text) is not None, what=f"← after {opened}")
-            assert "SPY 0DTE" in term.text()
+            still_spy(term)
             term.press("escape")  # back to the live edge for the next round
             term.wait_for(lambda text: cursor_time(text) is None, what="esc: live edge")
 
