@@ -8,6 +8,7 @@ worker (its `xdist_group`), so each session is simulated once (the model's own c
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from datetime import date
 
@@ -18,9 +19,12 @@ from hedgeflow_tui.sim import simulate_session
 from hedgeflow_tui.sim.facts import Facts
 from hedgeflow_tui.sim.market import (
     CHASE_BUY,
+    CHASE_MOST,
     LATE_SAMPLES,
+    LETF_SECONDS,
     SAMPLES_PER_DAY,
     SQUEEZE_REGIMES,
+    SYMBOLS,
     Chase,
     SessionRun,
     _customer_trades,
@@ -29,7 +33,7 @@ from hedgeflow_tui.sim.market import (
     gamma_flip,
     greeks,
 )
-from hedgeflow_tui.sim.truth import LEVEL, MIN_SAMPLES, SHORT_SHARE, stretches
+from hedgeflow_tui.sim.truth import LEVEL, MIN_SAMPLES, SHORT_SHARE, _runs, stretches
 
 pytestmark = pytest.mark.xdist_group("sim_model")  # one worker: one cache of the sessions
 
@@ -104,7 +108,7 @@ def test_squeezes_are_labelled_by_outcome_chase_or_not_and_chases_that_fail_are_
 
 
 def test_the_truth_so_far_reads_only_the_samples_before_now():
-    path = simulate_session("SPY", DAY, 21)
+    path = simulate_session("SPY", DAY, 24)
     whole = stretches(path)
     cut = whole[0].last + 1
     assert all(s.last < cut for s in stretches(path, upto=cut))
@@ -123,17 +127,60 @@ def test_a_chase_buys_the_chased_type_near_the_money_only():
 
 
 def test_a_chase_is_sized_against_the_dealers_book_and_capped_where_it_would_run_away():
-    def sized(multiple: float, net: float, most_short: float = 1e9) -> float:
+    def sized(multiple: float, net: float, most_short: float = 1e9, largest=1e9) -> float:
         chase = Chase(100, 40, multiple, np.full(40, 1 / 40), 0.2)
         regime = ["calm"] * SAMPLES_PER_DAY
-        _start_chase(chase, regime, SAMPLES_PER_DAY, 590.0, 589.0, 2.0, net, 50.0, most_short)
+        _start_chase(
+            chase, regime, SAMPLES_PER_DAY, 590.0, 589.0, 2.0, net, 50.0, most_short, largest
+        )
         assert regime[100:140] == ["call_chase"] * 40 and regime[140] == "calm"
         return chase.contracts
 
     assert sized(1.5, 1000.0) == pytest.approx(750.0)  # 1.5 x the 500 contracts to zero
     assert sized(0.5, 1000.0) == pytest.approx(250.0)  # absorbed: dealers stay long
     assert sized(2.0, -100.0) == pytest.approx(100.0)  # already short: m x the floor
-    assert sized(3.0, 1000.0, most_short=200.0) == pytest.approx(600.0)  # 500 + 200 / 2
+    assert sized(3.0, 1000.0, most_short=100.0) == pytest.approx(600.0)  # 500 + 100
+    assert sized(3.0, 1000.0, largest=400.0) == pytest.approx(400.0)  # never beyond a share
+    # of the day's volume: late in the day near-money gamma is steep, the book's to-zero huge
+
+
+def test_no_chase_buys_more_than_its_share_of_a_days_contracts():
+    for seed in SEEDS:
+        path = simulate_session("SPY", DAY, seed)
+        assert all(
+            c.contracts <= CHASE_MOST * SYMBOLS["SPY"].contracts_per_day for c in path.chases
+        )
+
+
+def test_leveraged_etfs_rebalance_with_the_day_in_the_last_half_hour(monkeypatch):
+    """The leveraged ETFs' rebalancing follows the day's return: with it the close lies further
+    the day's way than without it (on most sessions: the dealers' hedging in the last
+    half-hour is not linear), and nothing before the last half-hour changes."""
+    with_funds = {seed: simulate_session("SPY", DAY, seed) for seed in SEEDS}
+    monkeypatch.setitem(SYMBOLS, "SPY", dataclasses.replace(SYMBOLS["SPY"], letf=0.0))
+    rebalancing = SAMPLES_PER_DAY - LETF_SECONDS // 30
+    days, pushes = [], []
+    for seed, path in with_funds.items():
+        run = SessionRun("SPY", DAY, seed)
+        without = run.upto(run.path.samples)
+        assert np.array_equal(path.spot[:rebalancing], without.spot[:rebalancing])
+        days.append(math.log(path.spot[rebalancing - 1] / path.spot[0]))
+        pushes.append(math.log(path.spot[-1] / without.spot[-1]))
+    day, pushed = np.array(days), np.array(pushes)
+    assert np.mean(day * pushed > 0) >= 0.75
+    assert (day @ pushed) / (day @ day) > 0.1  # the close moves a tenth of the day further
+
+
+def test_a_pin_sells_the_straddles_of_the_strike_nearest_to_spot_when_it_starts():
+    pins = 0
+    for seed in SEEDS:
+        path = simulate_session("SPY", DAY, seed)
+        for first, last in _runs(np.array([r == "pin" for r in path.regime])):
+            traded = path.strike_contracts[first : last + 1].sum(axis=0)
+            before = path.spot[first - 1]
+            assert abs(path.strikes[int(np.argmax(traded))] - before) <= 1.5
+            pins += 1
+    assert pins >= 3
 
 
 def test_chases_lean_toward_the_last_90_minutes():

@@ -12,10 +12,14 @@ hedging leans against moves and price mean-reverts. A chase is customers buying 
 the money (calls ATM..+3 strikes, or puts ATM..-3), sized at its start against the dealers' book
 of the day: m times the contracts that would take their net GEX to zero (m log-normal around
 1.5), so most chases leave dealers short gamma, their hedging then chases price (a squeeze), and
-the rest are absorbed. A chase is reflexive: its rate grows with the return since its onset in
-its direction. Chases lean toward the last 90 minutes, where they mostly follow the day's move
-(hedging demand, Baltussen et al. 2021). Whether a stretch was a squeeze is read from the
-outcome (hedgeflow_tui/sim/truth.py), not from the plan.
+the rest are absorbed (a chase buys at most CHASE_MOST of a day's contracts). A chase is
+reflexive: its rate grows with the return since its onset in its direction. Chases lean toward
+the last 90 minutes, where they mostly follow the day's move (hedging demand, Baltussen et al.
+2021). A pin sells the straddles of the strike nearest to spot when it starts. In the last
+half-hour the leveraged ETFs rebalance: they buy L(L-1) x their assets x the day's return
+(sell on a down day), a flow that moves price like any other but is no dealer's hedge, so it is
+not in the hedge flow. Whether a stretch was a squeeze is read from the outcome
+(hedgeflow_tui/sim/truth.py), not from the plan.
 Flows are summed per 30 s sample and rounded to whole dollars, so every sum the server builds
 from them is exact. The numbers are calibrated to published figures:
 docs/design/simulator-calibration.md.
@@ -44,6 +48,7 @@ TRADING_YEAR_SECONDS = 252 * 6.5 * 3600
 LAST_MINUTES_FLOOR = 15 * 60  # seconds: greeks use at least this much time left (see greeks())
 UNWIND_HALF_LIFE = 3600.0  # seconds: customers close what they opened, dealers' book relaxes back
 MAX_STEP_IMPACT = 0.0005  # the most a step's hedge trades can move price (log-return)
+LETF_SECONDS = 1800  # leveraged ETFs rebalance in the last half-hour
 HEDGE_SPEED = 0.2  # share of the gap to their target hedge dealers trade each step
 REGIMES = ("calm", "call_chase", "put_flush", "pin")
 SQUEEZE_REGIMES = {"call_chase": "up", "put_flush": "down"}
@@ -59,12 +64,15 @@ class Underlying:
     contracts_per_day: float  # customer 0DTE contracts on an average day
     liquidity: float  # delta-dollars of hedge trades that move price by 1%
     book: float  # dealers' long contracts per strike at the open (their long-gamma band)
+    # leveraged ETFs' rebalancing, delta-dollars per 1% of the day's return (assumed 0.4 x
+    # liquidity: no per-minute figure of the funds' trades against their market is published)
+    letf: float
 
 
 SYMBOLS: dict[str, Underlying] = {
-    "SPY": Underlying(590.0, 1.0, 40, 0.14, 2.5e6, 1.2e9, 1100.0),
-    "QQQ": Underlying(510.0, 1.0, 40, 0.18, 1.5e6, 0.62e9, 760.0),
-    "SPX": Underlying(5900.0, 5.0, 40, 0.14, 1.6e6, 7.7e9, 400.0),
+    "SPY": Underlying(590.0, 1.0, 40, 0.13, 2.5e6, 1.2e9, 1300.0, 0.48e9),
+    "QQQ": Underlying(510.0, 1.0, 40, 0.18, 1.5e6, 0.62e9, 760.0, 0.25e9),
+    "SPX": Underlying(5900.0, 5.0, 40, 0.13, 1.6e6, 7.7e9, 600.0, 3.1e9),
 }
 
 MEAN_TRADE = 5.0  # contracts per ordinary customer trade (geometric sizes, whole contracts)
@@ -214,9 +222,9 @@ class _Schedule:
 
     regime: list[str]  # per 30 s sample; a chase's samples are named when it starts
     chases: list[Chase]
-    pin_strike_offset: int  # strikes from the opening ATM to the day's pin strike
 
 
+CHASES_A_DAY = (0.62, 0.26, 0.09, 0.03)  # chance of 0, 1, 2, 3 chases in a session
 LATE_SAMPLES = 180  # the last 90 minutes, where chases lean and mostly follow the day's move
 LATE_SHARE = 0.45  # of chases placed in the last 90 minutes
 FOLLOW_DAY = 0.7  # a late chase goes the day's way with this probability
@@ -226,6 +234,7 @@ REFLEX_SCALE = 0.002  # return since onset (in the chase's direction) that doubl
 REFLEX_RANGE = (1.0, 2.0)  # the reflexive factor's bounds: it grows, never fizzles
 SHORT_CAP = 0.6  # a chase leaves dealers short at most this feedback (hedging / move, per 1%)
 CHASE_BUY_NET = 2 * CHASE_BUY - 1  # net customer buys per chase contract traded
+CHASE_MOST = 0.04  # a chase buys at most this share of an average day's contracts, net
 CHASE_FLOOR = 0.5  # a chase is at least m x this share of what the open book needed
 
 
@@ -249,7 +258,7 @@ def _schedule(rng: np.random.Generator, samples: int) -> _Schedule:
                 return start
         return None
 
-    for _ in range(int(rng.choice(4, p=[0.5, 0.33, 0.13, 0.04]))):
+    for _ in range(int(rng.choice(4, p=CHASES_A_DAY))):
         minutes = float(np.clip(rng.lognormal(math.log(20), 0.5), 8, 60))
         length = int(minutes * 2)
         start = place(length, 1.3, late=rng.random() < LATE_SHARE)
@@ -266,7 +275,7 @@ def _schedule(rng: np.random.Generator, samples: int) -> _Schedule:
         start = place(length, 3.0)
         if start is not None:
             regime[start : start + length] = ["pin"] * length
-    return _Schedule(regime, chases, int(rng.integers(-3, 4)))
+    return _Schedule(regime, chases)
 
 
 def _direction(chase: Chase, samples: int, day_return: float) -> str:
@@ -379,8 +388,10 @@ def _simulate(
     held_puts = target_puts = -float(dealer_puts @ put_d) * 100
     held_calls_k[:] = -dealer_calls * call_d * 100
     held_puts_k[:] = -dealer_puts * put_d * 100
-    pin_index = each_side + plan.pin_strike_offset
+    pin_index = each_side  # the strike whose straddles a pin sells: the ATM one at its start
     open_spot = spot
+    letf_from = steps - LETF_SECONDS // STEP_SECONDS
+    letf_done = 0.0  # delta-dollars the leveraged ETFs have traded so far
     pending = list(plan.chases)
     chase: Chase | None = None
     gamma_now = _gamma(*_d1(spot, strikes, vols, years), spot)  # a contract's, per strike
@@ -394,21 +405,35 @@ def _simulate(
         if pending and pending[0].start == sample:
             chase = pending.pop(0)
             up = _direction(chase, samples, math.log(spot / open_spot)) == "up"
+            chased_gamma = _chased_gamma(strike_list, spot, gamma_now, up)
+            # the short gamma a chase leaves feeds back most now or at the close, where its
+            # contracts' gamma is steepest (what customers still hold of them by then)
+            closing = _gamma(*_d1(spot, strikes, vols, LAST_MINUTES_FLOOR / YEAR_SECONDS), spot)
+            left = session_seconds - sample * SAMPLE_SECONDS - LAST_MINUTES_FLOOR
+            feedback = max(
+                chased_gamma / liquidity[sample * STEPS_PER_SAMPLE],
+                _chased_gamma(strike_list, spot, closing, up)
+                * 0.5 ** (max(0.0, left) / UNWIND_HALF_LIFE)
+                / liquidity[-1],
+            )
             _start_chase(
                 chase,
                 plan.regime,
                 samples,
                 spot,
                 open_spot,
-                _chased_gamma(strike_list, spot, gamma_now, up),
+                chased_gamma,
                 float(gamma_now @ (dealer_calls + dealer_puts)),
                 floor,
-                # net gamma whose hedging moves price SHORT_CAP x as far as the move itself
-                SHORT_CAP * liquidity[sample * STEPS_PER_SAMPLE] / (spot * spot),
+                # the contracts whose hedging moves price SHORT_CAP x as far as the move itself
+                SHORT_CAP / (spot * spot * feedback),
+                CHASE_MOST * spec.contracts_per_day,
             )
         if chase is not None and sample >= chase.start + chase.length:
             chase = None
         regime = plan.regime[sample]
+        if regime == "pin" and (sample == 0 or plan.regime[sample - 1] != "pin"):
+            pin_index = int(np.argmin(np.abs(strikes - spot)))
         chase_trades = 0.0
         if chase is not None:
             share = float(chase.shape[sample - chase.start])
@@ -479,7 +504,14 @@ def _simulate(
             held_puts_k += trade_k
             flow_k += trade_k * spot
             # price: a random walk plus the impact of the dealers' own hedge trades
-            impact = _impact((trade_calls + trade_puts) * spot, liquidity[step])
+            flow = (trade_calls + trade_puts) * spot
+            if step >= letf_from:
+                # by now a share of L(L-1) x AUM x the day's return, the share growing evenly
+                due = spec.letf * math.log(spot / open_spot) * 100
+                due *= (step + 1 - letf_from) / (steps - letf_from)
+                flow += due - letf_done
+                letf_done = due
+            impact = _impact(flow, liquidity[step])
             spot *= float(np.exp(step_vol[step] * rng.normal() + impact))
         out["calls"][sample] = round(calls_flow)
         out["puts"][sample] = round(puts_flow)
@@ -555,15 +587,16 @@ def _start_chase(
     net_gamma: float,
     floor: float,
     most_short: float,
+    largest: float,
 ) -> None:
     """Fix a chase at its start: its direction, and its size against the dealers' book now:
     m x the contracts of the chased strikes (`chased_gamma` each) that take the dealers' net
     gamma to zero, or m x `floor` contracts where that is fewer (dealers near flat or short
-    gamma already), the short gamma it leaves at most `most_short` (beyond it the dealers'
-    hedging alone would run price away); and name its samples."""
+    gamma already), at most `most_short` contracts beyond those (more, and the dealers'
+    hedging alone would run price away) and at most `largest`; and name its samples."""
     chase.direction = _direction(chase, samples, math.log(spot / open_spot))
     to_zero = max(net_gamma / chased_gamma, floor)
-    chase.contracts = min(chase.multiple * to_zero, to_zero + most_short / chased_gamma)
+    chase.contracts = min(chase.multiple * to_zero, to_zero + most_short, largest)
     chase.onset_spot = spot
     name = "call_chase" if chase.direction == "up" else "put_flush"
     regime[chase.start : chase.start + chase.length] = [name] * chase.length
