@@ -1,11 +1,11 @@
 """The simulator against published figures of the 0DTE market: one row per quantity, with the
 published figure and its source, and what the simulator gives over many seeded sessions.
 
-    python3 bench/research/calibration.py             # seeds 5000-5199 per symbol (report)
-    python3 bench/research/calibration.py --quick     # seeds 5000-5011
+    python3 bench/research/calibration.py             # seeds 6000-6199 per symbol (report)
+    python3 bench/research/calibration.py --quick     # seeds 6000-6011
     python3 bench/research/calibration.py --seeds 3000-3079   # within the model's tuning range
 
-The model is tuned on seeds 0-39 and 3000-3199; the report uses the disjoint range 5000-5199,
+The model is tuned on seeds 0-39 and 3000-3199; the report uses the disjoint range 6000-6199,
 which no tuning looked at (200 sessions: the intraday-momentum correlation has one value a
 session, and over 50 sessions its standard error is about 0.14). Sessions are
 whole regular days (2026-06-12), measured on 1-minute bars (hedgeflow_tui/sim/facts.py);
@@ -182,9 +182,9 @@ def values(facts: Facts, seconds: list[float]) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="12 seeds instead of 200")
-    parser.add_argument("--seeds", help="a range FIRST-LAST (default 5000-5199)")
+    parser.add_argument("--seeds", help="a range FIRST-LAST (default 6000-6199)")
     args = parser.parse_args()
-    first, last = (5000, 5011 if args.quick else 5199)
+    first, last = (6000, 6011 if args.quick else 6199)
     if args.seeds:
         first, last = (int(part) for part in args.seeds.split("-"))
     seeds = range(first, last + 1)
