@@ -173,9 +173,9 @@ def test_below_alpha_no_strike_flow_request_is_spent(tmp_path):
 
 
 def live_app(plan: str | None) -> LiveApp:
-    # seed 20 at 15:21 ET: an upside squeeze is confirmed (the screenshots' scene)
+    # seed 20 at 15:27 ET: an upside squeeze is confirmed (the screenshots' scene)
     settings = Settings(symbols=["SPY"], bar="1m", seed=20, date=DAY.isoformat(), plan=plan)
-    clock = FrozenClock(datetime(2026, 6, 12, 19, 21, 30, tzinfo=UTC))
+    clock = FrozenClock(datetime(2026, 6, 12, 19, 27, 30, tzinfo=UTC))
     return LiveApp(settings, open_source(settings, clock=clock))
 
 
