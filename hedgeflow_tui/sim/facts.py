@@ -152,6 +152,16 @@ class Facts:
         pairs = np.array(self.day_and_last)
         return float(np.corrcoef(pairs[:, 0], pairs[:, 1])[0, 1])
 
+    def intraday_momentum_interval(self, draws: int = 1000) -> tuple[float, float]:
+        """95% bootstrap interval of intraday_momentum over sessions: one value a session, so
+        over a few hundred sessions it is wide."""
+        pairs = np.array(self.day_and_last)
+        rng = np.random.default_rng(0)
+        picks = rng.integers(0, len(pairs), (draws, len(pairs)))
+        values = [np.corrcoef(pairs[pick, 0], pairs[pick, 1])[0, 1] for pick in picks]
+        low, high = np.percentile(values, [2.5, 97.5])
+        return float(low), float(high)
+
     def short_long_vol_ratio(self) -> float:
         """S.d. of 1m returns when dealers are short gamma over that when they are long."""
         ret, gex = np.concatenate(self.returns), np.concatenate(self.gex_minutes)

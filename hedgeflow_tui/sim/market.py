@@ -64,15 +64,15 @@ class Underlying:
     contracts_per_day: float  # customer 0DTE contracts on an average day
     liquidity: float  # delta-dollars of hedge trades that move price by 1%
     book: float  # dealers' long contracts per strike at the open (their long-gamma band)
-    # leveraged ETFs' rebalancing, delta-dollars per 1% of the day's return (assumed 0.3 x
+    # leveraged ETFs' rebalancing, delta-dollars per 1% of the day's return (assumed 0.4 x
     # liquidity: no per-minute figure of the funds' trades against their market is published)
     letf: float
 
 
 SYMBOLS: dict[str, Underlying] = {
-    "SPY": Underlying(590.0, 1.0, 40, 0.125, 2.5e6, 1.2e9, 1300.0, 0.36e9),
-    "QQQ": Underlying(510.0, 1.0, 40, 0.18, 1.5e6, 0.62e9, 760.0, 0.186e9),
-    "SPX": Underlying(5900.0, 5.0, 40, 0.125, 1.6e6, 7.7e9, 600.0, 2.31e9),
+    "SPY": Underlying(590.0, 1.0, 40, 0.125, 2.5e6, 1.2e9, 1300.0, 0.48e9),
+    "QQQ": Underlying(510.0, 1.0, 40, 0.18, 1.5e6, 0.62e9, 760.0, 0.25e9),
+    "SPX": Underlying(5900.0, 5.0, 40, 0.125, 1.6e6, 7.7e9, 600.0, 3.1e9),
 }
 
 MEAN_TRADE = 5.0  # contracts per ordinary customer trade (geometric sizes, whole contracts)
