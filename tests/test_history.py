@@ -81,9 +81,9 @@ async def test_a_session_is_stored_as_it_runs_and_exports_like_the_replay_csv(tm
     code, exported, _ = cli(capsys, "history", "--symbol", "SPY", "--export", "csv")
     assert code == 0
     assert exported.splitlines() == replay_csv(capsys, recording, "SPY")  # the series'
-    assert len(exported.splitlines()) == 1 + 390  # other metrics too (magnet, pin, ...)
+    assert len(exported.splitlines()) == 1 + 390  # other metrics too (those the model serves)
     header, last = exported.splitlines()[0].split(","), exported.splitlines()[-1].split(",")
-    assert all(last[header.index(name)] != "" for name in ("magnet", "net_dex", "atm_iv"))
+    assert all(last[header.index(name)] != "" for name in ("atm_iv", "gamma_flip_status"))
     alerts = [json.loads(x) for x in printed.splitlines() if '"type":"alert"' in x]
     assert alerts and "squeeze_" in exported  # the session's alerts are stored with their bars
 
