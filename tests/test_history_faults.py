@@ -181,7 +181,8 @@ async def test_the_dashboard_runs_when_the_data_dir_cannot_be_made(tmp_path, mon
     async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: app.query_one(FlowChart).data is not None)
         assert (app.history_note or "").startswith("history off: cannot create the folder")
-        assert app.statuses["SPY"].state != "loading"
+        # not stuck "Loading SPY..." (the status follows the first data in a message of its own)
+        await until(pilot, lambda: app.statuses["SPY"].state != "loading")
 
 
 # --- another process holding the write lock ---------------------------------------------------
