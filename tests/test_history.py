@@ -21,7 +21,6 @@ from headless_demo import headless_demo
 from stepped_clock import SteppedClock, stepped_clock
 
 from hedgeflow_tui.api.model import (
-    EXTRA_FIELDS,
     FlowBar,
     HedgeFlowResponse,
     SeriesBar,
@@ -81,19 +80,11 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def replay_csv(capsys, path: Path, symbol: str) -> list[str]:
-    """The replay's CSV of `symbol`, its series' other metrics blanked: the history keeps the
-    bars, flows and alerts, not those (a recording has them)."""
+    """The replay's CSV of `symbol`."""
     code, out, _ = cli(capsys, "--replay", str(path), "--export", "csv")
     assert code == 0
     lines = out.splitlines()
-    kept = [lines[0]] + [line for line in lines[1:] if line.startswith(f"{symbol},")]
-    extras = [lines[0].split(",").index(name) for name in EXTRA_FIELDS]
-    return [kept[0]] + [_blank(line, extras) for line in kept[1:]]
-
-
-def _blank(line: str, columns: list[int]) -> str:
-    cells = line.split(",")
-    return ",".join("" if i in columns else cell for i, cell in enumerate(cells))
+    return [lines[0]] + [line for line in lines[1:] if line.startswith(f"{symbol},")]
 
 
 async def test_a_session_is_stored_as_it_runs_and_exports_like_the_replay_csv(tmp_path, capsys):
@@ -101,8 +92,10 @@ async def test_a_session_is_stored_as_it_runs_and_exports_like_the_replay_csv(tm
     printed = await headless_session(tmp_path, record=recording)
     code, exported, _ = cli(capsys, "history", "--symbol", "SPY", "--export", "csv")
     assert code == 0
-    assert exported.splitlines() == replay_csv(capsys, recording, "SPY")
-    assert len(exported.splitlines()) == 1 + 390
+    assert exported.splitlines() == replay_csv(capsys, recording, "SPY")  # the series'
+    assert len(exported.splitlines()) == 1 + 390  # other metrics too (those the model serves)
+    header, last = exported.splitlines()[0].split(","), exported.splitlines()[-1].split(",")
+    assert all(last[header.index(name)] != "" for name in ("atm_iv", "gamma_flip_status"))
     alerts = [json.loads(x) for x in printed.splitlines() if '"type":"alert"' in x]
     assert alerts and "squeeze_" in exported  # the session's alerts are stored with their bars
 

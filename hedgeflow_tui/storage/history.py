@@ -27,13 +27,15 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 from hedgeflow_tui.analysis.alerting import AnyAlert
 from hedgeflow_tui.analysis.levels import LevelAlert
+from hedgeflow_tui.api.model import EXTRA_FIELDS, SeriesExtras
+from hedgeflow_tui.api.safe_text import safe_text
 from hedgeflow_tui.config.settings import data_dir
 from hedgeflow_tui.engine.store import Row, SessionView
 from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
@@ -83,6 +85,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE bars ADD COLUMN net_gex REAL;     -- dealers' net GEX at the bucket
     ALTER TABLE bars ADD COLUMN gamma_flip REAL;  -- the gamma flip level at the bucket
+    """,
+    """
+    ALTER TABLE bars ADD COLUMN magnet REAL;      -- the series' other metrics at the bucket
+    ALTER TABLE bars ADD COLUMN pin_score REAL;
+    ALTER TABLE bars ADD COLUMN pin_probability_pct REAL;
+    ALTER TABLE bars ADD COLUMN charm_dollars_per_hour REAL;
+    ALTER TABLE bars ADD COLUMN net_dex REAL;
+    ALTER TABLE bars ADD COLUMN atm_iv REAL;
+    ALTER TABLE bars ADD COLUMN gamma_flip_status TEXT;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -249,7 +260,7 @@ class History:
             try:
                 _create_private(path)
                 reads, writes = _connect(path, read_only=False), _connect(path, read_only=False)
-                _migrate(writes)
+                _migrate(writes, path)
                 _check_tables(reads, path)
             except (OSError, sqlite3.Error, HistoryError) as error:
                 lock.release()
@@ -355,8 +366,8 @@ class History:
     ) -> None:
         db.executemany(
             "INSERT OR REPLACE INTO bars (session_id, t, calls, puts, all_flow, cum_calls, "
-            "cum_puts, cum_all, spot, peak, net_gex, gamma_flip) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"cum_puts, cum_all, spot, peak, net_gex, gamma_flip, {', '.join(EXTRA_FIELDS)}) "
+            f"VALUES ({', '.join('?' * (12 + len(EXTRA_FIELDS)))})",
             [
                 (
                     sid,
@@ -371,6 +382,7 @@ class History:
                     peak,
                     row.net_gex,
                     row.gamma_flip,
+                    *(getattr(row.extras, name) for name in EXTRA_FIELDS),
                 )
                 for row, peak in rows
             ],
@@ -450,14 +462,17 @@ class History:
         return count
 
     def rows(self, session_id: int) -> list[Row]:
-        return [
-            Row(_time(t), calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip)
-            for t, calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip in self._query(
-                "SELECT t, calls, puts, all_flow, cum_calls, cum_puts, cum_all, spot, net_gex, "
-                "gamma_flip FROM bars WHERE session_id=? ORDER BY t",
-                (session_id,),
-            )
-        ]
+        rows = []
+        for stored in self._query(
+            "SELECT t, calls, puts, all_flow, cum_calls, cum_puts, cum_all, spot, net_gex, "
+            f"gamma_flip, {', '.join(EXTRA_FIELDS)} FROM bars WHERE session_id=? ORDER BY t",
+            (session_id,),
+        ):
+            t, calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip, *extras = stored
+            row = Row(_time(t), calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip)
+            known = any(value is not None for value in extras)
+            rows.append(replace(row, extras=_stored_extras(extras)) if known else row)
+        return rows
 
     def alerts(self, session_id: int) -> dict[datetime, list[str]]:
         """Per bar: the alerts it fired, as `kind:direction`, in firing order."""
@@ -638,11 +653,32 @@ def _lock_problem(error: OSError, path: Path) -> str:
     return f"cannot lock {path.name}.lock: {_reason(error)}"
 
 
-def _migrate(connection: sqlite3.Connection) -> None:
-    """Bring the schema to `SCHEMA_VERSION`, one migration per transaction."""
+def _stored_extras(values: Sequence[object]) -> SeriesExtras:
+    """A bar's stored series metrics, in `EXTRA_FIELDS` order, as read: the flip's status as
+    clean text (a database is a file anyone could have written)."""
+    magnet, pin, pin_pct, charm, dex, iv = (
+        float(v) if isinstance(v, int | float) else None for v in values[:6]
+    )
+    status = values[6]
+    return SeriesExtras(
+        magnet=magnet,
+        pin_score=pin,
+        pin_probability_pct=pin_pct,
+        charm_dollars_per_hour=charm,
+        net_dex=dex,
+        atm_iv=iv,
+        gamma_flip_status=(safe_text(status, 24) or None) if isinstance(status, str) else None,
+    )
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema to `SCHEMA_VERSION`, one migration per transaction (not someone else's
+    database that happens to have a version)."""
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise HistoryError(_newer(None, version))
+    if 0 < version < SCHEMA_VERSION:
+        _check_tables(connection, path)
     for target in range(version + 1, SCHEMA_VERSION + 1):
         connection.execute("BEGIN IMMEDIATE")
         try:
