@@ -129,14 +129,65 @@ async def test_the_dashboard_runs_on_with_history_off(make):
     app = LiveApp(settings, open_source(settings, clock=FrozenClock(AT)))
     async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: app.query_one(FlowChart).data is not None)
-        # the gauge's read or the first write meets the damage first, as the pages fall
-        said = ("history off:", "history not saved: database disk image is malformed")
-        await until(pilot, lambda: (app.history_note or "").startswith(said))
-        if (app.history_note or "").startswith("history off:"):  # no gauge: why, in its place
-            assert "history off:" in str(app.query_one(RangeGauge).render())
+        # the gauge's read or the first write meets the damage first, as the pages fall: the
+        # history is off either way
+        await until(pilot, lambda: (app.history_note or "").startswith("history off:"))
+        assert "history off:" in str(app.query_one(RangeGauge).render())
+        assert app.session is not None and app.session.history is None
         await pilot.press("b")  # the dashboard still answers its keys
         await until(pilot, lambda: app.bar_size == "5m")
     assert app.return_code in (None, 0)
+
+
+def _malformed() -> sqlite3.DatabaseError:
+    error = sqlite3.DatabaseError("database disk image is malformed")
+    error.sqlite_errorcode = sqlite3.SQLITE_CORRUPT  # as SQLite's own errors carry it
+    return error
+
+
+@pytest.mark.parametrize("on_damage", [True, False])
+def test_a_write_that_finds_the_database_damaged_stops_the_feed(monkeypatch, on_damage):
+    """Damage is for good: told once and the feed stops (no write retried each poll); a feed
+    told of no damage keeps the bars and retries them, as for any failed write."""
+    history = History.open()
+    writes: list[int] = []
+
+    def write(*args: object, **kwargs: object) -> None:
+        writes.append(1)
+        raise _malformed()
+
+    monkeypatch.setattr(history, "write", write)
+    told: list[Exception] = []
+    problems: list[str | None] = []
+    feed = HistoryFeed(
+        history, "sim:5", on_problem=problems.append, on_damage=told.append if on_damage else None
+    )
+    first, second = _session(DAY, 10), _session(DAY, 20)
+    feed.record(first, first.rows, [])
+    feed.record(second, second.rows[10:], [])
+    if on_damage:
+        assert writes == [1] and [str(e) for e in told] == ["database disk image is malformed"]
+        assert problems == [] and feed.finish() is None
+    else:
+        assert len(writes) == 2 and problems == [
+            "history not saved: database disk image is malformed"
+        ]
+        assert feed.finish() == "history: 20 bars not saved: database disk image is malformed"
+    history.close()
+
+
+def test_headless_goes_on_without_a_history_it_finds_damaged_while_writing():
+    damaged_history()
+    result = run_cli(
+        "SPY", "--headless", "--demo", "--date", DAY.isoformat(), "--start", "15:40",
+        "--speed", "1200", "--seed", "5",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    said = result.stderr.splitlines()
+    assert len(said) == 1 and said[0].startswith("hedgeflow-tui: history off: "), said
+    bars = {json.loads(line)["t"] for line in result.stdout.splitlines() if '"bar"' in line}
+    assert len(bars) == 390
 
 
 # --- a data dir that cannot be made -----------------------------------------------------------

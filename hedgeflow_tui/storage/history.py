@@ -47,6 +47,7 @@ FINAL_WAIT_S = 3.0  # at the end of a run: how long the last writes wait for the
 TABLES = ("sessions", "bars", "alerts")
 SQUEEZE_STARTS = ("squeeze_building", "squeeze_confirmed")
 EPISODE_ENDS = ("squeeze_ended", "reversal")
+NOT_SAVED = "history not saved: "  # how a failed write is said
 
 # Each entry takes the schema from version i to i + 1; never edit a released one, append.
 MIGRATIONS: tuple[str, ...] = (
@@ -767,11 +768,16 @@ class HistoryFeed:
         background: bool = False,
         call_soon: Callable[[Callable[[], None]], object] | None = None,
         on_problem: Callable[[str | None], None] | None = None,
+        on_damage: Callable[[Exception], None] | None = None,
     ) -> None:
         self.history = history
         self.market = market
         self.error: str | None = None  # why the last write failed; None once one succeeds
         self.on_problem = on_problem  # told the error when writing fails, None when it works again
+        # told when a write finds the database damaged: the feed then stops (no retry can help);
+        # without it, damage is one more failed write, kept and tried again
+        self.on_damage = on_damage
+        self._damage: Exception | None = None
         self._background = background
         self._call_soon = call_soon or (lambda callback: callback())
         self._state = threading.Condition()
@@ -790,6 +796,8 @@ class HistoryFeed:
         `when_settled`."""
         day = session_day(view)
         if not self.history.writable or day is None or (not changed and not alerts):
+            return self._settled
+        if self._damage is not None:
             return self._settled
         rows = view.rows
         times = [r.t for r in rows]
@@ -848,7 +856,8 @@ class HistoryFeed:
             left = sum(len(p.rows) for p in self._unsaved.values())
         if not self._unsaved:
             return None
-        return f"history: {left} bars not saved: {self.error}"
+        reason = (self.error or "").removeprefix(NOT_SAVED)
+        return f"history: {left} bars not saved: {reason}"
 
     # --- the writer ---------------------------------------------------------------------------
 
@@ -874,6 +883,7 @@ class HistoryFeed:
             number = self._recorded
         failed: list[_Pending] = []
         problem: str | None = None
+        damage: Exception | None = None
         for pending in queued:
             written = self._written.setdefault(pending.key, {})
             peaks = running_peaks(pending.rows, pending.peak)
@@ -892,9 +902,13 @@ class HistoryFeed:
                 )
             except Exception as error:  # never the writer's end: what is held waits on it
                 failed.append(pending)
-                problem = f"history not saved: {error}"
+                problem = f"{NOT_SAVED}{error}"
+                damage = error if damaged(error) else damage
                 continue
             written.update((row.t, (row, peak)) for row, peak in todo)
+        if damage is not None and self.on_damage is not None:
+            self._stop_for(damage)
+            return
         with self._state:
             for pending in failed:
                 self._unsaved[pending.key] = pending
@@ -907,6 +921,29 @@ class HistoryFeed:
                 self._call_soon(lambda: self.on_problem and self.on_problem(problem))
         for callback in ready:
             self._call_soon(callback)
+
+    def _stop_for(self, damage: Exception) -> None:
+        """The database is damaged: drop what waits (no write can succeed), release every
+        waiter, and say so once."""
+        with self._state:
+            self._damage = damage
+            self._queue.clear()
+            self._unsaved.clear()
+            self._settled = self._recorded
+            ready = [callback for _, callback in self._waiters]
+            self._waiters = []
+        if self.on_damage is not None:
+            on_damage = self.on_damage
+            self._call_soon(lambda: on_damage(damage))
+        for callback in ready:
+            self._call_soon(callback)
+
+
+def damaged(error: BaseException) -> bool:
+    """Whether SQLite found the database file damaged, or not a database (SQLITE_CORRUPT,
+    SQLITE_NOTADB and their extended codes)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def _peak(rows: Sequence[Row]) -> float | None:
