@@ -232,6 +232,9 @@ def test_a_withheld_flip_says_why_and_a_published_one_says_nothing_more():
     line = regime_text(Regime(t, 601.0, 598.0, 605.0, 595.0, 2e8, "positive_gamma", published))
     assert "γ-flip 598.00" in line and "available" not in line and "positive gamma" in line
     withheld = SeriesExtras(gamma_flip_status="insufficient_local_coverage")
-    line = regime_text(Regime(t, 601.0, None, 605.0, 595.0, 2e8, "unknown", withheld))
+    regime = Regime(t, 601.0, None, 605.0, 595.0, 2e8, "unknown", withheld)
+    line = regime_text(regime)
     assert line.startswith("spot 601.00 · γ-flip withheld (insufficient local coverage) · ")
     assert line.endswith("· regime unknown")
+    narrow = regime_text(regime, 78)  # an 80-column terminal: the reason goes last
+    assert narrow == "spot 601.00 · γ-flip withheld · walls 605.00 / 595.00 · net GEX +$200.0M"

@@ -12,11 +12,11 @@ from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 FLIP_AVAILABLE = "available"  # `gamma_flip_status` when the flip is published
 
 
-def flip_text(flip: float | None, status: str | None) -> str:
-    """The gamma flip, or why it is withheld: the API publishes it only where the level is
-    well determined, and then says why not in `gamma_flip_status` (e.g. `no_boundary`)."""
+def flip_text(flip: float | None, status: str | None, *, why: bool = True) -> str:
+    """The gamma flip, or that it is withheld (and `why`): the API publishes it only where the
+    level is well determined, and then says why not in `gamma_flip_status` (`no_boundary`)."""
     if flip is None and status and status != FLIP_AVAILABLE:
-        return f"γ-flip withheld ({status.replace('_', ' ')})"
+        return f"γ-flip withheld ({status.replace('_', ' ')})" if why else "γ-flip withheld"
     return f"γ-flip {price(flip)}"
 
 
@@ -50,22 +50,23 @@ def _regime_word(word: str) -> str:
 
 def regime_text(regime: Regime | None, width: int = 200) -> str:
     """One line; on a narrow terminal the series' other metrics go first, then the regime
-    word, then the walls share a label."""
+    word, then the walls share a label, then a withheld flip's reason."""
     if regime is None:
         return "regime: waiting for the price series"
-    head = [
-        f"spot {price(regime.spot)}",
-        flip_text(regime.gamma_flip, regime.extras.gamma_flip_status),
-    ]
+    spot = f"spot {price(regime.spot)}"
+    flip, status = regime.gamma_flip, regime.extras.gamma_flip_status
+    head = [spot, flip_text(flip, status)]
     walls = [f"call wall {price(regime.call_wall)}", f"put wall {price(regime.put_wall)}"]
+    both_walls = f"walls {price(regime.call_wall)} / {price(regime.put_wall)}"
     gex = [f"net GEX {money(regime.net_gex)}"]
     word = [_regime_word(regime.regime)] if regime.regime else []
-    extras = extras_parts(regime.extras, regime.gamma_flip)
+    extras = extras_parts(regime.extras, flip)
     for parts in (
         head + walls + gex + word + extras,
         head + walls + gex + word,
         head + walls + gex,
-        [*head, f"walls {price(regime.call_wall)} / {price(regime.put_wall)}", *gex],
+        [*head, both_walls, *gex],
+        [spot, flip_text(flip, status, why=False), both_walls, *gex],
     ):
         text = " · ".join(parts)
         if len(text) <= width:
