@@ -65,7 +65,15 @@ class Terminal:
             if not data:
                 return
             with self.lock:
-                self.stream.feed(data)
+                try:
+                    self.stream.feed(data)
+                except TypeError:  # a torn escape sequence (see below)
+                    # Under load a frame has reached the pty with bytes missing mid-sequence
+                    # (e.g. a colour's parameters cut and a cursor move's `H` after them):
+                    # pyte's parser then dies with a TypeError, and the screen would stop
+                    # updating. A new parser on the same screen reads on, as a terminal does;
+                    # the app's next repaint mends the torn line.
+                    self.stream = pyte.ByteStream(self.screen)
 
     def text(self) -> str:
         with self.lock:

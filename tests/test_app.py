@@ -116,8 +116,12 @@ async def test_first_frame_shows_the_session_so_far_and_the_source():
     async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         assert rows(app) == 216  # 09:30 .. 13:05, every closed 1m bar
-        status = str(app.query_one(StatusBar).render())
-        assert "SIMULATED" in status and "SPY" in status and "quota" in status
+
+        def status() -> str:  # the poll's status follows its data in a message of its own
+            return str(app.query_one(StatusBar).render())
+
+        await until(pilot, lambda: "quota" in status())
+        assert "SIMULATED" in status() and "SPY" in status()
         assert not app.query_one("#state-panel").display
 
 

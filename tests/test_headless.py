@@ -266,7 +266,7 @@ async def test_a_bar_line_carries_the_regime_the_banner_and_its_et_time(sim_serv
     assert any(bar["gamma_flip"] is not None for bar in bars)
     # the series' other metrics, null where the answer had null
     assert all(bar["atm_iv"] is not None for bar in bars)
-    assert {bar["gamma_flip_status"] for bar in bars} <= {"above", "below", None}
+    assert {bar["gamma_flip_status"] for bar in bars} <= {"available", "no_boundary"}
     assert all(bar["magnet"] is None and bar["net_dex"] is None for bar in bars)
     walled = [bar for bar in bars if bar["call_wall"] is not None]
     assert walled and all(bar["put_wall"] is not None for bar in walled)

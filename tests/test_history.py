@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,12 +20,22 @@ import pytest
 from headless_demo import headless_demo
 from stepped_clock import SteppedClock, stepped_clock
 
-from hedgeflow_tui.api.model import EXTRA_FIELDS
+from hedgeflow_tui.api.model import (
+    FlowBar,
+    HedgeFlowResponse,
+    SeriesBar,
+    SeriesResponse,
+    Side,
+    iso,
+)
 from hedgeflow_tui.cli.main import main
 from hedgeflow_tui.config.settings import Settings
+from hedgeflow_tui.engine.pipeline import FlowPipeline
 from hedgeflow_tui.engine.sources import open_source
 from hedgeflow_tui.engine.store import Row, SessionView
+from hedgeflow_tui.market.clock import session_bounds
 from hedgeflow_tui.output.headless import run_headless
+from hedgeflow_tui.output.jsonlines import JsonLinesSink
 from hedgeflow_tui.sim import SimConfig
 from hedgeflow_tui.storage import history as history_module
 from hedgeflow_tui.storage.history import (
@@ -69,19 +80,11 @@ def cli(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def replay_csv(capsys, path: Path, symbol: str) -> list[str]:
-    """The replay's CSV of `symbol`, its series' other metrics blanked: the history keeps the
-    bars, flows and alerts, not those (a recording has them)."""
+    """The replay's CSV of `symbol`."""
     code, out, _ = cli(capsys, "--replay", str(path), "--export", "csv")
     assert code == 0
     lines = out.splitlines()
-    kept = [lines[0]] + [line for line in lines[1:] if line.startswith(f"{symbol},")]
-    extras = [lines[0].split(",").index(name) for name in EXTRA_FIELDS]
-    return [kept[0]] + [_blank(line, extras) for line in kept[1:]]
-
-
-def _blank(line: str, columns: list[int]) -> str:
-    cells = line.split(",")
-    return ",".join("" if i in columns else cell for i, cell in enumerate(cells))
+    return [lines[0]] + [line for line in lines[1:] if line.startswith(f"{symbol},")]
 
 
 async def test_a_session_is_stored_as_it_runs_and_exports_like_the_replay_csv(tmp_path, capsys):
@@ -89,8 +92,10 @@ async def test_a_session_is_stored_as_it_runs_and_exports_like_the_replay_csv(tm
     printed = await headless_session(tmp_path, record=recording)
     code, exported, _ = cli(capsys, "history", "--symbol", "SPY", "--export", "csv")
     assert code == 0
-    assert exported.splitlines() == replay_csv(capsys, recording, "SPY")
-    assert len(exported.splitlines()) == 1 + 390
+    assert exported.splitlines() == replay_csv(capsys, recording, "SPY")  # the series'
+    assert len(exported.splitlines()) == 1 + 390  # other metrics too (those the model serves)
+    header, last = exported.splitlines()[0].split(","), exported.splitlines()[-1].split(",")
+    assert all(last[header.index(name)] != "" for name in ("atm_iv", "gamma_flip_status"))
     alerts = [json.loads(x) for x in printed.splitlines() if '"type":"alert"' in x]
     assert alerts and "squeeze_" in exported  # the session's alerts are stored with their bars
 
@@ -308,38 +313,142 @@ def test_a_newer_schema_is_refused_in_one_line(tmp_path, capsys):
     assert code == 2 and "upgrade hedgeflow-tui" in err
 
 
+STORED_FIELDS = (
+    *("calls", "puts", "all", "cum_calls", "cum_puts", "cum_all"),
+    *("spot", "net_gex", "gamma_flip"),
+)
+
+
+def stored_as_printed(row: Row, line: dict[str, Any]) -> bool:
+    """Whether a bar line's values are in the stored row: each one the same, except that a value
+    the line printed as unknown (null) may be stored known. A poll's bars are committed before
+    their lines are printed, one line at a time, so a kill can land between the commit of a
+    revision (a price that came after the flows, say) and the printing of its lines: the row is
+    then a revision ahead of the line, never behind it."""
+    return all(line[name] in (None, getattr(row, name)) for name in STORED_FIELDS)
+
+
 def test_sigkill_loses_no_bar_already_printed(tmp_path):
     """Every bar line the process printed was committed before it was printed: after a kill -9
-    each one is in the database with the same values, and the database is intact."""
+    each one is in the database with the values printed (or a revision filling in what the line
+    left unknown), and the database is intact."""
     process = subprocess.Popen(
-        headless_demo("SPY", "QQQ", bar="30s", speed=600, start="12:00"),
+        headless_demo("SPY", "QQQ", bar="30s", speed=1200, start="12:00"),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
     assert process.stdout is not None
-    printed: list[dict[str, Any]] = []
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(printed) < 400:
-        line = process.stdout.readline()
-        if '"type":"bar"' in line:
-            printed.append(json.loads(line))
+    lines: list[str] = []
+    bars, deadline = 0, time.monotonic() + 30
+    while time.monotonic() < deadline and bars < 700:
+        lines.append(process.stdout.readline())
+        bars += '"type":"bar"' in lines[-1]
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
-    assert len(printed) >= 400
+    lines += process.stdout.read().splitlines(keepends=True)  # printed before the kill, unread
+    printed = [json.loads(line) for line in lines if '"type":"bar"' in line and line[-1] == "\n"]
+    assert len(printed) >= 700
     db = sqlite3.connect(history_path())
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
     history = History.open()
-    stored = {}
-    for session in history.sessions():
-        for row in history.rows(session.id):
-            stored[(session.symbol, row.t.strftime("%Y-%m-%dT%H:%M:%SZ"))] = row
+    sessions = history.sessions()
+    assert sorted((s.symbol, s.bar_size) for s in sessions) == [("QQQ", "30s"), ("SPY", "30s")]
+    stored = {
+        (session.symbol, iso(row.t)): row
+        for session in sessions
+        for row in history.rows(session.id)
+    }
     latest = {(bar["symbol"], bar["t"]): bar for bar in printed}  # a revision is printed again
     for key, bar in latest.items():
-        row = stored[key]
-        assert (row.cum_all, row.all, row.spot) == (bar["cum_all"], bar["all"], bar["spot"])
+        assert key in stored and stored_as_printed(stored[key], bar), (key, bar, stored.get(key))
     history.close()
+
+
+def test_a_revision_is_stored_before_its_lines_are_printed():
+    """Headless prints a bar line once its poll's bars are committed: the flows first (no price
+    yet), then the price's revision of them. A kill -9 as any line is about to be printed finds
+    that line's bar stored; as the revision's first line is, it finds the whole revision stored
+    and older lines printed: the database is a revision ahead of the output, never behind."""
+    history = History.open()
+    reader = History.open(write=False)
+    deferred: list[Callable[[], None]] = []  # the event loop's callbacks, run by `settle`
+    feed = HistoryFeed(history, "sim:0", background=True, call_soon=deferred.append)
+    pipeline = FlowPipeline("normal", feed)
+    out = _KilledAtEachLine(reader)
+    pipeline.subscribe(JsonLinesSink(out, feed, pipeline=pipeline).on_update)
+
+    def settle(number: int) -> None:
+        give_up = time.monotonic() + 10
+        while not feed.settled(number) and time.monotonic() < give_up:
+            time.sleep(0.01)
+        assert feed.settled(number)
+        while deferred:
+            deferred.pop(0)()
+
+    pipeline.store.apply([_flows("calls", [10.0, 25.0, 22.0]), _flows("puts", [-4.0, -6.0, -1.0])])
+    settle(1)
+    pipeline.store.apply([_prices([500.0, 500.5, 501.0])])
+    settle(2)
+    feed.finish()
+    assert [(line["t"][11:16], line["spot"]) for line, _, _ in out.kills] == [
+        ("13:30", None),
+        ("13:31", None),
+        ("13:32", None),
+        ("13:30", 500.0),
+        ("13:31", 500.5),
+        ("13:32", 501.0),
+    ]
+    for line, stored, _ in out.kills:  # a line is stored before it is printed
+        row = stored.get(line["t"])
+        assert row is not None and (row.all, row.spot) == (line["all"], line["spot"]), line
+    first, stored, shown = out.kills[3]  # killed as the revision's first line is printed
+    assert [row.spot for row in stored.values()] == [500.0, 500.5, 501.0]
+    assert [line["spot"] for line in shown.values()] == [None, None, None]
+    assert all(stored_as_printed(stored[t], line) for t, line in shown.items())
+    lost = replace(stored[first["t"]], spot=None)  # what a lost price would look like
+    assert not stored_as_printed(lost, first)
+    assert not stored_as_printed(stored[first["t"]], first | {"spot": 499.5})
+    reader.close()
+    history.close()
+
+
+class _KilledAtEachLine(io.StringIO):
+    """Headless mode's standard output, noting before it takes each bar line what a kill -9 at
+    that moment would leave: (the line, the bars stored, the bars printed before it)."""
+
+    def __init__(self, reader: History) -> None:
+        super().__init__()
+        self.reader = reader
+        self.kills: list[tuple[dict[str, Any], dict[str, Row], dict[str, dict[str, Any]]]] = []
+        self.shown: dict[str, dict[str, Any]] = {}
+
+    def write(self, text: str) -> int:
+        line = json.loads(text)
+        if line["type"] == "bar":
+            stored = {
+                iso(row.t): row
+                for session in self.reader.sessions()
+                for row in self.reader.rows(session.id)
+            }
+            self.kills.append((line, stored, dict(self.shown)))
+            self.shown[line["t"]] = line
+        return super().write(text)
+
+
+def _flows(side: Side, cums: list[float]) -> HedgeFlowResponse:
+    """A hedge-flow answer for the first buckets of DAY."""
+    opened = session_bounds(DAY)[0]
+    bars = tuple(FlowBar(opened + timedelta(minutes=i), None, c) for i, c in enumerate(cums))
+    return HedgeFlowResponse("SPY", DAY, opened + timedelta(minutes=10), side, "1m", bars)
+
+
+def _prices(spots: list[float]) -> SeriesResponse:
+    """A series answer with the price of the first buckets of DAY."""
+    opened = session_bounds(DAY)[0]
+    bars = tuple(SeriesBar(opened + timedelta(minutes=i), spot) for i, spot in enumerate(spots))
+    return SeriesResponse("SPY", DAY, opened + timedelta(minutes=11), "1m", bars)
 
 
 def test_demo_past_sessions_follow_the_market_calendar():

@@ -23,7 +23,13 @@ from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.sources import open_source
 from hedgeflow_tui.engine.store import Row, SessionView
 from hedgeflow_tui.market.clock import FrozenClock
-from hedgeflow_tui.storage.history import History, HistoryError, HistoryFeed, history_path
+from hedgeflow_tui.storage.history import (
+    SCHEMA_VERSION,
+    History,
+    HistoryError,
+    HistoryFeed,
+    history_path,
+)
 from hedgeflow_tui.storage.recording.writer import Recorder
 from hedgeflow_tui.ui.live_app import LiveApp
 from hedgeflow_tui.ui.widgets import FlowChart, RangeGauge
@@ -79,12 +85,13 @@ def damaged_history() -> Path:
     return path
 
 
-def foreign_history() -> Path:
+def foreign_history(version: int = SCHEMA_VERSION) -> Path:
+    """Someone else's database, at our schema version (or another)."""
     path = history_path()
     path.parent.mkdir(parents=True)
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE notes (text TEXT)")
-    db.execute("PRAGMA user_version=2")
+    db.execute(f"PRAGMA user_version={version}")
     db.commit()
     db.close()
     return path
@@ -97,12 +104,14 @@ def test_the_history_command_says_what_is_wrong_in_one_line(make):
     one_line(run_cli("history", "--symbol", "SPY", "--export", "csv"), 2, "history")
 
 
-def test_a_foreign_database_is_named_as_such():
-    foreign_history()
+@pytest.mark.parametrize("version", [SCHEMA_VERSION, 1])
+def test_a_foreign_database_is_named_as_such(version):
+    foreign_history(version)
+    if version == SCHEMA_VERSION:  # an older one is read as not migrated yet: nothing stored
+        with pytest.raises(HistoryError, match="not a hedgeflow-tui history"):
+            History.open(write=False)
     with pytest.raises(HistoryError, match="not a hedgeflow-tui history"):
-        History.open(write=False)
-    with pytest.raises(HistoryError, match="not a hedgeflow-tui history"):
-        History.open()
+        History.open()  # never migrated
 
 
 async def until(pilot, condition, timeout: float = 30.0) -> None:  # noqa: ASYNC109
@@ -120,11 +129,65 @@ async def test_the_dashboard_runs_on_with_history_off(make):
     app = LiveApp(settings, open_source(settings, clock=FrozenClock(AT)))
     async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: app.query_one(FlowChart).data is not None)
+        # the gauge's read or the first write meets the damage first, as the pages fall: the
+        # history is off either way
         await until(pilot, lambda: (app.history_note or "").startswith("history off:"))
         assert "history off:" in str(app.query_one(RangeGauge).render())
+        assert app.session is not None and app.session.history is None
         await pilot.press("b")  # the dashboard still answers its keys
         await until(pilot, lambda: app.bar_size == "5m")
     assert app.return_code in (None, 0)
+
+
+def _malformed() -> sqlite3.DatabaseError:
+    error = sqlite3.DatabaseError("database disk image is malformed")
+    error.sqlite_errorcode = sqlite3.SQLITE_CORRUPT  # as SQLite's own errors carry it
+    return error
+
+
+@pytest.mark.parametrize("on_damage", [True, False])
+def test_a_write_that_finds_the_database_damaged_stops_the_feed(monkeypatch, on_damage):
+    """Damage is for good: told once and the feed stops (no write retried each poll); a feed
+    told of no damage keeps the bars and retries them, as for any failed write."""
+    history = History.open()
+    writes: list[int] = []
+
+    def write(*args: object, **kwargs: object) -> None:
+        writes.append(1)
+        raise _malformed()
+
+    monkeypatch.setattr(history, "write", write)
+    told: list[Exception] = []
+    problems: list[str | None] = []
+    feed = HistoryFeed(
+        history, "sim:5", on_problem=problems.append, on_damage=told.append if on_damage else None
+    )
+    first, second = _session(DAY, 10), _session(DAY, 20)
+    feed.record(first, first.rows, [])
+    feed.record(second, second.rows[10:], [])
+    if on_damage:
+        assert writes == [1] and [str(e) for e in told] == ["database disk image is malformed"]
+        assert problems == [] and feed.finish() is None
+    else:
+        assert len(writes) == 2 and problems == [
+            "history not saved: database disk image is malformed"
+        ]
+        assert feed.finish() == "history: 20 bars not saved: database disk image is malformed"
+    history.close()
+
+
+def test_headless_goes_on_without_a_history_it_finds_damaged_while_writing():
+    damaged_history()
+    result = run_cli(
+        "SPY", "--headless", "--demo", "--date", DAY.isoformat(), "--start", "15:40",
+        "--speed", "1200", "--seed", "5",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    said = result.stderr.splitlines()
+    assert len(said) == 1 and said[0].startswith("hedgeflow-tui: history off: "), said
+    bars = {json.loads(line)["t"] for line in result.stdout.splitlines() if '"bar"' in line}
+    assert len(bars) == 390
 
 
 # --- a data dir that cannot be made -----------------------------------------------------------
@@ -169,7 +232,8 @@ async def test_the_dashboard_runs_when_the_data_dir_cannot_be_made(tmp_path, mon
     async with run_dashboard(app, size=(120, 40)) as pilot:
         await until(pilot, lambda: app.query_one(FlowChart).data is not None)
         assert (app.history_note or "").startswith("history off: cannot create the folder")
-        assert app.statuses["SPY"].state != "loading"
+        # not stuck "Loading SPY..." (the status follows the first data in a message of its own)
+        await until(pilot, lambda: app.statuses["SPY"].state != "loading")
 
 
 # --- another process holding the write lock ---------------------------------------------------

@@ -201,13 +201,13 @@ def test_series_carries_the_metrics_beyond_those_charted_null_as_none():
                     "charm_dollars_per_hour": -1.2e6,
                     "net_dex": 3.4e9,
                     "atm_iv": 0.142,
-                    "gamma_flip_status": "above",
+                    "gamma_flip_status": "available",
                     "net_gex": None,
                 }
             ],
         }
     ).bars[0]
-    assert full.extras == SeriesExtras(600.0, 0.62, 48.0, -1.2e6, 3.4e9, 0.142, "above")
+    assert full.extras == SeriesExtras(600.0, 0.62, 48.0, -1.2e6, 3.4e9, 0.142, "available")
 
 
 def test_the_regime_line_shows_the_metrics_present_and_leaves_out_the_null():
@@ -221,3 +221,20 @@ def test_the_regime_line_shows_the_metrics_present_and_leaves_out_the_null():
     assert "magnet 600.00" in line and "pin (48%)" in line and "ATM IV 14.2%" in line
     assert "charm" not in line and "net DEX" not in line  # null: left out
     assert "magnet" not in regime_text(regime, 90)  # a narrow line drops them first
+
+
+def test_a_withheld_flip_says_why_and_a_published_one_says_nothing_more():
+    from hedgeflow_tui.engine.store import Regime
+    from hedgeflow_tui.ui.widgets.regime import regime_text
+
+    t = datetime(2026, 6, 12, 18, 40, tzinfo=UTC)
+    published = SeriesExtras(gamma_flip_status="available")
+    line = regime_text(Regime(t, 601.0, 598.0, 605.0, 595.0, 2e8, "positive_gamma", published))
+    assert "γ-flip 598.00" in line and "available" not in line and "positive gamma" in line
+    withheld = SeriesExtras(gamma_flip_status="insufficient_local_coverage")
+    regime = Regime(t, 601.0, None, 605.0, 595.0, 2e8, "unknown", withheld)
+    line = regime_text(regime)
+    assert line.startswith("spot 601.00 · γ-flip withheld (insufficient local coverage) · ")
+    assert line.endswith("· regime unknown")
+    narrow = regime_text(regime, 78)  # an 80-column terminal: the reason goes last
+    assert narrow == "spot 601.00 · γ-flip withheld · walls 605.00 / 595.00 · net GEX +$200.0M"

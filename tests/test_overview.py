@@ -12,10 +12,15 @@ from textual.command import CommandList
 from textual.widgets import Input, ListView, TabbedContent
 
 from hedgeflow_tui.analysis.detector import QUIET, Signal
-from hedgeflow_tui.engine.store import Row, SessionView
+from hedgeflow_tui.engine.store import Regime, Row, SessionView
 from hedgeflow_tui.ui.palette import palette_for
 from hedgeflow_tui.ui.screens.overview import OverviewEntry, OverviewScreen
-from hedgeflow_tui.ui.widgets.overview_row import OverviewFacts, overview_lines, state_text
+from hedgeflow_tui.ui.widgets.overview_row import (
+    OverviewFacts,
+    flip_text,
+    overview_lines,
+    state_text,
+)
 
 COLOURS = palette_for("default", True)
 SYMBOLS = ("SPY", "QQQ", "SPX")
@@ -113,3 +118,12 @@ def test_the_state_reads_as_the_banner():
         "▼ CONFIRMED"
     )
     assert state_text(QUIET, COLOURS).plain == "quiet"
+
+
+def test_spot_against_the_flip_or_that_it_is_withheld():
+    view = session([1e6])
+    t = view.rows[-1].t
+    above = replace(view, regime=Regime(t, 601.0, 598.0, 605.0, 595.0, 2e8, "positive_gamma"))
+    assert flip_text(above) == "spot 601.00 above γ-flip 598.00"
+    withheld = replace(view, regime=Regime(t, 601.0, None, 605.0, 595.0, 2e8, "unknown"))
+    assert flip_text(withheld) == "spot 601.00 · γ-flip withheld"

@@ -186,7 +186,7 @@ def test_export_csv_writes_the_merged_table(tmp_path):
     ]
     # the series' other metrics: what the answers carried, empty where null
     assert all(row["atm_iv"] and 0 < float(row["atm_iv"]) < 3 for row in rows if row["spot"])
-    assert {row["gamma_flip_status"] for row in rows if row["spot"]} <= {"above", "below", ""}
+    assert {row["gamma_flip_status"] for row in rows if row["spot"]} <= {"available", "no_boundary"}
     assert all(row["magnet"] == "" for row in rows)  # null in the simulator's answers
     for row in rows:
         if row["calls"] and row["puts"]:

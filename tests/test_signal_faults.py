@@ -261,6 +261,25 @@ async def test_children_left_in_the_background_end_with_the_command(tmp_path):
     assert all(_gone(pid) for pid in started)
 
 
+async def test_a_child_in_a_session_of_its_own_ends_with_its_command_not_with_another(tmp_path):
+    """`setsid` leaves the command's process group; the run's environment mark still finds it,
+    and only its own run's: a run ending leaves another run's children alone."""
+    escaped, other = tmp_path / "escaped", tmp_path / "other"
+    command = AlertCommand(f"setsid sleep 300 >/dev/null 2>&1 & echo $! > {escaped}")
+    lasting = AlertCommand(f"setsid sleep 300 >/dev/null 2>&1 & echo $! > {other}; sleep 300")
+    running = asyncio.ensure_future(lasting.run(ALERT))
+    while not other.exists() or not other.read_text().strip():  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+    assert await command.run(ALERT) is None
+    await asyncio.sleep(0.2)  # the kill is sent; the child's end is the kernel's
+    assert _gone(int(escaped.read_text()))
+    assert not _gone(int(other.read_text())), "a run's end killed another run's child"
+    lasting.stop_all()
+    await asyncio.wait_for(running, 5)
+    await asyncio.sleep(0.2)
+    assert _gone(int(other.read_text()))
+
+
 async def test_stop_all_ends_every_command_running_at_once(tmp_path):
     pids = tmp_path / "pids"
     command = AlertCommand(f"echo $$ >> {pids}; sleep 300 & sleep 300")
@@ -279,7 +298,8 @@ ALERTING = ["SPY", "--date", DAY, "--start", "14:46", "--seed", "0"]  # confirms
 
 def _command(tmp_path: Path) -> tuple[str, Path]:
     pids = tmp_path / "pids"
-    return f"echo $$ >> {pids}; sleep 300 & echo $! >> {pids}; sleep 300", pids
+    escaping = f"setsid sleep 300 >/dev/null 2>&1 & echo $! >> {pids}"  # out of the group
+    return f"echo $$ >> {pids}; {escaping}; sleep 300 & echo $! >> {pids}; sleep 300", pids
 
 
 def test_quitting_the_dashboard_ends_its_alert_commands(tmp_path):
@@ -287,7 +307,7 @@ def test_quitting_the_dashboard_ends_its_alert_commands(tmp_path):
     pid, master = launch([*ALERTING, "--demo", "--speed", "120", "--alert-cmd", command])
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (
-        pids.exists() and len(pids.read_text().split()) >= 2
+        pids.exists() and len(pids.read_text().split()) >= 3
     ):
         read_for(master, 0.2)
     assert pids.exists(), "no alert ran a command"
@@ -317,7 +337,7 @@ def test_sigterm_ends_headless_at_once_with_its_alert_commands(tmp_path):
         record = json.loads(line)
         if record["type"] == "alert" and not record["history"]:
             break
-    while not (pids.exists() and len(pids.read_text().split()) >= 2):
+    while not (pids.exists() and len(pids.read_text().split()) >= 3):
         time.sleep(0.05)
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)

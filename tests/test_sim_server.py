@@ -94,7 +94,12 @@ async def test_series_carries_the_price_and_regime_metrics(server):
     for point in series.bars:
         assert 5000 < known(point.spot) < 7000
         assert known(point.put_wall) <= known(point.call_wall)
-        assert point.regime in ("positive_gamma", "negative_gamma")
+        withheld = point.gamma_flip is None  # as documented: the regime "unknown" then
+        assert (
+            point.regime == "unknown"
+            if withheld
+            else point.regime in ("positive_gamma", "negative_gamma")
+        )
 
 
 async def test_account_counts_requests_and_quota_headers_follow(sim_server):
@@ -241,7 +246,11 @@ async def test_gamma_flip_is_null_when_dealers_gamma_never_changes_sign(sim_serv
     missing = [point.gamma_flip is None for point in series.bars]
     assert missing == list(np.isnan(model.gamma_flip))
     assert any(missing) and not all(missing)
-    assert all(b["gamma_flip_status"] is None for b in raw["bars"] if b["gamma_flip"] is None)
+    # as documented: "available" with the flip, else why it is withheld, the regime "unknown"
+    for b in raw["bars"]:
+        withheld = b["gamma_flip"] is None
+        assert b["gamma_flip_status"] == ("no_boundary" if withheld else "available")
+        assert (b["regime"] == "unknown") == withheld
 
 
 async def test_null_flow_fault_answers_series_bars_without_hedge_flow(sim_server):

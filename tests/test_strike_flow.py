@@ -14,7 +14,7 @@ from dashboard import run_dashboard
 from test_app import until
 from textual.widgets import Static
 
-from hedgeflow_tui.api.client import BadRequest, FlashAlphaClient, PlanTooLow
+from hedgeflow_tui.api.client import BadRequest, FlashAlphaClient, PlanTooLow, ServerError
 from hedgeflow_tui.api.model import DataError, parse_strike_flow
 from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.sources import open_source
@@ -225,3 +225,28 @@ async def test_a_replay_of_an_alpha_recording_shows_the_ladder(tmp_path):
             session = app.query_one(StrikeLadder).session
             assert session is not None and session.bars == 390
             assert note(app).has_class("-off")
+
+
+async def test_a_failed_strike_flow_request_is_said_until_an_answer_comes(monkeypatch):
+    app = live_app("alpha")
+    async with run_dashboard(app, size=(140, 44)) as pilot:
+        ladder = app.query_one(StrikeLadder)
+        await until(pilot, lambda: ladder.has_class("-on"))
+        assert app.session is not None
+        client = app.session.pollers["SPY"].client
+        answered = client.strike_flow
+
+        async def failing(*args: Any, **kwargs: Any) -> Any:
+            raise ServerError("HTTP 502 from the server")
+
+        monkeypatch.setattr(client, "strike_flow", failing)
+        await pilot.press("r")  # poll now
+        await until(pilot, lambda: not note(app).has_class("-off"))
+        assert str(note(app).render()) == (
+            "strike ladder: strike-flow request failed (HTTP 502 from the server); "
+            "bars before it shown; retried at next close"
+        )
+        assert ladder.has_class("-on") and ladder.session is not None  # the bars held stay
+        monkeypatch.setattr(client, "strike_flow", answered)
+        await pilot.press("r")
+        await until(pilot, lambda: note(app).has_class("-off"))

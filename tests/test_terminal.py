@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def still_spy(term: Terminal) -> None:
 def test_the_arrows_park_the_cursor_and_never_switch_the_symbol():
     with terminal(["SPY", "QQQ", *DEMO], 120, 40) as term:
         term.wait_for("per-bar flow", what="the first data frame")
-        assert "←→wz View" in term.line_with("Quit"), term.text()  # the footer's View group
+        term.wait_for(lambda text: "←→wz View" in footer(text), what="the footer's View group")
         term.press("left")
         parked = cursor_time(term.wait_for(lambda text: cursor_time(text) is not None))
         assert parked is not None
@@ -103,17 +104,22 @@ def footer(text: str) -> str:
     return text.splitlines()[-1]
 
 
+def data_and_footer(keys: tuple[str, ...]) -> Callable[[str], bool]:
+    """The first data frame is shown, with every one of `keys` in the footer (waited for, never
+    read once: see `still_spy`)."""
+    return lambda text: "per-bar flow" in text and all(key in footer(text) for key in keys)
+
+
 def test_at_80_columns_the_footer_keeps_its_keys_whole_and_spares_the_rest():
     with terminal(["SPY", "QQQ", *DEMO], 80, 24) as term:
-        shown = footer(term.wait_for("per-bar flow", what="the first data frame"))
-        for key in ("tab Next symbol", "←→wz View", "q Quit", "? Help", "^p palette"):
-            assert key in shown, shown
+        keys = ("tab Next symbol", "←→wz View", "q Quit", "? Help", "^p palette")
+        shown = footer(term.wait_for(data_and_footer(keys), what=", ".join(keys)))
         assert "s Sensitivity" not in shown and "b Bar size" not in shown  # in help, palette
         term.press("s")  # still bound
         term.wait_for("sensitivity: high", what="s still cycles the sensitivity")
     with terminal(["SPY", "QQQ", *DEMO], 120, 30) as term:
-        shown = footer(term.wait_for("per-bar flow", what="the first data frame"))
-        assert "s Sensitivity" in shown and "b Bar size" in shown, shown
+        wide = ("s Sensitivity", "b Bar size")
+        term.wait_for(data_and_footer(wide), what=", ".join(wide))
 
 
 def test_at_80x24_the_help_says_what_runs_the_sensitivity_and_how_to_close_it():
@@ -164,17 +170,15 @@ def poll_number(text: str) -> int:
 
 def test_replay_the_arrows_step_a_paused_replay_and_keep_the_symbol(two_symbol_recording):
     with terminal(["--replay", str(two_symbol_recording), "--no-history"], 80, 24) as term:
-        shown = footer(term.wait_for("per-bar flow", what="the first data frame"))
-        for key in ("tab Next symbol", "q Quit", "? Help", "←→ Step", "Start/End", "+- Speed"):
-            assert key in shown, shown
+        keys = ("tab Next symbol", "q Quit", "? Help", "←→ Step", "Start/End", "+- Speed")
+        term.wait_for(data_and_footer(keys), what=", ".join(keys))
         term.press("space")  # pause
-        term.wait_for("paused")
-        at = poll_number(term.text())
+        at = poll_number(term.wait_for(lambda text: "paused" in text and "poll " in text))
         term.press("right")
         term.wait_for(f"poll {at + 1}/", what="→ steps one poll")
         term.press("right", "right", "left")
         term.wait_for(f"poll {at + 2}/", what="← steps one poll back")
-        assert "SPY 0DTE" in term.text()
+        still_spy(term)
         term.press("ctrl+p")
         term.press(*"step forward")
         term.wait_for("One poll forward", what="the palette's step command")

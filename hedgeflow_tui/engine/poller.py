@@ -390,8 +390,9 @@ class Poller:
 
     async def _fetch_strikes(self, view: SessionView | None) -> None:
         """The per-strike flow (Alpha: unlimited and uncached), with the series at each close;
-        on another plan never asked. A failed request is passed over (the next close asks
-        again) and never stops the flow: the ladder keeps its last bars."""
+        on another plan never asked. A failed request never stops the flow: it is kept in the
+        strike book for the ladder to say, the ladder keeps its last bars, and the next close
+        asks again."""
         since = None
         if view is not None and self.store.strikes.has(self.symbol):
             since = max(self.store.strikes.bar_times(self.symbol))
@@ -399,7 +400,8 @@ class Poller:
             answer = await self.client.strike_flow(
                 self.symbol, _minutes_since(since, self.clock.now(), self.minutes)
             )
-        except ApiError:
+        except ApiError as error:
+            self.store.strikes.failed(self.symbol, error.message)
             return
         self.store.apply([answer])
         if self.on_batch is not None:

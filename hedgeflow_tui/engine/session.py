@@ -56,8 +56,12 @@ class FeedSession:
         self.history, self.history_note = open_history(settings.history)
         self.market = market_of(source.kind, settings.seed)
         self.on_history_problem: Callable[[str | None], None] | None = None
+        # a write found the database damaged: told the error, to close the history and say so
+        self.on_history_damage: Callable[[Exception], None] | None = None
         if self.history is not None:
-            self.pipeline.history = _feed(self.history, self.market, self._history_problem)
+            self.pipeline.history = _feed(
+                self.history, self.market, self._history_problem, self._history_damaged
+            )
         if recorders is None:
             day = source.clock.now().astimezone(ET).date()
             recorders = recorders_for(replace(settings, bar=self.bar_size), source, day)
@@ -215,6 +219,13 @@ class FeedSession:
         if self.on_history_problem is not None:
             self.on_history_problem(problem)
 
+    def _history_damaged(self, error: Exception) -> None:
+        """No write can succeed any more: history off for the rest of the run."""
+        if self.on_history_damage is not None:
+            self.on_history_damage(error)
+        else:
+            self.close_history(f"history off: {error}")
+
     # --- observers ----------------------------------------------------------------------------
 
     def _status_changed(self, status: PollStatus) -> None:
@@ -230,17 +241,23 @@ class FeedSession:
         return failed
 
 
-def _feed(history: History, market: str, on_problem: Callable[[str | None], None]) -> HistoryFeed:
+def _feed(
+    history: History,
+    market: str,
+    on_problem: Callable[[str | None], None],
+    on_damage: Callable[[Exception], None],
+) -> HistoryFeed:
     """The history's feed: on an event loop, writing from a thread of its own (so that SQLite
     never blocks the loop), its news brought back to the loop."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        return HistoryFeed(history, market, on_problem=on_problem)
+        return HistoryFeed(history, market, on_problem=on_problem, on_damage=on_damage)
     return HistoryFeed(
         history,
         market,
         background=True,
         call_soon=loop.call_soon_threadsafe,
         on_problem=on_problem,
+        on_damage=on_damage,
     )

@@ -1,6 +1,7 @@
 """The per-strike flow of each symbol (the Alpha plan's strike-flow answers), merged by bar: a
 bar's values come from the answer with the latest `as_of` that holds it, so overlapping windows
-and a revised last bar converge as the store's bars do. A newer expiration starts afresh.
+and a revised last bar converge as the store's bars do. A newer expiration starts afresh. A
+failed request is kept (`failed`, `failure`) until the next answer, so the ladder can say it.
 
 `totals` sums the held bars per strike over a span (the session, or the current run): what the
 strike ladder draws. Plain Python: no Textual, no HTTP."""
@@ -39,13 +40,25 @@ class StrikeBook:
     def __init__(self) -> None:
         self._symbols: dict[str, _Held] = {}
         self._versions: dict[str, int] = {}
+        self._failures: dict[str, str] = {}
 
     def version(self, symbol: str) -> int:
-        """Bumped by every answer for `symbol`: whether its totals may have changed."""
+        """Bumped by every answer or failure for `symbol`: whether what the ladder shows may
+        have changed."""
         return self._versions.get(symbol, 0)
+
+    def failed(self, symbol: str, reason: str) -> None:
+        """A request for `symbol` failed (`reason`: one short line); the bars held stay."""
+        self._failures[symbol] = reason
+        self._versions[symbol] = self.version(symbol) + 1
+
+    def failure(self, symbol: str) -> str | None:
+        """Why the last request for `symbol` failed; None once an answer came after it."""
+        return self._failures.get(symbol)
 
     def merge(self, response: StrikeFlowResponse) -> None:
         self._versions[response.symbol] = self.version(response.symbol) + 1
+        self._failures.pop(response.symbol, None)
         held = self._symbols.get(response.symbol)
         newer = (
             held is not None
@@ -105,4 +118,5 @@ class StrikeBook:
 
     def clear(self) -> None:
         self._symbols.clear()
+        self._failures.clear()
         self._versions = {symbol: version + 1 for symbol, version in self._versions.items()}

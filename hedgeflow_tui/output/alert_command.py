@@ -3,7 +3,9 @@
 The command runs in a session (process group) of its own, so a timeout kills it and every child
 it started; so does its end (what it left running in the background goes with it), and
 `stop_all` (the dashboard's quit, a headless run's SIGTERM, SIGHUP or Ctrl-C). A child that
-makes a session of its own (`setsid`) leaves the group, and is beyond reach. At most
+makes a session of its own (`setsid`) leaves the group: it is found by the mark every run's
+environment carries (`RUN_MARK`, inherited by all it starts) and killed too, where the system
+shows a process's environment (Linux's /proc; elsewhere the group alone). At most
 `MAX_RUNNING` run at once (an alert beyond that is dropped, and said); its
 standard error is read in bounded memory and only its last line, cleaned, is ever shown; it never
 sees the API key in its environment, nor what this package set there for itself (OWN_ENV). Used
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import signal
 import subprocess
@@ -31,6 +34,8 @@ MAX_RUNNING = 3
 MAX_OUTPUT = 4096  # bytes of standard error kept (the tail)
 STDERR_GRACE = 0.5  # seconds to finish reading standard error once the command has exited
 EXIT_POLL = 0.05  # seconds between looks at the command (alerts are rare: no child watcher)
+RUN_MARK = "HEDGEFLOW_ALERT_RUN"  # in each run's environment: "<our pid>-<command>-<run>"
+_commands = itertools.count(1)
 
 
 class AlertCommand:
@@ -48,11 +53,15 @@ class AlertCommand:
         self.secret = secret
         self.running = 0
         self._groups: set[int] = set()  # the process groups of the commands running
+        self._mark = f"{os.getpid()}-{next(_commands)}-"
+        self._runs = itertools.count(1)
 
     def stop_all(self) -> None:
-        """Kill every command still running, with its process group, at once."""
+        """Kill every command still running, with its process group and whatever any run
+        left in a session of its own, at once."""
         for group in list(self._groups):
             _kill_group(group)
+        _kill_marked(self._mark)
 
     async def run(self, alert: AnyAlert) -> str | None:
         """Run it for `alert`; None when it succeeded, else one clean line saying what went
@@ -71,6 +80,7 @@ class AlertCommand:
     async def _run(self, alert: AnyAlert) -> str | None:
         hidden = (KEY_ENV, *OWN_ENV)
         environment = {k: v for k, v in os.environ.items() if k not in hidden}
+        mark = environment[RUN_MARK] = f"{self._mark}{next(self._runs)}"
         # started at once, not awaited (a fork and exec): its group is known before anything
         # can cancel this; an awaited start cancelled by the app's quit left its children running
         try:
@@ -90,6 +100,7 @@ class AlertCommand:
             return await self._watch(process, alert)
         finally:  # ended, timed out, stopped or cancelled: nothing of it outlives it
             _kill_group(process.pid)
+            _kill_marked(mark, exact=True)
             self._groups.discard(process.pid)
             _close(process)
 
@@ -159,3 +170,36 @@ def _close(process: subprocess.Popen[bytes]) -> None:
 def _kill_group(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+
+
+def _kill_marked(mark: str, *, exact: bool = False) -> None:
+    """Kill every process whose environment carries `RUN_MARK` with this value (`exact`) or
+    starting with it; again while a round finds any, since one may fork as it dies."""
+    for _ in range(5):
+        marked = _marked(f"{RUN_MARK}={mark}".encode(), exact=exact)
+        if not marked:
+            return
+        for pid in marked:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _marked(entry: bytes, *, exact: bool) -> list[int]:
+    """The processes (not this one) with `entry` in their environment, read from /proc; none
+    where there is no /proc. A zombie's environment reads empty: it is not counted."""
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as environ:
+                variables = environ.read().split(b"\0")
+        except OSError:  # gone, or another user's
+            continue
+        if any(v == entry if exact else v.startswith(entry) for v in variables):
+            found.append(int(name))
+    return found

@@ -37,6 +37,12 @@ async def run_headless(
     if session.history_note:
         sys.stderr.write(f"hedgeflow-tui: {session.history_note}\n")
     session.on_history_problem = _say_history_problem
+
+    def history_damaged(error: Exception) -> None:
+        session.close_history(note := f"history off: {error}")
+        sys.stderr.write(f"hedgeflow-tui: {note}\n")
+
+    session.on_history_damage = history_damaged
     sink = JsonLinesSink(out, session.pipeline.history, pipeline=session.pipeline)
     session.subscribe(sink.on_update, sink.on_status)
     for status in session.statuses.values():

@@ -120,6 +120,13 @@ def _next_midnight(now: datetime) -> datetime:
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
 
 
+def _regime(flip: float | None, net_gex: float) -> str:
+    """The series' regime word: "unknown" where the flip is withheld, as documented."""
+    if flip is None:
+        return "unknown"
+    return "positive_gamma" if net_gex >= 0 else "negative_gamma"
+
+
 def _error(status: int, body: dict, headers: dict | None = None) -> JSONResponse:
     return JSONResponse(body, status, headers=headers)
 
@@ -330,7 +337,9 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             s = min((i + 1) * per, samples) - 1  # the bucket's last published 30 s sample
             gex = float(session.net_gex[s])
             flip = None if math.isnan(session.gamma_flip[s]) else float(session.gamma_flip[s])
-            status = None if flip is None else "above" if session.spot[s] >= flip else "below"
+            # as documented (SDK 1.4.0): "available", or why the flip is withheld (null), the
+            # regime then "unknown"; the model withholds it only where net gamma keeps one sign
+            status = "available" if flip is not None else "no_boundary"
             bars.append(
                 {
                     "t": iso(open_ + bar_delta(bar) * i),
@@ -344,7 +353,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
                     "magnet": None,
                     "pin_score": None,
                     "pin_probability_pct": None,
-                    "regime": "positive_gamma" if gex >= 0 else "negative_gamma",
+                    "regime": _regime(flip, gex),
                     "atm_iv": float(session.atm_iv[s]),
                     "charm_dollars_per_hour": None,
                     "hedge_flow_call_cumulative": float(cum_calls[s]),

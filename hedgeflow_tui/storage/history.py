@@ -27,13 +27,15 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 from hedgeflow_tui.analysis.alerting import AnyAlert
 from hedgeflow_tui.analysis.levels import LevelAlert
+from hedgeflow_tui.api.model import EXTRA_FIELDS, SeriesExtras
+from hedgeflow_tui.api.safe_text import safe_text
 from hedgeflow_tui.config.settings import data_dir
 from hedgeflow_tui.engine.store import Row, SessionView
 from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
@@ -45,6 +47,7 @@ FINAL_WAIT_S = 3.0  # at the end of a run: how long the last writes wait for the
 TABLES = ("sessions", "bars", "alerts")
 SQUEEZE_STARTS = ("squeeze_building", "squeeze_confirmed")
 EPISODE_ENDS = ("squeeze_ended", "reversal")
+NOT_SAVED = "history not saved: "  # how a failed write is said
 
 # Each entry takes the schema from version i to i + 1; never edit a released one, append.
 MIGRATIONS: tuple[str, ...] = (
@@ -83,6 +86,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE bars ADD COLUMN net_gex REAL;     -- dealers' net GEX at the bucket
     ALTER TABLE bars ADD COLUMN gamma_flip REAL;  -- the gamma flip level at the bucket
+    """,
+    """
+    ALTER TABLE bars ADD COLUMN magnet REAL;      -- the series' other metrics at the bucket
+    ALTER TABLE bars ADD COLUMN pin_score REAL;
+    ALTER TABLE bars ADD COLUMN pin_probability_pct REAL;
+    ALTER TABLE bars ADD COLUMN charm_dollars_per_hour REAL;
+    ALTER TABLE bars ADD COLUMN net_dex REAL;
+    ALTER TABLE bars ADD COLUMN atm_iv REAL;
+    ALTER TABLE bars ADD COLUMN gamma_flip_status TEXT;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -249,7 +261,7 @@ class History:
             try:
                 _create_private(path)
                 reads, writes = _connect(path, read_only=False), _connect(path, read_only=False)
-                _migrate(writes)
+                _migrate(writes, path)
                 _check_tables(reads, path)
             except (OSError, sqlite3.Error, HistoryError) as error:
                 lock.release()
@@ -355,8 +367,8 @@ class History:
     ) -> None:
         db.executemany(
             "INSERT OR REPLACE INTO bars (session_id, t, calls, puts, all_flow, cum_calls, "
-            "cum_puts, cum_all, spot, peak, net_gex, gamma_flip) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"cum_puts, cum_all, spot, peak, net_gex, gamma_flip, {', '.join(EXTRA_FIELDS)}) "
+            f"VALUES ({', '.join('?' * (12 + len(EXTRA_FIELDS)))})",
             [
                 (
                     sid,
@@ -371,6 +383,7 @@ class History:
                     peak,
                     row.net_gex,
                     row.gamma_flip,
+                    *(getattr(row.extras, name) for name in EXTRA_FIELDS),
                 )
                 for row, peak in rows
             ],
@@ -450,14 +463,17 @@ class History:
         return count
 
     def rows(self, session_id: int) -> list[Row]:
-        return [
-            Row(_time(t), calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip)
-            for t, calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip in self._query(
-                "SELECT t, calls, puts, all_flow, cum_calls, cum_puts, cum_all, spot, net_gex, "
-                "gamma_flip FROM bars WHERE session_id=? ORDER BY t",
-                (session_id,),
-            )
-        ]
+        rows = []
+        for stored in self._query(
+            "SELECT t, calls, puts, all_flow, cum_calls, cum_puts, cum_all, spot, net_gex, "
+            f"gamma_flip, {', '.join(EXTRA_FIELDS)} FROM bars WHERE session_id=? ORDER BY t",
+            (session_id,),
+        ):
+            t, calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip, *extras = stored
+            row = Row(_time(t), calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip)
+            known = any(value is not None for value in extras)
+            rows.append(replace(row, extras=_stored_extras(extras)) if known else row)
+        return rows
 
     def alerts(self, session_id: int) -> dict[datetime, list[str]]:
         """Per bar: the alerts it fired, as `kind:direction`, in firing order."""
@@ -638,11 +654,32 @@ def _lock_problem(error: OSError, path: Path) -> str:
     return f"cannot lock {path.name}.lock: {_reason(error)}"
 
 
-def _migrate(connection: sqlite3.Connection) -> None:
-    """Bring the schema to `SCHEMA_VERSION`, one migration per transaction."""
+def _stored_extras(values: Sequence[object]) -> SeriesExtras:
+    """A bar's stored series metrics, in `EXTRA_FIELDS` order, as read: the flip's status as
+    clean text (a database is a file anyone could have written)."""
+    magnet, pin, pin_pct, charm, dex, iv = (
+        float(v) if isinstance(v, int | float) else None for v in values[:6]
+    )
+    status = values[6]
+    return SeriesExtras(
+        magnet=magnet,
+        pin_score=pin,
+        pin_probability_pct=pin_pct,
+        charm_dollars_per_hour=charm,
+        net_dex=dex,
+        atm_iv=iv,
+        gamma_flip_status=(safe_text(status, 24) or None) if isinstance(status, str) else None,
+    )
+
+
+def _migrate(connection: sqlite3.Connection, path: Path) -> None:
+    """Bring the schema to `SCHEMA_VERSION`, one migration per transaction (not someone else's
+    database that happens to have a version)."""
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise HistoryError(_newer(None, version))
+    if 0 < version < SCHEMA_VERSION:
+        _check_tables(connection, path)
     for target in range(version + 1, SCHEMA_VERSION + 1):
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -731,11 +768,16 @@ class HistoryFeed:
         background: bool = False,
         call_soon: Callable[[Callable[[], None]], object] | None = None,
         on_problem: Callable[[str | None], None] | None = None,
+        on_damage: Callable[[Exception], None] | None = None,
     ) -> None:
         self.history = history
         self.market = market
         self.error: str | None = None  # why the last write failed; None once one succeeds
         self.on_problem = on_problem  # told the error when writing fails, None when it works again
+        # told when a write finds the database damaged: the feed then stops (no retry can help);
+        # without it, damage is one more failed write, kept and tried again
+        self.on_damage = on_damage
+        self._damage: Exception | None = None
         self._background = background
         self._call_soon = call_soon or (lambda callback: callback())
         self._state = threading.Condition()
@@ -754,6 +796,8 @@ class HistoryFeed:
         `when_settled`."""
         day = session_day(view)
         if not self.history.writable or day is None or (not changed and not alerts):
+            return self._settled
+        if self._damage is not None:
             return self._settled
         rows = view.rows
         times = [r.t for r in rows]
@@ -812,7 +856,8 @@ class HistoryFeed:
             left = sum(len(p.rows) for p in self._unsaved.values())
         if not self._unsaved:
             return None
-        return f"history: {left} bars not saved: {self.error}"
+        reason = (self.error or "").removeprefix(NOT_SAVED)
+        return f"history: {left} bars not saved: {reason}"
 
     # --- the writer ---------------------------------------------------------------------------
 
@@ -838,6 +883,7 @@ class HistoryFeed:
             number = self._recorded
         failed: list[_Pending] = []
         problem: str | None = None
+        damage: Exception | None = None
         for pending in queued:
             written = self._written.setdefault(pending.key, {})
             peaks = running_peaks(pending.rows, pending.peak)
@@ -856,9 +902,13 @@ class HistoryFeed:
                 )
             except Exception as error:  # never the writer's end: what is held waits on it
                 failed.append(pending)
-                problem = f"history not saved: {error}"
+                problem = f"{NOT_SAVED}{error}"
+                damage = error if damaged(error) else damage
                 continue
             written.update((row.t, (row, peak)) for row, peak in todo)
+        if damage is not None and self.on_damage is not None:
+            self._stop_for(damage)
+            return
         with self._state:
             for pending in failed:
                 self._unsaved[pending.key] = pending
@@ -871,6 +921,29 @@ class HistoryFeed:
                 self._call_soon(lambda: self.on_problem and self.on_problem(problem))
         for callback in ready:
             self._call_soon(callback)
+
+    def _stop_for(self, damage: Exception) -> None:
+        """The database is damaged: drop what waits (no write can succeed), release every
+        waiter, and say so once."""
+        with self._state:
+            self._damage = damage
+            self._queue.clear()
+            self._unsaved.clear()
+            self._settled = self._recorded
+            ready = [callback for _, callback in self._waiters]
+            self._waiters = []
+        if self.on_damage is not None:
+            on_damage = self.on_damage
+            self._call_soon(lambda: on_damage(damage))
+        for callback in ready:
+            self._call_soon(callback)
+
+
+def damaged(error: BaseException) -> bool:
+    """Whether SQLite found the database file damaged, or not a database (SQLITE_CORRUPT,
+    SQLITE_NOTADB and their extended codes)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def _peak(rows: Sequence[Row]) -> float | None:

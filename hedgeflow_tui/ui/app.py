@@ -266,7 +266,7 @@ class DashboardApp(App[None]):
 
     def _show_strikes(self, symbol: str) -> None:
         """The symbol's strike ladder (the session's and the current run's), redrawn only when
-        a strike-flow answer came, the run moved, or the plan became known."""
+        a strike-flow answer came or failed, the run moved, or the plan became known."""
         if not self.views_ready:
             return
         book = self.store.strikes
@@ -279,7 +279,7 @@ class DashboardApp(App[None]):
         session = book.totals(symbol)
         running = book.totals(symbol, run) if run is not None and session is not None else None
         with suppress(NoMatches):
-            self.view_of(symbol).show_strikes(session, running, key[2])
+            self.view_of(symbol).show_strikes(session, running, key[2], book.failure(symbol))
 
     def past_source(self) -> tuple[History, str] | None:
         """The session history and the market of this mode's data (the past curves' source);

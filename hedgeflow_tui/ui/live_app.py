@@ -184,6 +184,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         session.subscribe(on_status=self._post_status)
         session.on_recording_failed = self._recording_failed
         session.on_history_problem = self._history_problem
+        session.on_history_damage = self._history_off
         self._history_opened(session)
         self._start_polls()
 
@@ -226,8 +227,8 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
             )
 
     def _history_off(self, error: Exception) -> None:
-        """The history cannot be read (damaged pages, a foreign database): the dashboard goes on
-        without it, and says so."""
+        """The history cannot be read or written (damaged pages, a foreign database): the
+        dashboard goes on without it, and says so."""
         note = f"history off: {error}"
         if self.session is not None:
             self.session.close_history(note)

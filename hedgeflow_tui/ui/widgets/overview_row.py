@@ -68,7 +68,7 @@ def flip_text(view: SessionView | None) -> str:
     if regime is None or regime.spot is None:
         return f"spot {MISSING}"
     if regime.gamma_flip is None:
-        return f"spot {price(regime.spot)} · no γ-flip"
+        return f"spot {price(regime.spot)} · γ-flip withheld"  # the API publishes none
     side = "above" if regime.spot >= regime.gamma_flip else "below"
     return f"spot {price(regime.spot)} {side} γ-flip {price(regime.gamma_flip)}"
 

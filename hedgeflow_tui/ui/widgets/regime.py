@@ -9,12 +9,24 @@ from hedgeflow_tui.engine.store import Regime
 from hedgeflow_tui.output.format import money, price
 from hedgeflow_tui.ui.widgets.text_strips import TextStrips
 
+FLIP_AVAILABLE = "available"  # `gamma_flip_status` when the flip is published
 
-def extras_parts(extras: SeriesExtras) -> list[str]:
-    """The series' other metrics that are present (a null one is left out)."""
+
+def flip_text(flip: float | None, status: str | None, *, why: bool = True) -> str:
+    """The gamma flip, or that it is withheld (and `why`): the API publishes it only where the
+    level is well determined, and then says why not in `gamma_flip_status` (`no_boundary`)."""
+    if flip is None and status and status != FLIP_AVAILABLE:
+        return f"γ-flip withheld ({status.replace('_', ' ')})" if why else "γ-flip withheld"
+    return f"γ-flip {price(flip)}"
+
+
+def extras_parts(extras: SeriesExtras, flip: float | None = None) -> list[str]:
+    """The series' other metrics that are present (a null one is left out; the flip's status
+    only when it says something the flip's own text does not)."""
     parts = []
-    if extras.gamma_flip_status:
-        parts.append(f"spot {extras.gamma_flip_status.replace('_', ' ')} flip")
+    status = extras.gamma_flip_status
+    if status and status != FLIP_AVAILABLE and flip is not None:
+        parts.append(f"γ-flip status {status.replace('_', ' ')}")
     if extras.magnet is not None:
         parts.append(f"magnet {price(extras.magnet)}")
     if extras.pin_score is not None or extras.pin_probability_pct is not None:
@@ -31,21 +43,30 @@ def extras_parts(extras: SeriesExtras) -> list[str]:
     return parts
 
 
+def _regime_word(word: str) -> str:
+    """`positive_gamma` reads "positive gamma"; `unknown` (the flip withheld) "regime unknown"."""
+    return "regime unknown" if word == "unknown" else word.replace("_", " ")
+
+
 def regime_text(regime: Regime | None, width: int = 200) -> str:
     """One line; on a narrow terminal the series' other metrics go first, then the regime
-    word, then the walls share a label."""
+    word, then the walls share a label, then a withheld flip's reason."""
     if regime is None:
         return "regime: waiting for the price series"
-    head = [f"spot {price(regime.spot)}", f"γ-flip {price(regime.gamma_flip)}"]
+    spot = f"spot {price(regime.spot)}"
+    flip, status = regime.gamma_flip, regime.extras.gamma_flip_status
+    head = [spot, flip_text(flip, status)]
     walls = [f"call wall {price(regime.call_wall)}", f"put wall {price(regime.put_wall)}"]
+    both_walls = f"walls {price(regime.call_wall)} / {price(regime.put_wall)}"
     gex = [f"net GEX {money(regime.net_gex)}"]
-    word = [regime.regime.replace("_", " ")] if regime.regime else []
-    extras = extras_parts(regime.extras)
+    word = [_regime_word(regime.regime)] if regime.regime else []
+    extras = extras_parts(regime.extras, flip)
     for parts in (
         head + walls + gex + word + extras,
         head + walls + gex + word,
         head + walls + gex,
-        [*head, f"walls {price(regime.call_wall)} / {price(regime.put_wall)}", *gex],
+        [*head, both_walls, *gex],
+        [spot, flip_text(flip, status, why=False), both_walls, *gex],
     ):
         text = " · ".join(parts)
         if len(text) <= width:

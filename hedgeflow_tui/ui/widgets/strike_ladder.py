@@ -5,7 +5,8 @@ the calls' colour and those below in the puts' (the strike-flow endpoint does no
 legs: above spot the 0DTE flow is mostly out-of-the-money calls, below mostly puts).
 
 Below Alpha the view says in one line which plan it needs (`plan_line`: no strike-flow
-request is sent); in a replay, that the recording holds none."""
+request is sent); in a replay, that the recording holds none; on Alpha, that the last request
+failed, until an answer comes."""
 
 from __future__ import annotations
 
@@ -24,8 +25,12 @@ HEADER_LINES = 2
 REPLAYED = "replay"  # the plan a replay passes: a recording says nothing of it
 
 
-def plan_line(plan: str | None, has_data: bool) -> str | None:
-    """What the ladder says instead of drawing: None when it draws."""
+def plan_line(plan: str | None, has_data: bool, failure: str | None = None) -> str | None:
+    """What the ladder says instead of drawing, or under it when its last request failed: None
+    when it draws and all is well."""
+    if failure is not None:
+        held = "bars before it shown; " if has_data else ""
+        return f"strike ladder: strike-flow request failed ({failure}); {held}retried at next close"
     if has_data:
         return None
     if plan == REPLAYED:

@@ -254,11 +254,16 @@ class SymbolView(Vertical):
         gauge.show(reading, about)
 
     def show_strikes(
-        self, session: StrikeTotals | None, run: StrikeTotals | None, plan: str | None
+        self,
+        session: StrikeTotals | None,
+        run: StrikeTotals | None,
+        plan: str | None,
+        failure: str | None = None,
     ) -> None:
-        """The strike ladder beside the chart, or the line saying why there is none."""
+        """The strike ladder beside the chart, and the line saying why there is none or why
+        it stopped moving."""
         self.query_one(StrikeLadder).show(session, run)
-        note = plan_line(plan, session is not None)
+        note = plan_line(plan, session is not None, failure)
         line = self.query_one("#strike-note", Static)
         line.set_class(note is None, "-off")  # app.tcss: hidden, and always when compact
         if note is not None and note != self._strike_note:
