@@ -403,16 +403,16 @@ async def test_a_failing_alert_command_is_shown_and_not_fatal():
 
 
 async def test_the_alert_log_says_an_ended_squeezes_own_total_and_its_fade_apart():
-    """Seed 69 at 15:45 ET: the downside squeeze that ended at 15:31 gave its run back."""
-    app, _ = make_app(at=datetime(2026, 6, 12, 19, 45, tzinfo=UTC), seed=69)
+    """Seed 42 at 15:45 ET: the upside squeeze that ended at 15:42 gave its run back."""
+    app, _ = make_app(at=datetime(2026, 6, 12, 19, 45, tzinfo=UTC), seed=42)
     async with run_dashboard(app, size=(120, 40)) as pilot:
         log = app.query_one(AlertLog)
         await until(pilot, lambda: any(a.kind == "squeeze_ended" for a in log.alerts))
         await pilot.pause()
         shown = str(log.render()).splitlines()
         line = next(text for text in shown if "ended" in text)
-        assert line.startswith("15:31 ▼ ended     5 bars −$139.0M"), line
-        assert line.endswith("· then faded 2 bars +$152.5M"), line
+        assert line.startswith("15:42 ▲ ended     4 bars +$166.0M"), line
+        assert line.endswith("· then faded 2 bars −$174.6M"), line
 
 
 async def test_no_session_on_a_weekend_says_what_to_do():

@@ -147,17 +147,17 @@ async def test_headless_alert_lines_are_the_detectors_with_ends_and_new_directio
 
 
 async def test_an_ended_squeeze_line_totals_the_run_to_its_peak_and_its_fade_apart(sim_server):
-    """Seed 69, started at 15:45 ET: the downside squeeze that ended at 15:31 gave its whole run
+    """Seed 42, started at 15:50 ET: the upside squeeze that ended at 15:42 gave its whole run
     back; its history line says the run's own total and, apart, the fade's."""
-    simulate_session("SPY", DAY, 69)
-    clock = stepped_clock(DAY, "15:45", sleepers=1)
-    server = sim_server(config=SimConfig(seed=69, date=DAY), clock=clock)
+    simulate_session("SPY", DAY, 42)
+    clock = stepped_clock(DAY, "15:50", sleepers=1)
+    server = sim_server(config=SimConfig(seed=42, date=DAY), clock=clock)
     _, lines = await run_against(server.url, clock)
     ended = [a for a in lines if a["type"] == "alert" and a["kind"] == "squeeze_ended"]
-    line = next(a for a in ended if a["t"] == "2026-06-12T19:31:00Z")
-    assert line["direction"] == "down" and line["history"] and line["why"] == ""
-    assert (line["bars"], line["fade_bars"]) == (5, 2)
-    assert line["run_flow"] < 0 < line["run_flow"] + line["fade_flow"]
+    line = next(a for a in ended if a["t"] == "2026-06-12T19:42:00Z")
+    assert line["direction"] == "up" and line["history"] and line["why"] == ""
+    assert (line["bars"], line["fade_bars"]) == (4, 2)
+    assert line["run_flow"] + line["fade_flow"] < 0 < line["run_flow"]
     for alert in ended:
         assert (alert["run_flow"] > 0) == (alert["direction"] == "up"), alert
     opened = [a for a in lines if a["type"] == "alert" and a["kind"] in OPENING]

@@ -208,10 +208,10 @@ def test_hedgeflow_sim_serves_over_http():
 def test_truth_labels_squeezes_and_absorbed_chases_by_outcome(sim_server):
     # simulated first (the server shares this process's cache): the request never waits on the
     # model past httpx's timeout on a loaded machine
-    path = simulate_session("SPY", DAY, 7)
+    path = simulate_session("SPY", DAY, 34)
     expected = episodes(path, 60)
     assert {e.kind for e in expected} == {"squeeze", "absorbed_chase"}
-    day_end = sim_server(config=SimConfig(seed=7, date=DAY), clock=FrozenClock(et(16, 30)))
+    day_end = sim_server(config=SimConfig(seed=34, date=DAY), clock=FrozenClock(et(16, 30)))
     truth = httpx.get(f"{day_end.url}/sim/v1/truth/SPY", params={"bar": "1m"}).json()
     assert [
         {
@@ -225,9 +225,10 @@ def test_truth_labels_squeezes_and_absorbed_chases_by_outcome(sim_server):
         }
         for e in expected
     ] == truth["episodes"]
-    midday = sim_server(config=SimConfig(seed=7, date=DAY), clock=FrozenClock(et(12, 0)))
+    midday = sim_server(config=SimConfig(seed=34, date=DAY), clock=FrozenClock(et(12, 0)))
     so_far = httpx.get(f"{midday.url}/sim/v1/truth/SPY", params={"bar": "1m"}).json()
     noon = DAY.isoformat() + "T16:00:00Z"
+    assert so_far["episodes"]  # seed 34: two squeezes in the first hour
     assert all(e["end"] < noon for e in so_far["episodes"])  # labelled from what was served
     api = httpx.get(f"{day_end.url}/v1/flow/zero-dte/hedge-flow/SPY", params={"bar": "1m"}).text
     assert "episodes" not in api and "absorbed" not in api
