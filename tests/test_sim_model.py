@@ -265,3 +265,8 @@ def test_chase_onsets_are_both_abrupt_and_gradual():
         for chase in _schedule(np.random.default_rng(seed), SAMPLES_PER_DAY).chases:
             ramps.append(int(np.argmax(chase.shape >= 0.8 * chase.shape.max())) / chase.length)
     assert min(ramps) < 0.1 and max(ramps) > 0.4
+
+
+def test_intraday_momentum_comes_with_its_bootstrap_interval(facts):
+    low, high = facts.intraday_momentum_interval(200)
+    assert -1 <= low < facts.intraday_momentum() < high <= 1

@@ -81,7 +81,7 @@ MEAN_BLOCK = 150.0  # contracts per block (log-normal sizes)
 LARGEST_BLOCK = 2500.0
 BLOCK_LOG_MEAN = math.log(MEAN_BLOCK) - 0.5  # of the log of a block's size
 CALM_BUY = 0.5  # calm customers buy as much as they sell (Cboe: two-way, balanced)
-PIN_BUY = 0.2  # pin: customers sell the big strike's straddles
+PIN_BUY = 0.2  # pin: customers sell the straddles of the strike nearest to spot
 OPEN_OI_DAYS = 0.3  # open interest at the open, in days of volume (spread over the chain)
 
 
@@ -239,7 +239,7 @@ CHASE_FLOOR = 0.5  # a chase is at least m x this share of what the open book ne
 
 
 def _schedule(rng: np.random.Generator, samples: int) -> _Schedule:
-    """0-3 chases (half of sessions have none) of 8-60 minutes (median 20) with onsets from
+    """0-3 chases (62% of sessions have none) of 8-60 minutes (median 20) with onsets from
     abrupt to gradual, placed anywhere but 45% of them in the last 90 minutes; 0-2 pin stretches
     in the afternoon."""
     regime = ["calm"] * samples
