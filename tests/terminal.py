@@ -9,6 +9,7 @@ import contextlib
 import fcntl
 import os
 import pty
+import select
 import signal
 import struct
 import sys
@@ -129,6 +130,19 @@ class Terminal:
             os.waitpid(self.pid, 0)
         with contextlib.suppress(OSError):
             os.close(self.fd)
+
+
+def read_for(master: int, seconds: float, until: bytes | None = None) -> bytes:
+    """The raw bytes a pty's `master` gives for `seconds`, or until `until` is among them."""
+    seen, end = b"", time.monotonic() + seconds
+    while time.monotonic() < end and (until is None or until not in seen):
+        ready, _, _ = select.select([master], [], [], 0.02)
+        if ready:
+            try:
+                seen += os.read(master, 65536)
+            except OSError:
+                break
+    return seen
 
 
 @contextlib.contextmanager

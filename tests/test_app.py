@@ -6,14 +6,18 @@ import json
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from dashboard import run_dashboard
 from stepped_clock import stepped_clock
-from textual.command import CommandList
 from textual.widgets import Input, TabbedContent
-from textual_parts import footer_keys, footer_labels, toasts
+from textual_parts import (
+    footer_keys,
+    footer_labels,
+    palette_prompts,
+    record_notifications,
+    toasts,
+)
 
 from hedgeflow_tui.analysis.detector import OPENING, Alert, AlertTracker, detector_config
 from hedgeflow_tui.config.settings import Settings
@@ -268,14 +272,7 @@ async def test_an_alert_notifies_logs_and_runs_the_alert_command(tmp_path, monke
         bell=True,
         level_alerts=False,  # the squeeze's alone (tests/test_levels.py: the levels')
     )
-    notes: list[tuple[str, dict[str, Any]]] = []
-    original = app.notify
-
-    def notify(message: str, **kw: Any) -> None:
-        notes.append((message, kw))
-        original(message, **kw)
-
-    monkeypatch.setattr(app, "notify", notify)
+    notes = record_notifications(app, monkeypatch)
     async with run_dashboard(app, notifications=True) as pilot:
         await until(pilot, lambda: rows(app) > 0)
         log = app.query_one(AlertLog)
@@ -305,14 +302,7 @@ async def test_alerts_before_the_start_are_logged_as_history_and_not_announced(
         bell=True,
     )
     bells: list[int] = []
-    notes: list[tuple[str, dict[str, Any]]] = []
-    original = app.notify
-
-    def notify(message: str, **kw: Any) -> None:
-        notes.append((message, kw))
-        original(message, **kw)
-
-    monkeypatch.setattr(app, "notify", notify)
+    notes = record_notifications(app, monkeypatch)
     monkeypatch.setattr(app, "bell", lambda: bells.append(1))
     async with run_dashboard(app, notifications=True) as pilot:
         await until(pilot, lambda: rows(app) == 390)
@@ -541,10 +531,7 @@ async def test_the_palette_finds_poll_and_the_footer_says_resume_while_paused():
         await pilot.press("ctrl+p")
         await pilot.press(*"poll")
 
-        def found() -> list[str]:
-            return [str(option.prompt) for option in app.screen.query_one(CommandList).options]
-
-        await until(pilot, lambda: any("Poll now" in text for text in found()))
+        await until(pilot, lambda: any("Poll now" in text for text in palette_prompts(app)))
         await pilot.press("escape")
 
         def footer() -> set[str]:
@@ -577,10 +564,7 @@ async def test_the_command_palette_keeps_its_keys_and_offers_the_cursor():
         await until(pilot, lambda: rows(app) > 0)
         await pilot.press("ctrl+p", *"cursor")
 
-        def found() -> list[str]:
-            return [str(option.prompt) for option in app.screen.query_one(CommandList).options]
-
-        await until(pilot, lambda: any("Cursor back" in text for text in found()))
+        await until(pilot, lambda: any("Cursor back" in text for text in palette_prompts(app)))
         await pilot.press("left", "left", "home", "space", "x")
         await pilot.pause()
         assert app.screen.query_one(Input).value == " xcursor"  # the keys edited the input
@@ -618,10 +602,7 @@ async def test_the_palettes_screenshot_says_where_it_went_with_or_without_downlo
         await until(pilot, lambda: rows(app) > 0)
         await pilot.press("ctrl+p", *"screenshot")
 
-        def found() -> list[str]:
-            return [str(option.prompt) for option in app.screen.query_one(CommandList).options]
-
-        await until(pilot, lambda: any("Screenshot" in text for text in found()))
+        await until(pilot, lambda: any("Screenshot" in text for text in palette_prompts(app)))
         await pilot.press("enter")
         folder = home / "Downloads" if downloads else tmp_path / "data" / "screenshots"
         await until(pilot, lambda: folder.is_dir() and any(folder.glob("*.svg")))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from dashboard import run_dashboard
+from headless_demo import headless_demo
 
 from hedgeflow_tui.config.settings import Settings
 from hedgeflow_tui.engine.sources import open_source
@@ -46,6 +47,12 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60):
         timeout=timeout,
         env=env,
     )
+
+
+def run_demo(*flags: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """A headless demo from 15:40 ET to the close (390 bars back-filled and printed)."""
+    command = [*headless_demo("SPY", speed=1200, start="15:40", day=DAY), *flags]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
 
 
 def one_line(result: subprocess.CompletedProcess, code: int, words: str) -> None:
@@ -178,10 +185,7 @@ def test_a_write_that_finds_the_database_damaged_stops_the_feed(monkeypatch, on_
 
 def test_headless_goes_on_without_a_history_it_finds_damaged_while_writing():
     damaged_history()
-    result = run_cli(
-        "SPY", "--headless", "--demo", "--date", DAY.isoformat(), "--start", "15:40",
-        "--speed", "1200", "--seed", "5",
-    )  # fmt: skip
+    result = run_demo("--seed", "5")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     said = result.stderr.splitlines()
@@ -201,10 +205,7 @@ def _unmakeable(tmp_path: Path) -> dict[str, str]:
 
 def test_headless_prints_every_bar_when_the_data_dir_cannot_be_made(tmp_path):
     env = _unmakeable(tmp_path)
-    result = run_cli(
-        "SPY", "--headless", "--demo", "--date", DAY.isoformat(), "--start", "15:40",
-        "--speed", "1200", env=env,
-    )  # fmt: skip
+    result = run_demo(env=env)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [

@@ -8,7 +8,6 @@ import asyncio
 import io
 import os
 import pty
-import select
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 from dashboard import run_dashboard
 from stepped_clock import stepped_clock
+from terminal import read_for
 
 from hedgeflow_tui.analysis.detector import Alert
 from hedgeflow_tui.cli.main import parse_settings
@@ -189,23 +189,11 @@ def _in_terminal(code: str) -> tuple[int, bytes, int]:
     return pid, b"", master
 
 
-def _read_until(master: int, needle: bytes, seen: bytes, timeout: float) -> bytes:
-    deadline = time.monotonic() + timeout
-    while needle not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.1)
-        if ready:
-            try:
-                seen += os.read(master, 65536)
-            except OSError:
-                break
-    return seen
-
-
 def _finish(pid: int, master: int, seen: bytes, timeout: float = 15) -> tuple[int, bytes]:
     deadline = time.monotonic() + timeout
     status = None
     while time.monotonic() < deadline:
-        seen = _read_until(master, b"\x00never", seen, 0.2)
+        seen += read_for(master, 0.2)
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
             break
@@ -213,7 +201,7 @@ def _finish(pid: int, master: int, seen: bytes, timeout: float = 15) -> tuple[in
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         raise AssertionError("the dashboard did not end")
-    seen = _read_until(master, b"\x00never", seen, 0.2)
+    seen += read_for(master, 0.2)
     os.close(master)
     return os.waitstatus_to_exitcode(status), seen
 
@@ -226,7 +214,7 @@ DEMO = "['SPY', '--demo', '--date', '2026-06-12', '--speed', '60']"
 def test_sigterm_and_sighup_restore_the_terminal(signum):
     code = f"from hedgeflow_tui.cli.main import main; raise SystemExit(main({DEMO}))"
     pid, seen, master = _in_terminal(code)
-    seen = _read_until(master, b"SPY", _read_until(master, ALT_SCREEN_ON, seen, 30), 30)
+    seen += read_for(master, 30, until=b"SPY")  # the first frame, in the alternate screen
     assert ALT_SCREEN_ON in seen, seen[-300:]
     time.sleep(0.5)
     os.kill(pid, signum)

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from dashboard import run_dashboard
 from test_app import DAY, make_app, next_bar, rows, until
+from textual_parts import record_notifications
 
 from hedgeflow_tui.analysis.levels import LevelAlert, LevelTracker
 from hedgeflow_tui.config.alert_rules import FlowRule, parse_rules
@@ -285,15 +286,8 @@ async def test_a_flip_crossing_notifies_logs_marks_the_chart_and_runs_the_alert_
         bell=True,
         seed=FLIP_SEED,
     )
-    notes: list[tuple[str, dict[str, Any]]] = []
     bells: list[int] = []
-    original = app.notify
-
-    def notify(message: str, **kw: Any) -> None:
-        notes.append((message, kw))
-        original(message, **kw)
-
-    monkeypatch.setattr(app, "notify", notify)
+    notes = record_notifications(app, monkeypatch)
     monkeypatch.setattr(app, "bell", lambda: bells.append(1))
     async with run_dashboard(app, notifications=True) as pilot:
         await until(pilot, lambda: rows(app) > 0)

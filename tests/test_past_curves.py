@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from statistics import median
-from typing import Any
 
 import pytest
 from dashboard import run_dashboard
 from test_gauge import DAY, make_app, until
+from textual_parts import record_notifications
 
 from hedgeflow_tui.analysis.past_curves import MIN_SESSIONS, PastCurves, TooFew, read_past_curves
 from hedgeflow_tui.market.clock import session_bounds
@@ -93,14 +93,7 @@ async def test_with_fewer_than_five_sessions_c_says_so_and_draws_nothing(
 ):
     past_sessions(SEED, DAY, MIN_SESSIONS - 1)
     app = make_app()
-    notes: list[tuple[str, dict[str, Any]]] = []
-    original = app.notify
-
-    def notify(message: str, **kw: Any) -> None:
-        notes.append((message, kw))
-        original(message, **kw)
-
-    monkeypatch.setattr(app, "notify", notify)
+    notes = record_notifications(app, monkeypatch)
     async with run_dashboard(app, size=(140, 40)) as pilot:
         await until(pilot, lambda: app.query_one(FlowChart).data is not None)
         await pilot.press("c")

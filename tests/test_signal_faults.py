@@ -11,7 +11,6 @@ import json
 import os
 import pty
 import re
-import select
 import shlex
 import shutil
 import signal
@@ -23,6 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
+from terminal import read_for
 from test_hostile_commands import ALERT, _gone
 
 from hedgeflow_tui.output.alert_command import AlertCommand
@@ -41,18 +41,6 @@ def launch(args: list[str]) -> tuple[int, int]:
         os.environ["TERM"] = "xterm-256color"
         os.execv(sys.executable, [sys.executable, "-m", "hedgeflow_tui", *args])
     return pid, master
-
-
-def read_for(master: int, seconds: float, until: bytes | None = None) -> bytes:
-    seen, end = b"", time.monotonic() + seconds
-    while time.monotonic() < end and (until is None or until not in seen):
-        ready, _, _ = select.select([master], [], [], 0.02)
-        if ready:
-            try:
-                seen += os.read(master, 65536)
-            except OSError:
-                break
-    return seen
 
 
 def _text(seen: bytes) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from dashboard import run_dashboard
+from headless_demo import headless_demo
 from test_app import until
 from textual.widgets import Static
 
@@ -114,24 +114,8 @@ def run_demo(tmp_path, *flags: str) -> tuple[list[dict], list[dict]]:
     recording = tmp_path / "session.jsonl"
     done = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "hedgeflow_tui",
-            "SPY",
-            "--demo",
-            "--headless",
-            "--seed",
-            "23",
-            "--date",
-            DAY.isoformat(),
-            "--start",
-            "15:30",
-            "--speed",
-            "300",
-            "--no-history",
-            "--record",
-            str(recording),
-            *flags,
+            *headless_demo("SPY", speed=300, start="15:30", day=DAY),
+            *("--seed", "23", "--no-history", "--record", str(recording), *flags),
         ],
         capture_output=True,
         text=True,

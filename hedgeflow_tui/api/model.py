@@ -285,10 +285,14 @@ def feed_time(obj: Mapping[str, Any], symbol: str, as_of: datetime) -> datetime 
 # --- public parsers --------------------------------------------------------------------------
 
 
+def flip_status(value: object) -> str | None:
+    """`gamma_flip_status` as kept and shown: clean, bounded text; None when absent or not text."""
+    return (safe_text(value, 24) or None) if isinstance(value, str) else None
+
+
 def _extras(raw: Mapping[str, Any]) -> SeriesExtras:
     if not any(raw.get(name) is not None for name in EXTRA_FIELDS):
         return NO_EXTRAS
-    status = raw.get("gamma_flip_status")
     return SeriesExtras(
         magnet=_field(raw, "magnet"),
         pin_score=_field(raw, "pin_score"),
@@ -296,7 +300,7 @@ def _extras(raw: Mapping[str, Any]) -> SeriesExtras:
         charm_dollars_per_hour=_field(raw, "charm_dollars_per_hour"),
         net_dex=_field(raw, "net_dex"),
         atm_iv=_field(raw, "atm_iv"),
-        gamma_flip_status=(safe_text(status, 24) or None) if isinstance(status, str) else None,
+        gamma_flip_status=flip_status(raw.get("gamma_flip_status")),
     )
 
 

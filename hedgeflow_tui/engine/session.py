@@ -56,8 +56,8 @@ class FeedSession:
         self.history, self.history_note = open_history(settings.history)
         self.market = market_of(source.kind, settings.seed)
         self.on_history_problem: Callable[[str | None], None] | None = None
-        # a write found the database damaged: told the error, to close the history and say so
-        self.on_history_damage: Callable[[Exception], None] | None = None
+        # told the note once a write finds the database damaged and the history is closed
+        self.on_history_off: Callable[[str], None] | None = None
         if self.history is not None:
             self.pipeline.history = _feed(
                 self.history, self.market, self._history_problem, self._history_damaged
@@ -220,11 +220,11 @@ class FeedSession:
             self.on_history_problem(problem)
 
     def _history_damaged(self, error: Exception) -> None:
-        """No write can succeed any more: history off for the rest of the run."""
-        if self.on_history_damage is not None:
-            self.on_history_damage(error)
-        else:
-            self.close_history(f"history off: {error}")
+        """No write can succeed any more: history off for the rest of the run, and said."""
+        note = f"history off: {error}"
+        self.close_history(note)
+        if self.on_history_off is not None:
+            self.on_history_off(note)
 
     # --- observers ----------------------------------------------------------------------------
 

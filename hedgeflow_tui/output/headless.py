@@ -37,12 +37,7 @@ async def run_headless(
     if session.history_note:
         sys.stderr.write(f"hedgeflow-tui: {session.history_note}\n")
     session.on_history_problem = _say_history_problem
-
-    def history_damaged(error: Exception) -> None:
-        session.close_history(note := f"history off: {error}")
-        sys.stderr.write(f"hedgeflow-tui: {note}\n")
-
-    session.on_history_damage = history_damaged
+    session.on_history_off = _say_history_off
     sink = JsonLinesSink(out, session.pipeline.history, pipeline=session.pipeline)
     session.subscribe(sink.on_update, sink.on_status)
     for status in session.statuses.values():
@@ -103,6 +98,10 @@ async def run_headless(
     if stopped_by:
         return 128 + stopped_by[0]
     return 1 if any(s.state == "stopped" for s in session.statuses.values()) else 0
+
+
+def _say_history_off(note: str) -> None:
+    sys.stderr.write(f"hedgeflow-tui: {note}\n")
 
 
 def _say_history_problem(problem: str | None) -> None:

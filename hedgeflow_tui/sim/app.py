@@ -261,16 +261,22 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
             response.headers.update(quota.headers(now))
         return response
 
-    def plan_check(symbol: str) -> JSONResponse | None:
-        if PLAN_ORDER.index(config.plan) < PLAN_ORDER.index("growth"):
+    def plan_check(
+        symbol: str,
+        required: str = "growth",
+        message: str = "0DTE hedge flow needs the Growth plan or higher",
+    ) -> JSONResponse | None:
+        """The documented 403 `tier_restricted` below the `required` plan, or (with
+        `--unknown-symbol 404`) 404 for a symbol not modelled; None when neither."""
+        if PLAN_ORDER.index(config.plan) < PLAN_ORDER.index(required):
             return _error(
                 403,
                 {
                     "status": "ERROR",
                     "error": "tier_restricted",
-                    "message": "0DTE hedge flow needs the Growth plan or higher",
+                    "message": message,
                     "current_plan": plan_name(config.plan),
-                    "required_plan": "Growth",
+                    "required_plan": plan_name(required),
                 },
             )
         if symbol not in SYMBOLS and config.unknown_symbol == "404":
@@ -368,18 +374,7 @@ def create_app(config: SimConfig, clock: Clock) -> Starlette:
         per-strike book (whole dollars that sum, bar by bar, to the hedge-flow endpoint's `all`
         bar), the dealers' gamma-$ traded, and the customer contracts."""
         symbol = request.path_params["symbol"].upper()
-        if PLAN_ORDER.index(config.plan) < PLAN_ORDER.index("alpha"):
-            return _error(
-                403,
-                {
-                    "status": "ERROR",
-                    "error": "tier_restricted",
-                    "message": "0DTE strike flow needs the Alpha plan",
-                    "current_plan": plan_name(config.plan),
-                    "required_plan": "Alpha",
-                },
-            )
-        refused = plan_check(symbol)
+        refused = plan_check(symbol, "alpha", "0DTE strike flow needs the Alpha plan")
         if refused is not None:
             return refused
         if request.query_params.get("bar", "1m") != "1m":

@@ -27,15 +27,14 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
 from hedgeflow_tui.analysis.alerting import AnyAlert
 from hedgeflow_tui.analysis.levels import LevelAlert
-from hedgeflow_tui.api.model import EXTRA_FIELDS, SeriesExtras
-from hedgeflow_tui.api.safe_text import safe_text
+from hedgeflow_tui.api.model import EXTRA_FIELDS, NO_EXTRAS, SeriesExtras, flip_status
 from hedgeflow_tui.config.settings import data_dir
 from hedgeflow_tui.engine.store import Row, SessionView
 from hedgeflow_tui.market.bars import BAR_SECONDS, bar_delta
@@ -470,9 +469,10 @@ class History:
             (session_id,),
         ):
             t, calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip, *extras = stored
-            row = Row(_time(t), calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip)
-            known = any(value is not None for value in extras)
-            rows.append(replace(row, extras=_stored_extras(extras)) if known else row)
+            rows.append(
+                Row(_time(t), calls, puts, all_, cum_calls, cum_puts, cum_all, spot, gex, flip,
+                    extras=_stored_extras(extras))
+            )  # fmt: skip
         return rows
 
     def alerts(self, session_id: int) -> dict[datetime, list[str]]:
@@ -657,10 +657,11 @@ def _lock_problem(error: OSError, path: Path) -> str:
 def _stored_extras(values: Sequence[object]) -> SeriesExtras:
     """A bar's stored series metrics, in `EXTRA_FIELDS` order, as read: the flip's status as
     clean text (a database is a file anyone could have written)."""
+    if all(value is None for value in values):
+        return NO_EXTRAS
     magnet, pin, pin_pct, charm, dex, iv = (
         float(v) if isinstance(v, int | float) else None for v in values[:6]
     )
-    status = values[6]
     return SeriesExtras(
         magnet=magnet,
         pin_score=pin,
@@ -668,7 +669,7 @@ def _stored_extras(values: Sequence[object]) -> SeriesExtras:
         charm_dollars_per_hour=charm,
         net_dex=dex,
         atm_iv=iv,
-        gamma_flip_status=(safe_text(status, 24) or None) if isinstance(status, str) else None,
+        gamma_flip_status=flip_status(values[6]),
     )
 
 

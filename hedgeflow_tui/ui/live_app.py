@@ -184,7 +184,7 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
         session.subscribe(on_status=self._post_status)
         session.on_recording_failed = self._recording_failed
         session.on_history_problem = self._history_problem
-        session.on_history_damage = self._history_off
+        session.on_history_off = self._say_history_off
         self._history_opened(session)
         self._start_polls()
 
@@ -227,11 +227,15 @@ key, plan too low) · no 0DTE session (wait for 09:30 ET, or use `--demo`).
             )
 
     def _history_off(self, error: Exception) -> None:
-        """The history cannot be read or written (damaged pages, a foreign database): the
-        dashboard goes on without it, and says so."""
+        """The history cannot be read (damaged pages, a foreign database): the dashboard goes
+        on without it, and says so."""
         note = f"history off: {error}"
         if self.session is not None:
             self.session.close_history(note)
+        self._say_history_off(note)
+
+    def _say_history_off(self, note: str) -> None:
+        """The history is closed (`note`: why): in a notification and where the gauge goes."""
         self.history_note = note
         self.notify(note, title="history", severity="error", timeout=10, markup=False)
         self._show_history_off()

@@ -20,7 +20,7 @@ def flip_text(flip: float | None, status: str | None, *, why: bool = True) -> st
     return f"γ-flip {price(flip)}"
 
 
-def extras_parts(extras: SeriesExtras, flip: float | None = None) -> list[str]:
+def extras_parts(extras: SeriesExtras, flip: float | None) -> list[str]:
     """The series' other metrics that are present (a null one is left out; the flip's status
     only when it says something the flip's own text does not)."""
     parts = []
